@@ -1,0 +1,160 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ErrNoBrowser means no Chromium binary was found.
+var ErrNoBrowser = errors.New("no Chromium found (install the chromium package or set FEEDPROBE_CHROME)")
+
+// FindChrome returns the browser to launch: $FEEDPROBE_CHROME when set, else
+// the first of chromium, chromium-browser, google-chrome found on PATH.
+func FindChrome() (string, error) {
+	if p := os.Getenv("FEEDPROBE_CHROME"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("FEEDPROBE_CHROME=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", ErrNoBrowser
+}
+
+// BrowserOptions configure Launch.
+type BrowserOptions struct {
+	// ExecPath is the browser binary; empty means FindChrome.
+	ExecPath string
+	// ClosedNetwork stops every DNS lookup except for 127.0.0.1, for tests and
+	// closed networks. Never set it for real platforms.
+	ClosedNetwork bool
+	// Visible shows a window instead of running headless (needs a display).
+	Visible bool
+	// Logger receives chromedp's errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Browser is one Chromium process shared by many persona sessions, each in
+// its own browser context. It is safe for concurrent use.
+type Browser struct {
+	// chromedp represents a browser as a context; this is the one place a
+	// context is kept in a struct (see the house style).
+	ctx     context.Context
+	cancel  context.CancelFunc
+	dataDir string
+	logger  *slog.Logger
+	once    sync.Once
+}
+
+// chromeFlags are the flags every launch needs on these machines (see
+// shared/CHROMIUM.md): no sandbox as root, no GPU, no background traffic that
+// fights a closed network, and the "lean" feature set that drops a hidden
+// renderer per window.
+func chromeFlags(o BrowserOptions, dataDir string) []chromedp.ExecAllocatorOption {
+	opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
+	opts = append(opts,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-features", "Translate,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess,NetworkTimeServiceQuerying,MediaRouter,OptimizationHints"),
+		chromedp.UserDataDir(dataDir),
+	)
+	if o.ClosedNetwork {
+		opts = append(opts, chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"))
+	}
+	if o.ExecPath != "" {
+		opts = append(opts, chromedp.ExecPath(o.ExecPath))
+	}
+	if o.Visible {
+		opts = append(opts, chromedp.VisibleWindow)
+	}
+	return opts
+}
+
+// Launch starts Chromium. The browser lives until Close or until ctx is
+// cancelled. It returns ErrNoBrowser when no binary is found.
+func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
+	if o.ExecPath == "" {
+		p, err := FindChrome()
+		if err != nil {
+			return nil, err
+		}
+		o.ExecPath = p
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dataDir, err := os.MkdirTemp("", "feedprobe-chrome-")
+	if err != nil {
+		return nil, fmt.Errorf("make browser profile dir: %w", err)
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, chromeFlags(o, dataDir)...)
+	bctx, bcancel := chromedp.NewContext(allocCtx,
+		chromedp.WithErrorf(func(f string, a ...any) { logger.Debug("chromedp", "msg", fmt.Sprintf(f, a...)) }),
+	)
+	b := &Browser{
+		ctx:     bctx,
+		dataDir: dataDir,
+		logger:  logger,
+		cancel: func() {
+			bcancel()
+			allocCancel()
+		},
+	}
+	// The first Run starts the browser; it must have no deadline of its own.
+	if err := chromedp.Do(bctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("start %s: %w", o.ExecPath, err)
+	}
+	return b, nil
+}
+
+// Close stops the browser and removes its profile directory.
+func (b *Browser) Close() error {
+	var err error
+	b.once.Do(func() {
+		b.cancel()
+		err = os.RemoveAll(b.dataDir)
+	})
+	return err
+}
+
+// Alive reports whether the browser process still runs.
+func (b *Browser) Alive() bool {
+	return b.ctx.Err() == nil
+}
+
+// newTab opens a tab in a fresh browser context (its own cookies and
+// storage). The tab closes, and the browser context is disposed of, when the
+// returned cancel is called or ctx is done.
+func (b *Browser) newTab(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := b.ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("browser is gone: %w", err)
+	}
+	tabCtx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	stop := context.AfterFunc(ctx, cancel)
+	// The first Run creates the target; no deadline here (it would only
+	// close this tab, but a slow start is not a session fault).
+	if err := chromedp.Do(tabCtx); err != nil {
+		stop()
+		cancel()
+		return nil, nil, fmt.Errorf("open tab: %w", err)
+	}
+	return tabCtx, func() { stop(); cancel() }, nil
+}
