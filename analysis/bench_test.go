@@ -1,0 +1,70 @@
+package analysis
+
+import (
+	"runtime"
+	"testing"
+)
+
+// benchInput is 1M impressions: 100 test and 100 control personas, 20
+// sessions of 250 items each.
+func benchInput(b *testing.B) Input {
+	b.Helper()
+	in := syntheticInput(100, 20, 250, 1)
+	if len(in.Impressions) != 1_000_000 {
+		b.Fatalf("len(Impressions) = %d, want 1000000", len(in.Impressions))
+	}
+	return in
+}
+
+// BenchmarkSummarize summarises 1M impressions held in memory, bootstrap
+// intervals included.
+func BenchmarkSummarize(b *testing.B) {
+	in := benchInput(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		Summarize(in, newRand(2))
+	}
+	b.ReportMetric(float64(len(in.Impressions))*float64(b.N)/b.Elapsed().Seconds(), "impressions/s")
+}
+
+// BenchmarkAccumulatorAdd measures Add alone, one impression per op.
+func BenchmarkAccumulatorAdd(b *testing.B) {
+	in := benchInput(b)
+	acc := NewAccumulator(in.Personas, in.Topics)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		acc.Add(in.Impressions[i])
+		if i++; i == len(in.Impressions) {
+			i = 0
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "impressions/s")
+}
+
+// BenchmarkAccumulatorStream10M streams 10M generated impressions (1000
+// personas, 20 sessions of 500 items) through an Accumulator without ever
+// holding them, then summarises; it reports the live heap at the end.
+func BenchmarkAccumulatorStream10M(b *testing.B) {
+	personas := syntheticPersonas(500)
+	const total = 10_000_000
+	b.ReportAllocs()
+	for b.Loop() {
+		acc := NewAccumulator(personas, syntheticTopics)
+		for imp := range synthetic(personas, 20, 500, 3) {
+			acc.Add(imp)
+		}
+		s := acc.Summary(newRand(4))
+		if s.Impressions != total {
+			b.Fatalf("Impressions = %d, want %d", s.Impressions, total)
+		}
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "heap_MiB")
+		runtime.KeepAlive(acc)
+	}
+	b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "impressions/s")
+}

@@ -1,0 +1,33 @@
+// Package analysis owns feedprobe's audit metrics: the diversity, drift,
+// personalization, exposure and statistics formulas of the project's
+// METRICS.md, lexicon labelling of item titles, and the campaign summary that
+// `feedprobe analyze` prints.
+//
+// Everything here is a pure function over plain values. Nothing reads files,
+// the network or the clock; randomness (bootstrap, permutation tests) arrives
+// as a seeded *rand.Rand from math/rand/v2, so every result is reproducible.
+// The package imports no other feedprobe package.
+//
+// # Undefined results
+//
+// A float64 metric whose value is undefined (an empty input, a zero total, a
+// list too short to have a pair) returns NaN, never 0 and never a panic, so a
+// missing value cannot be mistaken for a measured zero. Test for it with
+// math.IsNaN. Functions that return maps return an empty, non-nil map; integer
+// results (edit distances, ranks) are always defined. The campaign Summary is
+// the one exception: it is serialised to JSON, which cannot hold NaN, so it
+// documents a finite substitute for each field that can be undefined.
+//
+// # Choices where METRICS.md leaves one open
+//
+//   - Evenness divides by ln K with K the size of the taxonomy, not the
+//     number of categories seen.
+//   - JSD is computed over the union of categories seen in either
+//     distribution, without smoothing (0·log 0 = 0).
+//   - DamerauLevenshtein is the true (unrestricted) Damerau–Levenshtein
+//     distance, not optimal string alignment.
+//   - RBO uses Webber et al.'s extrapolation for lists of uneven length
+//     (equation 32 of the paper), which equals METRICS.md's RBO_ext when the
+//     lists have the same length.
+//   - Multiple-testing correction is Holm's step-down method.
+package analysis

@@ -1,0 +1,197 @@
+package analysis
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// DefaultResamples is the number of bootstrap and permutation resamples
+// METRICS.md asks for at least.
+const DefaultResamples = 2000
+
+// DefaultLevel is the confidence level of the intervals in a Summary.
+const DefaultLevel = 0.95
+
+// BootstrapCI is the percentile bootstrap confidence interval of stat over
+// values at the given level (0.95 for a 95 % interval). values holds one
+// number per unit that may be resampled, personas not impressions
+// (impressions within a persona are not independent). Each of the resamples
+// draws len(values) values with replacement from r and applies stat; lo and
+// hi are the (1 − level)/2 and (1 + level)/2 quantiles of those statistics,
+// interpolated linearly between order statistics. stat receives a scratch
+// slice it may reorder but must not keep. Resamples where stat is NaN are
+// dropped. It returns NaN, NaN when values is empty, stat or r is nil,
+// resamples < 1, level is outside (0, 1) or every resample is NaN.
+func BootstrapCI(values []float64, stat func([]float64) float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
+	if len(values) == 0 || stat == nil || r == nil || resamples < 1 || !(level > 0 && level < 1) {
+		return math.NaN(), math.NaN()
+	}
+	n := len(values)
+	buf := make([]float64, n)
+	stats := make([]float64, 0, resamples)
+	for range resamples {
+		for i := range buf {
+			buf[i] = values[r.IntN(n)]
+		}
+		if s := stat(buf); !math.IsNaN(s) {
+			stats = append(stats, s)
+		}
+	}
+	if len(stats) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(stats)
+	alpha := (1 - level) / 2
+	return quantile(stats, alpha), quantile(stats, 1-alpha)
+}
+
+// quantile is the q-quantile of sorted, interpolating linearly between order
+// statistics (Hyndman and Fan's type 7, R's default).
+func quantile(sorted []float64, q float64) float64 {
+	h := float64(len(sorted)-1) * q
+	i := int(math.Floor(h))
+	if i >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[i] + (h-float64(i))*(sorted[i+1]-sorted[i])
+}
+
+// Mean is the arithmetic mean of values, or NaN when values is empty. It is
+// the usual stat for BootstrapCI.
+func Mean(values []float64) float64 {
+	if len(values) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, v := range values {
+		s += v
+	}
+	return s / float64(len(values))
+}
+
+// PermutationTest is a two-sided permutation test of the difference in
+// means between a and b, persona-level values of a test and a control group.
+// Each of the resamples shuffles the pooled values into groups of the
+// original sizes using r; the p-value is (1 + #{|d*| ≥ |d|}) / (1 + resamples)
+// with d the observed difference, so it is never 0. Differences within a
+// rounding error of |d| count as at least as extreme. It returns NaN when a
+// or b is empty, r is nil or resamples < 1.
+func PermutationTest(a, b []float64, resamples int, r *rand.Rand) (p float64) {
+	na, nb := len(a), len(b)
+	if na == 0 || nb == 0 || r == nil || resamples < 1 {
+		return math.NaN()
+	}
+	pool := slices.Concat(a, b)
+	total, scale := 0.0, 0.0
+	for _, v := range pool {
+		total += v
+		scale = max(scale, math.Abs(v))
+	}
+	diff := func(sumA float64) float64 {
+		return sumA/float64(na) - (total-sumA)/float64(nb)
+	}
+	sumA := 0.0
+	for _, v := range a {
+		sumA += v
+	}
+	observed := math.Abs(diff(sumA))
+	threshold := observed - 1e-9*max(scale, observed)
+	n := len(pool)
+	extreme := 0
+	for range resamples {
+		// A partial Fisher–Yates shuffle puts a uniform random subset of
+		// size na at the front, whatever order pool is in.
+		s := 0.0
+		for i := range na {
+			j := i + r.IntN(n-i)
+			pool[i], pool[j] = pool[j], pool[i]
+			s += pool[i]
+		}
+		if math.Abs(diff(s)) >= threshold {
+			extreme++
+		}
+	}
+	return float64(1+extreme) / float64(1+resamples)
+}
+
+// Holm adjusts p-values for multiple comparisons with Holm's step-down
+// method, which controls the family-wise error rate like Bonferroni but
+// rejects at least as much. With the m p-values sorted ascending,
+// p_(j) becomes max_{i≤j} min(1, (m − i + 1)·p_(i)). The result is in the
+// order of ps, which is not modified. NaN p-values stay NaN and do not count
+// towards m.
+func Holm(ps []float64) []float64 {
+	adj := make([]float64, len(ps))
+	idx := make([]int, 0, len(ps))
+	for i, p := range ps {
+		if math.IsNaN(p) {
+			adj[i] = math.NaN()
+			continue
+		}
+		idx = append(idx, i)
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return cmp.Compare(ps[i], ps[j]) })
+	m := len(idx)
+	running := 0.0
+	for rank, i := range idx {
+		running = max(running, min(1, float64(m-rank)*ps[i]))
+		adj[i] = running
+	}
+	return adj
+}
+
+// MannWhitneyU is the Mann–Whitney U test of a against b. u is the U
+// statistic of a: the number of pairs (x from a, y from b) with x > y, plus
+// half the ties, equal to R_a − n_a(n_a + 1)/2 with R_a the sum of a's
+// mid-ranks in the pooled sample. p is the two-sided p-value from the
+// normal approximation with tie correction and continuity correction
+// (scipy's method="asymptotic"):
+// σ² = n_a n_b / 12 · ((N + 1) − Σ(t³ − t) / (N(N − 1))),
+// z = (|u − n_a n_b / 2| − ½) / σ. The approximation is rough below about
+// 8 values per group. When every value is tied, σ = 0 and p is 1. It
+// returns NaN, NaN when a or b is empty. Values should be finite.
+func MannWhitneyU(a, b []float64) (u, p float64) {
+	na, nb := len(a), len(b)
+	if na == 0 || nb == 0 {
+		return math.NaN(), math.NaN()
+	}
+	type obs struct {
+		v   float64
+		inA bool
+	}
+	all := make([]obs, 0, na+nb)
+	for _, v := range a {
+		all = append(all, obs{v, true})
+	}
+	for _, v := range b {
+		all = append(all, obs{v, false})
+	}
+	slices.SortFunc(all, func(x, y obs) int { return cmp.Compare(x.v, y.v) })
+	n := len(all)
+	rankA, ties := 0.0, 0.0
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && all[j].v == all[i].v {
+			j++
+		}
+		t := float64(j - i)
+		mid := float64(i+1+j) / 2 // mean of ranks i+1..j
+		for k := i; k < j; k++ {
+			if all[k].inA {
+				rankA += mid
+			}
+		}
+		ties += t*t*t - t
+		i = j
+	}
+	fa, fb, fn := float64(na), float64(nb), float64(n)
+	u = rankA - fa*(fa+1)/2
+	variance := fa * fb / 12 * ((fn + 1) - ties/(fn*(fn-1)))
+	if variance <= 0 {
+		return u, 1
+	}
+	z := max(math.Abs(u-fa*fb/2)-0.5, 0) / math.Sqrt(variance)
+	return u, min(1, math.Erfc(z/math.Sqrt2))
+}
