@@ -1,0 +1,244 @@
+package personas
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The roles a persona can play in a campaign.
+const (
+	// RoleTest is a persona that acts on its interests (the default).
+	RoleTest = "test"
+	// RoleControl is a baseline persona, usually with no interests, whose feed
+	// the test personas' feeds are compared with.
+	RoleControl = "control"
+)
+
+// The age groups a persona can claim.
+const (
+	AgeMinor   = "minor"
+	AgeAdult   = "adult"
+	AgeElderly = "elderly"
+)
+
+// The devices a persona can emulate.
+const (
+	DeviceDesktop = "desktop"
+	DeviceMobile  = "mobile"
+)
+
+// Default user agents, used when a persona sets no traits.user_agent.
+const (
+	DesktopUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	MobileUserAgent  = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+// Spec is one sock-puppet persona. Values returned by Load, Parse and the
+// campaign loaders are complete: every field omitted in the file holds the
+// default documented on its type. A Spec is a plain value and safe to share
+// for reading.
+type Spec struct {
+	// Name identifies the persona; unique within a campaign and matching
+	// [a-z0-9][a-z0-9._-]* (at most 64 characters).
+	Name string `json:"name"`
+	// Role is RoleTest (default) or RoleControl.
+	Role string `json:"role"`
+	// Seed seeds the persona's behaviour. Default: the FNV-1a 64-bit hash of
+	// Name, so a persona behaves the same across runs unless told otherwise.
+	Seed int64 `json:"seed"`
+	// Interests maps a topic to a weight in [0, 1]. Default: empty (a blank
+	// persona). Never nil in a loaded Spec.
+	Interests map[string]float64 `json:"interests"`
+	// Keywords maps an interest topic to title keywords, used to match items
+	// that carry no topic hint. Default: empty. Never nil in a loaded Spec.
+	Keywords map[string][]string `json:"keywords"`
+	// Traits is what the persona looks like to the platform.
+	Traits Traits `json:"traits"`
+	// Behaviour is how the persona browses.
+	Behaviour Behaviour `json:"behaviour"`
+	// Settings are platform toggles applied at the start of each session.
+	Settings Settings `json:"settings"`
+	// Source is "file:line" where the persona is defined. It is excluded from
+	// Campaign.Hash.
+	Source string `json:"source,omitempty"`
+}
+
+// Traits is what a persona looks like to the platform.
+type Traits struct {
+	// AgeGroup is AgeMinor, AgeAdult (default) or AgeElderly.
+	AgeGroup string `json:"age_group"`
+	// Locale is a BCP 47 language tag such as "zh-CN". Default: "en-US".
+	Locale string `json:"locale"`
+	// Device is DeviceDesktop (default) or DeviceMobile.
+	Device string `json:"device"`
+	// UserAgent is the browser's user agent. Default: DesktopUserAgent or
+	// MobileUserAgent, by Device.
+	UserAgent string `json:"user_agent"`
+	// Viewport is the browser window size. Default: 1280x900 on desktop,
+	// 390x844 on mobile; each dimension defaults on its own.
+	Viewport Viewport `json:"viewport"`
+}
+
+// Viewport is a browser window size in CSS pixels.
+type Viewport struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// Behaviour is how a persona browses a feed.
+type Behaviour struct {
+	// Dwell is how long the persona stays on an opened item.
+	Dwell Dwell `json:"dwell"`
+	// Open is the probability of opening an item. Default: base 0.02,
+	// match 0.6.
+	Open Prob `json:"open"`
+	// Like is the probability of liking an opened item. Default: base 0,
+	// match 0.5.
+	Like Prob `json:"like"`
+	// ScrollPause is the pause between scrolls. Default: 200ms.
+	ScrollPause time.Duration `json:"scroll_pause_ns"`
+	// MaxOpens caps the items opened per session; 0 means no cap. Default: 10.
+	MaxOpens int `json:"max_opens"`
+}
+
+// Dwell is a log-normal dwell time distribution, clamped to [Min, Max].
+// Default: median 2s, sigma 0.5, min 200ms, max 10s; each field defaults on
+// its own.
+type Dwell struct {
+	Median time.Duration `json:"median_ns"`
+	Sigma  float64       `json:"sigma"`
+	Min    time.Duration `json:"min_ns"`
+	Max    time.Duration `json:"max_ns"`
+}
+
+// Prob is a probability that grows with how well an item matches the
+// persona's interests: clamp(Base + Match*m, 0, 1).
+type Prob struct {
+	Base  float64 `json:"base"`
+	Match float64 `json:"match"`
+}
+
+// Settings are platform toggles a persona applies at the start of each
+// session. A nil field leaves the platform's setting as it is (the default).
+type Settings struct {
+	Personalization *bool `json:"personalization"`
+	MinorMode       *bool `json:"minor_mode"`
+}
+
+// Defaults for fields a spec file omits.
+const (
+	defaultLocale      = "en-US"
+	defaultScrollPause = 200 * time.Millisecond
+	defaultMaxOpens    = 10
+)
+
+var (
+	defaultDwell   = Dwell{Median: 2 * time.Second, Sigma: 0.5, Min: 200 * time.Millisecond, Max: 10 * time.Second}
+	defaultOpen    = Prob{Base: 0.02, Match: 0.6}
+	defaultLike    = Prob{Base: 0, Match: 0.5}
+	desktopView    = Viewport{Width: 1280, Height: 900}
+	mobileViewport = Viewport{Width: 390, Height: 844}
+)
+
+// defaultSeed is the seed of a persona whose file sets none.
+func defaultSeed(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64())
+}
+
+// Match reports how well an item matches the persona's interests, in [0, 1].
+// If topic (the platform's topic hint) names one of the persona's interests,
+// compared case-insensitively, Match returns that interest's weight.
+// Otherwise it returns the largest weight among the topics that have a
+// keyword occurring in title (case-insensitive substring, so it works for
+// scripts without word breaks such as Chinese), or 0 when none does.
+func (s Spec) Match(topic, title string) float64 {
+	if topic = strings.TrimSpace(topic); topic != "" {
+		if w, ok := s.Interests[topic]; ok {
+			return clamp01(w)
+		}
+		for t, w := range s.Interests {
+			if strings.EqualFold(t, topic) {
+				return clamp01(w)
+			}
+		}
+	}
+	if len(s.Keywords) == 0 || title == "" {
+		return 0
+	}
+	lower := strings.ToLower(title)
+	best := 0.0
+	for t, kws := range s.Keywords {
+		w := s.Interests[t]
+		if w <= best {
+			continue
+		}
+		for _, kw := range kws {
+			if kw != "" && strings.Contains(lower, strings.ToLower(kw)) {
+				best = w
+				break
+			}
+		}
+	}
+	return clamp01(best)
+}
+
+// TopInterest returns the persona's highest-weight topic, breaking ties by
+// the lexically smallest name. It returns "" when the persona has no interest
+// with a weight above 0.
+func (s Spec) TopInterest() string {
+	topics := make([]string, 0, len(s.Interests))
+	for t := range s.Interests {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	top, best := "", 0.0
+	for _, t := range topics {
+		if w := s.Interests[t]; w > best {
+			top, best = t, w
+		}
+	}
+	return top
+}
+
+// P returns the probability for an item whose interest match is match:
+// clamp(Base + Match*match, 0, 1). A NaN result is reported as 0.
+func (p Prob) P(match float64) float64 {
+	return clamp01(p.Base + p.Match*match)
+}
+
+// Sample draws a dwell time: Median * exp(Sigma * z) for a standard normal z
+// drawn from r, clamped to [Min, Max]. A Max of 0 or less means no upper
+// bound. Sample is as safe for concurrent use as r is (a *rand.Rand is not).
+func (d Dwell) Sample(r *rand.Rand) time.Duration {
+	v := float64(d.Median) * math.Exp(d.Sigma*r.NormFloat64())
+	if math.IsNaN(v) {
+		v = float64(d.Median)
+	}
+	if v < float64(d.Min) {
+		v = float64(d.Min)
+	}
+	if d.Max > 0 && v > float64(d.Max) {
+		v = float64(d.Max)
+	}
+	if v >= math.MaxInt64 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(v)
+}
+
+// clamp01 limits v to [0, 1], mapping NaN to 0.
+func clamp01(v float64) float64 {
+	switch {
+	case !(v > 0):
+		return 0
+	case v > 1:
+		return 1
+	}
+	return v
+}
