@@ -1,0 +1,13 @@
+// Package simfeed owns feedprobe's simulated personalizing feed platform: a
+// real website (server-rendered feed, infinite scroll, item dialog, settings)
+// backed by a real per-user recommender, plus a ground-truth endpoint that
+// tells tests and the demo exactly what every user was served and why.
+//
+// The catalogue is generated deterministically from Config.Seed. Users are
+// identified by the sf_uid cookie. The recommender mixes catalogue popularity
+// with the topic affinity it learns from opens, dwell and likes, and it can
+// carry planted violations (Config.Violations) that an audit should detect:
+// a personalization switch that is ignored and a minor mode that leaks
+// harmful items. The DOM contract (class names and ids) is fixed because the
+// probe's simfeed adapter depends on it.
+package simfeed

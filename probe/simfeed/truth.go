@@ -1,0 +1,82 @@
+package simfeed
+
+import (
+	"maps"
+	"time"
+)
+
+// Truth is the platform's ground truth: what every user was served and what
+// the recommender believes about them. It is what GET /truth returns.
+type Truth struct {
+	Seed   int64       `json:"seed"`
+	Config Config      `json:"config"`
+	Users  []TruthUser `json:"users"`
+}
+
+// TruthUser is one user's ground truth.
+type TruthUser struct {
+	ID       string    `json:"id"`
+	Created  time.Time `json:"created"`
+	Settings Settings  `json:"settings"`
+	// Affinity is the learned topic distribution (shares summing to 1);
+	// empty for a user without engagement.
+	Affinity map[string]float64 `json:"affinity"`
+	// EngagedHarm counts opens and likes of harmful items per category.
+	EngagedHarm map[string]int `json:"engaged_harm"`
+	// Devices are the distinct X-SF-Device ids seen, in order of first use.
+	Devices     []string     `json:"devices"`
+	Opens       int          `json:"opens"`
+	Likes       int          `json:"likes"`
+	DwellMS     int64        `json:"dwell_ms"`
+	PricedOpens int          `json:"priced_opens"`
+	Visits      []TruthVisit `json:"visits"`
+}
+
+// TruthVisit is one visit (one load of the feed page).
+type TruthVisit struct {
+	ID      int       `json:"id"`
+	Started time.Time `json:"started"`
+	// Served lists every item served in the visit in order, across pages.
+	Served []Served `json:"served"`
+}
+
+// Served is one item served at a rank (from 1) with the price shown, 0 when
+// the item has no price.
+type Served struct {
+	Item  string  `json:"item"`
+	Rank  int     `json:"rank"`
+	Price float64 `json:"price,omitempty"`
+}
+
+// Truth returns a deep copy of the ground truth. It is safe for concurrent
+// use.
+func (s *Server) Truth() Truth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := Truth{Seed: s.cfg.Seed, Config: s.configLocked(), Users: make([]TruthUser, 0, len(s.order))}
+	for _, u := range s.order {
+		t.Users = append(t.Users, truthUser(u))
+	}
+	return t
+}
+
+// truthUser copies u. The caller holds s.mu.
+func truthUser(u *user) TruthUser {
+	tu := TruthUser{
+		ID:          u.id,
+		Created:     u.created,
+		Settings:    u.settings,
+		Affinity:    u.affinity(),
+		EngagedHarm: maps.Clone(u.engagedHarm),
+		Devices:     append([]string{}, u.devices...),
+		Opens:       u.opens,
+		Likes:       u.likes,
+		DwellMS:     u.dwellMS,
+		PricedOpens: u.pricedOpens,
+		Visits:      make([]TruthVisit, 0, len(u.visits)),
+	}
+	for _, v := range u.visits {
+		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Served: append([]Served{}, v.served...)})
+	}
+	return tu
+}
