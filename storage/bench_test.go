@@ -1,0 +1,53 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/probe"
+)
+
+// BenchmarkSaveImpressions saves batches into one running session, drawing
+// items from a catalogue of 5000 so most upserts update an existing item, as
+// in a campaign. It reports impressions/s.
+func BenchmarkSaveImpressions(b *testing.B) {
+	for _, size := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			ctx := context.Background()
+			db := mustOpenDB(b)
+			f := mustFixture(b, db, "bench", 1)
+			id := f.sessions[0].ID
+			mustStart(b, db, id)
+			const catalogue = 5000
+			ids := make([]string, catalogue)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("item-%05d", i)
+			}
+			batch := make([]probe.Impression, size)
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range batch {
+					rank := i*size + j + 1
+					batch[j] = probe.Impression{
+						Item: probe.Item{
+							ID:     ids[rank%catalogue],
+							Title:  "A reasonably long title of a recommended item, as seen",
+							Author: "some channel",
+							URL:    "http://127.0.0.1:8080/item/12345",
+							Topic:  "news",
+						},
+						Rank:    rank,
+						SeenAt:  t0.Add(time.Duration(rank) * time.Millisecond),
+						Surface: "feed",
+					}
+				}
+				if err := db.SaveImpressions(ctx, id, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "impressions/s")
+		})
+	}
+}

@@ -1,0 +1,35 @@
+// Package storage owns the feedprobe data set: one SQLite file holding
+// campaigns, personas, the sessions planned and run for them, the item
+// catalogue as observed, every impression and action, and each persona's
+// browser identity. It is the only package that imports database/sql and the
+// SQLite driver (github.com/mattn/go-sqlite3, which needs cgo).
+//
+// Open opens a file read-write and migrates its schema; OpenReadOnly opens
+// one for analysis only. A *DB satisfies probe.Sink, probe.IdentityStore and
+// probe.SessionTracker and is safe for concurrent use: every write goes
+// through one connection (in WAL mode, synchronous=NORMAL, each write
+// transaction BEGIN IMMEDIATE), every read through a separate pool of
+// read-only connections, so analysis never blocks the probe.
+//
+// # Schema
+//
+// The schema is kept in numbered migrations embedded from migrations/
+// (0001_init.sql, ...), each applied in its own transaction; the version is
+// PRAGMA user_version. A database whose version is newer than this binary's
+// is refused with ErrSchemaTooNew.
+//
+// # Times
+//
+// Every time is stored as INTEGER milliseconds since the Unix epoch, UTC
+// (sortable, and 8 bytes at most per impression); NULL stands for the zero
+// time.Time. Precision below a millisecond is dropped, and times read back are
+// in UTC. In the sqlite3 shell, datetime(seen_at / 1000, 'unixepoch') shows
+// one.
+//
+// # Text
+//
+// Every string from a platform is untrusted and stored byte for byte as
+// given, including invalid UTF-8; it is only ever bound as a parameter. The
+// campaign and persona specs are stored as TEXT (JSON). The identity in
+// persona_state holds cookies: it is a secret and must never be exported.
+package storage

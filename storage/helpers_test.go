@@ -1,0 +1,29 @@
+package storage
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/feedprobe/feedprobe/probe"
+)
+
+// makeImpressions returns n impressions on surface, ranks 1..n, items
+// "item-1".., one second apart from t0.
+func makeImpressions(surface string, n int) []probe.Impression {
+	imps := make([]probe.Impression, n)
+	for i := range imps {
+		imps[i] = probe.Impression{
+			Item: probe.Item{
+				ID:     fmt.Sprintf("item-%d", i+1),
+				Title:  fmt.Sprintf("Title %d", i+1),
+				Author: "author",
+				URL:    fmt.Sprintf("http://127.0.0.1/item/%d", i+1),
+				Topic:  []string{"news", "sport", "music"}[i%3],
+			},
+			Rank:    i + 1,
+			SeenAt:  t0.Add(time.Duration(i) * time.Second),
+			Surface: surface,
+		}
+	}
+	return imps
+}
