@@ -281,6 +281,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.Open.Click, []string{"actions", "open", "click"}},
 		{a.Actions.Open.Wait, []string{"actions", "open", "wait"}},
 		{a.Actions.Like.Click, []string{"actions", "like", "click"}},
+		{a.Actions.Like.Wait, []string{"actions", "like", "wait"}},
 		{a.Actions.Back.Click, []string{"actions", "back", "click"}},
 		{a.Actions.Back.Gone, []string{"actions", "back", "gone"}},
 		{a.Settings.Save, []string{"settings", "save"}},

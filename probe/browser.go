@@ -107,6 +107,9 @@ func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, chromeFlags(o, dataDir)...)
 	bctx, bcancel := chromedp.NewContext(allocCtx,
 		chromedp.WithErrorf(func(f string, a ...any) { logger.Debug("chromedp", "msg", fmt.Sprintf(f, a...)) }),
+		chromedp.WithBrowserOption(chromedp.WithConsolef(func(f string, a ...any) {
+			logger.Debug("page console", "msg", fmt.Sprintf(f, a...))
+		})),
 	)
 	b := &Browser{
 		ctx:     bctx,

@@ -346,7 +346,9 @@ func jsCall(fn string, args ...any) string {
 
 // collectJS waits a frame, returns the item elements not returned before
 // (in document order) and, when there are none, scrolls to the end and waits
-// on a MutationObserver for new ones, nudging the page once. Each returned
+// on a MutationObserver for new ones, nudging the page once (under load,
+// a lazy loader's IntersectionObserver can miss the sentinel's entry and
+// never fire again while it stays in view). Each returned
 // element is remembered in window.__fpNodes under its index so the probe can
 // act on it later without changing the platform's DOM.
 const collectJS = `async (itemSel, waitMs, nudgeMs, scroll) => {
@@ -364,7 +366,14 @@ const collectJS = `async (itemSel, waitMs, nudgeMs, scroll) => {
       const finish = () => { if (done) return; done = true; obs.disconnect(); clearTimeout(t1); clearTimeout(t2); resolve(fresh()); };
       const obs = new MutationObserver(() => { if (fresh().length) finish(); });
       obs.observe(document.body, {childList: true, subtree: true});
-      const t1 = setTimeout(() => { window.scrollBy(0, -200); requestAnimationFrame(end); }, nudgeMs);
+      // The nudge scrolls up far enough for a lazy loader's sentinel to
+      // leave its observer's margin, waits two frames, and comes back:
+      // an IntersectionObserver only fires on a change.
+      const t1 = setTimeout(() => {
+        const se = document.scrollingElement || document.body;
+        window.scrollTo(0, Math.max(0, se.scrollHeight - 2 * window.innerHeight - 800));
+        requestAnimationFrame(() => requestAnimationFrame(end));
+      }, nudgeMs);
       const t2 = setTimeout(finish, waitMs);
     });
   }
@@ -410,7 +419,7 @@ func (s *session) browse() error {
 				if s.items == 0 {
 					return fmt.Errorf("%s feed at %s: %w", ad.Name, feed, ErrNoItems)
 				}
-				return fmt.Errorf("%s feed ended after %d of %d items", ad.Name, s.items, s.cfg.Items)
+				return fmt.Errorf("%s feed ended after %d of %d items (%s)", ad.Name, s.items, s.cfg.Items, s.pageState())
 			}
 			continue
 		}
@@ -430,6 +439,21 @@ func (s *session) browse() error {
 		}
 	}
 	return nil
+}
+
+// pageState describes the page for an error message: how far it is
+// scrolled, how tall it is, and how many items it holds.
+func (s *session) pageState() string {
+	st, err := call(s, stepTimeout, chromedp.Evaluate[string](jsCall(`(sel) => {
+  const se = document.scrollingElement || document.body;
+  const d = document.querySelector("dialog[open]");
+  return "scrolled " + Math.round(window.scrollY) + " of " + se.scrollHeight + "px, viewport " + window.innerHeight +
+    "px, " + document.querySelectorAll(sel).length + " items on the page" + (d ? ", a dialog is open" : "") +
+    ", visibility " + document.visibilityState; }`, s.cfg.Adapter.Item)))
+	if err != nil {
+		return "page state unknown: " + err.Error()
+	}
+	return st
 }
 
 // seenItem is an extracted item and the index of its element in the page.
@@ -504,9 +528,14 @@ func (s *session) engage(it seenItem) error {
 	if err := sleep(s.tab, dwell); err != nil {
 		return fmt.Errorf("dwell on %s: %w", id, err)
 	}
-	if ad.Actions.Like.Click != "" && s.rng.Float64() < b.Like.P(match) {
+	if ad.Actions.Like.Click != "" && s.rng.Float64() < b.Like.P(match) && !s.present(ad.Actions.Like.Wait) {
 		if err := s.clickGlobal(ad.Actions.Like.Click); err != nil {
 			return fmt.Errorf("like item %s: %w", id, err)
+		}
+		if w := ad.Actions.Like.Wait; w != "" {
+			if err := s.waitFor(w, true, 10*time.Second); err != nil {
+				return fmt.Errorf("like item %s: %w", id, err)
+			}
 		}
 		s.res.Likes++
 		acts = append(acts, Action{ItemID: id, Kind: ActionLike, At: s.now().UTC()})
@@ -569,26 +598,61 @@ func (s *session) clickGlobal(sel string) error {
 // jsRaw is a JavaScript expression that jsCall passes as is.
 type jsRaw string
 
+// present reports whether an element matching sel is on the page now; an
+// empty selector is never present. The like action's acknowledgement being
+// present already means the item was liked before: a person would not click
+// it again (on most platforms that would undo the like).
+func (s *session) present(sel string) bool {
+	if sel == "" {
+		return false
+	}
+	ok, err := call(s, stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel) => document.querySelector(sel) !== null`, sel)))
+	return err == nil && ok
+}
+
 // waitFor waits until an element matching sel is present (want) or absent.
+// A navigation in between (a form submit, a redirect) destroys the page's
+// JavaScript context; waitFor then tries again on the new page until d is
+// over.
 func (s *session) waitFor(sel string, want bool, d time.Duration) error {
-	ok, err := call(s, d+stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel, want, ms) => new Promise(resolve => {
+	deadline := time.Now().Add(d)
+	var last error
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		ok, err := call(s, left+stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel, want, ms) => new Promise(resolve => {
   const ok = () => (document.querySelector(sel) !== null) === want;
   if (ok()) return resolve(true);
   const obs = new MutationObserver(() => { if (ok()) { obs.disconnect(); clearTimeout(t); resolve(true); } });
   obs.observe(document.documentElement, {childList: true, subtree: true, attributes: true});
   const t = setTimeout(() => { obs.disconnect(); resolve(ok()); }, ms);
-})`, sel, want, d.Milliseconds()), chromedp.EvalAwaitPromise))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		state := "appear"
-		if !want {
-			state = "disappear"
+})`, sel, want, left.Milliseconds()), chromedp.EvalAwaitPromise))
+		if err == nil && ok {
+			return nil
 		}
-		return fmt.Errorf("%q did not %s within %s", sel, state, d)
+		if err == nil {
+			last = nil
+			break
+		}
+		if s.tab.Err() != nil {
+			return err
+		}
+		// The page went away under us: wait for the next one.
+		last = err
+		if err := sleep(s.tab, 100*time.Millisecond); err != nil {
+			return err
+		}
 	}
-	return nil
+	state := "appear"
+	if !want {
+		state = "disappear"
+	}
+	if last != nil {
+		return fmt.Errorf("%q did not %s within %s: %w", sel, state, d, last)
+	}
+	return fmt.Errorf("%q did not %s within %s", sel, state, d)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -600,4 +664,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// IdentityCookie returns the value of the named cookie in a saved identity.
+func IdentityCookie(ident []byte, name string) (string, bool) {
+	if len(ident) == 0 {
+		return "", false
+	}
+	var id identity
+	if err := json.Unmarshal(ident, &id); err != nil {
+		return "", false
+	}
+	for _, c := range id.Cookies {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
 }

@@ -26,6 +26,12 @@ type Config struct {
 	// Personalization is the weight s of the user's topic affinity against
 	// catalogue popularity when choosing a topic, in [0,1].
 	Personalization float64 `yaml:"personalization" json:"personalization"`
+	// Confidence is the engagement (in affinity points: an open is 1, a full
+	// dwell 2, a like 3) at which personalization reaches half of its
+	// strength: the weight of affinity is Personalization·e/(e+Confidence)
+	// for a user with e points, so a bubble forms over sessions rather than
+	// at the first click. 0 applies full strength from the first signal.
+	Confidence float64 `yaml:"confidence" json:"confidence"`
 	// Exploration is the probability that a slot holds a uniformly random item.
 	Exploration float64 `yaml:"exploration" json:"exploration"`
 	// HarmfulShare is the share of the catalogue that is harmful.
@@ -71,6 +77,7 @@ func DefaultConfig() Config {
 		Items:             2400,
 		BatchSize:         10,
 		Personalization:   0.8,
+		Confidence:        20,
 		Exploration:       0.1,
 		HarmfulShare:      0.08,
 		HarmfulBoost:      0,
@@ -92,8 +99,8 @@ const (
 
 // Validate reports the first field out of range: shares and probabilities
 // must lie in [0,1], Items in [100,200000], BatchSize in [1,100],
-// PriceByHistory in [-0.9,10], PriceHistoryOpens >= 0, DwellFullMS >= 1 and
-// Latency in [0,1m].
+// PriceByHistory in [-0.9,10], PriceHistoryOpens >= 0, DwellFullMS >= 1,
+// Confidence in [0,1e6] and Latency in [0,1m].
 func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
@@ -119,6 +126,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("price_history_opens %d is negative", c.PriceHistoryOpens)
 	case c.DwellFullMS < 1:
 		return fmt.Errorf("dwell_full_ms %d must be at least 1", c.DwellFullMS)
+	case !(c.Confidence >= 0 && c.Confidence <= 1e6):
+		return fmt.Errorf("confidence %v out of range [0,1e6]", c.Confidence)
 	case c.Latency < 0 || c.Latency > maxLatency:
 		return fmt.Errorf("latency %v out of range [0,%v]", c.Latency, maxLatency)
 	}

@@ -52,6 +52,15 @@ func newUser(id string, now time.Time) *user {
 	}
 }
 
+// engagement returns the user's affinity points over all topics.
+func (u *user) engagement() float64 {
+	var total float64
+	for _, c := range u.counts {
+		total += c
+	}
+	return total
+}
+
 // affinity returns the user's topic counts normalized to sum to 1, or an
 // empty map when the user has no engagement yet.
 func (u *user) affinity() map[string]float64 {
@@ -164,6 +173,10 @@ func (s *Server) nextBatch(u *user, v *visit, page int) []Served {
 	share := 0.0
 	if personalize && len(aff) > 0 {
 		share = s.cfg.Personalization
+		if c := s.cfg.Confidence; c > 0 {
+			e := u.engagement()
+			share *= e / (e + c)
+		}
 	}
 	for i, t := range topicList {
 		p.topicW[i] = (1-share)*s.topicPop[i] + share*aff[t]

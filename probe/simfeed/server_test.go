@@ -192,7 +192,8 @@ func TestLearning(t *testing.T) {
 }
 
 func TestPersonalizationSwitch(t *testing.T) {
-	s, ts := newTestServer(t, nil)
+	// Full strength from the first signal, so light training suffices.
+	s, ts := newTestServer(t, func(c *Config) { c.Confidence = 0 })
 	topics := topicsByID(s)
 	p := newPlayer(t, ts.URL, "")
 	p.train(s, "cooking", 2, 3)
@@ -670,5 +671,26 @@ func TestListen(t *testing.T) {
 	}
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Error("server still answers after cancel")
+	}
+}
+
+// TestConfidenceRamp checks that personalization grows with engagement: a
+// user with more signal sees more of its topic, and with Confidence 0 a
+// lightly trained user already sees the full effect.
+func TestConfidenceRamp(t *testing.T) {
+	measure := func(confidence float64, visits int) float64 {
+		s, ts := newTestServer(t, func(c *Config) { c.Confidence = confidence })
+		topics := topicsByID(s)
+		p := newPlayer(t, ts.URL, "")
+		p.train(s, "travel", visits, 3)
+		_, items := p.scroll(10)
+		return share(items, func(it shown) bool { return topics[it.ID] == "travel" })
+	}
+	light, heavy := measure(40, 1), measure(40, 8)
+	if heavy < light+0.15 {
+		t.Errorf("travel share after light training %.2f, after heavy %.2f: want heavy clearly above", light, heavy)
+	}
+	if full := measure(0, 1); full < light+0.15 {
+		t.Errorf("travel share with Confidence 0: %.2f, with 40: %.2f; want the ramp to slow personalization", full, light)
 	}
 }

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+//go:embed demo/campaign.yaml
+var demoCampaign []byte
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo", "[--db feedprobe.db]", `
+Start simfeed on a free loopback port, run the built-in demo campaign
+against it in headless Chromium (three personas trained on one topic each
+and two blank controls, four sessions of 60 items each), print the analysis
+and check it against simfeed's ground truth. The database stays for the
+tour in the README; each demo run adds a new campaign to it.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database to write")
+	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
+	sessions := fs.Int("sessions", 0, "override the sessions per persona (default: the campaign's 4)")
+	items := fs.Int("items", 0, "override the items per session (default: the campaign's 60)")
+	newLogger := logFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(e.stderr)
+	if err != nil {
+		return err
+	}
+	cfg := simfeed.DefaultConfig()
+	cfg.Truth = true
+	srv, err := simfeed.New(cfg, logger.With("component", "simfeed"))
+	if err != nil {
+		return err
+	}
+	sctx, stopServer := context.WithCancel(ctx)
+	defer stopServer()
+	base, wait, err := simfeed.Listen(sctx, "127.0.0.1:0", srv)
+	if err != nil {
+		return err
+	}
+	defer func() { stopServer(); _ = wait() }()
+	fmt.Fprintf(e.stdout, "simfeed is serving %s\n", base)
+
+	c, err := personas.ParseCampaign("demo/campaign.yaml", demoCampaign, ".")
+	if err != nil {
+		return fmt.Errorf("built-in demo campaign: %w", err)
+	}
+	c.BaseURL = base
+	c.Name = "demo-" + time.Now().UTC().Format("20060102-150405")
+	if *sessions > 0 {
+		c.Sessions = *sessions
+	}
+	if *items > 0 {
+		c.ItemsPerSession = *items
+	}
+	store, err := storage.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintf(e.stdout, "running campaign %q: %d personas x %d sessions x %d items\n", c.Name, len(c.Personas), c.Sessions, c.ItemsPerSession)
+	sum, err := runCampaign(ctx, store, c, runOptions{
+		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
+		logger:  logger,
+	})
+	printRunSummary(e, sum, *db)
+	if err != nil {
+		return err
+	}
+	rep, err := analyzeCampaign(ctx, store, sum.Campaign, rand.New(rand.NewPCG(1, 0)))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	if err := rep.writeTable(e.stdout); err != nil {
+		return err
+	}
+	if err := printTruth(ctx, e, store, sum.Campaign, srv.Truth()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nnext: feedprobe analyze --db %s --json   (the tour in README.md goes on from here)\n", *db)
+	return nil
+}
+
+// printTruth sets what simfeed learned about each persona beside what the
+// probe stored: the platform's user id (found through the persona's saved
+// cookie), visits, and learned affinity for the persona's top interest.
+func printTruth(ctx context.Context, e *env, db *storage.DB, camp storage.Campaign, truth simfeed.Truth) error {
+	users := map[string]simfeed.TruthUser{}
+	for _, u := range truth.Users {
+		users[u.ID] = u
+	}
+	ps, err := db.Personas(ctx, camp.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nsimfeed's ground truth\n  %-14s %-10s %6s %6s  %s\n", "persona", "user", "visits", "served", "learned affinity (top 3)")
+	for _, p := range ps {
+		ident, err := db.LoadIdentity(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		uid, ok := probe.IdentityCookie(ident, "sf_uid")
+		u, known := users[uid]
+		if !ok || !known {
+			fmt.Fprintf(e.stdout, "  %-14s %-10s (no identity recorded)\n", p.Name, "-")
+			continue
+		}
+		served := 0
+		for _, v := range u.Visits {
+			served += len(v.Served)
+		}
+		fmt.Fprintf(e.stdout, "  %-14s %-10s %6d %6d  %s\n", p.Name, u.ID, len(u.Visits), served, topAffinity(u.Affinity, 3))
+	}
+	return nil
+}
+
+func topAffinity(aff map[string]float64, n int) string {
+	if len(aff) == 0 {
+		return "none (popularity only)"
+	}
+	type kv struct {
+		k string
+		v float64
+	}
+	var all []kv
+	for k, v := range aff {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
+	out := ""
+	for i, x := range all {
+		if i == n {
+			break
+		}
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%s %.2f", x.k, x.v)
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+// Command feedprobe is a black-box audit probe for recommendation feeds:
+// scripted sock-puppet personas browse a feed in headless Chromium, every
+// recommended item is stored in SQLite, and the analysis measures filter
+// bubbles, harmful exposure and personalization.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "feedprobe:", err)
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(int(ee))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError carries a specific exit status with an error already reported.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every command gets: its output streams.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "start simfeed and run the built-in demo campaign, then analyze it", cmdDemo},
+		{"run", "run a campaign (resumes an interrupted one)", cmdRun},
+		{"analyze", "per-persona, per-session diversity, interest share and harmful share", cmdAnalyze},
+		{"validate", "check persona, campaign and adapter files without running them", cmdValidate},
+		{"simfeed", "serve the simulated personalizing feed platform", cmdSimfeed},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `feedprobe audits recommendation feeds with scripted sock-puppet personas.
+
+Usage:
+  feedprobe <command> [flags]
+
+Commands:
+`)
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `
+Run "feedprobe <command> --help" for a command's flags.
+Environment: FEEDPROBE_CHROME=/path/to/chromium picks the browser.
+`)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			args = []string{args[1], "--help"}
+		} else {
+			usage(stdout)
+			return nil
+		}
+	}
+	e := &env{stdout: stdout, stderr: stderr}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// newFlags makes a command's flag set with a usage text that explains it.
+func newFlags(e *env, name, argsUsage, about string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: feedprobe %s %s\n\n%s\n\nFlags:\n%s", name, argsUsage, strings.TrimSpace(about), fs.FlagUsages())
+	}
+	return fs
+}
+
+// logFlags adds --log-format and --log-level and returns a constructor.
+func logFlags(fs *pflag.FlagSet) func(w io.Writer) (*slog.Logger, error) {
+	format := fs.String("log-format", "text", "log format: text or json")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	return func(w io.Writer) (*slog.Logger, error) {
+		var lv slog.Level
+		if err := lv.UnmarshalText([]byte(*level)); err != nil {
+			return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)
+		}
+		opts := &slog.HandlerOptions{Level: lv}
+		switch *format {
+		case "text":
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		case "json":
+			return slog.New(slog.NewJSONHandler(w, opts)), nil
+		}
+		return nil, fmt.Errorf("--log-format %q: want text or json", *format)
+	}
+}
+
+func cmdVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version", "", "Print feedprobe's version.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "feedprobe", version)
+	return nil
+}

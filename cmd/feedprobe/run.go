@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+var (
+	_ probe.Store = (*storage.DB)(nil)
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run", "CAMPAIGN.yaml [flags]", `
+Run a campaign: every persona browses the platform through its adapter for
+the planned number of sessions, and every impression and action is stored in
+the database. Running the same command again resumes: finished sessions are
+not repeated, and a session that was interrupted half-way is marked
+"interrupted" and redone.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database to write")
+	baseURL := fs.String("base-url", "", "override the campaign's base_url")
+	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback base_url)")
+	newLogger := logFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("run needs exactly one campaign file")
+	}
+	logger, err := newLogger(e.stderr)
+	if err != nil {
+		return err
+	}
+	c, err := personas.LoadCampaign(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *baseURL != "" {
+		c.BaseURL = *baseURL
+	}
+	closedNet, err := closedNetwork(*closed, c.BaseURL)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sum, err := runCampaign(ctx, store, c, runOptions{
+		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger},
+		logger:  logger,
+	})
+	printRunSummary(e, sum, *db)
+	return err
+}
+
+func closedNetwork(mode, base string) (bool, error) {
+	switch mode {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	case "auto":
+		u, err := url.Parse(base)
+		if err != nil {
+			return false, fmt.Errorf("base_url %q: %w", base, err)
+		}
+		host := u.Hostname()
+		if host == "localhost" {
+			return true, nil
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback(), nil
+	}
+	return false, fmt.Errorf("--closed-network %q: want on, off or auto", mode)
+}
+
+type runOptions struct {
+	browser probe.BrowserOptions
+	logger  *slog.Logger
+	// onSession, when set, sees every finished session.
+	onSession func(probe.SessionReport)
+	// store, when set, receives the sessions' writes instead of the
+	// database itself (tests wrap the database to inject faults).
+	store probe.Store
+}
+
+type runSummary struct {
+	Campaign storage.Campaign
+	Planned  int // sessions this run set out to do
+	Done     int
+	Failed   int
+	Blocked  int
+	Items    int
+	Resumed  int // sessions found interrupted and redone
+	Elapsed  time.Duration
+}
+
+// loadAdapter returns the campaign's adapter: its adapter_file if set, else
+// the built-in one named by platform.
+func loadAdapter(c *personas.Campaign) (*probe.Adapter, error) {
+	if c.AdapterFile != "" {
+		a, err := probe.LoadAdapter(c.AdapterFile)
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	return probe.BuiltinAdapter(c.Platform)
+}
+
+// runCampaign records the campaign and its personas, plans the sessions that
+// are still to do, and runs them.
+func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o runOptions) (runSummary, error) {
+	start := time.Now()
+	var sum runSummary
+	adapter, err := loadAdapter(c)
+	if err != nil {
+		return sum, err
+	}
+	plans, camp, resumed, err := planCampaign(ctx, db, c)
+	sum.Campaign, sum.Resumed = camp, resumed
+	if err != nil {
+		return sum, err
+	}
+	for _, p := range plans {
+		sum.Planned += len(p.Jobs)
+	}
+	if sum.Planned == 0 {
+		o.logger.Info("campaign already complete", "campaign", c.Name)
+		return sum, nil
+	}
+	o.logger.Info("campaign starting", "campaign", c.Name, "personas", len(plans), "sessions", sum.Planned, "base_url", c.BaseURL)
+	browser, err := probe.Launch(ctx, o.browser)
+	if err != nil {
+		return sum, err
+	}
+	defer browser.Close()
+	var store probe.Store = db
+	if o.store != nil {
+		store = o.store
+	}
+	var mu sync.Mutex
+	r := &probe.Runner{
+		Browser:         browser,
+		Store:           store,
+		Adapter:         adapter,
+		BaseURL:         c.BaseURL,
+		ItemsPerSession: c.ItemsPerSession,
+		SessionTimeout:  c.SessionTimeout,
+		Pause:           c.Pause,
+		Concurrency:     c.Concurrency,
+		Logger:          o.logger.With("campaign", c.Name),
+		OnSession: func(rep probe.SessionReport) {
+			mu.Lock()
+			switch rep.Outcome {
+			case probe.OutcomeDone:
+				sum.Done++
+			case probe.OutcomeBlocked:
+				sum.Blocked++
+			default:
+				sum.Failed++
+			}
+			sum.Items += rep.Result.Items
+			mu.Unlock()
+			if o.onSession != nil {
+				o.onSession(rep)
+			}
+		},
+	}
+	err = r.Run(ctx, plans)
+	sum.Elapsed = time.Since(start)
+	return sum, err
+}
+
+// planCampaign stores the campaign and personas (idempotently), turns
+// sessions left running by a crash into interrupted ones with a new planned
+// attempt, re-plans failed sessions, and returns what is still to do.
+func planCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) ([]probe.PersonaPlan, storage.Campaign, int, error) {
+	spec, err := json.Marshal(c)
+	if err != nil {
+		return nil, storage.Campaign{}, 0, fmt.Errorf("encode campaign: %w", err)
+	}
+	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{
+		Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash(),
+	})
+	if errors.Is(err, storage.ErrSpecChanged) {
+		return nil, camp, 0, fmt.Errorf("campaign %q is already in the database with a different design; give the changed campaign a new name (%w)", c.Name, err)
+	}
+	if err != nil {
+		return nil, camp, 0, err
+	}
+	byID := map[int64]personas.Spec{}
+	var order []int64
+	for _, p := range c.Personas {
+		ps, err := json.Marshal(p)
+		if err != nil {
+			return nil, camp, 0, fmt.Errorf("encode persona %s: %w", p.Name, err)
+		}
+		sp, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: p.Name, Role: p.Role, Spec: ps})
+		if err != nil {
+			return nil, camp, 0, err
+		}
+		if err := db.PlanSessions(ctx, sp.ID, c.Sessions); err != nil {
+			return nil, camp, 0, err
+		}
+		byID[sp.ID] = p
+		order = append(order, sp.ID)
+	}
+	resumed, err := db.RecoverInterrupted(ctx, camp.ID)
+	if err != nil {
+		return nil, camp, 0, err
+	}
+	if _, err := db.ReplanFailed(ctx, camp.ID); err != nil {
+		return nil, camp, resumed, err
+	}
+	sessions, err := db.Sessions(ctx, camp.ID)
+	if err != nil {
+		return nil, camp, resumed, err
+	}
+	jobs := map[int64][]probe.Job{}
+	for _, s := range sessions {
+		if s.Status == storage.StatusPlanned {
+			jobs[s.PersonaID] = append(jobs[s.PersonaID], probe.Job{SessionID: s.ID, Seq: s.Seq})
+		}
+	}
+	var plans []probe.PersonaPlan
+	for _, id := range order {
+		js := jobs[id]
+		if len(js) == 0 {
+			continue
+		}
+		sort.Slice(js, func(i, j int) bool { return js[i].Seq < js[j].Seq })
+		plans = append(plans, probe.PersonaPlan{PersonaID: id, Persona: byID[id], Jobs: js})
+	}
+	return plans, camp, resumed, nil
+}
+
+func printRunSummary(e *env, s runSummary, db string) {
+	if s.Campaign.ID == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "campaign %q (id %d): %d of %d sessions done, %d failed, %d blocked, %d items in %s",
+		s.Campaign.Name, s.Campaign.ID, s.Done, s.Planned, s.Failed, s.Blocked, s.Items, s.Elapsed.Round(time.Second))
+	if s.Resumed > 0 {
+		fmt.Fprintf(e.stdout, "; %d interrupted sessions redone", s.Resumed)
+	}
+	fmt.Fprintf(e.stdout, "\ndatabase: %s\n", filepath.Clean(db))
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+)
+
+func cmdSimfeed(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "simfeed", "[--listen 127.0.0.1:8080] [--scenario FILE] [flags]", `
+Serve simfeed, the simulated personalizing feed platform that feedprobe's
+tests and demo audit: a seeded catalogue, an infinite-scroll feed, item
+pages, likes, a settings page (personalization on/off, minor mode) and a
+recommender that learns each user's topic affinity. Planted violations make
+it misbehave on purpose. With --truth, GET /truth returns every user's
+affinity and every item served to it, in order.
+
+A scenario file (YAML) sets any of the knobs below by their snake_case
+names; flags given on the command line win over the file.`)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (keep it on loopback)")
+	scenario := fs.String("scenario", "", "scenario YAML with the recommender's knobs")
+	def := simfeed.DefaultConfig()
+	seed := fs.Int64("seed", def.Seed, "catalogue and recommender seed")
+	items := fs.Int("items", def.Items, "catalogue size")
+	pers := fs.Float64("personalization", def.Personalization, "weight of learned affinity against popularity, 0..1")
+	explore := fs.Float64("exploration", def.Exploration, "share of random slots, 0..1")
+	boost := fs.Float64("harmful-boost", def.HarmfulBoost, "extra harmful slots for users who engaged with a harm category, 0..1")
+	price := fs.Float64("price-by-history", def.PriceByHistory, "price markup for users with a shopping history (0.2 = +20%)")
+	ignore := fs.Bool("ignore-switch", false, "planted violation: personalize even when the user turned it off")
+	leak := fs.Bool("minor-leak", false, "planted violation: let harmful items reach minor mode")
+	truth := fs.Bool("truth", false, "serve the ground truth under /truth")
+	allowRemote := fs.Bool("allow-non-loopback", false, "allow --listen on an address other than loopback")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := def
+	if *scenario != "" {
+		c, err := simfeed.LoadScenario(*scenario)
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	set := func(name string, apply func()) {
+		if fs.Changed(name) {
+			apply()
+		}
+	}
+	set("seed", func() { cfg.Seed = *seed })
+	set("items", func() { cfg.Items = *items })
+	set("personalization", func() { cfg.Personalization = *pers })
+	set("exploration", func() { cfg.Exploration = *explore })
+	set("harmful-boost", func() { cfg.HarmfulBoost = *boost })
+	set("price-by-history", func() { cfg.PriceByHistory = *price })
+	set("ignore-switch", func() { cfg.Violations.IgnoreSwitch = *ignore })
+	set("minor-leak", func() { cfg.Violations.MinorLeak = *leak })
+	if *scenario == "" || fs.Changed("truth") {
+		cfg.Truth = *truth
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkLoopback(*listen, *allowRemote); err != nil {
+		return err
+	}
+	srv, err := simfeed.New(cfg, nil)
+	if err != nil {
+		return err
+	}
+	u, wait, err := simfeed.Listen(ctx, *listen, srv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "simfeed serving %s (seed %d, %d items, personalization %.2f, truth %v)\n", u, cfg.Seed, cfg.Items, cfg.Personalization, cfg.Truth)
+	return wait()
+}
+
+// checkLoopback refuses a listen address off loopback unless allowed.
+func checkLoopback(addr string, allow bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if allow {
+		return nil
+	}
+	return fmt.Errorf("--listen %q is not a loopback address; pass --allow-non-loopback to serve beyond this machine", addr)
+}

@@ -1,0 +1,245 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+)
+
+func mustPersona(t *testing.T, yaml string) personas.Spec {
+	t.Helper()
+	ps, err := personas.Parse("test.yaml", []byte("personas:\n"+yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps[0]
+}
+
+const fanYAML = `  - name: fan
+    seed: 5
+    interests: {music: 1.0}
+    behaviour:
+      dwell: {median: 200ms, sigma: 0.2, min: 100ms, max: 400ms}
+      open: {base: 0.0, match: 1.0}
+      like: {base: 0.0, match: 1.0}
+      scroll_pause: 50ms
+      max_opens: 3
+`
+
+func simfeedAdapter(t *testing.T) *Adapter {
+	t.Helper()
+	a, err := BuiltinAdapter("simfeed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestSessionsAgainstSimfeed runs two sessions of one persona and checks them
+// against simfeed's truth: one user across sessions (cookie and local
+// storage restored), the stored items equal the served ones in order, and
+// every open and like reached the platform.
+func TestSessionsAgainstSimfeed(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	p := mustPersona(t, fanYAML)
+	sink := newMemSink()
+	var ident []byte
+	opens, likes := 0, 0
+	for i := 1; i <= 2; i++ {
+		res, err := b.RunSession(context.Background(), SessionConfig{
+			SessionID: int64(i), Persona: p, Adapter: simfeedAdapter(t), BaseURL: base,
+			Items: 25, Timeout: time.Minute, Identity: ident,
+		}, sink)
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		if res.Items != 25 || len(res.Identity) == 0 {
+			t.Fatalf("session %d: %d items, identity %d bytes", i, res.Items, len(res.Identity))
+		}
+		ident = res.Identity
+		opens += res.Opens
+		likes += res.Likes
+	}
+	truth := srv.Truth()
+	if len(truth.Users) != 1 {
+		t.Fatalf("simfeed saw %d users, want 1 across both sessions", len(truth.Users))
+	}
+	u := truth.Users[0]
+	if len(u.Visits) != 2 || len(u.Devices) != 1 {
+		t.Errorf("simfeed saw %d visits and devices %v, want 2 visits from one device", len(u.Visits), u.Devices)
+	}
+	if uid, _ := IdentityCookie(ident, simfeed.CookieName); uid != u.ID {
+		t.Errorf("saved identity cookie %q, simfeed user %q", uid, u.ID)
+	}
+	for i, v := range u.Visits {
+		imps := sink.imps[int64(i+1)]
+		for r, imp := range imps {
+			if r >= len(v.Served) || imp.ID != v.Served[r].Item || imp.Rank != r+1 {
+				t.Fatalf("session %d rank %d: stored %s (rank %d), served %v", i+1, r+1, imp.ID, imp.Rank, v.Served[r])
+			}
+		}
+	}
+	if opens == 0 || u.Opens != opens || u.Likes != likes {
+		t.Errorf("probe opened %d and liked %d; simfeed counted %d opens and %d likes", opens, likes, u.Opens, u.Likes)
+	}
+	if u.DwellMS <= 0 {
+		t.Errorf("simfeed got no dwell time")
+	}
+	kinds := map[ActionKind]int{}
+	for _, acts := range sink.acts {
+		for _, a := range acts {
+			kinds[a.Kind]++
+			if a.Kind == ActionDwell && a.Value <= 0 {
+				t.Errorf("dwell action with %v seconds", a.Value)
+			}
+		}
+	}
+	if kinds[ActionOpen] != opens || kinds[ActionLike] != likes || kinds[ActionDwell] != opens || kinds[ActionBack] != opens {
+		t.Errorf("actions recorded %v, want %d opens/dwells/backs and %d likes", kinds, opens, likes)
+	}
+}
+
+// TestSessionWithoutIdentity shows the identity is what carries the user:
+// without it, simfeed sees a new user each session.
+func TestSessionWithoutIdentity(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	p := mustPersona(t, fanYAML)
+	for i := 1; i <= 2; i++ {
+		if _, err := b.RunSession(context.Background(), SessionConfig{
+			SessionID: int64(i), Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 10, Timeout: time.Minute,
+		}, newMemSink()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(srv.Truth().Users); n != 2 {
+		t.Errorf("simfeed saw %d users for two sessions without a saved identity, want 2", n)
+	}
+}
+
+func TestSessionSettings(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	p := mustPersona(t, `  - name: kid
+    traits: {age_group: minor, device: mobile}
+    settings: {personalization: false, minor_mode: true}
+    behaviour: {open: {base: 0, match: 0}}
+`)
+	sink := newMemSink()
+	if _, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 20, Timeout: time.Minute,
+	}, sink); err != nil {
+		t.Fatal(err)
+	}
+	u := srv.Truth().Users[0]
+	if u.Settings.Personalized || !u.Settings.Minor {
+		t.Errorf("simfeed settings %+v, want personalization off and minor mode on", u.Settings)
+	}
+	toggles := map[string]float64{}
+	for _, a := range sink.acts[1] {
+		if a.Kind == ActionToggle {
+			toggles[a.Detail] = a.Value
+		}
+	}
+	if len(toggles) != 2 || toggles["personalization"] != 0 || toggles["minor_mode"] != 1 {
+		t.Errorf("toggle actions %v, want personalization 0 and minor_mode 1", toggles)
+	}
+	harm := map[string]string{}
+	for _, it := range srv.Catalogue() {
+		harm[it.ID] = it.Harm
+	}
+	for _, imp := range sink.imps[1] {
+		if harm[imp.ID] != "" {
+			t.Errorf("minor-mode persona was served harmful item %s (%s)", imp.ID, harm[imp.ID])
+		}
+	}
+}
+
+func TestSessionNoItems(t *testing.T) {
+	b := needBrowser(t)
+	_, base := startSimfeed(t, nil)
+	a := simfeedAdapter(t)
+	broken := *a
+	ad, err := ParseAdapter("broken.yaml", []byte("name: broken\nitem: article.renamed-item\nfields: {id: {attr: data-item-id}}\nscroll: {wait: 300ms, max_idle: 2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken = *ad
+	start := time.Now()
+	_, err = b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: mustPersona(t, "  - name: x\n"), Adapter: &broken, BaseURL: base, Items: 10, Timeout: time.Minute,
+	}, newMemSink())
+	if !errors.Is(err, ErrNoItems) {
+		t.Fatalf("session with a selector that matches nothing: err = %v, want ErrNoItems", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("ErrNoItems took %s", d)
+	}
+}
+
+// TestSessionDeadline checks a session never outlives its deadline, keeps
+// what it stored, and reports the deadline.
+func TestSessionDeadline(t *testing.T) {
+	b := needBrowser(t)
+	_, base := startSimfeed(t, func(c *simfeed.Config) { c.Latency = 300 * time.Millisecond })
+	sink := newMemSink()
+	start := time.Now()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: mustPersona(t, "  - name: x\n    behaviour: {open: {base: 0, match: 0}}\n"),
+		Adapter: simfeedAdapter(t), BaseURL: base, Items: 10000, Timeout: 3 * time.Second,
+	}, sink)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 3*time.Second+stepTimeout {
+		t.Errorf("session with a 3s deadline took %s", d)
+	}
+	if res.Items == 0 || len(sink.imps[1]) != res.Items {
+		t.Errorf("result says %d items, sink holds %d; want the same, above 0", res.Items, len(sink.imps[1]))
+	}
+	if len(res.Identity) == 0 {
+		t.Error("no identity saved after a deadline")
+	}
+}
+
+// TestSessionsConcurrent runs personas in parallel browser contexts: each
+// is its own simfeed user and each gets exactly its items.
+func TestSessionsConcurrent(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	sink := newMemSink()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i := range 4 {
+		wg.Go(func() {
+			p := mustPersona(t, strings.Replace(fanYAML, "name: fan", "name: fan"+string(rune('a'+i)), 1))
+			_, err := b.RunSession(context.Background(), SessionConfig{
+				SessionID: int64(i + 1), Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 30, Timeout: time.Minute,
+			}, sink)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	truth := srv.Truth()
+	if len(truth.Users) != 4 {
+		t.Fatalf("simfeed saw %d users, want 4 isolated personas", len(truth.Users))
+	}
+	for id, imps := range sink.imps {
+		if len(imps) != 30 {
+			t.Errorf("session %d stored %d items, want 30", id, len(imps))
+		}
+	}
+}
