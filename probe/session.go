@@ -406,10 +406,14 @@ func (s *session) browse() error {
 		if err != nil {
 			return fmt.Errorf("scroll %s feed after %d items: %w", ad.Name, s.items, err)
 		}
+		fresh := s.extract(c, base)
 		if c.Scrolled {
 			s.res.Scrolls++
+			// Value: how many new items the scroll brought.
+			if err := s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionScroll, At: s.now().UTC(), Value: float64(len(fresh))}}); err != nil {
+				return fmt.Errorf("store scroll: %w", err)
+			}
 		}
-		fresh := s.extract(c, base)
 		if len(fresh) == 0 {
 			idle++
 			if s.items == 0 && idle >= 1 && !c.Scrolled {

@@ -101,6 +101,9 @@ func TestSessionsAgainstSimfeed(t *testing.T) {
 			}
 		}
 	}
+	if kinds[ActionScroll] == 0 {
+		t.Errorf("no scroll actions recorded")
+	}
 	if kinds[ActionOpen] != opens || kinds[ActionLike] != likes || kinds[ActionDwell] != opens || kinds[ActionBack] != opens {
 		t.Errorf("actions recorded %v, want %d opens/dwells/backs and %d likes", kinds, opens, likes)
 	}
