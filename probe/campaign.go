@@ -75,6 +75,11 @@ type Runner struct {
 	// OnSession, when set, is called after every session (from several
 	// goroutines; it must be safe for concurrent use).
 	OnSession func(SessionReport)
+	// Observer, Evidence and EvidenceEvery are passed to every session
+	// (see SessionConfig).
+	Observer      Observer
+	Evidence      EvidenceSink
+	EvidenceEvery int
 }
 
 // Run runs the plans. A failed session is recorded and the persona goes on
@@ -148,6 +153,10 @@ func (r *Runner) runSession(ctx context.Context, p PersonaPlan, job Job) (Sessio
 		Rand:      rand.New(rand.NewPCG(uint64(p.Persona.Seed), uint64(job.Seq))),
 		Now:       r.Now,
 		Logger:    r.Logger.With("persona", p.Persona.Name, "seq", job.Seq),
+
+		Observer:      r.Observer,
+		Evidence:      r.Evidence,
+		EvidenceEvery: r.EvidenceEvery,
 	}, r.Store)
 	rep.Result, rep.Duration = res, r.Now().Sub(start)
 	if len(res.Identity) > 0 {

@@ -41,6 +41,13 @@ type SessionConfig struct {
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Observer sees phases and scrolls; nil observes nothing.
+	Observer Observer
+	// Evidence, when set, receives a screenshot and the HTML of the page
+	// every EvidenceEvery scrolls (0: never), at the end of the session,
+	// and when the session fails.
+	Evidence      EvidenceSink
+	EvidenceEvery int
 }
 
 // SessionResult is what a session did.
@@ -63,12 +70,16 @@ type identity struct {
 
 // session is the state of one running session.
 type session struct {
-	cfg    SessionConfig
-	tab    context.Context
-	sink   Sink
-	now    func() time.Time
-	rng    *rand.Rand
-	logger *slog.Logger
+	cfg SessionConfig
+	tab context.Context // the tab under the session deadline
+	// parentTab is the tab without the deadline, for the work that must
+	// still happen after it: saving the identity and evidence.
+	parentTab context.Context
+	sink      Sink
+	now       func() time.Time
+	rng       *rand.Rand
+	logger    *slog.Logger
+	obs       Observer
 
 	seen  map[string]bool
 	items int
@@ -108,6 +119,10 @@ func (b *Browser) RunSession(ctx context.Context, cfg SessionConfig, sink Sink) 
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.obs = cfg.Observer
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
 
 	tab, closeTab, err := b.newTab(ctx)
 	if err != nil {
@@ -117,13 +132,22 @@ func (b *Browser) RunSession(ctx context.Context, cfg SessionConfig, sink Sink) 
 	// The session deadline is a child of the tab: it ends the session's
 	// calls, and closeTab then disposes of the tab and its browser context.
 	var cancel context.CancelFunc
+	s.parentTab = tab
 	s.tab, cancel = context.WithTimeout(tab, cfg.Timeout)
 	defer cancel()
 
+	t0 := time.Now()
 	if err := s.setup(); err != nil {
+		s.captureEvidence("error: " + err.Error())
 		return s.res, err
 	}
+	s.obs.ObservePhase(PhaseLaunch, time.Since(t0))
 	err = s.browse()
+	if err != nil {
+		s.captureEvidence("error: " + err.Error())
+	} else if cfg.Evidence != nil {
+		s.captureEvidence("end")
+	}
 	// Keep the identity even after an error: the platform saw this visit.
 	if id, ierr := s.saveIdentity(tab); ierr == nil {
 		s.res.Identity = id
@@ -394,21 +418,31 @@ func (s *session) browse() error {
 		return err
 	}
 	base, _ := url.Parse(feed)
+	t0 := time.Now()
 	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feed)); err != nil {
 		return fmt.Errorf("open feed %s: %w", feed, err)
 	}
+	s.obs.ObservePhase(PhaseNavigate, time.Since(t0))
 	ad := s.cfg.Adapter
 	waitMs := ad.Scroll.Wait.Milliseconds()
 	idle := 0
 	for s.items < s.cfg.Items {
+		t0 := time.Now()
 		c, err := call(s, ad.Scroll.Wait+stepTimeout, chromedp.Evaluate[collected](
 			jsCall(collectJS, ad.Item, waitMs, ad.Scroll.Nudge.Milliseconds(), true), chromedp.EvalAwaitPromise))
 		if err != nil {
 			return fmt.Errorf("scroll %s feed after %d items: %w", ad.Name, s.items, err)
 		}
+		t1 := time.Now()
+		s.obs.ObservePhase(PhaseScroll, t1.Sub(t0))
 		fresh := s.extract(c, base)
+		s.obs.ObservePhase(PhaseExtract, time.Since(t1))
+		s.obs.ObserveScroll(len(fresh))
 		if c.Scrolled {
 			s.res.Scrolls++
+			if n := s.cfg.EvidenceEvery; n > 0 && s.res.Scrolls%n == 0 {
+				s.captureEvidence(fmt.Sprintf("scroll %d", s.res.Scrolls))
+			}
 			// Value: how many new items the scroll brought.
 			if err := s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionScroll, At: s.now().UTC(), Value: float64(len(fresh))}}); err != nil {
 				return fmt.Errorf("store scroll: %w", err)
@@ -428,9 +462,11 @@ func (s *session) browse() error {
 			continue
 		}
 		idle = 0
+		t2 := time.Now()
 		if err := s.sink.SaveImpressions(s.tab, s.cfg.SessionID, impressions(fresh)); err != nil {
 			return fmt.Errorf("store impressions: %w", err)
 		}
+		s.obs.ObservePhase(PhaseStore, time.Since(t2))
 		for _, f := range fresh {
 			if err := s.engage(f); err != nil {
 				return err
@@ -443,6 +479,34 @@ func (s *session) browse() error {
 		}
 	}
 	return nil
+}
+
+// captureEvidence saves a screenshot and the page's HTML through the
+// evidence sink, if there is one. It runs on the tab, not the session
+// deadline, so it also works after a timeout; its own failure is logged,
+// never returned: evidence must not turn a good session into a failed one.
+func (s *session) captureEvidence(reason string) {
+	if s.cfg.Evidence == nil {
+		return
+	}
+	// s.tab may be past its deadline: work on the tab itself.
+	ctx, cancel := context.WithTimeout(s.parentTab, stepTimeout)
+	defer cancel()
+	at := s.now().UTC()
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, Evidence{Kind: "screenshot", Reason: reason, At: at, Data: png}); err != nil {
+			s.logger.Warn("evidence not saved", "kind", "screenshot", "error", err)
+		}
+	} else {
+		s.logger.Warn("screenshot failed", "error", err)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
+		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, Evidence{Kind: "html", Reason: reason, At: at, Data: []byte(html)}); err != nil {
+			s.logger.Warn("evidence not saved", "kind", "html", "error", err)
+		}
+	} else {
+		s.logger.Warn("page HTML not read", "error", err)
+	}
 }
 
 // pageState describes the page for an error message: how far it is

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -244,5 +245,101 @@ func TestSessionsConcurrent(t *testing.T) {
 		if len(imps) != 30 {
 			t.Errorf("session %d stored %d items, want 30", id, len(imps))
 		}
+	}
+}
+
+// memEvidence keeps evidence in memory, for tests.
+type memEvidence struct {
+	mu  sync.Mutex
+	evs []Evidence
+}
+
+func (m *memEvidence) SaveEvidence(_ context.Context, _ int64, ev Evidence) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.evs = append(m.evs, ev)
+	return nil
+}
+
+// countObserver counts what an Observer is told.
+type countObserver struct {
+	mu      sync.Mutex
+	phases  map[string]int
+	scrolls int
+	empty   int
+}
+
+func (c *countObserver) ObservePhase(p string, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d < 0 {
+		panic("negative duration")
+	}
+	c.phases[p]++
+}
+
+func (c *countObserver) ObserveScroll(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scrolls++
+	if n == 0 {
+		c.empty++
+	}
+}
+
+func TestSessionEvidenceAndObserver(t *testing.T) {
+	b := needBrowser(t)
+	_, base := startSimfeed(t, nil)
+	ev := &memEvidence{}
+	obs := &countObserver{phases: map[string]int{}}
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: mustPersona(t, "  - name: x\n    behaviour: {open: {base: 0, match: 0}}\n"),
+		Adapter: simfeedAdapter(t), BaseURL: base, Items: 30, Timeout: time.Minute,
+		Evidence: ev, EvidenceEvery: 1, Observer: obs,
+	}, newMemSink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One screenshot and one HTML per scroll, and one pair at the end.
+	if want := 2 * (res.Scrolls + 1); len(ev.evs) != want {
+		t.Errorf("%d pieces of evidence for %d scrolls, want %d", len(ev.evs), res.Scrolls, want)
+	}
+	for _, e := range ev.evs {
+		switch e.Kind {
+		case "screenshot":
+			if !bytes.HasPrefix(e.Data, []byte("\x89PNG")) {
+				t.Errorf("screenshot (%s) is not a PNG", e.Reason)
+			}
+		case "html":
+			if !bytes.Contains(e.Data, []byte(`class="fp-item"`)) {
+				t.Errorf("HTML evidence (%s) holds no feed item", e.Reason)
+			}
+		default:
+			t.Errorf("evidence of kind %q", e.Kind)
+		}
+	}
+	for _, p := range []string{PhaseLaunch, PhaseNavigate, PhaseScroll, PhaseExtract, PhaseStore} {
+		if obs.phases[p] == 0 {
+			t.Errorf("phase %s never observed (%v)", p, obs.phases)
+		}
+	}
+	if obs.scrolls == 0 || obs.scrolls < res.Scrolls {
+		t.Errorf("observer saw %d scroll steps, session made %d scrolls", obs.scrolls, res.Scrolls)
+	}
+
+	// A failing session leaves evidence of the failure.
+	ev2 := &memEvidence{}
+	bad, err := ParseAdapter("broken.yaml", []byte("name: broken\nitem: article.gone\nfields: {id: {attr: data-item-id}}\nscroll: {wait: 200ms, max_idle: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.RunSession(context.Background(), SessionConfig{
+		SessionID: 2, Persona: mustPersona(t, "  - name: y\n"), Adapter: bad, BaseURL: base, Items: 5, Timeout: time.Minute, Evidence: ev2,
+	}, newMemSink())
+	if !errors.Is(err, ErrNoItems) {
+		t.Fatalf("err = %v, want ErrNoItems", err)
+	}
+	if len(ev2.evs) != 2 || !strings.HasPrefix(ev2.evs[0].Reason, "error: ") {
+		t.Errorf("evidence after a failure: %+v, want a screenshot and HTML with an error reason", ev2.evs)
 	}
 }
