@@ -2,7 +2,11 @@
 # setup.sh installs what feedprobe needs to build and to drive a browser, and
 # nothing that is already there. Safe to run any number of times.
 #
-#   FEEDPROBE_CHROME=/path/to/chrome   use this browser; install none
+#   FEEDPROBE_CHROME=/path/to/chrome   use this browser; install nothing
+#
+# It installs Debian's chromium when no browser is found, and a font with
+# Chinese glyphs (fonts-wqy-zenhei) when none is installed, so evidence
+# screenshots of Chinese platforms are readable.
 #   FEEDPROBE_SKIP_BROWSER=1           do not install a browser (unit tests only)
 set -euo pipefail
 
@@ -38,17 +42,31 @@ if [ "${FEEDPROBE_SKIP_BROWSER:-}" = 1 ]; then
 	exit 0
 fi
 
+# have_cjk_font reports whether a font with Chinese glyphs is installed:
+# without one, evidence screenshots of Chinese titles show empty boxes.
+have_cjk_font() {
+	command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ]
+}
+
 rc=0
 b=$(find_browser) || rc=$?
-if [ "$rc" = 0 ]; then
-	log "browser: $b"
-	exit 0
-fi
 if [ "$rc" = 2 ]; then
 	exit 1
 fi
+if [ "$rc" = 0 ] && have_cjk_font; then
+	log "browser: $b"
+	exit 0
+fi
+if [ "$rc" = 0 ] && [ -n "${FEEDPROBE_CHROME:-}" ]; then
+	log "browser: $b (FEEDPROBE_CHROME set: installing nothing; no font with Chinese glyphs found, screenshots of Chinese text will show boxes)"
+	exit 0
+fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
+	if [ "$rc" = 0 ]; then
+		log "browser: $b (no font with Chinese glyphs: screenshots of Chinese text will show boxes)"
+		exit 0
+	fi
 	log "no Chromium found and no apt-get to install it; install Chromium and set FEEDPROBE_CHROME"
 	exit 1
 fi
@@ -63,9 +81,12 @@ else
 	SUDO=
 fi
 
-log "installing Debian's chromium package"
+pkgs=()
+[ "$rc" = 0 ] || pkgs+=(chromium fonts-liberation)
+have_cjk_font || pkgs+=(fonts-wqy-zenhei fontconfig)
+log "installing Debian packages: ${pkgs[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 b=$(find_browser) || { log "chromium installed but not found on PATH"; exit 1; }
 log "browser: $b ($("$b" --version 2>/dev/null || echo 'version unknown'))"
