@@ -56,6 +56,9 @@ type Config struct {
 	Latency time.Duration `yaml:"latency" json:"latency_ns"`
 	// Violations are the planted violations an audit should find.
 	Violations Violations `yaml:"violations" json:"violations"`
+	// Faults are the fault modes in force at start (see Faults; SetFaults
+	// changes them at run time).
+	Faults Faults `yaml:"faults" json:"faults"`
 }
 
 // Violations switches planted violations on. Both are off in an honest
@@ -126,6 +129,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("price_history_opens %d is negative", c.PriceHistoryOpens)
 	case c.DwellFullMS < 1:
 		return fmt.Errorf("dwell_full_ms %d must be at least 1", c.DwellFullMS)
+	case !(c.Faults.ErrorRate >= 0 && c.Faults.ErrorRate <= 1):
+		return fmt.Errorf("faults.error_rate %v out of range [0,1]", c.Faults.ErrorRate)
+	case !(c.Faults.StallRate >= 0 && c.Faults.StallRate <= 1):
+		return fmt.Errorf("faults.stall_rate %v out of range [0,1]", c.Faults.StallRate)
+	case c.Faults.Stall < 0 || c.Faults.Stall > maxLatency:
+		return fmt.Errorf("faults.stall %v out of range [0,%v]", c.Faults.Stall, maxLatency)
+	case c.Faults.Layout != "" && c.Faults.Layout != "v2":
+		return fmt.Errorf("faults.layout %q: want empty or v2", c.Faults.Layout)
 	case !(c.Confidence >= 0 && c.Confidence <= 1e6):
 		return fmt.Errorf("confidence %v out of range [0,1e6]", c.Confidence)
 	case c.Latency < 0 || c.Latency > maxLatency:

@@ -63,6 +63,8 @@ type Server struct {
 	tmpl *template.Template
 	mux  *http.ServeMux
 
+	faults faultState
+
 	mu         sync.Mutex
 	violations Violations
 	users      map[string]*user
@@ -91,6 +93,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		violations: cfg.Violations,
 		users:      map[string]*user{},
 	}
+	s.faults.f = cfg.Faults
 	s.indexCatalogue()
 	s.routes()
 	return s, nil
@@ -151,6 +154,9 @@ func (s *Server) routes() {
 // ServeHTTP serves the website, the API and, when Config.Truth is set, the
 // ground truth.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveFault(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
