@@ -7,7 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/chromedp/chromedp"
 )
@@ -100,7 +104,8 @@ func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	dataDir, err := os.MkdirTemp("", "feedprobe-chrome-")
+	removeStaleProfiles(logger)
+	dataDir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("make browser profile dir: %w", err)
 	}
@@ -126,6 +131,35 @@ func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
 		return nil, fmt.Errorf("start %s: %w", o.ExecPath, err)
 	}
 	return b, nil
+}
+
+// profilePrefix names the temporary profile directories of Launch.
+const profilePrefix = "feedprobe-chrome-"
+
+// removeStaleProfiles removes profile directories left by a feedprobe that
+// was killed (SIGKILL, OOM) before it could clean up: Chromium's
+// SingletonLock in them names a process that no longer runs. A directory
+// whose browser still runs is left alone.
+func removeStaleProfiles(logger *slog.Logger) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), profilePrefix+"*"))
+	host, _ := os.Hostname()
+	for _, dir := range dirs {
+		lock, err := os.Readlink(filepath.Join(dir, "SingletonLock"))
+		if err != nil {
+			continue // no lock: starting up now, or not ours to judge
+		}
+		i := strings.LastIndexByte(lock, '-')
+		if i < 0 || lock[:i] != host {
+			continue
+		}
+		pid, err := strconv.Atoi(lock[i+1:])
+		if err != nil || pid <= 0 || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // still running (or not ours to signal)
+		}
+		if err := os.RemoveAll(dir); err == nil {
+			logger.Info("removed a stale browser profile", "dir", dir)
+		}
+	}
 }
 
 // Close stops the browser and removes its profile directory.
