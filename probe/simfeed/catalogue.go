@@ -309,7 +309,38 @@ func generateCatalogue(cfg Config) []Item {
 		}
 		items[i] = it
 	}
+	if cfg.Hostile {
+		plantHostile(items)
+	}
 	return items
+}
+
+// HostileTitles are the titles Config.Hostile plants on the first items of
+// the catalogue: markup and script, an SQL fragment, a right-to-left
+// override, control and format characters, and a title of one megabyte.
+// Platform text is untrusted; tools must store it as seen and never run it.
+var HostileTitles = []string{
+	`<script>window.__pwned = 1</script>Breaking news`,
+	`<img src=x onerror="window.__pwned = 1"> gallery`,
+	`'; DROP TABLE impressions; -- sports recap`,
+	"‮gnp.exe ‭holiday photos",
+	"Tabs	and  bells ​ zero width",
+	"%s %d %n {{.}} ${7*7} format strings",
+	strings.Repeat("A", 1<<20),
+}
+
+// plantHostile gives the first len(HostileTitles) items hostile titles and
+// authors and makes them the most popular, so a feed serves them early.
+func plantHostile(items []Item) {
+	for i, title := range HostileTitles {
+		if i >= len(items) {
+			return
+		}
+		items[i].Title = title
+		items[i].Author = `<b onmouseover=alert(1)>mallory</b>`
+		items[i].Popularity = 1e6
+		items[i].Harm = ""
+	}
 }
 
 // itemID formats the i-th item's ID (1-based): it-00001.

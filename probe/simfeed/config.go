@@ -56,6 +56,9 @@ type Config struct {
 	Latency time.Duration `yaml:"latency" json:"latency_ns"`
 	// Violations are the planted violations an audit should find.
 	Violations Violations `yaml:"violations" json:"violations"`
+	// Hostile plants HostileTitles on the first items of the catalogue,
+	// made the most popular, for tests of untrusted platform text.
+	Hostile bool `yaml:"hostile" json:"hostile"`
 	// Faults are the fault modes in force at start (see Faults; SetFaults
 	// changes them at run time).
 	Faults Faults `yaml:"faults" json:"faults"`
