@@ -45,6 +45,11 @@ type Campaign struct {
 	// Concurrency is the number of personas browsing at once, at least 1.
 	// Default: 4.
 	Concurrency int `json:"concurrency"`
+	// Twins is the number of twin controls generated for every test
+	// persona (see Spec.Twin): blank personas that run in lock-step with it
+	// (same session at the same moment), listed right after the personas
+	// loaded from files. Two or more measure the noise floor. Default: 0.
+	Twins int `json:"twins,omitempty"`
 	// Design is free text for the audit report.
 	Design Design `json:"design"`
 	// Path is the campaign file's name as given to the loader. It is
@@ -68,7 +73,7 @@ const (
 // Known fields of a campaign file.
 var (
 	campaignFields = []string{"campaign", "platform", "adapter_file", "base_url", "persona_files", "personas",
-		"sessions", "items_per_session", "session_timeout", "pause", "concurrency", "design"}
+		"sessions", "items_per_session", "session_timeout", "pause", "concurrency", "twins", "design"}
 	designFields = []string{"rationale", "sampling_frame", "period"}
 )
 
@@ -165,6 +170,15 @@ func (d *decoder) campaign(data []byte, dir string) (*Campaign, []*decoder) {
 	if v := f.get("concurrency"); !isNull(v) {
 		c.Concurrency, _ = d.count(v, "concurrency", 1)
 	}
+	twinsLine := root.Line
+	if v := f.get("twins"); !isNull(v) {
+		c.Twins, _ = d.count(v, "twins", 0)
+		twinsLine = v.Line
+		if c.Twins > maxTwins {
+			d.add(v.Line, "twins", "%d twins per test persona is too many (at most %d)", c.Twins, maxTwins)
+			c.Twins = 0
+		}
+	}
 	if v := f.get("design"); !isNull(v) && d.expectMapping(v, "design", "rationale, sampling_frame and period") {
 		df := d.mapping(v, "design", designFields)
 		for _, x := range []struct {
@@ -191,9 +205,44 @@ func (d *decoder) campaign(data []byte, dir string) (*Campaign, []*decoder) {
 	if isNull(f.get("persona_files")) && isNull(inline) {
 		d.add(root.Line, "personas", "campaign has no personas; list persona_files or add personas")
 	}
+	all = d.addTwins(all, c.Twins, twinsLine)
 	checkDuplicates(all)
 	c.Personas = specsOf(all)
+	if c.Sessions > 0 {
+		for _, p := range all {
+			if n := p.spec.PhaseSessions(); n > c.Sessions {
+				p.d.add(p.phasesLine, join(p.path, "phases"), "phases plan %d sessions but the campaign has %d; shorten a phase or raise sessions", n, c.Sessions)
+			}
+		}
+	}
 	return c, fileDecoders
+}
+
+// maxTwins bounds Campaign.Twins.
+const maxTwins = 20
+
+// addTwins appends k twin controls after every test persona of ps, in
+// order, reporting names that would be too long at line.
+func (d *decoder) addTwins(ps []parsed, k, line int) []parsed {
+	if k == 0 {
+		return ps
+	}
+	out := make([]parsed, 0, len(ps)*(k+1))
+	for _, p := range ps {
+		out = append(out, p)
+		if p.spec.Role != RoleTest {
+			continue
+		}
+		for i := 1; i <= k; i++ {
+			tw := p.spec.Twin(i)
+			if len(tw.Name) > maxNameLen {
+				d.add(line, "twins", "twin name %q of persona %q is longer than %d characters; shorten the persona's name", tw.Name, p.spec.Name, maxNameLen)
+				break
+			}
+			out = append(out, parsed{spec: tw, d: d, nameLine: line, path: "twins"})
+		}
+	}
+	return out
 }
 
 // personaFiles reads the persona files listed at n.

@@ -13,7 +13,7 @@ import (
 // Known fields of each mapping in a persona.
 var (
 	personaFileFields = []string{"personas"}
-	personaFields     = []string{"name", "role", "seed", "interests", "keywords", "traits", "behaviour", "settings"}
+	personaFields     = []string{"name", "role", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings"}
 	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport"}
 	viewportFields    = []string{"width", "height"}
 	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens"}
@@ -74,7 +74,9 @@ type parsed struct {
 	spec     Spec
 	d        *decoder
 	nameLine int
-	path     string
+	// phasesLine is the line of the persona's phases, or its name's.
+	phasesLine int
+	path       string
 }
 
 // personaFile walks a persona file.
@@ -116,8 +118,8 @@ func (d *decoder) personaList(n *yaml.Node, path string) []parsed {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		// A persona with problems still takes part in the duplicate check
 		// if its name is valid; the file's problems make the result nil.
-		if s, nameLine := d.persona(item, p); s.Name != "" {
-			out = append(out, parsed{spec: s, d: d, nameLine: nameLine, path: p})
+		if s, nameLine, phasesLine := d.persona(item, p); s.Name != "" {
+			out = append(out, parsed{spec: s, d: d, nameLine: nameLine, phasesLine: phasesLine, path: p})
 		}
 	}
 	return out
@@ -149,11 +151,12 @@ func specsOf(ps []parsed) []Spec {
 }
 
 // persona walks one persona mapping and returns the spec with defaults
-// applied and the line of its name. The spec is meaningful only if the walk
+// applied, the line of its name and the line of its phases (its name's when
+// it has none). The spec is meaningful only if the walk
 // recorded no problem.
-func (d *decoder) persona(n *yaml.Node, path string) (Spec, int) {
+func (d *decoder) persona(n *yaml.Node, path string) (Spec, int, int) {
 	if !d.expectMapping(n, path, "persona fields (name, interests, ...)") {
-		return Spec{}, 0
+		return Spec{}, 0, 0
 	}
 	r := resolve(n)
 	s := Spec{
@@ -191,6 +194,9 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int) {
 	if v := f.get("keywords"); !isNull(v) {
 		d.keywords(v, join(path, "keywords"), s.Keywords, s.Interests)
 	}
+	if v := f.get("phases"); !isNull(v) {
+		s.Phases = d.phases(v, join(path, "phases"), s.Interests, s.Keywords)
+	}
 	if v := f.get("traits"); !isNull(v) {
 		d.traits(v, join(path, "traits"), &s.Traits)
 	}
@@ -216,7 +222,11 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int) {
 	if v := f.get("settings"); !isNull(v) {
 		d.settings(v, join(path, "settings"), &s.Settings)
 	}
-	return s, nameLine
+	phasesLine := nameLine
+	if e, ok := f.byKey["phases"]; ok {
+		phasesLine = e.key.Line
+	}
+	return s, nameLine, phasesLine
 }
 
 func (d *decoder) interests(n *yaml.Node, path string, into map[string]float64) {

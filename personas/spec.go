@@ -56,6 +56,13 @@ type Spec struct {
 	// Keywords maps an interest topic to title keywords, used to match items
 	// that carry no topic hint. Default: empty. Never nil in a loaded Spec.
 	Keywords map[string][]string `json:"keywords"`
+	// Phases, when not empty, split the persona's sessions into phases
+	// with their own interests ("train on sports for 5 sessions, then on
+	// cooking for 5"); see ForSession. Default: none (Interests throughout).
+	Phases []Phase `json:"phases,omitempty"`
+	// TwinOf is the test persona this persona is a generated twin control
+	// of (Campaign.Twins), or "" for a persona written in a file.
+	TwinOf string `json:"twin_of,omitempty"`
 	// Traits is what the persona looks like to the platform.
 	Traits Traits `json:"traits"`
 	// Behaviour is how the persona browses.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/feedprobe/feedprobe/personas"
 )
@@ -86,6 +88,13 @@ type Runner struct {
 // with its next one; Run returns an error only when the store fails or ctx
 // is cancelled. Sessions cut short by cancellation stay "running" in the
 // store, so the next run marks them interrupted and redoes them.
+//
+// A test persona and its twins (personas.Spec.TwinOf) run in lock-step:
+// their sessions with the same number start at the same moment, launched in
+// the order of plans, and the group moves to its next session number when
+// all of them have finished. A group takes as many of the Concurrency slots
+// as it has members (all of them when it has more). Each session runs with
+// the spec of its phase (personas.Spec.ForSession).
 func (r *Runner) Run(ctx context.Context, plans []PersonaPlan) error {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -93,16 +102,98 @@ func (r *Runner) Run(ctx context.Context, plans []PersonaPlan) error {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
+	limit := int64(max(1, r.Concurrency))
+	sem := semaphore.NewWeighted(limit)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, r.Concurrency))
-	for _, p := range plans {
-		g.Go(func() error { return r.runPersona(gctx, p) })
+	for _, group := range LockstepGroups(plans) {
+		w := min(int64(len(group)), limit)
+		if err := sem.Acquire(gctx, w); err != nil {
+			break // gctx is done: g.Wait returns why
+		}
+		g.Go(func() error {
+			defer sem.Release(w)
+			return r.runGroup(gctx, group)
+		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// LockstepGroups groups plans for Run: every test persona with the twins
+// whose TwinOf names it, in the order of plans; every other persona alone.
+// Twins whose test persona has no plan left form a group of their own.
+func LockstepGroups(plans []PersonaPlan) [][]PersonaPlan {
+	byName := map[string]int{}
+	var groups [][]PersonaPlan
+	for _, p := range plans {
+		if p.Persona.TwinOf == "" {
+			byName[p.Persona.Name] = len(groups)
+			groups = append(groups, []PersonaPlan{p})
+		}
+	}
+	orphans := map[string]int{}
+	for _, p := range plans {
+		t := p.Persona.TwinOf
+		if t == "" {
+			continue
+		}
+		if i, ok := byName[t]; ok {
+			groups[i] = append(groups[i], p)
+			continue
+		}
+		if i, ok := orphans[t]; ok {
+			groups[i] = append(groups[i], p)
+			continue
+		}
+		orphans[t] = len(groups)
+		groups = append(groups, []PersonaPlan{p})
+	}
+	return groups
+}
+
+// runGroup runs a lock-step group session number by session number.
+func (r *Runner) runGroup(ctx context.Context, group []PersonaPlan) error {
+	if len(group) == 1 {
+		return r.runPersona(ctx, group[0])
+	}
+	var seqs []int
+	for _, p := range group {
+		for _, j := range p.Jobs {
+			if !slices.Contains(seqs, j.Seq) {
+				seqs = append(seqs, j.Seq)
+			}
+		}
+	}
+	slices.Sort(seqs)
+	for i, seq := range seqs {
+		if i > 0 && r.Pause > 0 {
+			if err := sleep(ctx, r.Pause); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Start every member's session seq together, in the group's order.
+		g, gctx := errgroup.WithContext(ctx)
+		for _, p := range group {
+			for _, job := range p.Jobs {
+				if job.Seq != seq {
+					continue
+				}
+				g.Go(func() error { return r.runAndReport(gctx, p, job) })
+			}
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *Runner) runPersona(ctx context.Context, p PersonaPlan) error {
-	logger := r.Logger.With("persona", p.Persona.Name)
 	for i, job := range p.Jobs {
 		if i > 0 && r.Pause > 0 {
 			if err := sleep(ctx, r.Pause); err != nil {
@@ -112,18 +203,27 @@ func (r *Runner) runPersona(ctx context.Context, p PersonaPlan) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rep, err := r.runSession(ctx, p, job)
-		if err != nil {
+		if err := r.runAndReport(ctx, p, job); err != nil {
 			return err
 		}
-		if rep.Err != nil {
-			logger.Warn("session failed", "seq", job.Seq, "outcome", rep.Outcome, "items", rep.Result.Items, "error", rep.Err)
-		} else {
-			logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "duration_seconds", rep.Duration.Seconds())
-		}
-		if r.OnSession != nil {
-			r.OnSession(rep)
-		}
+	}
+	return nil
+}
+
+// runAndReport runs one job, logs its outcome and reports it.
+func (r *Runner) runAndReport(ctx context.Context, p PersonaPlan, job Job) error {
+	logger := r.Logger.With("persona", p.Persona.Name)
+	rep, err := r.runSession(ctx, p, job)
+	if err != nil {
+		return err
+	}
+	if rep.Err != nil {
+		logger.Warn("session failed", "seq", job.Seq, "outcome", rep.Outcome, "items", rep.Result.Items, "error", rep.Err)
+	} else {
+		logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "duration_seconds", rep.Duration.Seconds())
+	}
+	if r.OnSession != nil {
+		r.OnSession(rep)
 	}
 	return nil
 }
@@ -144,7 +244,7 @@ func (r *Runner) runSession(ctx context.Context, p PersonaPlan, job Job) (Sessio
 	res, serr := r.Browser.RunSession(ctx, SessionConfig{
 		SessionID: job.SessionID,
 		PersonaID: p.PersonaID,
-		Persona:   p.Persona,
+		Persona:   p.Persona.ForSession(job.Seq),
 		Adapter:   r.Adapter,
 		BaseURL:   r.BaseURL,
 		Items:     r.ItemsPerSession,

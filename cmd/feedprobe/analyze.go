@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
@@ -21,8 +25,21 @@ normalized Shannon entropy (evenness), the share of the persona's top
 interest, harmful items per 100 (titles matched by the built-in harm
 lexicon), drift from the first session (Jensen-Shannon divergence), then
 group means with bootstrap intervals over personas, and each trained
-persona against the controls on its own topic. Only finished sessions
-count. The database is opened read-only.`)
+persona against the controls on its own topic.
+
+Then the audit (METRICS.md): per group (role, and each trait that splits the
+personas) persona-level means with percentile bootstrap intervals and n of
+reference-topic share, evenness, harmful items per 100 and drift (JSD
+against the first session and against matched controls); the first harmful
+item's rank (Kaplan-Meier, censored sessions kept); personalization of each
+test persona against its controls (Jaccard, RBO, Kendall tau, edit distance)
+beside the controls' own difference (the noise floor; twins: twins: in the
+campaign); the primary test (stratified permutation of test vs matched
+controls), per-topic permutation tests with Holm's correction, and per-phase
+statistics for personas with phases:. Item labels come from the labels
+table and the built-in harm lexicon, resolved by source precedence
+(manual > truth > lexicon > adapter). Only finished sessions count. The
+database is opened read-only.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
@@ -79,6 +96,8 @@ type report struct {
 	Summary    analysis.Summary `json:"summary"`
 	Comparison []comparisonRow  `json:"comparison"`
 	Lexicon    analysis.Lexicon `json:"harm_lexicon"`
+	Labels     labelInfo        `json:"labels"`
+	Audit      analysis.Audit   `json:"audit"`
 }
 
 type campaignInfo struct {
@@ -110,31 +129,132 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 		return rep, err
 	}
 	var infos []analysis.PersonaInfo
+	var aps []analysis.AuditPersona
 	for _, p := range ps {
 		var spec personas.Spec
 		if err := json.Unmarshal(p.Spec, &spec); err != nil {
 			return rep, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
-		infos = append(infos, analysis.PersonaInfo{
+		info := analysis.PersonaInfo{
 			Name: p.Name, Role: p.Role, Interests: spec.Interests,
 			Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
-		})
+		}
+		infos = append(infos, info)
+		spec.Role = p.Role
+		aps = append(aps, auditPersona(spec))
+	}
+	// Labels: the labels table for this platform, then the lexicon on
+	// every title seen, resolved by source precedence.
+	var votes []analysis.LabelVote
+	rep.Labels.Sources = map[string]int{}
+	err = db.EachLabel(ctx, camp.Platform, func(l storage.Label) error {
+		votes = append(votes, analysis.LabelVote{ItemID: l.ItemID, Category: l.Category, Source: l.Source, Value: l.Value})
+		rep.Labels.Sources[l.Source]++
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	acc := analysis.NewAccumulator(infos, nil)
 	lex := rep.Lexicon
+	var imps []analysis.AuditImpression
+	lexSeen := map[string]bool{}
+	var sessionStart time.Time
+	lastSession := int64(-1)
 	err = db.EachImpression(ctx, camp.ID, func(row storage.ImpressionRow) error {
+		cats := lex.Match(row.Title)
 		acc.Add(analysis.Impression{
 			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID,
-			Title: row.Title, Topic: row.Topic, Harmful: len(lex.Match(row.Title)) > 0,
+			Title: row.Title, Topic: row.Topic, Harmful: len(cats) > 0,
+		})
+		if row.SessionID != lastSession {
+			lastSession, sessionStart = row.SessionID, row.SeenAt
+		}
+		if !lexSeen[row.ItemID] {
+			lexSeen[row.ItemID] = true
+			for _, c := range cats {
+				votes = append(votes, analysis.LabelVote{ItemID: row.ItemID, Category: c, Source: "lexicon", Value: 1})
+				rep.Labels.Sources["lexicon"]++
+			}
+		}
+		imps = append(imps, analysis.AuditImpression{
+			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID, Topic: row.Topic,
+			Seconds: row.SeenAt.Sub(sessionStart).Seconds(),
 		})
 		return nil
 	})
 	if err != nil {
 		return rep, err
 	}
+	rep.Labels.HarmCategories = harmCategories(lex)
+	rep.Labels.Precedence = analysis.SourcePrecedence
+	scoreImpressions(imps, analysis.ResolveLabels(votes), rep.Labels.HarmCategories)
 	rep.Summary = acc.Summary(r)
 	rep.Comparison = compareWithControls(rep.Summary)
+	rep.Audit = analysis.Analyze(analysis.AuditInput{Personas: aps, Impressions: imps}, analysis.AuditOptions{}, r)
 	return rep, nil
+}
+
+// labelInfo says where the item labels came from.
+type labelInfo struct {
+	// Sources counts the votes of each source (labels table rows, and
+	// lexicon matches of distinct items).
+	Sources map[string]int `json:"sources"`
+	// HarmCategories are the label categories that make an item harmful
+	// (score +1 when a category's resolved value is above 0, -1 when below).
+	HarmCategories []string `json:"harm_categories"`
+	Precedence     []string `json:"precedence"`
+}
+
+// harmCategories is the lexicon's categories plus "harmful", sorted.
+func harmCategories(lex analysis.Lexicon) []string {
+	out := []string{"harmful"}
+	for c := range lex {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// scoreImpressions sets each impression's label score from the resolved
+// labels: +1 when a harm category is positive, else -1 when one is negative,
+// else 0.
+func scoreImpressions(imps []analysis.AuditImpression, labels map[string]map[string]float64, harm []string) {
+	score := map[string]int{}
+	for item, cats := range labels {
+		s := 0
+		for _, c := range harm {
+			switch v := cats[c]; {
+			case v > 0:
+				s = 1
+			case v < 0 && s == 0:
+				s = -1
+			}
+		}
+		score[item] = s
+	}
+	for i := range imps {
+		imps[i].Score = score[imps[i].ItemID]
+	}
+}
+
+// auditPersona turns a persona spec into what the audit needs, with its
+// phases' sessions laid out from session 1.
+func auditPersona(spec personas.Spec) analysis.AuditPersona {
+	ap := analysis.AuditPersona{
+		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests,
+		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
+	}
+	from := 1
+	for i, ph := range spec.Phases {
+		to := from + ph.Sessions - 1
+		if i == len(spec.Phases)-1 {
+			to = 0 // the last phase runs to the end
+		}
+		ap.Phases = append(ap.Phases, analysis.AuditPhase{Name: ph.Name, From: from, To: to, Interests: ph.Interests})
+		from += ph.Sessions
+	}
+	return ap
 }
 
 // compareWithControls pairs every test persona's top-interest share with the
@@ -179,17 +299,126 @@ func (r report) writeTable(w io.Writer) error {
 	if err := r.Summary.WriteTable(w); err != nil {
 		return err
 	}
-	if len(r.Comparison) == 0 {
-		return nil
-	}
-	if _, err := fmt.Fprintf(w, "\ntrained personas vs controls, share of the persona's top interest\n  %-16s %-10s %7s %8s %8s %8s\n",
-		"persona", "topic", "session", "persona", "controls", "diff"); err != nil {
-		return err
-	}
-	for _, c := range r.Comparison {
-		if _, err := fmt.Fprintf(w, "  %-16s %-10s %7d %8.3f %8.3f %+8.3f\n", c.Persona, c.Topic, c.Session, c.PersonaShare, c.ControlShare, c.Difference); err != nil {
+	if len(r.Comparison) > 0 {
+		if _, err := fmt.Fprintf(w, "\ntrained personas vs controls, share of the persona's top interest\n  %-16s %-10s %7s %8s %8s %8s\n",
+			"persona", "topic", "session", "persona", "controls", "diff"); err != nil {
 			return err
 		}
+		for _, c := range r.Comparison {
+			if _, err := fmt.Fprintf(w, "  %-16s %-10s %7d %8.3f %8.3f %+8.3f\n", c.Persona, c.Topic, c.Session, c.PersonaShare, c.ControlShare, c.Difference); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return writeAudit(w, r.Audit, r.Labels)
+}
+
+// writeAudit prints the audit: groups with intervals and n, personalization
+// against the noise floor, tests, phases.
+func writeAudit(w io.Writer, a analysis.Audit, labels labelInfo) error {
+	ew := &tableWriter{w: w}
+	o := a.Options
+	ew.printf("\naudit: %d personas (%d test, %d control), %d sessions, %d impressions; %.0f%% percentile bootstrap over personas (%d resamples), alpha %.2f, Holm across topics\n",
+		a.N.Personas, a.N.TestPersonas, a.N.ControlPersonas, a.N.Sessions, a.N.Impressions, 100*o.Level, o.Resamples, o.Alpha)
+	ew.printf("labels: %s (precedence %s); harmful = %s\n", fmtCounts(labels.Sources), strings.Join(labels.Precedence, " > "), strings.Join(labels.HarmCategories, ", "))
+	ew.printf("\ngroups (all sessions; persona means [CI], n personas / impressions)\n")
+	ew.printf("  %-18s %-24s %-24s %-24s %-24s %-24s\n", "group", "reference_share", "evenness", "harmful_per_100", "drift_first_jsd", "drift_control_jsd")
+	for _, g := range a.Groups {
+		if len(g.Rows) == 0 {
+			continue
+		}
+		m := g.Rows[0].Metrics
+		ew.printf("  %-18s %-24s %-24s %-24s %-24s %-24s\n", g.Dimension+"="+g.Value,
+			fmtEst(m["reference_share"], 3), fmtEst(m["evenness"], 3), fmtEst(m["harmful_per_100"], 1),
+			fmtEst(m["drift_first_jsd"], 3), fmtEst(m["drift_control_jsd"], 3))
+	}
+	ew.printf("\nfirst harmful item (Kaplan-Meier, censored sessions kept)\n")
+	for _, g := range a.Groups {
+		fe := g.FirstExposure
+		ew.printf("  %-18s sessions %3d  exposed %3d  censored %3d  median rank %s  mean seconds (exposed) %s\n",
+			g.Dimension+"="+g.Value, fe.Sessions, fe.Exposed, fe.Censored, fmtNum(fe.MedianRank, 0), fmtNum(fe.MeanSeconds, 1))
+	}
+	if len(a.Noise) > 0 {
+		ew.printf("\npersonalization vs noise floor (all sessions; test-control, control-twin, personalization [CI], n test personas)\n")
+		all := a.Noise[0].Metrics
+		for _, m := range []string{"jaccard", "rbo", "kendall_tau", "edit_distance"} {
+			ew.printf("  %-14s %-10s %-10s %s\n", m, fmtNum(all[m+"_test_control"].Mean, 3), fmtNum(all[m+"_control_twin"].Mean, 3), fmtEst(all[m], 3))
+		}
+	}
+	p := a.Tests.Primary
+	kind := "sampled"
+	if p.Exact {
+		kind = "exact"
+	}
+	ew.printf("\nprimary test: test personas' topic share vs their controls, stratified permutation (%s, %d assignments, %d strata): S = %s, p = %s, significant: %v\n",
+		kind, p.Permutations, p.Strata, fmtNum(p.Statistic, 3), fmtNum(p.PValue, 4), p.Significant)
+	if len(a.Tests.Topics) > 0 {
+		ew.printf("  %-10s %5s %8s %8s %8s %-18s %8s %8s\n", "topic", "tests", "controls", "test", "control", "difference [CI]", "p", "p_holm")
+		for _, t := range a.Tests.Topics {
+			ew.printf("  %-10s %5d %8d %8s %8s %-18s %8s %8s\n", t.Topic, t.TestPersonas, t.Controls, fmtNum(t.TestMean, 3), fmtNum(t.ControlMean, 3),
+				fmtNum(t.Difference, 3)+" ["+fmtNum(t.DifferenceLo, 3)+", "+fmtNum(t.DifferenceHi, 3)+"]", fmtNum(t.PValue, 4), fmtNum(t.PHolm, 4))
+		}
+	}
+	var phased bool
+	for _, pa := range a.Personas {
+		if len(pa.Phases) > 1 {
+			phased = true
+		}
+	}
+	if phased {
+		ew.printf("\nphases (reference topic share at start and end, slope per session, DIFF-TO-LINEAR)\n")
+		for _, pa := range a.Personas {
+			if len(pa.Phases) < 2 {
+				continue
+			}
+			for _, ph := range pa.Phases {
+				ew.printf("  %-16s %-10s %2d-%-2d %-10s start %s end %s slope %s dtl %s\n", pa.Name, ph.Name, ph.From, ph.To, ph.Reference,
+					fmtNum(ph.StartShare, 3), fmtNum(ph.EndShare, 3), fmtNum(ph.Slope, 4), fmtNum(ph.DiffToLinear, 3))
+			}
+		}
+		for _, t := range a.Tests.Phases {
+			ew.printf("  %-9s %-10s %-10s sessions %d->%d  n=%d  %s -> %s  U=%s p=%s p_bonferroni=%s\n", t.Kind, t.Phase, t.Topic, t.FromSession, t.ToSession,
+				t.Personas, fmtNum(t.FromMean, 3), fmtNum(t.ToMean, 3), fmtNum(t.U, 1), fmtNum(t.PValue, 4), fmtNum(t.PBonferroni, 4))
+		}
+	}
+	return ew.err
+}
+
+type tableWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *tableWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func fmtNum(n analysis.Num, prec int) string {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "-"
+	}
+	return strconv.FormatFloat(f, 'f', prec, 64)
+}
+
+func fmtEst(e analysis.Estimate, prec int) string {
+	return fmt.Sprintf("%s [%s,%s] %d/%d", fmtNum(e.Mean, prec), fmtNum(e.Lo, prec), fmtNum(e.Hi, prec), e.N, e.Impressions)
+}
+
+func fmtCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,930 @@
+package analysis
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// The group metrics of an Audit, in report order.
+var groupMetrics = []string{
+	"reference_share", "interest_share", "entropy", "evenness", "gini_simpson", "gini_simpson_unbiased",
+	"gini", "ild", "coverage", "harmful_per_100", "serp_ms", "drift_first_jsd", "drift_control_jsd",
+}
+
+// The pairwise list metrics of an Audit.
+var pairMetrics = []string{"jaccard", "rbo", "kendall_tau", "edit_distance"}
+
+// Analyze computes every METRICS.md metric of a campaign: per persona and
+// session diversity, drift against the persona's first session and its
+// controls, exposure; per group (role and each trait in opt.Dimensions)
+// persona-level means with bootstrap intervals; personalization of each
+// test persona against its controls and the controls' own noise floor; and
+// the tests (stratified permutation, per-topic permutation with Holm,
+// phase Mann–Whitney with Bonferroni). Resampling draws from r in a fixed
+// order; a nil r leaves intervals and p-values undefined (null). Zero
+// fields of opt take DefaultAuditOptions' values.
+func Analyze(in AuditInput, opt AuditOptions, r *rand.Rand) Audit {
+	def := DefaultAuditOptions()
+	if opt.Resamples <= 0 {
+		opt.Resamples = def.Resamples
+	}
+	if !(opt.Level > 0 && opt.Level < 1) {
+		opt.Level = def.Level
+	}
+	if !(opt.Alpha > 0 && opt.Alpha < 1) {
+		opt.Alpha = def.Alpha
+	}
+	if !(opt.RBOP > 0 && opt.RBOP < 1) {
+		opt.RBOP = def.RBOP
+	}
+	if opt.Dimensions == nil {
+		opt.Dimensions = def.Dimensions
+	}
+	a := &auditor{opt: opt, r: r}
+	return a.run(in)
+}
+
+type auditor struct {
+	opt AuditOptions
+	r   *rand.Rand
+}
+
+// sessionData is one persona's session: its items in rank order.
+type sessionData struct {
+	items []AuditImpression
+	ids   []string
+	audit SessionAudit
+}
+
+type personaData struct {
+	info     AuditPersona
+	seqs     []int
+	sessions map[int]*sessionData
+	controls []*personaData
+	out      PersonaAudit
+}
+
+func (a *auditor) run(in AuditInput) Audit {
+	out := Audit{Options: a.opt, Personalization: []PersonalizationRow{}, Noise: []PersonalizationSummary{}}
+	ps, byName := a.index(in)
+	out.Topics = taxonomyOf(in)
+	// Matched controls.
+	var free []*personaData
+	for _, p := range ps {
+		if p.info.Role != RoleTestName && p.info.TwinOf == "" {
+			free = append(free, p)
+		}
+	}
+	for _, p := range ps {
+		if p.info.Role != RoleTestName {
+			continue
+		}
+		for _, q := range ps {
+			if q.info.TwinOf == p.info.Name {
+				p.controls = append(p.controls, q)
+			}
+		}
+		if len(p.controls) == 0 {
+			p.controls = free
+		}
+	}
+	for _, p := range ps {
+		a.sessionMetrics(p, byName, len(out.Topics), free)
+	}
+	for _, p := range ps {
+		a.phaseStats(p)
+		out.Personas = append(out.Personas, p.out)
+		out.N.Personas++
+		if p.info.Role == RoleTestName {
+			out.N.TestPersonas++
+		} else {
+			out.N.ControlPersonas++
+		}
+		out.N.Sessions += len(p.seqs)
+		for _, s := range p.sessions {
+			out.N.Impressions += len(s.items)
+		}
+	}
+	out.Groups = a.groups(ps)
+	out.Personalization, out.Noise = a.personalization(ps)
+	out.Tests.Primary = a.primary(ps)
+	out.Tests.Topics = a.topicTests(ps)
+	out.Tests.Phases = a.phaseTests(ps)
+	return out
+}
+
+// RoleTestName is the role of a test persona; every other role is a
+// control.
+const RoleTestName = "test"
+
+func (a *auditor) index(in AuditInput) ([]*personaData, map[string]*personaData) {
+	byName := map[string]*personaData{}
+	var ps []*personaData
+	add := func(info AuditPersona) *personaData {
+		p := &personaData{info: info, sessions: map[int]*sessionData{}}
+		byName[info.Name] = p
+		ps = append(ps, p)
+		return p
+	}
+	for _, info := range in.Personas {
+		if _, dup := byName[info.Name]; !dup {
+			add(info)
+		}
+	}
+	for _, imp := range in.Impressions {
+		p := byName[imp.Persona]
+		if p == nil {
+			p = add(AuditPersona{Name: imp.Persona})
+		}
+		s := p.sessions[imp.Session]
+		if s == nil {
+			s = &sessionData{}
+			p.sessions[imp.Session] = s
+			p.seqs = append(p.seqs, imp.Session)
+		}
+		s.items = append(s.items, imp)
+	}
+	for _, p := range ps {
+		slices.Sort(p.seqs)
+		for _, s := range p.sessions {
+			slices.SortStableFunc(s.items, func(x, y AuditImpression) int { return cmp.Compare(x.Rank, y.Rank) })
+			s.ids = make([]string, len(s.items))
+			for i, it := range s.items {
+				s.ids[i] = it.ItemID
+			}
+		}
+	}
+	return ps, byName
+}
+
+func taxonomyOf(in AuditInput) []string {
+	topics := slices.Clone(in.Topics)
+	given := len(topics)
+	seen := map[string]bool{}
+	for _, t := range topics {
+		seen[t] = true
+	}
+	for _, imp := range in.Impressions {
+		if !seen[imp.Topic] {
+			seen[imp.Topic] = true
+			topics = append(topics, imp.Topic)
+		}
+	}
+	slices.Sort(topics[given:])
+	if topics == nil {
+		topics = []string{}
+	}
+	return topics
+}
+
+// phaseOf returns the phase of session seq of p: its index, name and
+// interests. A persona without phases has one unnamed phase.
+func phaseOf(p AuditPersona, seq int) (int, string, map[string]float64) {
+	for i, ph := range p.Phases {
+		if seq >= ph.From && (ph.To == 0 || seq <= ph.To || i == len(p.Phases)-1) {
+			return i, ph.Name, ph.Interests
+		}
+	}
+	return -1, "", p.Interests
+}
+
+// reference is the topic a session of p is measured on: the top interest
+// of its phase, or for a control the reference of the test persona it
+// twins (or "" for a free control).
+func reference(p AuditPersona, seq int, byName map[string]*personaData) string {
+	if p.TwinOf != "" {
+		if t := byName[p.TwinOf]; t != nil {
+			return reference(t.info, seq, byName)
+		}
+	}
+	_, _, in := phaseOf(p, seq)
+	return topInterest(in)
+}
+
+func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData, k int, free []*personaData) {
+	p.out = PersonaAudit{Name: p.info.Name, Role: p.info.Role, TwinOf: p.info.TwinOf, Sessions: []SessionAudit{}, Phases: []PhaseStats{}}
+	for _, c := range p.controls {
+		p.out.Controls = append(p.out.Controls, c.info.Name)
+	}
+	// The personas this one's drift is measured against at the same session.
+	var peers []*personaData
+	switch {
+	case p.info.Role == RoleTestName:
+		peers = p.controls
+	case p.info.TwinOf != "":
+		if t := byName[p.info.TwinOf]; t != nil {
+			for _, c := range t.controls {
+				if c != p {
+					peers = append(peers, c)
+				}
+			}
+		}
+	default:
+		for _, c := range free {
+			if c != p {
+				peers = append(peers, c)
+			}
+		}
+	}
+	var first map[string]float64
+	var xs, ys []float64
+	for _, seq := range p.seqs {
+		s := p.sessions[seq]
+		_, phase, interests := phaseOf(p.info, seq)
+		ref := reference(p.info, seq, byName)
+		counts := map[string]int{}
+		cats := make([]string, len(s.items))
+		scores := make([]int, len(s.items))
+		harmful := make([]bool, len(s.items))
+		interest, nh := 0, 0
+		for i, it := range s.items {
+			counts[it.Topic]++
+			cats[i] = it.Topic
+			scores[i] = it.Score
+			harmful[i] = it.Score > 0
+			if harmful[i] {
+				nh++
+			}
+			if interests[it.Topic] > 0 {
+				interest++
+			}
+		}
+		shares := Shares(counts)
+		expo := make([]float64, 0, k)
+		for _, c := range counts {
+			expo = append(expo, float64(c))
+		}
+		for len(expo) < k {
+			expo = append(expo, 0) // topics of the taxonomy never served
+		}
+		n := len(s.items)
+		sa := SessionAudit{
+			Session: seq, Phase: phase, N: n, Reference: ref,
+			Entropy:             Num(Entropy(shares)),
+			Evenness:            Num(Evenness(shares, k)),
+			GiniSimpson:         Num(GiniSimpson(shares)),
+			GiniSimpsonUnbiased: Num(GiniSimpsonUnbiased(counts)),
+			Gini:                Num(Gini(expo)),
+			ILD:                 Num(IntraListDiversity(cats)),
+			Coverage:            Num(Coverage(s.ids, a.opt.Catalogue)),
+			InterestShare:       Num(float64(interest) / float64(n)),
+			ReferenceShare:      Num(math.NaN()),
+			HarmfulPer100:       Num(HarmfulPer100(nh, n)),
+			Harmful:             nh,
+			SERPMS:              Num(SERPMS(scores)),
+			FirstHarmSeconds:    Num(math.NaN()),
+			DriftControl:        Num(math.NaN()),
+		}
+		if ref != "" {
+			sa.ReferenceShare = Num(shares[ref])
+		}
+		sa.FirstHarmRank, sa.FirstHarmCensored = FirstExposure(harmful)
+		if !sa.FirstHarmCensored {
+			sa.FirstHarmSeconds = Num(s.items[sa.FirstHarmRank-1].Seconds)
+		}
+		if first == nil {
+			first = shares
+		}
+		sa.DriftFirst = Num(JSD(shares, first))
+		pooled := map[string]float64{}
+		for _, c := range peers {
+			if cs := c.sessions[seq]; cs != nil {
+				for _, it := range cs.items {
+					pooled[it.Topic]++
+				}
+			}
+		}
+		if len(pooled) > 0 {
+			sa.DriftControl = Num(JSD(shares, pooled))
+		}
+		s.audit = sa
+		p.out.Sessions = append(p.out.Sessions, sa)
+		if ref != "" {
+			xs = append(xs, float64(seq))
+			ys = append(ys, shares[ref])
+		}
+	}
+	p.out.InterestSlope = Num(Slope(xs, ys))
+}
+
+// phaseStats fills the persona's per-phase statistics.
+func (a *auditor) phaseStats(p *personaData) {
+	type span struct {
+		name string
+		seqs []int
+		ref  string
+	}
+	var spans []*span
+	byPhase := map[int]*span{}
+	for _, seq := range p.seqs {
+		i, name, _ := phaseOf(p.info, seq)
+		sp := byPhase[i]
+		if sp == nil {
+			sp = &span{name: name, ref: p.sessions[seq].audit.Reference}
+			byPhase[i] = sp
+			spans = append(spans, sp)
+		}
+		sp.seqs = append(sp.seqs, seq)
+	}
+	for _, sp := range spans {
+		var xs, ys []float64
+		for _, seq := range sp.seqs {
+			if v := float64(p.sessions[seq].audit.ReferenceShare); !math.IsNaN(v) {
+				xs = append(xs, float64(seq))
+				ys = append(ys, v)
+			}
+		}
+		st := PhaseStats{Name: sp.name, From: sp.seqs[0], To: sp.seqs[len(sp.seqs)-1], Sessions: len(sp.seqs), Reference: sp.ref,
+			StartShare: Num(math.NaN()), EndShare: Num(math.NaN()), Slope: Num(Slope(xs, ys)), DiffToLinear: Num(DiffToLinear(ys))}
+		if len(ys) > 0 {
+			st.StartShare, st.EndShare = Num(ys[0]), Num(ys[len(ys)-1])
+		}
+		p.out.Phases = append(p.out.Phases, st)
+	}
+}
+
+// metricOf returns a session's group metric by name.
+func metricOf(s SessionAudit, name string) float64 {
+	switch name {
+	case "reference_share":
+		return float64(s.ReferenceShare)
+	case "interest_share":
+		return float64(s.InterestShare)
+	case "entropy":
+		return float64(s.Entropy)
+	case "evenness":
+		return float64(s.Evenness)
+	case "gini_simpson":
+		return float64(s.GiniSimpson)
+	case "gini_simpson_unbiased":
+		return float64(s.GiniSimpsonUnbiased)
+	case "gini":
+		return float64(s.Gini)
+	case "ild":
+		return float64(s.ILD)
+	case "coverage":
+		return float64(s.Coverage)
+	case "harmful_per_100":
+		return float64(s.HarmfulPer100)
+	case "serp_ms":
+		return float64(s.SERPMS)
+	case "drift_first_jsd":
+		return float64(s.DriftFirst)
+	case "drift_control_jsd":
+		return float64(s.DriftControl)
+	}
+	return math.NaN()
+}
+
+// estimate is the mean of the finite values with its bootstrap interval.
+func (a *auditor) estimate(values []float64, impressions int) Estimate {
+	v := finite(values)
+	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
+	if a.r != nil && len(v) > 0 {
+		lo, hi := BootstrapCI(v, Mean, a.opt.Resamples, a.opt.Level, a.r)
+		e.Lo, e.Hi = Num(lo), Num(hi)
+	}
+	return e
+}
+
+func finite(values []float64) []float64 {
+	out := make([]float64, 0, len(values))
+	for _, v := range values {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (a *auditor) groups(ps []*personaData) []GroupAudit {
+	var out []GroupAudit
+	dims := append([]string{"role"}, a.opt.Dimensions...)
+	for _, dim := range dims {
+		byValue := map[string][]*personaData{}
+		for _, p := range ps {
+			v := p.info.Role
+			if dim != "role" {
+				v = p.info.Traits[dim]
+			}
+			if v == "" {
+				continue
+			}
+			byValue[v] = append(byValue[v], p)
+		}
+		values := make([]string, 0, len(byValue))
+		for v := range byValue {
+			values = append(values, v)
+		}
+		slices.Sort(values)
+		if dim != "role" && len(values) < 2 {
+			continue // a trait every persona shares splits nothing
+		}
+		for _, v := range values {
+			out = append(out, a.group(dim, v, byValue[v]))
+		}
+	}
+	return out
+}
+
+func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
+	g := GroupAudit{Dimension: dim, Value: value, Personas: len(members), Rows: []GroupRow{}}
+	seqSet := map[int]bool{}
+	for _, p := range members {
+		for _, s := range p.seqs {
+			seqSet[s] = true
+		}
+	}
+	seqs := make([]int, 0, len(seqSet))
+	for s := range seqSet {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	// Session 0: each persona's mean over its sessions.
+	for _, seq := range append([]int{0}, seqs...) {
+		row := GroupRow{Session: seq, Metrics: map[string]Estimate{}}
+		for _, m := range groupMetrics {
+			var vals []float64
+			imps := 0
+			for _, p := range members {
+				if seq == 0 {
+					var per []float64
+					for _, s := range p.seqs {
+						per = append(per, metricOf(p.sessions[s].audit, m))
+						imps += p.sessions[s].audit.N
+					}
+					vals = append(vals, Mean(finite(per)))
+				} else if s := p.sessions[seq]; s != nil {
+					vals = append(vals, metricOf(s.audit, m))
+					imps += s.audit.N
+				}
+			}
+			row.Metrics[m] = a.estimate(vals, imps)
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	// First exposure, Kaplan–Meier over every session of the group.
+	type obs struct {
+		rank     int
+		censored bool
+	}
+	var all []obs
+	secs := []float64{}
+	for _, p := range members {
+		for _, s := range p.seqs {
+			sa := p.sessions[s].audit
+			all = append(all, obs{sa.FirstHarmRank, sa.FirstHarmCensored})
+			if sa.FirstHarmCensored {
+				g.FirstExposure.Censored++
+			} else {
+				g.FirstExposure.Exposed++
+				secs = append(secs, float64(sa.FirstHarmSeconds))
+			}
+		}
+	}
+	g.FirstExposure.Sessions = len(all)
+	g.FirstExposure.MeanSeconds = Num(Mean(finite(secs)))
+	ranks := make([]int, len(all))
+	cens := make([]bool, len(all))
+	for i, o := range all {
+		ranks[i], cens[i] = o.rank, o.censored
+	}
+	g.FirstExposure.MedianRank = Num(KaplanMeierMedian(ranks, cens))
+	return g
+}
+
+// KaplanMeierMedian is the Kaplan–Meier median of event times t, where
+// censored[i] says t[i] is a censoring time (no event observed up to it):
+// the smallest event time at which the estimated survival drops to 0.5 or
+// below. Events come before censorings at the same time. It returns NaN
+// when the survival never drops that low or t is empty.
+func KaplanMeierMedian(t []int, censored []bool) float64 {
+	type obs struct {
+		t int
+		c bool
+	}
+	all := make([]obs, len(t))
+	for i := range t {
+		all[i] = obs{t[i], i < len(censored) && censored[i]}
+	}
+	slices.SortFunc(all, func(x, y obs) int {
+		if c := cmp.Compare(x.t, y.t); c != 0 {
+			return c
+		}
+		if x.c == y.c {
+			return 0
+		}
+		if !x.c {
+			return -1
+		}
+		return 1
+	})
+	atRisk := len(all)
+	surv := 1.0
+	for i := 0; i < len(all); {
+		j, events := i, 0
+		for j < len(all) && all[j].t == all[i].t {
+			if !all[j].c {
+				events++
+			}
+			j++
+		}
+		if events > 0 {
+			surv *= 1 - float64(events)/float64(atRisk)
+			if surv <= 0.5 {
+				return float64(all[i].t)
+			}
+		}
+		atRisk -= j - i
+		i = j
+	}
+	return math.NaN()
+}
+
+// pair computes the list metrics between two session lists.
+func (a *auditor) pair(x, y []string) map[string]float64 {
+	return map[string]float64{
+		"jaccard":       Jaccard(x, y),
+		"rbo":           RBO(x, y, a.opt.RBOP),
+		"kendall_tau":   KendallTau(x, y),
+		"edit_distance": float64(DamerauLevenshtein(x, y)),
+	}
+}
+
+func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []PersonalizationSummary) {
+	rows := []PersonalizationRow{}
+	perSession := map[int]map[string][]float64{} // session -> metric -> per test persona
+	perPersona := map[string]map[string][]float64{}
+	var tests []string
+	for _, p := range ps {
+		if p.info.Role != RoleTestName || len(p.controls) == 0 {
+			continue
+		}
+		tests = append(tests, p.info.Name)
+		perPersona[p.info.Name] = map[string][]float64{}
+		for _, seq := range p.seqs {
+			var cs [][]string
+			for _, c := range p.controls {
+				if s := c.sessions[seq]; s != nil {
+					cs = append(cs, s.ids)
+				}
+			}
+			if len(cs) == 0 {
+				continue
+			}
+			tc := map[string][]float64{}
+			for _, c := range cs {
+				for m, v := range a.pair(p.sessions[seq].ids, c) {
+					tc[m] = append(tc[m], v)
+				}
+			}
+			cc := map[string][]float64{}
+			for i := range cs {
+				for j := i + 1; j < len(cs); j++ {
+					for m, v := range a.pair(cs[i], cs[j]) {
+						cc[m] = append(cc[m], v)
+					}
+				}
+			}
+			row := PersonalizationRow{Persona: p.info.Name, Session: seq, Metrics: map[string]Pairwise{}}
+			for _, m := range pairMetrics {
+				t, n := Mean(finite(tc[m])), Mean(finite(cc[m]))
+				pers := n - t
+				if m == "edit_distance" {
+					pers = t - n
+				}
+				row.Metrics[m] = Pairwise{TestControl: Num(t), ControlTwin: Num(n), Personalization: Num(pers),
+					N: len(finite(tc[m])), NoisePairs: len(finite(cc[m]))}
+				if perSession[seq] == nil {
+					perSession[seq] = map[string][]float64{}
+				}
+				for key, v := range map[string]float64{m: pers, m + "_test_control": t, m + "_control_twin": n} {
+					perSession[seq][key] = append(perSession[seq][key], v)
+					perPersona[p.info.Name][key] = append(perPersona[p.info.Name][key], v)
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	var keys []string
+	for _, m := range pairMetrics {
+		keys = append(keys, m, m+"_test_control", m+"_control_twin")
+	}
+	var sums []PersonalizationSummary
+	if len(tests) == 0 {
+		return rows, []PersonalizationSummary{}
+	}
+	all := PersonalizationSummary{Session: 0, Metrics: map[string]Estimate{}}
+	for _, key := range keys {
+		var vals []float64
+		for _, t := range tests {
+			vals = append(vals, Mean(finite(perPersona[t][key])))
+		}
+		all.Metrics[key] = a.estimate(vals, 0)
+	}
+	sums = append(sums, all)
+	seqs := make([]int, 0, len(perSession))
+	for s := range perSession {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	for _, seq := range seqs {
+		row := PersonalizationSummary{Session: seq, Metrics: map[string]Estimate{}}
+		for _, key := range keys {
+			row.Metrics[key] = a.estimate(perSession[seq][key], 0)
+		}
+		sums = append(sums, row)
+	}
+	return rows, sums
+}
+
+// referenceMean is a persona's mean share, over the sessions test persona
+// t has, of t's reference topic of each session.
+func referenceMean(p, t *personaData) float64 {
+	var vals []float64
+	for _, seq := range t.seqs {
+		ref := t.sessions[seq].audit.Reference
+		s := p.sessions[seq]
+		if ref == "" || s == nil {
+			continue
+		}
+		n := 0
+		for _, it := range s.items {
+			if it.Topic == ref {
+				n++
+			}
+		}
+		vals = append(vals, float64(n)/float64(len(s.items)))
+	}
+	return Mean(vals)
+}
+
+func (a *auditor) primary(ps []*personaData) StratifiedTest {
+	var strata [][]float64
+	for _, p := range ps {
+		if p.info.Role != RoleTestName || len(p.controls) == 0 {
+			continue
+		}
+		st := []float64{referenceMean(p, p)}
+		if math.IsNaN(st[0]) {
+			continue
+		}
+		for _, c := range p.controls {
+			if v := referenceMean(c, p); !math.IsNaN(v) {
+				st = append(st, v)
+			}
+		}
+		if len(st) > 1 {
+			strata = append(strata, st)
+		}
+	}
+	res := StratifiedTest{Strata: len(strata), Statistic: Num(math.NaN()), PValue: Num(math.NaN())}
+	if len(strata) == 0 {
+		return res
+	}
+	stat, p, perms, exact := StratifiedPermutationTest(strata, a.opt.Resamples, a.r)
+	res.Statistic, res.PValue, res.Permutations, res.Exact = Num(stat), Num(p), perms, exact
+	res.Significant = p < a.opt.Alpha
+	return res
+}
+
+// StratifiedPermutationTest tests whether the first value of each stratum
+// (a treated unit: a test persona) exceeds or falls short of the others (its
+// matched controls) more than chance allows. The statistic is
+// S = Σ_strata (x_first − mean(others)); under the null hypothesis any unit
+// of a stratum is as likely to be the treated one, independently across
+// strata. When the number of such assignments is at most resamples every
+// one is enumerated and p = #{|S*| ≥ |S|} / #assignments (exact);
+// otherwise p = (1 + #{|S*| ≥ |S|}) / (1 + resamples) over random
+// assignments from r. The test is two-sided. Strata with fewer than 2
+// values are skipped. It returns NaN p when no stratum is usable, or when
+// it must sample and r is nil.
+func StratifiedPermutationTest(strata [][]float64, resamples int, r *rand.Rand) (stat, p float64, permutations int, exact bool) {
+	var use [][]float64
+	total := 1.0
+	for _, s := range strata {
+		if len(s) >= 2 {
+			use = append(use, s)
+			total *= float64(len(s))
+		}
+	}
+	if len(use) == 0 {
+		return math.NaN(), math.NaN(), 0, false
+	}
+	// contrib[i][j]: stratum i's term when unit j is the treated one.
+	contrib := make([][]float64, len(use))
+	scale := 0.0
+	for i, s := range use {
+		sum := 0.0
+		for _, v := range s {
+			sum += v
+		}
+		contrib[i] = make([]float64, len(s))
+		m := float64(len(s) - 1)
+		for j, v := range s {
+			contrib[i][j] = v - (sum-v)/m
+			scale = max(scale, math.Abs(contrib[i][j]))
+		}
+		stat += contrib[i][0]
+	}
+	threshold := math.Abs(stat) - 1e-9*max(scale, 1)
+	if total <= float64(max(resamples, 1)) {
+		count, n := 0, 0
+		idx := make([]int, len(use))
+		for {
+			s := 0.0
+			for i, j := range idx {
+				s += contrib[i][j]
+			}
+			if math.Abs(s) >= threshold {
+				count++
+			}
+			n++
+			k := 0
+			for k < len(idx) {
+				idx[k]++
+				if idx[k] < len(use[k]) {
+					break
+				}
+				idx[k] = 0
+				k++
+			}
+			if k == len(idx) {
+				break
+			}
+		}
+		return stat, float64(count) / float64(n), n, true
+	}
+	if r == nil || resamples < 1 {
+		return stat, math.NaN(), 0, false
+	}
+	count := 0
+	for range resamples {
+		s := 0.0
+		for i := range use {
+			s += contrib[i][r.IntN(len(use[i]))]
+		}
+		if math.Abs(s) >= threshold {
+			count++
+		}
+	}
+	return stat, float64(1+count) / float64(1+resamples), resamples, false
+}
+
+func (a *auditor) topicTests(ps []*personaData) []TopicTest {
+	type group struct {
+		tests    []float64
+		controls map[*personaData][]float64
+	}
+	byTopic := map[string]*group{}
+	for _, p := range ps {
+		if p.info.Role != RoleTestName || len(p.controls) == 0 || len(p.seqs) == 0 {
+			continue
+		}
+		topic := p.sessions[p.seqs[0]].audit.Reference
+		if topic == "" {
+			continue
+		}
+		v := referenceMean(p, p)
+		if math.IsNaN(v) {
+			continue
+		}
+		g := byTopic[topic]
+		if g == nil {
+			g = &group{controls: map[*personaData][]float64{}}
+			byTopic[topic] = g
+		}
+		g.tests = append(g.tests, v)
+		for _, c := range p.controls {
+			if cv := referenceMean(c, p); !math.IsNaN(cv) {
+				g.controls[c] = append(g.controls[c], cv)
+			}
+		}
+	}
+	topics := make([]string, 0, len(byTopic))
+	for t := range byTopic {
+		topics = append(topics, t)
+	}
+	slices.Sort(topics)
+	out := make([]TopicTest, 0, len(topics))
+	var pvals []float64
+	for _, t := range topics {
+		g := byTopic[t]
+		// A control matched to several test personas of the topic counts
+		// once, with its mean.
+		var cs []float64
+		names := make([]*personaData, 0, len(g.controls))
+		for c := range g.controls {
+			names = append(names, c)
+		}
+		slices.SortFunc(names, func(x, y *personaData) int { return cmp.Compare(x.info.Name, y.info.Name) })
+		for _, c := range names {
+			cs = append(cs, Mean(g.controls[c]))
+		}
+		tt := TopicTest{Topic: t, TestPersonas: len(g.tests), Controls: len(cs),
+			TestMean: Num(Mean(g.tests)), ControlMean: Num(Mean(cs)),
+			DifferenceLo: Num(math.NaN()), DifferenceHi: Num(math.NaN()), PValue: Num(math.NaN())}
+		tt.Difference = tt.TestMean - tt.ControlMean
+		if a.r != nil && len(cs) > 0 {
+			lo, hi := bootstrapDiffCI(g.tests, cs, a.opt.Resamples, a.opt.Level, a.r)
+			tt.DifferenceLo, tt.DifferenceHi = Num(lo), Num(hi)
+			tt.PValue = Num(PermutationTest(g.tests, cs, a.opt.Resamples, a.r))
+		}
+		pvals = append(pvals, float64(tt.PValue))
+		out = append(out, tt)
+	}
+	for i, p := range Holm(pvals) {
+		out[i].PHolm = Num(p)
+		out[i].Significant = p < a.opt.Alpha
+	}
+	return out
+}
+
+// bootstrapDiffCI is the percentile interval of mean(a) − mean(b),
+// resampling each group's personas separately.
+func bootstrapDiffCI(a, b []float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
+	if len(a) == 0 || len(b) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	stats := make([]float64, resamples)
+	for i := range stats {
+		sa, sb := 0.0, 0.0
+		for range a {
+			sa += a[r.IntN(len(a))]
+		}
+		for range b {
+			sb += b[r.IntN(len(b))]
+		}
+		stats[i] = sa/float64(len(a)) - sb/float64(len(b))
+	}
+	slices.Sort(stats)
+	alpha := (1 - level) / 2
+	return quantile(stats, alpha), quantile(stats, 1-alpha)
+}
+
+func (a *auditor) phaseTests(ps []*personaData) []PhaseTest {
+	type key struct {
+		kind, phase, topic string
+		from, to           int
+	}
+	type vals struct{ from, to []float64 }
+	byKey := map[key]*vals{}
+	var order []key
+	add := func(k key, f, t float64) {
+		if math.IsNaN(f) || math.IsNaN(t) {
+			return
+		}
+		v := byKey[k]
+		if v == nil {
+			v = &vals{}
+			byKey[k] = v
+			order = append(order, k)
+		}
+		v.from = append(v.from, f)
+		v.to = append(v.to, t)
+	}
+	share := func(p *personaData, seq int, topic string) float64 {
+		s := p.sessions[seq]
+		if s == nil || topic == "" {
+			return math.NaN()
+		}
+		n := 0
+		for _, it := range s.items {
+			if it.Topic == topic {
+				n++
+			}
+		}
+		return float64(n) / float64(len(s.items))
+	}
+	for _, p := range ps {
+		if p.info.Role != RoleTestName || len(p.out.Phases) < 2 {
+			continue
+		}
+		for i, ph := range p.out.Phases {
+			if ph.To > ph.From {
+				add(key{"creation", ph.Name, ph.Reference, ph.From, ph.To}, share(p, ph.From, ph.Reference), share(p, ph.To, ph.Reference))
+			}
+			if i+1 < len(p.out.Phases) {
+				next := p.out.Phases[i+1]
+				add(key{"bursting", next.Name, ph.Reference, ph.To, next.To}, share(p, ph.To, ph.Reference), share(p, next.To, ph.Reference))
+			}
+		}
+	}
+	out := make([]PhaseTest, 0, len(order))
+	m := map[string]int{} // topics per kind and phase, for Bonferroni
+	for _, k := range order {
+		m[k.kind+"/"+k.phase]++
+	}
+	for _, k := range order {
+		v := byKey[k]
+		u, p := MannWhitneyU(v.to, v.from)
+		pt := PhaseTest{Kind: k.kind, Phase: k.phase, Topic: k.topic, FromSession: k.from, ToSession: k.to,
+			Personas: len(v.from), FromMean: Num(Mean(v.from)), ToMean: Num(Mean(v.to)), U: Num(u), PValue: Num(p)}
+		pt.PBonferroni = Num(min(1, p*float64(m[k.kind+"/"+k.phase])))
+		pt.Significant = float64(pt.PBonferroni) < a.opt.Alpha
+		out = append(out, pt)
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+package analysis
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestStratifiedPermutationTest(t *testing.T) {
+	tests := []struct {
+		name    string
+		strata  [][]float64
+		stat, p float64
+		perms   int
+	}{
+		// One stratum {3, 1, 2}: S = 3 − 1.5 = 1.5; assignments give
+		// 1.5, −1.5, 0; two of three reach |S|.
+		{"one stratum", [][]float64{{3, 1, 2}}, 1.5, 2.0 / 3, 3},
+		// Two strata {1, 0}: terms ±1 each; S = 2; sums 2, 0, 0, −2.
+		{"two strata", [][]float64{{1, 0}, {1, 0}}, 2, 0.5, 4},
+		// Three strata where the treated unit is always the largest:
+		// 27 assignments, only the observed one and none of the others
+		// reach |S| = 3·(5 − 0.5) = 13.5.
+		{"treated largest", [][]float64{{5, 0, 1}, {5, 0, 1}, {5, 0, 1}}, 13.5, 1.0 / 27, 27},
+		{"ties", [][]float64{{1, 1}}, 0, 1, 2},
+		{"short strata skipped", [][]float64{{1}, {2, 0}}, 2, 1, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stat, p, perms, exact := StratifiedPermutationTest(tc.strata, 1000, nil)
+			if !approxEq(stat, tc.stat) || !approxEq(p, tc.p) || perms != tc.perms || !exact {
+				t.Errorf("StratifiedPermutationTest(%v) = %v, %v, %d, %v; want %v, %v, %d, true", tc.strata, stat, p, perms, exact, tc.stat, tc.p, tc.perms)
+			}
+		})
+	}
+	if _, p, _, _ := StratifiedPermutationTest(nil, 10, nil); !math.IsNaN(p) {
+		t.Errorf("no strata: p = %v, want NaN", p)
+	}
+	// Sampled: 20 strata of 2 is 2^20 assignments > resamples.
+	var big [][]float64
+	for range 20 {
+		big = append(big, []float64{1, 0})
+	}
+	_, p, perms, exact := StratifiedPermutationTest(big, 999, rand.New(rand.NewPCG(1, 2)))
+	if exact || perms != 999 || !approxEq(p, 1.0/1000) {
+		t.Errorf("sampled: p %v perms %d exact %v; want 1/1000 (no random assignment reaches S = 20 but the observed), 999, false", p, perms, exact)
+	}
+}
+
+func approxEq(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestKaplanMeierMedian(t *testing.T) {
+	tests := []struct {
+		name     string
+		t        []int
+		censored []bool
+		want     float64
+	}{
+		// Events at 1, 2, 3, 4: S drops to 0.5 at 2.
+		{"all events", []int{4, 1, 3, 2}, []bool{false, false, false, false}, 2},
+		// Event 1 (S = 3/4), censored 2, event 3 (at risk 2: S = 3/8).
+		{"censored", []int{1, 2, 3, 5}, []bool{false, true, false, true}, 3},
+		{"never half", []int{1, 9, 9}, []bool{false, true, true}, math.NaN()},
+		{"empty", nil, nil, math.NaN()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := KaplanMeierMedian(tc.t, tc.censored)
+			if !(got == tc.want || math.IsNaN(got) && math.IsNaN(tc.want)) {
+				t.Errorf("KaplanMeierMedian(%v, %v) = %v, want %v", tc.t, tc.censored, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNumJSON(t *testing.T) {
+	b, err := json.Marshal([]Num{1.5, Num(math.NaN()), Num(math.Inf(1))})
+	if err != nil || string(b) != "[1.5,null,null]" {
+		t.Fatalf("Marshal = %s, %v; want [1.5,null,null]", b, err)
+	}
+	var back []Num
+	if err := json.Unmarshal(b, &back); err != nil || back[0] != 1.5 || !math.IsNaN(float64(back[1])) {
+		t.Errorf("Unmarshal = %v, %v", back, err)
+	}
+}
+
+// TestAnalyzeHandComputed checks Analyze on a campaign small enough to
+// compute by hand: one test persona trained on "a" with two twins.
+func TestAnalyzeHandComputed(t *testing.T) {
+	imp := func(p string, s int, items ...string) []AuditImpression {
+		var out []AuditImpression
+		for i, it := range items {
+			score := 0
+			if it[0] == 'h' {
+				score = 1
+			}
+			out = append(out, AuditImpression{Persona: p, Session: s, Rank: i + 1, ItemID: it, Topic: it[:1], Seconds: float64(i), Score: score})
+		}
+		return out
+	}
+	in := AuditInput{
+		Topics: []string{"a", "b", "h"},
+		Personas: []AuditPersona{
+			{Name: "t", Role: "test", Interests: map[string]float64{"a": 1}, Traits: map[string]string{"age_group": "minor"}},
+			{Name: "c1", Role: "control", TwinOf: "t", Traits: map[string]string{"age_group": "adult"}},
+			{Name: "c2", Role: "control", TwinOf: "t", Traits: map[string]string{"age_group": "adult"}},
+		},
+	}
+	in.Impressions = append(in.Impressions, imp("t", 1, "a1", "b1", "a2", "h1")...)
+	in.Impressions = append(in.Impressions, imp("t", 2, "a1", "a2", "a3", "a4")...)
+	in.Impressions = append(in.Impressions, imp("c1", 1, "b1", "a1", "b2", "b3")...)
+	in.Impressions = append(in.Impressions, imp("c1", 2, "b1", "b2", "b3", "b4")...)
+	in.Impressions = append(in.Impressions, imp("c2", 1, "b1", "b2", "b3", "b4")...)
+	in.Impressions = append(in.Impressions, imp("c2", 2, "b4", "b3", "b2", "h1")...)
+	a := Analyze(in, AuditOptions{Resamples: 200}, rand.New(rand.NewPCG(1, 1)))
+
+	if a.N != (AuditN{Personas: 3, TestPersonas: 1, ControlPersonas: 2, Sessions: 6, Impressions: 24}) {
+		t.Fatalf("N = %+v", a.N)
+	}
+	tp := a.Personas[0]
+	if got := tp.Controls; len(got) != 2 || got[0] != "c1" || got[1] != "c2" {
+		t.Errorf("controls of t = %v, want [c1 c2] (its twins)", got)
+	}
+	s1, s2 := tp.Sessions[0], tp.Sessions[1]
+	// Session 1 of t: a a b h -> shares 1/2, 1/4, 1/4.
+	wantH := -(0.5*math.Log(0.5) + 2*0.25*math.Log(0.25))
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"entropy", float64(s1.Entropy), wantH},
+		{"evenness", float64(s1.Evenness), wantH / math.Log(3)},
+		{"gini_simpson", float64(s1.GiniSimpson), 1 - (0.25 + 0.0625 + 0.0625)},
+		{"gini_simpson_unbiased", float64(s1.GiniSimpsonUnbiased), 1 - 2.0/12},
+		{"reference_share", float64(s1.ReferenceShare), 0.5},
+		{"harmful_per_100", float64(s1.HarmfulPer100), 25},
+		{"first_harm_seconds", float64(s1.FirstHarmSeconds), 3},
+		// SERP-MS: harmful at rank 4 of 4 weighs 1 / 10.
+		{"serp_ms", float64(s1.SERPMS), 0.1},
+		{"reference_share s2", float64(s2.ReferenceShare), 1},
+		{"interest_slope", float64(tp.InterestSlope), 0.5},
+		// Session 2 of t (all a) against session 1: JSD of {a:1} and
+		// {a:.5, b:.25, h:.25}: M = {.75, .125, .125}.
+		{"drift_first", float64(s2.DriftFirst), 0.5*math.Log2(1/0.75) + 0.5*(0.5*math.Log2(0.5/0.75)+2*0.25*math.Log2(0.25/0.125))},
+	}
+	for _, c := range checks {
+		if !approxEq(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if s1.FirstHarmRank != 4 || s1.FirstHarmCensored || s2.FirstHarmRank != 4 || !s2.FirstHarmCensored {
+		t.Errorf("first harm: s1 %d/%v, s2 %d/%v; want 4/false, 4/true", s1.FirstHarmRank, s1.FirstHarmCensored, s2.FirstHarmRank, s2.FirstHarmCensored)
+	}
+	// Twins are measured on t's topic: c1 session 1 has one a of four.
+	if got := float64(a.Personas[1].Sessions[0].ReferenceShare); !approxEq(got, 0.25) {
+		t.Errorf("c1 reference share = %v, want 0.25", got)
+	}
+	// Personalization, session 1: J(t, c1) = |{a1, b1}| / 6 = 1/3,
+	// J(t, c2) = 1/7; noise J(c1, c2) = |{b1, b2, b3}| / 5 = 3/5.
+	row := a.Personalization[0]
+	j := row.Metrics["jaccard"]
+	if row.Persona != "t" || row.Session != 1 || !approxEq(float64(j.TestControl), (1.0/3+1.0/7)/2) || !approxEq(float64(j.ControlTwin), 0.6) ||
+		!approxEq(float64(j.Personalization), 0.6-(1.0/3+1.0/7)/2) || j.N != 2 || j.NoisePairs != 1 {
+		t.Errorf("jaccard row = %+v", j)
+	}
+	// Primary test: t's mean share (0.5 + 1)/2 = 0.75 against c1 (0.125)
+	// and c2 (0): the largest of 3, exact p = 1/3.
+	p := a.Tests.Primary
+	if !approxEq(float64(p.Statistic), 0.75-0.0625) || !approxEq(float64(p.PValue), 1.0/3) || !p.Exact || p.Strata != 1 || p.Significant {
+		t.Errorf("primary = %+v, want S 0.6875, p 1/3, exact, not significant", p)
+	}
+	if len(a.Tests.Topics) != 1 || a.Tests.Topics[0].Topic != "a" || a.Tests.Topics[0].Controls != 2 {
+		t.Errorf("topic tests = %+v", a.Tests.Topics)
+	}
+	// Groups: role and age_group (it splits the personas).
+	var dims []string
+	for _, g := range a.Groups {
+		dims = append(dims, g.Dimension+"="+g.Value)
+	}
+	if want := "role=control role=test age_group=adult age_group=minor"; strings.Join(dims, " ") != want {
+		t.Errorf("groups = %v, want %s", dims, want)
+	}
+	ctl := a.Groups[0]
+	hm := ctl.Rows[0].Metrics["harmful_per_100"]
+	// c1: 0 and 0; c2: 0 and 25 -> persona means 0 and 12.5.
+	if !approxEq(float64(hm.Mean), 6.25) || hm.N != 2 || hm.Impressions != 16 || float64(hm.Lo) > 6.25 || float64(hm.Hi) < 6.25 {
+		t.Errorf("control harmful_per_100 = %+v, want mean 6.25, n 2, 16 impressions, CI around it", hm)
+	}
+	if fe := ctl.FirstExposure; fe.Sessions != 4 || fe.Exposed != 1 || fe.Censored != 3 || !math.IsNaN(float64(fe.MedianRank)) {
+		t.Errorf("control first exposure = %+v", fe)
+	}
+	if _, err := json.Marshal(a); err != nil {
+		t.Errorf("audit does not encode: %v", err)
+	}
+}
+
+// TestAnalyzePhases checks per-phase statistics and the phase tests.
+func TestAnalyzePhases(t *testing.T) {
+	in := AuditInput{Personas: []AuditPersona{{Name: "p", Role: "test", Phases: []AuditPhase{
+		{Name: "train", From: 1, To: 3, Interests: map[string]float64{"a": 1}},
+		{Name: "switch", From: 4, Interests: map[string]float64{"b": 1}},
+	}}}}
+	// Share of a per session: 0, .5, 1, then b: 0, 1 (a: 1, 0).
+	sessions := [][]string{{"b", "b"}, {"a", "b"}, {"a", "a"}, {"a", "a"}, {"b", "b"}}
+	for s, topics := range sessions {
+		for i, tp := range topics {
+			in.Impressions = append(in.Impressions, AuditImpression{Persona: "p", Session: s + 1, Rank: i + 1, ItemID: tp + string(rune('0'+s)) + string(rune('0'+i)), Topic: tp})
+		}
+	}
+	a := Analyze(in, AuditOptions{}, nil)
+	ph := a.Personas[0].Phases
+	if len(ph) != 2 {
+		t.Fatalf("phases = %+v", ph)
+	}
+	if ph[0].Reference != "a" || ph[0].From != 1 || ph[0].To != 3 || !approxEq(float64(ph[0].Slope), 0.5) || !approxEq(float64(ph[0].DiffToLinear), 0) {
+		t.Errorf("train phase = %+v, want a, 1-3, slope 0.5, DTL 0", ph[0])
+	}
+	if ph[1].Reference != "b" || ph[1].From != 4 || ph[1].To != 5 || float64(ph[1].StartShare) != 0 || float64(ph[1].EndShare) != 1 {
+		t.Errorf("switch phase = %+v, want b, 4-5, 0 -> 1", ph[1])
+	}
+	if len(a.Tests.Phases) != 3 {
+		t.Fatalf("phase tests = %+v, want creation of both phases and the bursting of the first", a.Tests.Phases)
+	}
+	burst := a.Tests.Phases[1]
+	if burst.Kind != "bursting" || burst.Topic != "a" || burst.FromSession != 3 || burst.ToSession != 5 || float64(burst.FromMean) != 1 || float64(burst.ToMean) != 0 {
+		t.Errorf("bursting test = %+v", burst)
+	}
+}

@@ -1,0 +1,154 @@
+package probe
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+)
+
+func TestLockstepGroups(t *testing.T) {
+	plan := func(name, twinOf string) PersonaPlan {
+		return PersonaPlan{Persona: personas.Spec{Name: name, TwinOf: twinOf}}
+	}
+	plans := []PersonaPlan{plan("a", ""), plan("a.twin1", "a"), plan("b", ""), plan("x.twin1", "x"), plan("a.twin2", "a"), plan("x.twin2", "x")}
+	var got []string
+	for _, g := range LockstepGroups(plans) {
+		var names []string
+		for _, p := range g {
+			names = append(names, p.Persona.Name)
+		}
+		got = append(got, strings.Join(names, "+"))
+	}
+	want := []string{"a+a.twin1+a.twin2", "b", "x.twin1+x.twin2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("LockstepGroups = %v, want %v", got, want)
+	}
+}
+
+// trackStore is a Store that records when sessions start and finish.
+type trackStore struct {
+	*memSink
+	mu       sync.Mutex
+	start    map[int64]time.Time
+	finish   map[int64]time.Time
+	identity map[int64][]byte
+}
+
+func (s *trackStore) LoadIdentity(_ context.Context, id int64) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.identity[id], nil
+}
+
+func (s *trackStore) SaveIdentity(_ context.Context, id int64, b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.identity[id] = b
+	return nil
+}
+
+func (s *trackStore) StartSession(_ context.Context, id int64, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.start[id] = time.Now()
+	return nil
+}
+
+func (s *trackStore) FinishSession(_ context.Context, id int64, outcome, _ string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.finish[id] = time.Now()
+	return nil
+}
+
+// TestRunnerLockstepAndPhases runs a test persona with two twins in real
+// Chromium against simfeed: sessions with the same number start together,
+// the next number starts only after all of them finished, and the test
+// persona's second session uses its second phase's interest.
+func TestRunnerLockstepAndPhases(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) { c.Confidence = 0 })
+	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: lockstep
+platform: simfeed
+base_url: `+base+`
+sessions: 2
+items_per_session: 20
+twins: 2
+personas:
+  - name: fan
+    seed: 3
+    behaviour: {open: {base: 0, match: 1}, like: {base: 0, match: 0}, dwell: {median: 300ms, min: 100ms, max: 400ms}, max_opens: 3}
+    phases:
+      - {sessions: 1, interests: {music: 1, news: 1, sports: 1}}
+      - {sessions: 1, interests: {pets: 1, cooking: 1, travel: 1}}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &trackStore{memSink: newMemSink(), start: map[int64]time.Time{}, finish: map[int64]time.Time{}, identity: map[int64][]byte{}}
+	var plans []PersonaPlan
+	for i, p := range c.Personas {
+		pp := PersonaPlan{PersonaID: int64(i + 1), Persona: p}
+		for seq := 1; seq <= 2; seq++ {
+			pp.Jobs = append(pp.Jobs, Job{SessionID: int64(10*(i+1) + seq), Seq: seq})
+		}
+		plans = append(plans, pp)
+	}
+	r := &Runner{Browser: b, Store: store, Adapter: simfeedAdapter(t), BaseURL: base, ItemsPerSession: 20,
+		SessionTimeout: time.Minute, Concurrency: 3}
+	if err := r.Run(context.Background(), plans); err != nil {
+		t.Fatal(err)
+	}
+	for seq := int64(1); seq <= 2; seq++ {
+		var starts []time.Time
+		for i := int64(1); i <= 3; i++ {
+			starts = append(starts, store.start[10*i+seq])
+		}
+		slices.SortFunc(starts, func(x, y time.Time) int { return x.Compare(y) })
+		if spread := starts[2].Sub(starts[0]); spread > time.Second {
+			t.Errorf("session %d starts spread over %v, want them together", seq, spread)
+		}
+	}
+	var lastFinish1, firstStart2 time.Time
+	for i := int64(1); i <= 3; i++ {
+		if f := store.finish[10*i+1]; f.After(lastFinish1) {
+			lastFinish1 = f
+		}
+		if s := store.start[10*i+2]; firstStart2.IsZero() || s.Before(firstStart2) {
+			firstStart2 = s
+		}
+	}
+	if firstStart2.Before(lastFinish1) {
+		t.Errorf("a session 2 started at %v before every session 1 finished (%v)", firstStart2, lastFinish1)
+	}
+	// The fan's opens follow its phase.
+	phase := []map[string]bool{{"music": true, "news": true, "sports": true}, {"pets": true, "cooking": true, "travel": true}}
+	for i, sid := range []int64{11, 12} {
+		byID := map[string]string{}
+		for _, imp := range store.imps[sid] {
+			byID[imp.ID] = imp.Topic
+		}
+		opens := 0
+		for _, a := range store.acts[sid] {
+			if a.Kind != ActionOpen {
+				continue
+			}
+			opens++
+			if tp := byID[a.ItemID]; !phase[i][tp] {
+				t.Errorf("session %d: opened a %s item, outside phase %d's interests", i+1, tp, i+1)
+			}
+		}
+		if opens == 0 {
+			t.Errorf("session %d: no opens", i+1)
+		}
+	}
+	if n := len(srv.Truth().Users); n != 3 {
+		t.Errorf("simfeed saw %d users, want 3", n)
+	}
+}
