@@ -1,0 +1,385 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// Export formats.
+const (
+	FormatCSV     = "csv"
+	FormatJSONL   = "jsonl"
+	FormatParquet = "parquet"
+)
+
+// ExportTables are the research tables Export writes, in this order.
+// persona_state (cookies: secrets) is never among them.
+var ExportTables = []string{"campaigns", "personas", "sessions", "items", "impressions", "actions", "labels", "evidence"}
+
+// ExportedTable is one file an export wrote.
+type ExportedTable struct {
+	Table   string       `json:"table"`
+	File    string       `json:"file"`
+	Rows    int64        `json:"rows"`
+	SHA256  string       `json:"sha256"`
+	Columns []ColumnInfo `json:"columns"`
+}
+
+// ExportManifest describes an export; Export writes it as manifest.json
+// beside the tables.
+type ExportManifest struct {
+	Format        string          `json:"format"`
+	ExportedAt    time.Time       `json:"exported_at"`
+	SchemaVersion int             `json:"schema_version"`
+	Tables        []ExportedTable `json:"tables"`
+}
+
+// Export writes every research table (ExportTables) of db to dir, one file
+// per table named TABLE.FORMAT, and manifest.json with row counts, column
+// types and each file's SHA-256. It never exports persona_state.
+//
+// Times are timestamps in UTC with millisecond precision (CSV and JSONL:
+// RFC 3339 text; Parquet: TIMESTAMP(MILLIS, UTC)); sponsored and synthetic
+// are booleans; NULL is an empty CSV field, JSON null or a Parquet null
+// (nullable columns are OPTIONAL). JSON replaces invalid UTF-8 with U+FFFD;
+// CSV and Parquet keep the bytes as stored. All tables are read in one
+// snapshot. Cancelling ctx stops the export; files already written stay.
+func (db *DB) Export(ctx context.Context, dir, format string) (ExportManifest, error) {
+	m := ExportManifest{Format: format, ExportedAt: db.now().UTC().Truncate(time.Millisecond)}
+	switch format {
+	case FormatCSV, FormatJSONL, FormatParquet:
+	default:
+		return m, fmt.Errorf("export: format %q: want csv, jsonl or parquet", format)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	// One read transaction: every table from the same snapshot.
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	defer tx.Rollback()
+	if m.SchemaVersion, err = schemaVersion(ctx, tx); err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	for _, table := range ExportTables {
+		if secretTables[table] {
+			continue
+		}
+		cols, err := db.columns(ctx, table)
+		if err != nil {
+			return m, fmt.Errorf("export: %w", err)
+		}
+		if len(cols) == 0 {
+			continue // a table this database does not have
+		}
+		et, err := exportTable(ctx, tx, dir, format, table, cols)
+		if err != nil {
+			return m, fmt.Errorf("export %s: %w", table, err)
+		}
+		m.Tables = append(m.Tables, et)
+	}
+	f, err := os.Create(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		f.Close()
+		return m, fmt.Errorf("export: manifest: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return m, fmt.Errorf("export: manifest: %w", err)
+	}
+	return m, nil
+}
+
+// rowWriter writes one table's rows in a format.
+type rowWriter interface {
+	write(vals []any) error
+	close() error
+}
+
+func exportTable(ctx context.Context, q queryer, dir, format, table string, cols []ColumnInfo) (ExportedTable, error) {
+	et := ExportedTable{Table: table, File: table + "." + format, Columns: cols}
+	f, err := os.Create(filepath.Join(dir, et.File))
+	if err != nil {
+		return et, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	out := io.MultiWriter(f, h)
+	var w rowWriter
+	switch format {
+	case FormatCSV:
+		w, err = newCSVWriter(out, cols)
+	case FormatJSONL:
+		w = newJSONLWriter(out, cols)
+	case FormatParquet:
+		w, err = newParquetWriter(out, table, cols)
+	}
+	if err != nil {
+		return et, err
+	}
+	names := make([]string, len(cols))
+	var order []string
+	for i, c := range cols {
+		names[i] = `"` + c.Name + `"`
+		if c.PrimaryKey {
+			order = append(order, names[i])
+		}
+	}
+	query := "SELECT " + strings.Join(names, ", ") + " FROM " + table
+	if len(order) > 0 {
+		query += " ORDER BY " + strings.Join(order, ", ")
+	}
+	err = eachRawRow(ctx, q, query, nil, func(vals []any) error {
+		et.Rows++
+		return w.write(vals)
+	})
+	if err != nil {
+		return et, err
+	}
+	if err := w.close(); err != nil {
+		return et, err
+	}
+	if err := f.Close(); err != nil {
+		return et, err
+	}
+	et.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return et, nil
+}
+
+// exportValue converts a raw SQLite value to the column's kind: int64,
+// float64, string, bool, time.Time, []byte or nil.
+func exportValue(c ColumnInfo, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch c.Kind {
+	case KindTimestamp:
+		if n, ok := v.(int64); ok {
+			return time.UnixMilli(n).UTC()
+		}
+	case KindBool:
+		if n, ok := v.(int64); ok {
+			return n != 0
+		}
+	case KindFloat:
+		if n, ok := v.(int64); ok {
+			return float64(n)
+		}
+	case KindString:
+		if b, ok := v.([]byte); ok {
+			return string(b)
+		}
+	}
+	return v
+}
+
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+type csvWriter struct {
+	w    *csv.Writer
+	cols []ColumnInfo
+	rec  []string
+}
+
+func newCSVWriter(out io.Writer, cols []ColumnInfo) (*csvWriter, error) {
+	w := &csvWriter{w: csv.NewWriter(out), cols: cols, rec: make([]string, len(cols))}
+	for i, c := range cols {
+		w.rec[i] = c.Name
+	}
+	return w, w.w.Write(w.rec)
+}
+
+func (w *csvWriter) write(vals []any) error {
+	for i, c := range w.cols {
+		w.rec[i] = textValue(exportValue(c, vals[i]))
+	}
+	return w.w.Write(w.rec)
+}
+
+func (w *csvWriter) close() error {
+	w.w.Flush()
+	return w.w.Error()
+}
+
+// textValue formats a value for CSV: NULL is empty.
+func textValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case time.Time:
+		return v.Format(timeLayout)
+	case string:
+		return v
+	case []byte:
+		return base64.StdEncoding.EncodeToString(v)
+	}
+	return fmt.Sprint(v)
+}
+
+type jsonlWriter struct {
+	w    *bufio.Writer
+	cols []ColumnInfo
+	buf  []byte
+}
+
+func newJSONLWriter(out io.Writer, cols []ColumnInfo) *jsonlWriter {
+	return &jsonlWriter{w: bufio.NewWriter(out), cols: cols}
+}
+
+func (w *jsonlWriter) write(vals []any) error {
+	b := append(w.buf[:0], '{')
+	for i, c := range w.cols {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(c.Name)
+		b = append(b, name...)
+		b = append(b, ':')
+		v := exportValue(c, vals[i])
+		switch x := v.(type) {
+		case time.Time:
+			v = x.Format(timeLayout)
+		case float64:
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				v = strconv.FormatFloat(x, 'g', -1, 64)
+			}
+		}
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b = append(b, enc...)
+	}
+	b = append(b, '}', '\n')
+	w.buf = b
+	_, err := w.w.Write(b)
+	return err
+}
+
+func (w *jsonlWriter) close() error { return w.w.Flush() }
+
+type parquetWriter struct {
+	w     *parquet.Writer
+	b     *parquet.RowBuilder
+	cols  []ColumnInfo
+	index []int // column of the table -> leaf column of the schema
+	rows  []parquet.Row
+}
+
+// parquetNode is the Parquet type of a column kind.
+func parquetNode(c ColumnInfo) parquet.Node {
+	var n parquet.Node
+	switch c.Kind {
+	case KindInt:
+		n = parquet.Int(64)
+	case KindFloat:
+		n = parquet.Leaf(parquet.DoubleType)
+	case KindBool:
+		n = parquet.Leaf(parquet.BooleanType)
+	case KindTimestamp:
+		n = parquet.Timestamp(parquet.Millisecond)
+	case KindBytes:
+		n = parquet.Leaf(parquet.ByteArrayType)
+	default:
+		n = parquet.String()
+	}
+	if c.Nullable {
+		n = parquet.Optional(n)
+	}
+	return n
+}
+
+func newParquetWriter(out io.Writer, table string, cols []ColumnInfo) (*parquetWriter, error) {
+	g := parquet.Group{}
+	for _, c := range cols {
+		g[c.Name] = parquetNode(c)
+	}
+	schema := parquet.NewSchema(table, g)
+	leaf := map[string]int{}
+	for i, path := range schema.Columns() {
+		leaf[path[0]] = i
+	}
+	w := &parquetWriter{
+		w:    parquet.NewWriter(out, schema, parquet.Compression(&parquet.Zstd)),
+		b:    parquet.NewRowBuilder(schema),
+		cols: cols,
+	}
+	for _, c := range cols {
+		w.index = append(w.index, leaf[c.Name])
+	}
+	return w, nil
+}
+
+func (w *parquetWriter) write(vals []any) error {
+	w.b.Reset()
+	for i, c := range w.cols {
+		var pv parquet.Value
+		switch v := exportValue(c, vals[i]).(type) {
+		case nil:
+			continue
+		case int64:
+			pv = parquet.Int64Value(v)
+		case float64:
+			pv = parquet.DoubleValue(v)
+		case bool:
+			pv = parquet.BooleanValue(v)
+		case time.Time:
+			pv = parquet.Int64Value(v.UnixMilli())
+		case string:
+			pv = parquet.ByteArrayValue([]byte(v))
+		case []byte:
+			pv = parquet.ByteArrayValue(v)
+		default:
+			return fmt.Errorf("column %s: unexpected value %T", c.Name, v)
+		}
+		w.b.Add(w.index[i], pv)
+	}
+	w.rows = append(w.rows, w.b.AppendRow(nil))
+	if len(w.rows) >= 1024 {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *parquetWriter) flush() error {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	_, err := w.w.WriteRows(w.rows)
+	w.rows = w.rows[:0]
+	return err
+}
+
+func (w *parquetWriter) close() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.w.Close()
+}

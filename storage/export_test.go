@@ -1,0 +1,209 @@
+package storage
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/feedprobe/feedprobe/probe"
+)
+
+// mustExportFixture is a database with a finished session of 3 impressions
+// (one with a price, one with a hostile title), actions, a label and a
+// persona identity holding a secret.
+func mustExportFixture(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	f := mustFixture(t, db, "c", 1)
+	sid := f.sessions[0].ID
+	mustStart(t, db, sid)
+	imps := makeImpressions("feed", 3)
+	imps[1].PriceText, imps[1].Price = "¥19.99", 19.99
+	imps[1].Sponsored = true
+	imps[2].Title = "a \"quoted\", comma\nnewline 赌博 <script>"
+	if err := db.SaveImpressions(ctx, sid, imps); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveActions(ctx, sid, []probe.Action{{ItemID: "item-1", Kind: probe.ActionDwell, At: t0, Value: 1.5}, {Kind: probe.ActionScroll, At: t0, Value: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveLabels(ctx, []Label{{Platform: "simfeed", ItemID: "item-3", Category: "gambling", Value: 1, Source: "manual", Annotator: "ann"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveIdentity(ctx, f.persona.ID, []byte("SECRET-COOKIE-VALUE")); err != nil {
+		t.Fatal(err)
+	}
+	mustFinish(t, db, sid, StatusDone)
+	return db
+}
+
+func TestExportNeverWritesSecrets(t *testing.T) {
+	db := mustExportFixture(t)
+	for _, format := range []string{FormatCSV, FormatJSONL, FormatParquet} {
+		dir := filepath.Join(t.TempDir(), format)
+		m, err := db.Export(context.Background(), dir, format)
+		if err != nil {
+			t.Fatalf("Export(%s): %v", format, err)
+		}
+		var tables []string
+		for _, et := range m.Tables {
+			tables = append(tables, et.Table)
+		}
+		if got := strings.Join(tables, ","); got != "campaigns,personas,sessions,items,impressions,actions,labels,evidence" {
+			t.Errorf("Export(%s) tables = %s", format, got)
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), "SECRET-COOKIE") || strings.Contains(e.Name(), "persona_state") {
+				t.Errorf("Export(%s): %s holds the persona identity", format, e.Name())
+			}
+		}
+	}
+}
+
+func TestExportCSVAndJSONL(t *testing.T) {
+	db := mustExportFixture(t)
+	dir := t.TempDir()
+	if _, err := db.Export(context.Background(), dir, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "impressions.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("impressions.csv does not parse: %v", err)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("impressions.csv has %d records, want a header and 3 rows", len(recs))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	r1, r2 := recs[2], recs[3]
+	if r1[col["seen_at"]] != t0.Add(time.Second).Format("2006-01-02T15:04:05.000Z") || r1[col["sponsored"]] != "true" ||
+		r1[col["price"]] != "19.99" || recs[1][col["price"]] != "" || r2[col["title"]] != "a \"quoted\", comma\nnewline 赌博 <script>" {
+		t.Errorf("impressions.csv rows = %q", recs[1:])
+	}
+
+	jdir := t.TempDir()
+	if _, err := db.Export(context.Background(), jdir, FormatJSONL); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(jdir, "impressions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("impressions.jsonl has %d lines, want 3", len(lines))
+	}
+	var row map[string]any
+	if err := json.Unmarshal([]byte(lines[1]), &row); err != nil {
+		t.Fatal(err)
+	}
+	if row["price"] != 19.99 || row["sponsored"] != true || row["rank"] != float64(2) || row["seen_at"] != "2026-03-01T12:00:01.123Z" {
+		t.Errorf("impressions.jsonl row 2 = %v", row)
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &row); err != nil || row["price"] != nil {
+		t.Errorf("impressions.jsonl row 1 price = %v, want null", row["price"])
+	}
+}
+
+// TestExportParquetIndependentReader reads the Parquet export with Apache
+// Arrow's reader, a different implementation from the writer's.
+func TestExportParquetIndependentReader(t *testing.T) {
+	db := mustExportFixture(t)
+	dir := t.TempDir()
+	m, err := db.Export(context.Background(), dir, FormatParquet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(table string) arrow.Table {
+		t.Helper()
+		f, err := os.Open(filepath.Join(dir, table+".parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		tbl, err := pqarrow.ReadTable(context.Background(), f, parquet.NewReaderProperties(memory.DefaultAllocator), pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatalf("Arrow cannot read %s.parquet: %v", table, err)
+		}
+		t.Cleanup(tbl.Release)
+		return tbl
+	}
+	imp := read("impressions")
+	if imp.NumRows() != 3 {
+		t.Fatalf("impressions.parquet rows = %d, want 3", imp.NumRows())
+	}
+	want := map[string]struct {
+		typ      string
+		nullable bool
+	}{
+		"session_id": {"int64", false}, "rank": {"int64", false}, "seen_at": {"timestamp[ms, tz=UTC]", true},
+		"title": {"utf8", false}, "sponsored": {"bool", false}, "price": {"float64", true}, "price_text": {"utf8", true},
+	}
+	col := map[string]int{}
+	for i, fld := range imp.Schema().Fields() {
+		col[fld.Name] = i
+		if w, ok := want[fld.Name]; ok && (fld.Type.String() != w.typ || fld.Nullable != w.nullable) {
+			t.Errorf("impressions.%s: type %s nullable %v, want %s nullable %v", fld.Name, fld.Type, fld.Nullable, w.typ, w.nullable)
+		}
+	}
+	chunk := func(name string) arrow.Array {
+		c := imp.Column(col[name]).Data()
+		if len(c.Chunks()) != 1 {
+			t.Fatalf("column %s: %d chunks", name, len(c.Chunks()))
+		}
+		return c.Chunk(0)
+	}
+	ranks := chunk("rank").(*array.Int64)
+	seen := chunk("seen_at").(*array.Timestamp)
+	titles := chunk("title").(*array.String)
+	price := chunk("price").(*array.Float64)
+	spons := chunk("sponsored").(*array.Boolean)
+	for i := range 3 {
+		if ranks.Value(i) != int64(i+1) {
+			t.Errorf("rank[%d] = %d, want %d", i, ranks.Value(i), i+1)
+		}
+		if got := seen.Value(i).ToTime(arrow.Millisecond); !got.Equal(t0.Add(time.Duration(i) * time.Second)) {
+			t.Errorf("seen_at[%d] = %v, want %v", i, got, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	if titles.Value(2) != "a \"quoted\", comma\nnewline 赌博 <script>" {
+		t.Errorf("title[2] = %q", titles.Value(2))
+	}
+	if !price.IsNull(0) || price.IsNull(1) || price.Value(1) != 19.99 || !spons.Value(1) || spons.Value(0) {
+		t.Errorf("price/sponsored = %v / %v, want null, 19.99, null and false, true, false", price, spons)
+	}
+	// Every exported table reads back with its row count.
+	for _, et := range m.Tables {
+		if got := read(et.Table).NumRows(); got != et.Rows {
+			t.Errorf("%s.parquet: Arrow reads %d rows, manifest says %d", et.Table, got, et.Rows)
+		}
+	}
+	lab := read("labels")
+	if lab.NumRows() != 1 {
+		t.Errorf("labels.parquet rows = %d, want 1", lab.NumRows())
+	}
+}
