@@ -1,0 +1,224 @@
+package probe
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Metric outcome labels: the closed set of feedprobe_sessions_total's
+// outcome label, blackbox_exporter style.
+const (
+	MetricOutcomeSuccess = "success"
+	MetricOutcomeError   = "error"
+	MetricOutcomeBlocked = "blocked"
+)
+
+// MetricOutcome maps a session outcome (OutcomeDone, OutcomeFailed,
+// OutcomeBlocked) to its metric label.
+func MetricOutcome(outcome string) string {
+	switch outcome {
+	case OutcomeDone:
+		return MetricOutcomeSuccess
+	case OutcomeBlocked:
+		return MetricOutcomeBlocked
+	}
+	return MetricOutcomeError
+}
+
+// Metrics are feedprobe's Prometheus metrics. Labels come only from closed
+// sets: platform (an adapter name), phase and outcome. Metrics is safe for
+// concurrent use.
+type Metrics struct {
+	sessions         *prometheus.CounterVec
+	sessionDuration  *prometheus.HistogramVec
+	phaseDuration    *prometheus.HistogramVec
+	items            *prometheus.CounterVec
+	scrolls          *prometheus.CounterVec
+	emptyExtractions *prometheus.CounterVec
+	lastSuccess      *prometheus.GaugeVec
+	lastSuccessTime  *prometheus.GaugeVec
+	browserRestarts  prometheus.Counter
+	storageErrors    prometheus.Counter
+	scheduleLag      prometheus.Histogram
+	missedSlots      prometheus.Counter
+	running          prometheus.Gauge
+	queued           prometheus.Gauge
+	now              func() time.Time
+}
+
+// NewMetrics registers feedprobe's metrics with reg (it panics when they
+// are registered already, as promauto does) and sets feedprobe_build_info
+// to 1 with version.
+func NewMetrics(reg prometheus.Registerer, version string) *Metrics {
+	f := promauto.With(reg)
+	m := &Metrics{
+		sessions: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedprobe_sessions_total",
+			Help: "Persona sessions finished, by platform and outcome (success, error, blocked: login wall or CAPTCHA).",
+		}, []string{"platform", "outcome"}),
+		sessionDuration: f.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedprobe_session_duration_seconds",
+			Help:    "Wall time of finished persona sessions.",
+			Buckets: []float64{1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200},
+		}, []string{"platform"}),
+		phaseDuration: f.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedprobe_phase_duration_seconds",
+			Help:    "Time of one step of a session phase (launch, navigate, scroll, extract, store).",
+			Buckets: []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"phase"}),
+		items: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedprobe_items_extracted_total",
+			Help: "Feed items extracted and stored by finished sessions.",
+		}, []string{"platform"}),
+		scrolls: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedprobe_scrolls_total",
+			Help: "Scroll steps of sessions (the denominator of empty extractions).",
+		}, []string{"platform"}),
+		emptyExtractions: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedprobe_empty_extractions_total",
+			Help: "Scroll steps whose extraction found no new item: a rising share means the adapter's selectors drifted.",
+		}, []string{"platform"}),
+		lastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "feedprobe_last_session_success",
+			Help: "1 when the platform's last finished session succeeded, else 0 (blackbox_exporter's probe_success).",
+		}, []string{"platform"}),
+		lastSuccessTime: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "feedprobe_last_success_timestamp_seconds",
+			Help: "Unix time of the platform's last successful session.",
+		}, []string{"platform"}),
+		browserRestarts: f.NewCounter(prometheus.CounterOpts{
+			Name: "feedprobe_browser_restarts_total",
+			Help: "Times the shared Chromium was found dead and launched again.",
+		}),
+		storageErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "feedprobe_storage_errors_total",
+			Help: "Failed database writes.",
+		}),
+		scheduleLag: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedprobe_schedule_lag_seconds",
+			Help:    "How late scheduled slots started, after their time plus jitter.",
+			Buckets: []float64{.1, .5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600},
+		}),
+		missedSlots: f.NewCounter(prometheus.CounterOpts{
+			Name: "feedprobe_schedule_missed_slots_total",
+			Help: "Schedule slots that did not run (daemon down or busy), whatever the missed-slot policy.",
+		}),
+		running: f.NewGauge(prometheus.GaugeOpts{
+			Name: "feedprobe_sessions_running",
+			Help: "Persona sessions running now.",
+		}),
+		queued: f.NewGauge(prometheus.GaugeOpts{
+			Name: "feedprobe_sessions_queued",
+			Help: "Persona sessions waiting for a free browser slot.",
+		}),
+		now: time.Now,
+	}
+	f.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "feedprobe_build_info",
+		Help: "Always 1; the labels name the feedprobe version and the Go version it was built with.",
+	}, []string{"version", "goversion"}).WithLabelValues(version, runtime.Version()).Set(1)
+	return m
+}
+
+// ObserveSession counts a finished session of platform.
+func (m *Metrics) ObserveSession(platform string, rep SessionReport) {
+	out := MetricOutcome(rep.Outcome)
+	m.sessions.WithLabelValues(platform, out).Inc()
+	m.sessionDuration.WithLabelValues(platform).Observe(rep.Duration.Seconds())
+	m.items.WithLabelValues(platform).Add(float64(rep.Result.Items))
+	if out == MetricOutcomeSuccess {
+		m.lastSuccess.WithLabelValues(platform).Set(1)
+		m.lastSuccessTime.WithLabelValues(platform).Set(float64(m.now().UnixMilli()) / 1000)
+	} else {
+		m.lastSuccess.WithLabelValues(platform).Set(0)
+	}
+}
+
+// Init makes the platform's series exist at zero before its first session,
+// so rates and absent() alerts work from the start.
+func (m *Metrics) Init(platform string) {
+	for _, o := range []string{MetricOutcomeSuccess, MetricOutcomeError, MetricOutcomeBlocked} {
+		m.sessions.WithLabelValues(platform, o)
+	}
+	m.items.WithLabelValues(platform)
+	m.scrolls.WithLabelValues(platform)
+	m.emptyExtractions.WithLabelValues(platform)
+}
+
+// BrowserRestarted counts a relaunch of the shared browser.
+func (m *Metrics) BrowserRestarted() { m.browserRestarts.Inc() }
+
+// StorageError counts a failed database write.
+func (m *Metrics) StorageError() { m.storageErrors.Inc() }
+
+// ObserveScheduleLag records how late a slot started.
+func (m *Metrics) ObserveScheduleLag(d time.Duration) { m.scheduleLag.Observe(max(0, d.Seconds())) }
+
+// MissedSlots counts slots that did not run.
+func (m *Metrics) MissedSlots(n int) { m.missedSlots.Add(float64(n)) }
+
+// SetQueue sets the number of sessions running and waiting.
+func (m *Metrics) SetQueue(running, queued int) {
+	m.running.Set(float64(running))
+	m.queued.Set(float64(queued))
+}
+
+// Observer returns an Observer that records the phases and scrolls of the
+// platform's sessions.
+func (m *Metrics) Observer(platform string) Observer {
+	return &platformObserver{
+		m:      m,
+		scroll: m.scrolls.WithLabelValues(platform),
+		empty:  m.emptyExtractions.WithLabelValues(platform),
+	}
+}
+
+type platformObserver struct {
+	m             *Metrics
+	scroll, empty prometheus.Counter
+}
+
+func (o *platformObserver) ObservePhase(phase string, d time.Duration) {
+	switch phase {
+	case PhaseLaunch, PhaseNavigate, PhaseScroll, PhaseExtract, PhaseStore:
+	default:
+		return // keep the label set closed
+	}
+	o.m.phaseDuration.WithLabelValues(phase).Observe(d.Seconds())
+}
+
+func (o *platformObserver) ObserveScroll(newItems int) {
+	o.scroll.Inc()
+	if newItems == 0 {
+		o.empty.Inc()
+	}
+}
+
+// Observers fans phase and scroll reports out to several observers (nil
+// ones are left out).
+func Observers(obs ...Observer) Observer {
+	var out multiObserver
+	for _, o := range obs {
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ObservePhase(phase string, d time.Duration) {
+	for _, o := range m {
+		o.ObservePhase(phase, d)
+	}
+}
+
+func (m multiObserver) ObserveScroll(n int) {
+	for _, o := range m {
+		o.ObserveScroll(n)
+	}
+}
