@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ type trackStore struct {
 	start    map[int64]time.Time
 	finish   map[int64]time.Time
 	identity map[int64][]byte
+	failed   []string
 }
 
 func (s *trackStore) LoadIdentity(_ context.Context, id int64) ([]byte, error) {
@@ -60,10 +62,13 @@ func (s *trackStore) StartSession(_ context.Context, id int64, at time.Time) err
 	return nil
 }
 
-func (s *trackStore) FinishSession(_ context.Context, id int64, outcome, _ string, at time.Time) error {
+func (s *trackStore) FinishSession(_ context.Context, id int64, outcome, errText string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.finish[id] = time.Now()
+	if outcome != OutcomeDone {
+		s.failed = append(s.failed, fmt.Sprintf("session %d %s: %s", id, outcome, errText))
+	}
 	return nil
 }
 
@@ -73,12 +78,14 @@ func (s *trackStore) FinishSession(_ context.Context, id int64, outcome, _ strin
 // persona's second session uses its second phase's interest.
 func TestRunnerLockstepAndPhases(t *testing.T) {
 	b := needBrowser(t)
-	srv, base := startSimfeed(t, func(c *simfeed.Config) { c.Confidence = 0 })
+	// No personalization: the feed stays a mix, so each phase's topics
+	// appear in each session whatever the persona did before.
+	srv, base := startSimfeed(t, func(c *simfeed.Config) { c.Personalization = 0 })
 	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: lockstep
 platform: simfeed
 base_url: `+base+`
 sessions: 2
-items_per_session: 20
+items_per_session: 40
 twins: 2
 personas:
   - name: fan
@@ -100,10 +107,13 @@ personas:
 		}
 		plans = append(plans, pp)
 	}
-	r := &Runner{Browser: b, Store: store, Adapter: simfeedAdapter(t), BaseURL: base, ItemsPerSession: 20,
+	r := &Runner{Browser: b, Store: store, Adapter: simfeedAdapter(t), BaseURL: base, ItemsPerSession: 40,
 		SessionTimeout: time.Minute, Concurrency: 3}
 	if err := r.Run(context.Background(), plans); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range store.failed {
+		t.Error(f)
 	}
 	for seq := int64(1); seq <= 2; seq++ {
 		var starts []time.Time
@@ -145,7 +155,11 @@ personas:
 			}
 		}
 		if opens == 0 {
-			t.Errorf("session %d: no opens", i+1)
+			var topics []string
+			for _, imp := range store.imps[sid] {
+				topics = append(topics, imp.Topic)
+			}
+			t.Errorf("session %d: no opens among %d items with topics %v (persona %+v)", i+1, len(store.imps[sid]), topics, c.Personas[0].ForSession(i+1).Interests)
 		}
 	}
 	if n := len(srv.Truth().Users); n != 3 {
