@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,33 +15,95 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
+	"github.com/chromedp/chromedp/kb"
 	"go.yaml.in/yaml/v3"
 )
 
 //go:embed adapters/*.yaml
 var builtinFS embed.FS
 
+// templateFS holds the real-platform templates: experimental adapters that
+// cannot be tested here against the live sites. They are kept apart from the
+// built-in adapters, which are all tested against simfeed.
+//
+//go:embed adapters/templates/*.yaml
+var templateFS embed.FS
+
 // Adapter describes how to read one platform's feed: where the feed is, which
 // elements are items, where each field sits, and how to scroll, open, like and
 // go back. Adapters are data (YAML), so a platform's layout change is fixed by
 // editing a file, not code.
 type Adapter struct {
-	Name     string           `yaml:"name" json:"name"`
-	FeedURL  string           `yaml:"feed_url" json:"feed_url"`
+	Name    string `yaml:"name" json:"name"`
+	FeedURL string `yaml:"feed_url" json:"feed_url"`
+	// Surface names what the page is ("feed", "hot", "grid", ...); it is
+	// stored with every impression. Empty means "feed".
+	Surface string `yaml:"surface" json:"surface,omitempty"`
+	// Experimental marks an adapter that was not tested against its
+	// platform (the real-platform templates). Drafted is when it was
+	// written and LastChecked when its selectors were last seen to work on
+	// the live site (empty: never).
+	Experimental bool   `yaml:"experimental" json:"experimental,omitempty"`
+	Drafted      string `yaml:"drafted" json:"drafted,omitempty"`
+	LastChecked  string `yaml:"last_checked" json:"last_checked,omitempty"`
+
+	// Item is the CSS selector of one item element. It may be empty when
+	// Embedded gives the items.
 	Item     string           `yaml:"item" json:"item"`
 	Fields   map[string]Field `yaml:"fields" json:"fields"`
-	Scroll   Scroll           `yaml:"scroll" json:"scroll"`
-	Actions  Actions          `yaml:"actions" json:"actions"`
-	Settings Settings         `yaml:"settings" json:"settings"`
+	Embedded *Embedded        `yaml:"embedded" json:"embedded,omitempty"`
+	WaitFor  WaitFor          `yaml:"wait_for" json:"wait_for"`
+	// Dismiss are selectors of buttons that close what stands in front of
+	// the feed (a cookie-consent dialog, an app-install banner). When one
+	// is shown, the session clicks it, then goes on.
+	Dismiss []string `yaml:"dismiss" json:"dismiss,omitempty"`
+	// Blocked are selectors of a login wall or a CAPTCHA: when one is
+	// shown, the session ends with ErrBlocked.
+	Blocked  []string `yaml:"blocked" json:"blocked,omitempty"`
+	Scroll   Scroll   `yaml:"scroll" json:"scroll"`
+	Actions  Actions  `yaml:"actions" json:"actions"`
+	Settings Settings `yaml:"settings" json:"settings"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
 
 	item   cascadia.Selector
 	fields map[string]compiledField
+	script cascadia.Selector // Embedded.Script
+}
+
+// Embedded reads items from JSON embedded in the page: the initial state a
+// single-page application ships in a script tag (`<script
+// id="__INITIAL_STATE__" type="application/json">` or `window.__STATE__ =
+// {...}`). Paths are dot-separated keys and array indexes ("feed.items",
+// "data.0.author.name").
+type Embedded struct {
+	// Script is the CSS selector of the element whose text is the JSON.
+	Script string `yaml:"script" json:"script"`
+	// Items is the path to the array of items; empty means the document
+	// itself is the array.
+	Items string `yaml:"items" json:"items"`
+	// Fields maps an item field (id, title, ...) to its path in one
+	// element of the array. A boolean field is true when the value is
+	// true, a non-zero number or a non-empty string other than "false"/"0".
+	Fields map[string]string `yaml:"fields" json:"fields"`
+}
+
+// WaitFor says what to wait for after the feed page loads and before the
+// first items are read.
+type WaitFor struct {
+	// Selector must appear (for example the feed's container).
+	Selector string `yaml:"selector" json:"selector,omitempty"`
+	// NetworkIdle waits until no request has been in flight for this long.
+	NetworkIdle time.Duration `yaml:"network_idle" json:"network_idle,omitempty"`
+	// Timeout bounds both waits; zero means 15s. A selector that does not
+	// appear in time fails the session; a network that never goes idle
+	// (a stream, long polling) only ends the wait.
+	Timeout time.Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
 
 // Field locates one field of an item, relative to the item element.
@@ -50,10 +113,41 @@ type Field struct {
 	Selector string `yaml:"selector" json:"selector,omitempty"`
 	// Attr reads an attribute; empty reads the element's text.
 	Attr string `yaml:"attr" json:"attr,omitempty"`
+	// JSON, when set, parses the value read as JSON and takes this path
+	// in it ("author.name", "tags.0"): for a data attribute or a script
+	// tag that holds JSON.
+	JSON string `yaml:"json" json:"json,omitempty"`
 }
+
+// Scroll strategies: how a session gets more items.
+const (
+	// StrategyWindow scrolls the window to the end (an infinite list).
+	StrategyWindow = "window"
+	// StrategyContainer scrolls an element with its own scroll bar.
+	StrategyContainer = "container"
+	// StrategyButton clicks a "load more" button.
+	StrategyButton = "button"
+	// StrategyKey presses a key to go to the next item (a one-at-a-time
+	// vertical video feed). Items are captured as they pass.
+	StrategyKey = "key"
+	// StrategyNone reads the page as it is (a hot-search list, a first
+	// screen): a session ends without error when it has read every item.
+	StrategyNone = "none"
+)
+
+var strategies = []string{StrategyWindow, StrategyContainer, StrategyButton, StrategyKey, StrategyNone}
 
 // Scroll says how the feed loads more items.
 type Scroll struct {
+	// Strategy is one of window (default), container, button, key, none.
+	Strategy string `yaml:"strategy" json:"strategy,omitempty"`
+	// Container is the scrolling element of the container strategy.
+	Container string `yaml:"container" json:"container,omitempty"`
+	// Button is the "load more" button of the button strategy.
+	Button string `yaml:"button" json:"button,omitempty"`
+	// Key is the key of the key strategy: ArrowDown (default), ArrowRight,
+	// PageDown, Space, or one character ("j").
+	Key     string        `yaml:"key" json:"key,omitempty"`
 	Wait    time.Duration `yaml:"wait" json:"wait"`
 	Nudge   time.Duration `yaml:"nudge" json:"nudge"`
 	MaxIdle int           `yaml:"max_idle" json:"max_idle"`
@@ -91,6 +185,7 @@ var (
 type compiledField struct {
 	sel  cascadia.Selector // nil: the item element itself
 	attr string
+	json []string // path into the value parsed as JSON; nil: the value itself
 }
 
 // AdapterError is an error in an adapter file, with its position.
@@ -137,6 +232,38 @@ func BuiltinAdapter(name string) (*Adapter, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// Templates lists the names of the embedded real-platform templates
+// (experimental adapters for live sites; see AdapterTemplate).
+func Templates() []string {
+	ents, _ := templateFS.ReadDir("adapters/templates")
+	var names []string
+	for _, e := range ents {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return names
+}
+
+// TemplateSource returns the YAML text of a real-platform template, to be
+// copied and adjusted by an auditor.
+func TemplateSource(name string) ([]byte, error) {
+	data, err := templateFS.ReadFile("adapters/templates/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("no template %q (have %s)", name, strings.Join(Templates(), ", "))
+	}
+	return data, nil
+}
+
+// AdapterTemplate parses and validates a real-platform template. Templates
+// are experimental: they parse and validate, but their selectors were not
+// tested against the live site here, and platforms change their pages.
+func AdapterTemplate(name string) (*Adapter, error) {
+	data, err := TemplateSource(name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdapter("template:"+name, data)
 }
 
 // LoadAdapter reads and validates an adapter file.
@@ -234,9 +361,9 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.Name == "" {
 		fail("missing: give the adapter a name", "name")
 	}
-	if a.Item == "" {
-		fail("missing: the CSS selector of one item element", "item")
-	} else {
+	if a.Item == "" && a.Embedded == nil {
+		fail("missing: the CSS selector of one item element (or an embedded: block)", "item")
+	} else if a.Item != "" {
 		a.item = compileSel(a.Item, "item")
 	}
 	if a.FeedURL == "" {
@@ -245,6 +372,17 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if _, err := url.Parse(a.FeedURL); err != nil {
 		fail(fmt.Sprintf("bad URL: %v", err), "feed_url")
 	}
+	if a.Surface == "" {
+		a.Surface = "feed"
+	}
+	for _, d := range []struct{ v, key string }{{a.Drafted, "drafted"}, {a.LastChecked, "last_checked"}} {
+		if d.v != "" {
+			if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+				fail(fmt.Sprintf("%q is not a date (YYYY-MM-DD)", d.v), d.key)
+			}
+		}
+	}
+	known := strings.Join(append(slices.Clone(stringFields), boolFields...), ", ")
 	a.fields = make(map[string]compiledField)
 	keys := make([]string, 0, len(a.Fields))
 	for k := range a.Fields {
@@ -253,26 +391,62 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		f := a.Fields[k]
-		if !slices.Contains(stringFields, k) && !slices.Contains(boolFields, k) {
-			fail(fmt.Sprintf("unknown field (known: %s)", strings.Join(append(slices.Clone(stringFields), boolFields...), ", ")), "fields", k)
+		isBool := slices.Contains(boolFields, k)
+		if !slices.Contains(stringFields, k) && !isBool {
+			fail(fmt.Sprintf("unknown field (known: %s)", known), "fields", k)
 			continue
 		}
-		if f.Selector == "" && f.Attr == "" && !slices.Contains(boolFields, k) {
+		if f.Selector == "" && f.Attr == "" && !isBool {
 			fail("needs a selector, an attr, or both", "fields", k)
 			continue
 		}
-		if slices.Contains(boolFields, k) && f.Selector == "" {
-			fail("a boolean field needs a selector (true when it matches)", "fields", k)
+		if isBool && f.Selector == "" && f.JSON == "" {
+			fail("a boolean field needs a selector (true when it matches) or a json path (true when truthy)", "fields", k)
 			continue
 		}
 		cf := compiledField{attr: f.Attr}
 		if f.Selector != "" {
 			cf.sel = compileSel(f.Selector, "fields", k, "selector")
 		}
+		if f.JSON != "" {
+			cf.json = splitPath(f.JSON)
+		}
 		a.fields[k] = cf
 	}
-	if _, ok := a.Fields["id"]; !ok {
+	if _, ok := a.Fields["id"]; !ok && (a.Item != "" || a.Embedded == nil) {
 		fail("missing: an item needs an id field (used to dedupe and to join with other data)", "fields", "id")
+	}
+	if e := a.Embedded; e != nil {
+		if e.Script == "" {
+			fail("missing: the CSS selector of the element holding the JSON", "embedded", "script")
+		} else {
+			a.script = compileSel(e.Script, "embedded", "script")
+		}
+		if _, ok := e.Fields["id"]; !ok {
+			fail("missing: embedded items need an id path", "embedded", "fields", "id")
+		}
+		for k, v := range e.Fields {
+			if !slices.Contains(stringFields, k) && !slices.Contains(boolFields, k) {
+				fail(fmt.Sprintf("unknown field (known: %s)", known), "embedded", "fields", k)
+			} else if v == "" {
+				fail("needs a path", "embedded", "fields", k)
+			}
+		}
+	}
+	if a.WaitFor.Selector != "" {
+		compileSel(a.WaitFor.Selector, "wait_for", "selector")
+	}
+	if a.WaitFor.Timeout == 0 {
+		a.WaitFor.Timeout = 15 * time.Second
+	}
+	if a.WaitFor.Timeout < 0 || a.WaitFor.NetworkIdle < 0 {
+		fail("durations must not be negative", "wait_for")
+	}
+	for i, d := range a.Dismiss {
+		compileSel(d, "dismiss", strconv.Itoa(i))
+	}
+	for i, b := range a.Blocked {
+		compileSel(b, "blocked", strconv.Itoa(i))
 	}
 	for _, s := range []struct {
 		v    string
@@ -286,6 +460,8 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.Back.Gone, []string{"actions", "back", "gone"}},
 		{a.Settings.Save, []string{"settings", "save"}},
 		{a.Settings.Saved, []string{"settings", "saved"}},
+		{a.Scroll.Container, []string{"scroll", "container"}},
+		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {
 		if s.v != "" {
 			compileSel(s.v, s.path...)
@@ -294,19 +470,80 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	for k, v := range a.Settings.Toggles {
 		compileSel(v, "settings", "toggles", k)
 	}
-	if a.Scroll.Wait == 0 {
-		a.Scroll.Wait = 4 * time.Second
+	sc := &a.Scroll
+	if sc.Strategy == "" {
+		sc.Strategy = StrategyWindow
 	}
-	if a.Scroll.Nudge == 0 {
-		a.Scroll.Nudge = a.Scroll.Wait / 2
+	switch sc.Strategy {
+	case StrategyContainer:
+		if sc.Container == "" {
+			fail("the container strategy needs scroll.container, the selector of the scrolling element", "scroll", "container")
+		}
+	case StrategyButton:
+		if sc.Button == "" {
+			fail(`the button strategy needs scroll.button, the selector of the "load more" button`, "scroll", "button")
+		}
+	case StrategyKey:
+		if sc.Key == "" {
+			sc.Key = "ArrowDown"
+		}
+		if _, ok := keyCode(sc.Key); !ok {
+			fail(fmt.Sprintf("unknown key %q (want ArrowDown, ArrowUp, ArrowRight, ArrowLeft, PageDown, Space, Enter or one character)", sc.Key), "scroll", "key")
+		}
+	case StrategyWindow, StrategyNone:
+	default:
+		fail(fmt.Sprintf("unknown strategy %q (want %s)", sc.Strategy, strings.Join(strategies, ", ")), "scroll", "strategy")
 	}
-	if a.Scroll.MaxIdle == 0 {
-		a.Scroll.MaxIdle = 3
+	if sc.Strategy != StrategyKey && sc.Key != "" {
+		fail("key is only used by the key strategy", "scroll", "key")
 	}
-	if a.Scroll.Wait < 0 || a.Scroll.Nudge < 0 || a.Scroll.MaxIdle < 0 {
+	if a.Item == "" && sc.Strategy != StrategyNone {
+		fail("an adapter without an item selector reads only the embedded JSON: use strategy none", "scroll", "strategy")
+	}
+	if sc.Wait == 0 {
+		sc.Wait = 4 * time.Second
+	}
+	if sc.Nudge == 0 {
+		sc.Nudge = sc.Wait / 2
+	}
+	if sc.MaxIdle == 0 {
+		sc.MaxIdle = 3
+	}
+	if sc.Wait < 0 || sc.Nudge < 0 || sc.MaxIdle < 0 {
 		fail("durations and counts must not be negative", "scroll")
 	}
 	return errors.Join(errs...)
+}
+
+// keyCode maps an adapter's key name to what chromedp.KeyEvent sends.
+func keyCode(name string) (string, bool) {
+	switch name {
+	case "ArrowDown":
+		return kb.ArrowDown, true
+	case "ArrowUp":
+		return kb.ArrowUp, true
+	case "ArrowRight":
+		return kb.ArrowRight, true
+	case "ArrowLeft":
+		return kb.ArrowLeft, true
+	case "PageDown":
+		return kb.PageDown, true
+	case "Space":
+		return " ", true
+	case "Enter":
+		return kb.Enter, true
+	}
+	if utf8.RuneCountInString(name) == 1 {
+		return name, true
+	}
+	return "", false
+}
+
+func splitPath(p string) []string {
+	if p == "" || p == "." {
+		return nil
+	}
+	return strings.Split(p, ".")
 }
 
 // ResolveFeedURL returns the feed URL of the adapter for a campaign's base URL.
@@ -329,6 +566,9 @@ func resolveURL(base, ref string) (string, error) {
 // ExtractDocument extracts every item of a whole saved page. base resolves
 // relative item URLs; it may be nil. Items without an id are skipped.
 func (a *Adapter) ExtractDocument(doc *goquery.Document, base *url.URL) []Item {
+	if a.item == nil { // an adapter that reads only embedded JSON
+		return nil
+	}
 	var items []Item
 	doc.FindMatcher(a.item).Each(func(_ int, s *goquery.Selection) {
 		if it, ok := a.extractItem(s, base); ok {
@@ -348,24 +588,59 @@ func (a *Adapter) ExtractHTML(r io.Reader, base *url.URL) ([]Item, error) {
 }
 
 func (a *Adapter) extractItem(s *goquery.Selection, base *url.URL) (Item, bool) {
-	get := func(name string) (string, bool) {
-		f, ok := a.fields[name]
+	return buildItem(func(name string) (string, bool) { return a.fieldValue(s, name) }, base)
+}
+
+// fieldValue reads one field of the item element s; ok is false when the
+// field is not configured or its element, attribute or JSON path is
+// missing (for a boolean field: when it is false).
+func (a *Adapter) fieldValue(s *goquery.Selection, name string) (string, bool) {
+	f, ok := a.fields[name]
+	if !ok {
+		return "", false
+	}
+	target := s
+	if f.sel != nil {
+		target = s.FindMatcher(f.sel).First()
+		if target.Length() == 0 {
+			return "", false
+		}
+	}
+	var v string
+	if f.attr != "" {
+		raw, ok := target.Attr(f.attr)
 		if !ok {
 			return "", false
 		}
-		target := s
-		if f.sel != nil {
-			target = s.FindMatcher(f.sel).First()
-			if target.Length() == 0 {
-				return "", false
-			}
-		}
-		if f.attr != "" {
-			v, ok := target.Attr(f.attr)
-			return strings.TrimSpace(v), ok
-		}
-		return collapseSpace(target.Text()), true
+		v = strings.TrimSpace(raw)
+	} else if f.json != nil {
+		v = target.Text() // JSON in a script tag: keep it as is
+	} else {
+		v = collapseSpace(target.Text())
 	}
+	if f.json == nil {
+		return v, true
+	}
+	doc, err := parseEmbeddedJSON(v)
+	if err != nil {
+		return "", false
+	}
+	jv, ok := jsonLookup(doc, f.json)
+	if !ok {
+		return "", false
+	}
+	if slices.Contains(boolFields, name) {
+		if truthy(jv) {
+			return "true", true
+		}
+		return "", false
+	}
+	return collapseSpace(jsonString(jv)), true
+}
+
+// buildItem makes an item from a field getter; ok is false without an id.
+// A boolean field is true when get reports it found.
+func buildItem(get func(name string) (string, bool), base *url.URL) (Item, bool) {
 	var it Item
 	it.ID, _ = get("id")
 	if it.ID == "" {
@@ -421,4 +696,154 @@ func ParsePrice(s string) (float64, bool) {
 
 func collapseSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// ExtractEmbedded reads the items of the adapter's embedded JSON from a
+// page; it returns nil and no error when the adapter has no embedded block
+// or the page has no such element.
+func (a *Adapter) ExtractEmbedded(doc *goquery.Document, base *url.URL) ([]Item, error) {
+	if a.Embedded == nil || a.script == nil {
+		return nil, nil
+	}
+	el := doc.FindMatcher(a.script).First()
+	if el.Length() == 0 {
+		return nil, nil
+	}
+	return a.extractEmbeddedText(el.Text(), base)
+}
+
+// extractEmbeddedText parses the text of the embedded element.
+func (a *Adapter) extractEmbeddedText(text string, base *url.URL) ([]Item, error) {
+	doc, err := parseEmbeddedJSON(text)
+	if err != nil {
+		return nil, fmt.Errorf("embedded JSON in %s: %w", a.Embedded.Script, err)
+	}
+	v, ok := jsonLookup(doc, splitPath(a.Embedded.Items))
+	if !ok {
+		return nil, fmt.Errorf("embedded JSON in %s has no %q", a.Embedded.Script, a.Embedded.Items)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("embedded JSON in %s: %q is not an array", a.Embedded.Script, a.Embedded.Items)
+	}
+	var items []Item
+	for _, el := range list {
+		get := func(name string) (string, bool) {
+			p, ok := a.Embedded.Fields[name]
+			if !ok {
+				return "", false
+			}
+			v, ok := jsonLookup(el, splitPath(p))
+			if !ok {
+				return "", false
+			}
+			if slices.Contains(boolFields, name) {
+				if truthy(v) {
+					return "true", true
+				}
+				return "", false
+			}
+			return collapseSpace(jsonString(v)), true
+		}
+		if it, ok := buildItem(get, base); ok {
+			items = append(items, it)
+		}
+	}
+	return items, nil
+}
+
+// ExtractPage extracts every item of a saved page: the embedded JSON's items
+// first (the initial state is the first screen), then the item elements,
+// each id once.
+func (a *Adapter) ExtractPage(doc *goquery.Document, base *url.URL) ([]Item, error) {
+	emb, err := a.ExtractEmbedded(doc, base)
+	var dom []Item
+	if a.item != nil {
+		dom = a.ExtractDocument(doc, base)
+	}
+	seen := map[string]bool{}
+	var out []Item
+	for _, it := range append(emb, dom...) {
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			out = append(out, it)
+		}
+	}
+	return out, err
+}
+
+// parseEmbeddedJSON reads the first JSON value of a script's text: a bare
+// JSON document, or a JavaScript assignment such as
+// `window.__INITIAL_STATE__ = {...};(function(){...})()`. Numbers are kept
+// as json.Number so long ids stay exact.
+func parseEmbeddedJSON(text string) (any, error) {
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		i := strings.IndexByte(t, '=')
+		if i < 0 {
+			return nil, errors.New("neither JSON nor an assignment of JSON")
+		}
+		t = strings.TrimSpace(t[i+1:])
+	}
+	dec := json.NewDecoder(strings.NewReader(t))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// jsonLookup follows a path of object keys and array indexes.
+func jsonLookup(v any, path []string) (any, bool) {
+	for _, k := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[k]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, v != nil
+}
+
+// jsonString renders a JSON value as field text.
+func jsonString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// truthy is JavaScript-like truth for boolean fields read from JSON.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case json.Number:
+		f, err := x.Float64()
+		return err == nil && f != 0
+	case string:
+		return x != "" && x != "false" && x != "0"
+	case nil:
+		return false
+	}
+	return true
 }

@@ -9,8 +9,10 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -52,11 +54,14 @@ type SessionConfig struct {
 
 // SessionResult is what a session did.
 type SessionResult struct {
-	Items    int
-	Opens    int
-	Likes    int
-	Scrolls  int
-	Identity []byte // the identity to save for the next session
+	Items   int
+	Opens   int
+	Likes   int
+	Scrolls int
+	// Dismissed counts clicks on the adapter's dismiss selectors (consent
+	// dialogs and the like).
+	Dismissed int
+	Identity  []byte // the identity to save for the next session
 }
 
 // stepTimeout bounds every single CDP call that is not a deliberate wait.
@@ -84,6 +89,17 @@ type session struct {
 	seen  map[string]bool
 	items int
 	res   SessionResult
+
+	// For adapter checks: noEngage skips the persona's actions, maxSteps
+	// (if > 0) ends the session after that many scrolls, and captured
+	// (if set) collects every item element's HTML.
+	noEngage bool
+	maxSteps int
+	captured *[]string
+	// waited: the none strategy has waited once for the first items.
+	waited bool
+	// atEnd, when set, sees the tab after browsing, before it closes.
+	atEnd func(tab context.Context)
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -103,8 +119,17 @@ func (b *Browser) RunSession(ctx context.Context, cfg SessionConfig, sink Sink) 
 	if cfg.Items <= 0 {
 		return SessionResult{}, errors.New("session needs a positive number of items")
 	}
+	s := newSession(cfg, sink)
+	return b.runSession(ctx, s)
+}
+
+// newSession fills in the defaults of cfg.
+func newSession(cfg SessionConfig, sink Sink) *session {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
+	}
+	if cfg.Surface == "" {
+		cfg.Surface = cfg.Adapter.Surface
 	}
 	if cfg.Surface == "" {
 		cfg.Surface = "feed"
@@ -123,7 +148,12 @@ func (b *Browser) RunSession(ctx context.Context, cfg SessionConfig, sink Sink) 
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}
+	return s
+}
 
+// runSession runs a prepared session in a new tab (see RunSession).
+func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, error) {
+	cfg := s.cfg
 	tab, closeTab, err := b.newTab(ctx)
 	if err != nil {
 		return s.res, err
@@ -147,6 +177,9 @@ func (b *Browser) RunSession(ctx context.Context, cfg SessionConfig, sink Sink) 
 		s.captureEvidence("error: " + err.Error())
 	} else if cfg.Evidence != nil {
 		s.captureEvidence("end")
+	}
+	if s.atEnd != nil {
+		s.atEnd(tab)
 	}
 	// Keep the identity even after an error: the platform saw this visit.
 	if id, ierr := s.saveIdentity(tab); ierr == nil {
@@ -369,22 +402,35 @@ func jsCall(fn string, args ...any) string {
 }
 
 // collectJS waits a frame, returns the item elements not returned before
-// (in document order) and, when there are none, scrolls to the end and waits
-// on a MutationObserver for new ones, nudging the page once (under load,
-// a lazy loader's IntersectionObserver can miss the sentinel's entry and
-// never fire again while it stays in view). Each returned
+// (in document order) and, when there are none, gets more according to
+// mode: "window" scrolls the window to the end and "container" scrolls the
+// element container, then both wait on a MutationObserver for new items,
+// nudging the page once (under load, a lazy loader's IntersectionObserver
+// can miss the sentinel's entry and never fire again while it stays in
+// view); "wait" only waits for new items (after the probe clicked a "load
+// more" button or pressed a key); "none" returns at once. Each returned
 // element is remembered in window.__fpNodes under its index so the probe can
 // act on it later without changing the platform's DOM.
-const collectJS = `async (itemSel, waitMs, nudgeMs, scroll) => {
+//
+// Before anything else it reports the first shown (rendered) element
+// matching a blocked selector, and the index of the first shown dismiss
+// selector (-1: none), which stops it from scrolling. more says whether
+// the "load more" element is shown.
+const collectJS = `async (itemSel, waitMs, nudgeMs, mode, box, dismiss, blocked, more) => {
   const st = window.__fp || (window.__fp = {seen: new WeakSet(), nodes: []});
   await new Promise(r => requestAnimationFrame(() => r()));
+  const shown = sel => { const e = document.querySelector(sel); return e !== null && e.getClientRects().length > 0; };
+  const out = {scrolled: false, items: [], dismiss: -1, blocked: "", more: false};
+  for (const b of blocked) if (shown(b)) { out.blocked = b; return out; }
+  out.dismiss = dismiss.findIndex(shown);
   const fresh = () => Array.from(document.querySelectorAll(itemSel)).filter(e => !st.seen.has(e));
   let got = fresh();
-  let scrolled = false;
-  if (got.length === 0 && scroll) {
-    scrolled = true;
-    const end = () => window.scrollTo(0, (document.scrollingElement || document.body).scrollHeight);
-    end();
+  if (got.length === 0 && out.dismiss < 0 && mode !== "none") {
+    const se = mode === "container" ? document.querySelector(box) : (document.scrollingElement || document.body);
+    if (mode === "container" && !se) throw new Error("no scroll container " + box);
+    const to = y => { if (mode === "container") se.scrollTop = y; else window.scrollTo(0, y); };
+    const end = () => to(se.scrollHeight);
+    if (mode !== "wait") { out.scrolled = true; end(); }
     got = await new Promise(resolve => {
       let done = false;
       const finish = () => { if (done) return; done = true; obs.disconnect(); clearTimeout(t1); clearTimeout(t2); resolve(fresh()); };
@@ -393,15 +439,17 @@ const collectJS = `async (itemSel, waitMs, nudgeMs, scroll) => {
       // The nudge scrolls up far enough for a lazy loader's sentinel to
       // leave its observer's margin, waits two frames, and comes back:
       // an IntersectionObserver only fires on a change.
-      const t1 = setTimeout(() => {
-        const se = document.scrollingElement || document.body;
-        window.scrollTo(0, Math.max(0, se.scrollHeight - 2 * window.innerHeight - 800));
+      const t1 = mode === "wait" ? 0 : setTimeout(() => {
+        const h = mode === "container" ? se.clientHeight : window.innerHeight;
+        to(Math.max(0, se.scrollHeight - 2 * h - 800));
         requestAnimationFrame(() => requestAnimationFrame(end));
       }, nudgeMs);
       const t2 = setTimeout(finish, waitMs);
     });
   }
-  return {scrolled, items: got.map(e => { st.seen.add(e); st.nodes.push(e); return {n: st.nodes.length - 1, html: e.outerHTML}; })};
+  if (more) out.more = shown(more);
+  out.items = got.map(e => { st.seen.add(e); st.nodes.push(e); return {n: st.nodes.length - 1, html: e.outerHTML}; });
+  return out;
 }`
 
 type collected struct {
@@ -410,7 +458,137 @@ type collected struct {
 		N    int    `json:"n"`
 		HTML string `json:"html"`
 	} `json:"items"`
+	Dismiss int    `json:"dismiss"`
+	Blocked string `json:"blocked"`
+	More    bool   `json:"more"`
 }
+
+// collect runs collectJS in one mode.
+func (s *session) collect(mode string, wait time.Duration) (collected, error) {
+	ad := s.cfg.Adapter
+	dismiss, blocked := ad.Dismiss, ad.Blocked
+	if dismiss == nil {
+		dismiss = []string{}
+	}
+	if blocked == nil {
+		blocked = []string{}
+	}
+	return call(s, wait+stepTimeout, chromedp.Evaluate[collected](
+		jsCall(collectJS, ad.Item, wait.Milliseconds(), ad.Scroll.Nudge.Milliseconds(), mode, ad.Scroll.Container,
+			dismiss, blocked, ad.Scroll.Button), chromedp.EvalAwaitPromise))
+}
+
+// step reads the new items and, when there are none, gets more the
+// adapter's way: the window and container strategies scroll inside one
+// call; button and key act from here (a trusted click or key press) and
+// then wait. advanced says whether the step asked the page for more.
+func (s *session) step() (c collected, advanced bool, err error) {
+	ad := s.cfg.Adapter
+	switch ad.Scroll.Strategy {
+	case StrategyWindow, StrategyContainer:
+		c, err = s.collect(ad.Scroll.Strategy, ad.Scroll.Wait)
+		return c, c.Scrolled, err
+	}
+	if c, err = s.collect("none", 0); err != nil || len(c.Items) > 0 || c.Blocked != "" || c.Dismiss >= 0 {
+		return c, false, err
+	}
+	switch ad.Scroll.Strategy {
+	case StrategyNone:
+		if s.waited || s.items > 0 {
+			return c, false, nil // read once: the page holds what it holds
+		}
+		// The first items may still be on their way.
+		s.waited = true
+		c, err = s.collect("wait", ad.Scroll.Wait)
+		return c, false, err
+	case StrategyButton:
+		if !c.More {
+			// The button may come back once the page has loaded.
+			c, err = s.collect("wait", ad.Scroll.Nudge)
+			return c, false, err
+		}
+		if err := s.clickGlobal(ad.Scroll.Button); err != nil {
+			return c, false, fmt.Errorf("click %q: %w", ad.Scroll.Button, err)
+		}
+	case StrategyKey:
+		key, _ := keyCode(ad.Scroll.Key)
+		if _, err := call(s, stepTimeout, chromedp.KeyEvent(key)); err != nil {
+			return c, false, fmt.Errorf("press %s: %w", ad.Scroll.Key, err)
+		}
+	}
+	c, err = s.collect("wait", ad.Scroll.Wait)
+	c.Scrolled = true
+	return c, true, err
+}
+
+// open loads the feed page and gets it ready: it waits for the adapter's
+// selector and for the network to go idle, and reads the embedded JSON's
+// items.
+func (s *session) open(feed string, base *url.URL) ([]seenItem, error) {
+	ad := s.cfg.Adapter
+	var idle *netTracker
+	if ad.WaitFor.NetworkIdle > 0 {
+		idle = newNetTracker()
+		ctx, cancel := context.WithCancel(s.tab)
+		defer cancel()
+		if err := chromedp.Listen(ctx, idle.event); err != nil {
+			return nil, fmt.Errorf("watch network: %w", err)
+		}
+	}
+	t0 := time.Now()
+	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feed)); err != nil {
+		return nil, fmt.Errorf("open feed %s: %w", feed, err)
+	}
+	if ad.WaitFor.Selector != "" {
+		if err := s.waitFor(ad.WaitFor.Selector, true, ad.WaitFor.Timeout); err != nil {
+			if b := s.blockedNow(); b != "" {
+				return nil, fmt.Errorf("%s feed at %s shows %q: %w", ad.Name, feed, b, ErrBlocked)
+			}
+			return nil, fmt.Errorf("%s feed at %s not ready: %w", ad.Name, feed, err)
+		}
+	}
+	if idle != nil {
+		if !idle.wait(s.tab, ad.WaitFor.NetworkIdle, ad.WaitFor.Timeout) {
+			s.logger.Info("network never idle", "seconds", ad.WaitFor.Timeout.Seconds())
+		}
+	}
+	s.obs.ObservePhase(PhaseNavigate, time.Since(t0))
+	if ad.Embedded == nil {
+		return nil, nil
+	}
+	// goquery rather than the browser matches the script's selector, so
+	// it may use cascadia's :contains("ytInitialData").
+	html, err := call(s, stepTimeout, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil {
+		return nil, fmt.Errorf("read embedded JSON: %w", err)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(html))
+	if err != nil {
+		return nil, fmt.Errorf("read embedded JSON: %w", err)
+	}
+	items, err := ad.ExtractEmbedded(doc, base)
+	if err != nil {
+		return nil, err
+	}
+	if items == nil {
+		s.logger.Info("no embedded JSON", "selector", ad.Embedded.Script)
+	}
+	return s.keep(items, -1), nil
+}
+
+// blockedNow returns the first blocked selector shown on the page, or "".
+func (s *session) blockedNow() string {
+	for _, b := range s.cfg.Adapter.Blocked {
+		if ok, err := call(s, stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel) => { const e = document.querySelector(sel); return e !== null && e.getClientRects().length > 0; }`, b))); err == nil && ok {
+			return b
+		}
+	}
+	return ""
+}
+
+// maxDismiss is how often a dismiss selector may come back before the
+// session gives up on it.
+const maxDismiss = 3
 
 func (s *session) browse() error {
 	feed, err := s.cfg.Adapter.ResolveFeedURL(s.cfg.BaseURL)
@@ -418,27 +596,40 @@ func (s *session) browse() error {
 		return err
 	}
 	base, _ := url.Parse(feed)
-	t0 := time.Now()
-	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feed)); err != nil {
-		return fmt.Errorf("open feed %s: %w", feed, err)
-	}
-	s.obs.ObservePhase(PhaseNavigate, time.Since(t0))
 	ad := s.cfg.Adapter
-	waitMs := ad.Scroll.Wait.Milliseconds()
+	first, err := s.open(feed, base)
+	if err != nil {
+		return err
+	}
+	if err := s.handle(first); err != nil {
+		return err
+	}
+	if ad.Item == "" { // the embedded JSON is the whole surface
+		if s.items == 0 {
+			return fmt.Errorf("%s page at %s: embedded JSON: %w", ad.Name, feed, ErrNoItems)
+		}
+		return nil
+	}
 	idle := 0
+	dismissed := map[int]int{}
 	for s.items < s.cfg.Items {
+		if s.maxSteps > 0 && s.res.Scrolls >= s.maxSteps {
+			return nil
+		}
 		t0 := time.Now()
-		c, err := call(s, ad.Scroll.Wait+stepTimeout, chromedp.Evaluate[collected](
-			jsCall(collectJS, ad.Item, waitMs, ad.Scroll.Nudge.Milliseconds(), true), chromedp.EvalAwaitPromise))
+		c, advanced, err := s.step()
 		if err != nil {
 			return fmt.Errorf("scroll %s feed after %d items: %w", ad.Name, s.items, err)
+		}
+		if c.Blocked != "" {
+			return fmt.Errorf("%s feed at %s shows %q after %d items: %w", ad.Name, feed, c.Blocked, s.items, ErrBlocked)
 		}
 		t1 := time.Now()
 		s.obs.ObservePhase(PhaseScroll, t1.Sub(t0))
 		fresh := s.extract(c, base)
 		s.obs.ObservePhase(PhaseExtract, time.Since(t1))
 		s.obs.ObserveScroll(len(fresh))
-		if c.Scrolled {
+		if advanced {
 			s.res.Scrolls++
 			if n := s.cfg.EvidenceEvery; n > 0 && s.res.Scrolls%n == 0 {
 				s.captureEvidence(fmt.Sprintf("scroll %d", s.res.Scrolls))
@@ -448,37 +639,128 @@ func (s *session) browse() error {
 				return fmt.Errorf("store scroll: %w", err)
 			}
 		}
-		if len(fresh) == 0 {
-			idle++
-			if s.items == 0 && idle >= 1 && !c.Scrolled {
-				continue
+		if err := s.handle(fresh); err != nil {
+			return err
+		}
+		if c.Dismiss >= 0 {
+			sel := ad.Dismiss[c.Dismiss]
+			if dismissed[c.Dismiss]++; dismissed[c.Dismiss] > maxDismiss {
+				return fmt.Errorf("%q is still shown after %d clicks", sel, maxDismiss)
 			}
-			if idle >= ad.Scroll.MaxIdle {
-				if s.items == 0 {
-					return fmt.Errorf("%s feed at %s: %w", ad.Name, feed, ErrNoItems)
-				}
-				return fmt.Errorf("%s feed ended after %d of %d items (%s)", ad.Name, s.items, s.cfg.Items, s.pageState())
+			if err := s.dismiss(sel); err != nil {
+				return err
 			}
 			continue
 		}
-		idle = 0
-		t2 := time.Now()
-		if err := s.sink.SaveImpressions(s.tab, s.cfg.SessionID, impressions(fresh)); err != nil {
-			return fmt.Errorf("store impressions: %w", err)
+		if len(fresh) > 0 {
+			idle = 0
+			continue
 		}
-		s.obs.ObservePhase(PhaseStore, time.Since(t2))
-		for _, f := range fresh {
-			if err := s.engage(f); err != nil {
-				return err
+		if ad.Scroll.Strategy == StrategyNone && (s.items > 0 || s.waited) {
+			if s.items == 0 {
+				return fmt.Errorf("%s page at %s: %w", ad.Name, feed, ErrNoItems)
 			}
+			s.logger.Debug("page read", "items", s.items)
+			return nil
 		}
-		if p := s.cfg.Persona.Behaviour.ScrollPause; p > 0 {
-			if err := sleep(s.tab, p); err != nil {
-				return fmt.Errorf("pause after %d items: %w", s.items, err)
+		idle++
+		if idle >= ad.Scroll.MaxIdle {
+			if s.items == 0 {
+				return fmt.Errorf("%s feed at %s: %w", ad.Name, feed, ErrNoItems)
 			}
+			return fmt.Errorf("%s feed ended after %d of %d items (%s)", ad.Name, s.items, s.cfg.Items, s.pageState())
 		}
 	}
 	return nil
+}
+
+// handle stores new items and lets the persona engage with them.
+func (s *session) handle(fresh []seenItem) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	t2 := time.Now()
+	if err := s.sink.SaveImpressions(s.tab, s.cfg.SessionID, impressions(fresh)); err != nil {
+		return fmt.Errorf("store impressions: %w", err)
+	}
+	s.obs.ObservePhase(PhaseStore, time.Since(t2))
+	if s.noEngage {
+		return nil
+	}
+	for _, f := range fresh {
+		if err := s.engage(f); err != nil {
+			return err
+		}
+	}
+	if p := s.cfg.Persona.Behaviour.ScrollPause; p > 0 {
+		if err := sleep(s.tab, p); err != nil {
+			return fmt.Errorf("pause after %d items: %w", s.items, err)
+		}
+	}
+	return nil
+}
+
+// dismiss clicks what stands in front of the feed and waits for it to go.
+func (s *session) dismiss(sel string) error {
+	if err := s.clickGlobal(sel); err != nil {
+		return fmt.Errorf("dismiss %q: %w", sel, err)
+	}
+	if err := s.waitFor(sel, false, 5*time.Second); err != nil {
+		s.logger.Info("dismissed element stays in the page", "selector", sel)
+	}
+	s.logger.Debug("dismissed", "selector", sel)
+	s.res.Dismissed++
+	return nil
+}
+
+// netTracker counts the tab's requests in flight, for waiting on network
+// idle. Its event method runs on chromedp's reader goroutine.
+type netTracker struct {
+	mu       sync.Mutex
+	inflight map[network.RequestID]bool
+	last     time.Time
+}
+
+func newNetTracker() *netTracker {
+	return &netTracker{inflight: map[network.RequestID]bool{}, last: time.Now()}
+}
+
+func (n *netTracker) event(ev any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		n.inflight[e.RequestID] = true
+	case *network.EventLoadingFinished:
+		delete(n.inflight, e.RequestID)
+	case *network.EventLoadingFailed:
+		delete(n.inflight, e.RequestID)
+	default:
+		return
+	}
+	n.last = time.Now()
+}
+
+// wait waits until no request was in flight for quiet; it reports false when
+// max passed first or ctx ended.
+func (n *netTracker) wait(ctx context.Context, quiet, max time.Duration) bool {
+	deadline := time.Now().Add(max)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		n.mu.Lock()
+		ok := len(n.inflight) == 0 && time.Since(n.last) >= quiet
+		n.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	return false
 }
 
 // captureEvidence saves a screenshot and the page's HTML through the
@@ -543,22 +825,35 @@ func impressions(items []seenItem) []Impression {
 // item count.
 func (s *session) extract(c collected, base *url.URL) []seenItem {
 	var out []seenItem
-	now := s.now().UTC()
 	for _, el := range c.Items {
-		if s.items >= s.cfg.Items {
-			break
+		if s.captured != nil {
+			*s.captured = append(*s.captured, el.HTML)
 		}
 		items, err := s.cfg.Adapter.ExtractHTML(strings.NewReader(el.HTML), base)
 		if err != nil || len(items) == 0 {
 			continue
 		}
-		it := items[0]
+		out = append(out, s.keep(items[:1], el.N)...)
+	}
+	return out
+}
+
+// keep ranks the items not seen before, up to the session's item count; n
+// is the index of their element in the page (-1: none, as for items of the
+// embedded JSON).
+func (s *session) keep(items []Item, n int) []seenItem {
+	var out []seenItem
+	now := s.now().UTC()
+	for _, it := range items {
+		if s.items >= s.cfg.Items {
+			break
+		}
 		if s.seen[it.ID] {
 			continue
 		}
 		s.seen[it.ID] = true
 		s.items++
-		out = append(out, seenItem{n: el.N, imp: Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}})
+		out = append(out, seenItem{n: n, imp: Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}})
 	}
 	s.res.Items = s.items
 	return out
@@ -573,7 +868,7 @@ func (s *session) engage(it seenItem) error {
 		return nil
 	}
 	ad := s.cfg.Adapter
-	if ad.Actions.Open.Click == "" {
+	if ad.Actions.Open.Click == "" || it.n < 0 {
 		return nil
 	}
 	match := p.Match(it.imp.Topic, it.imp.Title)
@@ -633,10 +928,15 @@ type point struct {
 	Y float64 `json:"y"`
 }
 
-const centreJS = `(e) => { e.scrollIntoView({block: "center", inline: "center"}); const r = e.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }`
+const centreJS = `(e) => { e.scrollIntoView({block: "center", inline: "nearest"}); const r = e.getBoundingClientRect();
+  const l = Math.max(r.left, 0), t = Math.max(r.top, 0), rr = Math.min(r.right, window.innerWidth), b = Math.min(r.bottom, window.innerHeight);
+  if (rr <= l || b <= t) throw new Error("element is not in the viewport: " + JSON.stringify(r) + " " + window.innerWidth + "x" + window.innerHeight);
+  return {x: (l + rr) / 2, y: (t + b) / 2}; }`
 
 // clickItem clicks the element sel inside the item element n with a real
-// mouse event (trusted, as a person's click would be).
+// mouse event (trusted, as a person's click would be), at the centre of the
+// element's visible part (an element larger than the viewport has its
+// centre off screen).
 func (s *session) clickItem(n int, sel string) error {
 	pt, err := call(s, stepTimeout, chromedp.Evaluate[point](jsCall(`(n, sel, centre) => {
   const st = window.__fp; const item = st && st.nodes[n];

@@ -15,7 +15,7 @@ func cmdValidate(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "validate", "FILE...", `
 Check persona, campaign and adapter files without running anything. The kind
 of each file is told by its top-level key: "campaign:" for a campaign,
-"personas:" for a persona file, "item:" for an adapter. Every problem is
+"personas:" for a persona file, "item:" or "embedded:" for an adapter. Every problem is
 printed as FILE:LINE: FIELD: MESSAGE; the exit status is 1 if any file has
 one.`)
 	if err := fs.Parse(args); err != nil {
@@ -55,7 +55,7 @@ func validateFile(path string) (string, error) {
 	case hasTopKey(data, "personas"):
 		_, err := personas.Load(path)
 		return "personas", err
-	case hasTopKey(data, "item"):
+	case hasTopKey(data, "item") || hasTopKey(data, "embedded"):
 		_, err := probe.LoadAdapter(path)
 		return "adapter", err
 	}

@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/item/{id}", s.api(s.handleAPIItem))
 	mux.HandleFunc("POST /api/like", s.api(s.handleLike))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
+	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+func cmdAdapter(ctx context.Context, e *env, args []string) error {
+	sub := map[string]func(context.Context, *env, []string) error{
+		"check":    cmdAdapterCheck,
+		"list":     cmdAdapterList,
+		"template": cmdAdapterTemplate,
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stderr, `Usage: feedprobe adapter <check|list|template> [flags]
+
+Adapters say where a platform's feed items are and how to scroll it.
+  check      open a page, run an adapter on it, report what each selector found
+  list       list the built-in adapters (tested against simfeed) and the
+             experimental real-platform templates
+  template   print a real-platform template, to copy and adjust
+
+Run "feedprobe adapter <command> --help" for its flags.
+`)
+		if len(args) == 0 {
+			return errors.New("adapter needs a command: check, list or template")
+		}
+		return nil
+	}
+	f, ok := sub[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0])
+	}
+	return f(ctx, e, args[1:])
+}
+
+// resolveAdapter loads an adapter from a file path, a built-in name or a
+// template name ("template:NAME" or just NAME).
+func resolveAdapter(arg string) (*probe.Adapter, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return probe.LoadAdapter(arg)
+	}
+	if name, ok := strings.CutPrefix(arg, "template:"); ok {
+		return probe.AdapterTemplate(name)
+	}
+	if name, ok := strings.CutPrefix(arg, "builtin:"); ok {
+		return probe.BuiltinAdapter(name)
+	}
+	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		return probe.LoadAdapter(arg) // reports the missing file
+	}
+	for _, n := range probe.BuiltinAdapters() {
+		if n == arg {
+			return probe.BuiltinAdapter(n)
+		}
+	}
+	for _, n := range probe.Templates() {
+		if n == arg {
+			return probe.AdapterTemplate(n)
+		}
+	}
+	return nil, fmt.Errorf("adapter %q: no such file, built-in adapter (%s) or template (%s)",
+		arg, strings.Join(probe.BuiltinAdapters(), ", "), strings.Join(probe.Templates(), ", "))
+}
+
+func cmdAdapterList(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "adapter list", "", "List the built-in adapters and the real-platform templates.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tKIND\tSURFACE\tSCROLL\tFEED URL")
+	for _, n := range probe.BuiltinAdapters() {
+		a, err := probe.BuiltinAdapter(n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\tbuilt-in (simfeed)\t%s\t%s\t%s\n", n, a.Surface, a.Scroll.Strategy, a.FeedURL)
+	}
+	for _, n := range probe.Templates() {
+		a, err := probe.AdapterTemplate(n)
+		if err != nil {
+			return err
+		}
+		checked := a.LastChecked
+		if checked == "" {
+			checked = "never checked"
+		}
+		fmt.Fprintf(w, "%s\ttemplate, experimental (%s)\t%s\t%s\t%s\n", n, checked, a.Surface, a.Scroll.Strategy, a.FeedURL)
+	}
+	return w.Flush()
+}
+
+func cmdAdapterTemplate(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "adapter template", "NAME", `
+Print a real-platform template (see "feedprobe adapter list") to stdout, to
+save, adjust and check:
+
+  feedprobe adapter template douyin-web > douyin.yaml
+  feedprobe adapter check --adapter douyin.yaml --url https://www.douyin.com/?recommend=1
+
+Templates are experimental: their selectors were drafted from the platforms'
+public pages and were not tested against the live sites.`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("adapter template needs one template name")
+	}
+	src, err := probe.TemplateSource(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(src)
+	return err
+}
+
+func cmdAdapterCheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "adapter check", "--adapter FILE|NAME --url URL [flags]", `
+Open a page in headless Chromium, run an adapter on it the way a session
+does (wait, dismiss consent dialogs, detect a login wall, scroll a few
+times) without clicking on items, and report: how many elements each
+selector matched, how often each field came back empty, and the first items
+as a table. A screenshot and the page's HTML are saved in --out. The exit
+status is 1 when the item selector found nothing (or the page was blocked).
+
+With --persona (and --db) the persona's saved identity (cookies, storage;
+see "feedprobe persona login") is used, so a logged-in page can be checked.
+The adapter may be a file, a built-in adapter name or a template name.`)
+	adapterArg := fs.String("adapter", "", "adapter file, built-in adapter or template name (required)")
+	pageURL := fs.String("url", "", "page to open (default: the adapter's feed_url when it is absolute)")
+	personaName := fs.String("persona", "", "use this persona's saved identity")
+	campaign := fs.String("campaign", "", "the persona's campaign (name or YAML file) when the name is not unique")
+	db := fs.String("db", "feedprobe.db", "database holding the persona")
+	out := fs.String("out", "", "directory for screenshot.png and page.html (default adapter-check-NAME)")
+	steps := fs.Int("steps", 3, "scrolls, clicks or key presses to try")
+	items := fs.Int("items", 30, "stop after this many items")
+	rows := fs.Int("rows", 10, "items to print")
+	timeout := fs.Duration("timeout", 2*time.Minute, "deadline for the whole check")
+	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback URL)")
+	newLogger := logFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *adapterArg == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("adapter check needs --adapter (and no arguments)")
+	}
+	logger, err := newLogger(e.stderr)
+	if err != nil {
+		return err
+	}
+	ad, err := resolveAdapter(*adapterArg)
+	if err != nil {
+		return err
+	}
+	u := *pageURL
+	if u == "" {
+		u = ad.FeedURL
+	}
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return fmt.Errorf("--url %q: give the page's full http(s) URL", u)
+	}
+	cfg := probe.CheckConfig{Adapter: ad, URL: u, Steps: *steps, Items: *items, Timeout: *timeout, Logger: logger}
+	if *personaName != "" {
+		store, err := storage.Open(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		p, _, err := findPersona(ctx, store, *campaign, *personaName)
+		if err != nil {
+			return err
+		}
+		if cfg.Identity, err = store.LoadIdentity(ctx, p.ID); err != nil {
+			return err
+		}
+		// The stored spec gives the viewport, device and user agent.
+		var spec personas.Spec
+		if err := json.Unmarshal(p.Spec, &spec); err == nil {
+			cfg.Persona = spec
+		}
+		if cfg.Identity == nil {
+			fmt.Fprintf(e.stderr, "note: persona %s has no saved identity yet\n", p.Name)
+		}
+	}
+	closedNet, err := closedNetwork(*closed, u)
+	if err != nil {
+		return err
+	}
+	b, err := probe.Launch(ctx, probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	rep, err := b.CheckAdapter(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = "adapter-check-" + ad.Name
+	}
+	saved, serr := saveCheckFiles(dir, rep)
+	printCheck(e, ad, rep, *rows, saved)
+	if serr != nil {
+		return serr
+	}
+	switch {
+	case errors.Is(rep.Err, probe.ErrBlocked):
+		return fmt.Errorf("page is blocked: %w", rep.Err)
+	case len(rep.Items) == 0:
+		if rep.Err != nil {
+			return fmt.Errorf("the adapter found no items: %w", rep.Err)
+		}
+		return errors.New("the adapter found no items")
+	}
+	return nil
+}
+
+func saveCheckFiles(dir string, rep probe.CheckReport) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("save check: %w", err)
+	}
+	var saved []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"screenshot.png", rep.Screenshot}, {"page.html", rep.HTML}} {
+		if len(f.data) == 0 {
+			continue
+		}
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, f.data, 0o644); err != nil {
+			return saved, fmt.Errorf("save check: %w", err)
+		}
+		saved = append(saved, p)
+	}
+	return saved, nil
+}
+
+func printCheck(e *env, ad *probe.Adapter, rep probe.CheckReport, rows int, saved []string) {
+	w := e.stdout
+	fmt.Fprintf(w, "adapter %s (%s) on %s\n", ad.Name, ad.Source, rep.URL)
+	if ad.Experimental {
+		checked := ad.LastChecked
+		if checked == "" {
+			checked = "never"
+		}
+		fmt.Fprintf(w, "experimental adapter: drafted %s, last checked on the live site: %s\n", ad.Drafted, checked)
+	}
+	outcome := "ok"
+	switch {
+	case errors.Is(rep.Err, probe.ErrBlocked):
+		outcome = "BLOCKED: " + rep.Err.Error()
+	case errors.Is(rep.Err, probe.ErrNoItems):
+		outcome = "NO ITEMS: " + rep.Err.Error()
+	case rep.Err != nil:
+		outcome = "stopped: " + rep.Err.Error()
+	}
+	fmt.Fprintf(w, "outcome: %s\n", outcome)
+	fmt.Fprintf(w, "items: %d from %d item elements, %d %s steps, %d dismissed\n\n", len(rep.Items), rep.Elements, rep.Steps, ad.Scroll.Strategy, rep.Dismissed)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SELECTOR\tCSS\tON THE FINAL PAGE")
+	for _, s := range rep.Selectors {
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", s.Name, s.Selector, s.Count)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tSOURCE\tFROM\tFOUND\tNOT EMPTY\tOF")
+	var empty []string
+	for _, f := range rep.Fields {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", f.Name, f.Source, f.Selector, f.Found, f.NonEmpty, f.Of)
+		if f.Of > 0 && f.NonEmpty == 0 && f.Name != "sponsored" && f.Name != "synthetic" && f.Name != "price" && f.Name != "price_text" {
+			empty = append(empty, f.Name)
+		}
+	}
+	tw.Flush()
+	if len(empty) > 0 {
+		fmt.Fprintf(w, "empty in every item: %s (check these selectors)\n", strings.Join(empty, ", "))
+	}
+	fmt.Fprintln(w)
+	if len(rep.Items) > 0 {
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "RANK\tID\tTITLE\tAUTHOR\tTOPIC\tLABELS\tPRICE")
+		for i, it := range rep.Items {
+			if i >= rows {
+				break
+			}
+			var labels []string
+			if it.Sponsored {
+				labels = append(labels, "sponsored")
+			}
+			if it.Synthetic {
+				labels = append(labels, "synthetic")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, clip(it.ID, 24), clip(it.Title, 40), clip(it.Author, 16), clip(it.Topic, 12), strings.Join(labels, ","), it.PriceText)
+		}
+		tw.Flush()
+		if len(rep.Items) > rows {
+			fmt.Fprintf(w, "... and %d more\n", len(rep.Items)-rows)
+		}
+	}
+	for _, p := range saved {
+		fmt.Fprintf(w, "saved %s\n", p)
+	}
+}
+
+// clip shortens s to n runes for a table, without control characters.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// loginInput is where "persona login" reads the person's Enter; tests
+// replace it.
+var loginInput io.Reader = os.Stdin
+
+func cmdPersona(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stderr, `Usage: feedprobe persona login [flags]
+
+  login   log a persona in by hand (or import cookies) and save its identity
+
+Run "feedprobe persona login --help" for its flags.
+`)
+		if len(args) == 0 {
+			return errors.New("persona needs a command: login")
+		}
+		return nil
+	}
+	if args[0] != "login" {
+		return fmt.Errorf("unknown persona command %q (want login)", args[0])
+	}
+	return cmdPersonaLogin(ctx, e, args[1:])
+}
+
+func cmdPersonaLogin(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "persona login", "--persona NAME --db FILE [--url URL] [flags]", `
+Log a sock-puppet persona in to a platform and save its cookies and local
+storage as the persona's identity, which every later session of the persona
+restores (so the platform sees the same logged-in account).
+
+On a machine with a display, a visible Chromium window opens at --url (the
+platform's login page): log the account in by hand, then press Enter here
+(or give --wait-for, a selector that appears once logged in, such as the
+avatar). On a server without a display, log in on your own machine, export
+the site's cookies (a browser extension's JSON export, or a Netscape
+cookies.txt) and import them with --headless --cookies FILE; the page is
+then opened once headless and the identity saved.
+
+The persona is found by name in the database; give --campaign (a campaign
+name, or its YAML file, which records the campaign and its personas first)
+when the name is in several campaigns or not in the database yet. The
+identity holds secrets: keep the database private.`)
+	personaName := fs.String("persona", "", "persona name (required)")
+	db := fs.String("db", "feedprobe.db", "SQLite database holding the persona")
+	campaign := fs.String("campaign", "", "the persona's campaign: its name, or its YAML file")
+	pageURL := fs.String("url", "", "page to open (default: the campaign's base_url and feed page)")
+	cookies := fs.String("cookies", "", "import cookies from this file (JSON export or Netscape cookies.txt)")
+	headless := fs.Bool("headless", false, "no window: import --cookies and/or wait for --wait-for")
+	waitFor := fs.String("wait-for", "", "CSS selector that shows the login succeeded; done when it appears")
+	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the login")
+	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback URL)")
+	newLogger := logFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *personaName == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("persona login needs --persona (and no arguments)")
+	}
+	logger, err := newLogger(e.stderr)
+	if err != nil {
+		return err
+	}
+	if !*headless && !hasDisplay() {
+		return errors.New("no display for a visible browser: log in elsewhere and use --headless --cookies FILE, or set DISPLAY")
+	}
+	var imported []*network.Cookie
+	if *cookies != "" {
+		data, err := os.ReadFile(*cookies)
+		if err != nil {
+			return fmt.Errorf("read cookies: %w", err)
+		}
+		if imported, err = probe.ParseCookieFile(*cookies, data); err != nil {
+			return err
+		}
+	}
+	store, err := storage.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	p, camp, err := findPersona(ctx, store, *campaign, *personaName)
+	if err != nil {
+		return err
+	}
+	u := *pageURL
+	if u == "" {
+		if u, err = campaignFeedURL(camp); err != nil {
+			return err
+		}
+	}
+	ident, err := store.LoadIdentity(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	closedNet, err := closedNetwork(*closed, u)
+	if err != nil {
+		return err
+	}
+	b, err := probe.Launch(ctx, probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Visible: !*headless, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	cfg := probe.LoginConfig{URL: u, Identity: ident, Cookies: imported, Logger: logger}
+	switch {
+	case *waitFor != "":
+		sel := *waitFor
+		cfg.Ready = func(tab context.Context) error {
+			fmt.Fprintf(e.stderr, "waiting up to %s for %q on the page...\n", *timeout, sel)
+			wctx, cancel := context.WithTimeout(tab, *timeout)
+			defer cancel()
+			if err := chromedp.Do(wctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
+				return fmt.Errorf("login not seen: %q did not appear: %w", sel, err)
+			}
+			return nil
+		}
+	case !*headless:
+		cfg.Ready = func(tab context.Context) error {
+			fmt.Fprintf(e.stderr, "Log persona %s in in the browser window, then press Enter here.\n", p.Name)
+			return waitEnter(tab, loginInput, *timeout)
+		}
+	}
+	id, err := b.Login(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := store.SaveIdentity(ctx, p.ID, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "saved the identity of persona %s (campaign %s): %s\n", p.Name, camp.Name, describeIdentity(id))
+	return nil
+}
+
+// waitEnter waits for a line on r, for ctx or for the timeout.
+func waitEnter(ctx context.Context, r io.Reader, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { // ends with the process when nobody presses Enter
+		_, err := bufio.NewReader(r).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		done <- err
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("no Enter within %s", timeout)
+	}
+}
+
+// hasDisplay reports whether a visible window can open.
+func hasDisplay() bool {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" && runtime.GOOS != "openbsd" {
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// describeIdentity summarises an identity without its secrets.
+func describeIdentity(id []byte) string {
+	var v struct {
+		Cookies []struct {
+			Domain string `json:"domain"`
+		} `json:"cookies"`
+		LocalStorage map[string]map[string]string `json:"local_storage"`
+	}
+	if err := json.Unmarshal(id, &v); err != nil {
+		return fmt.Sprintf("%d bytes", len(id))
+	}
+	domains := map[string]bool{}
+	var ds []string
+	for _, c := range v.Cookies {
+		if !domains[c.Domain] {
+			domains[c.Domain] = true
+			ds = append(ds, c.Domain)
+		}
+	}
+	return fmt.Sprintf("%d cookies (%s), local storage of %d origins", len(v.Cookies), strings.Join(ds, ", "), len(v.LocalStorage))
+}
+
+// findPersona finds a persona by name: in the campaign given by name or
+// YAML file (which is recorded first, as "run" does), or, without one, in
+// the only campaign that has a persona of that name.
+func findPersona(ctx context.Context, db *storage.DB, campaign, name string) (storage.Persona, storage.Campaign, error) {
+	var camps []storage.Campaign
+	switch {
+	case campaign != "" && fileExists(campaign):
+		c, err := personas.LoadCampaign(campaign)
+		if err != nil {
+			return storage.Persona{}, storage.Campaign{}, err
+		}
+		camp, err := recordCampaign(ctx, db, c)
+		if err != nil {
+			return storage.Persona{}, camp, err
+		}
+		for _, ps := range c.Personas {
+			if ps.Name == name {
+				spec, err := json.Marshal(ps)
+				if err != nil {
+					return storage.Persona{}, camp, err
+				}
+				p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: ps.Name, Role: ps.Role, Spec: spec})
+				return p, camp, err
+			}
+		}
+		return storage.Persona{}, camp, fmt.Errorf("campaign %s has no persona %q", campaign, name)
+	case campaign != "":
+		c, err := db.CampaignByName(ctx, campaign)
+		if err != nil {
+			return storage.Persona{}, storage.Campaign{}, fmt.Errorf("campaign %q: %w", campaign, err)
+		}
+		camps = []storage.Campaign{c}
+	default:
+		var err error
+		if camps, err = db.Campaigns(ctx); err != nil {
+			return storage.Persona{}, storage.Campaign{}, err
+		}
+	}
+	var found []storage.Persona
+	var foundCamp []storage.Campaign
+	for _, c := range camps {
+		ps, err := db.Personas(ctx, c.ID)
+		if err != nil {
+			return storage.Persona{}, c, err
+		}
+		for _, p := range ps {
+			if p.Name == name {
+				found, foundCamp = append(found, p), append(foundCamp, c)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return storage.Persona{}, storage.Campaign{}, fmt.Errorf("no persona %q in the database: give --campaign FILE.yaml to record its campaign first", name)
+	case 1:
+		return found[0], foundCamp[0], nil
+	}
+	var names []string
+	for _, c := range foundCamp {
+		names = append(names, c.Name)
+	}
+	return storage.Persona{}, storage.Campaign{}, fmt.Errorf("persona %q is in campaigns %s: pick one with --campaign", name, strings.Join(names, ", "))
+}
+
+// recordCampaign records a campaign as "run" does, so that a later run
+// finds it unchanged.
+func recordCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) (storage.Campaign, error) {
+	spec, err := json.Marshal(c)
+	if err != nil {
+		return storage.Campaign{}, fmt.Errorf("encode campaign: %w", err)
+	}
+	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{
+		Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash(),
+	})
+	if errors.Is(err, storage.ErrSpecChanged) {
+		return camp, fmt.Errorf("campaign %q is already in the database with a different design (%w)", c.Name, err)
+	}
+	return camp, err
+}
+
+// campaignFeedURL is the feed page of a recorded campaign: its base URL
+// and, when its platform is a built-in adapter, that adapter's feed page.
+func campaignFeedURL(c storage.Campaign) (string, error) {
+	if c.BaseURL == "" {
+		return "", errors.New("no --url and the campaign has no base_url")
+	}
+	ad, err := probe.BuiltinAdapter(c.Platform)
+	if err != nil {
+		return c.BaseURL, nil
+	}
+	return ad.ResolveFeedURL(c.BaseURL)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
