@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -82,6 +83,53 @@ type Runner struct {
 	Observer      Observer
 	Evidence      EvidenceSink
 	EvidenceEvery int
+
+	// Retries is how many more attempts a failed session gets within this
+	// run, after Backoff, then twice Backoff, and so on. A blocked session
+	// gets none (retrying a CAPTCHA at once only confirms the bot), nor
+	// does a session cut short by cancellation. Retries need a Store that
+	// is also a Retrier; each attempt is its own session row.
+	Retries int
+	Backoff time.Duration
+	// Relaunch, when set, starts a new browser when the shared one died
+	// (killed, crashed); OnBrowserRestart is then called.
+	Relaunch         func(ctx context.Context) (*Browser, error)
+	OnBrowserRestart func()
+
+	bmu sync.Mutex // guards Browser while sessions run
+}
+
+// Retrier plans the next attempt of a failed session. *storage.DB
+// satisfies it.
+type Retrier interface {
+	RetrySession(ctx context.Context, id int64) (int64, error)
+}
+
+// browser returns the current shared browser.
+func (r *Runner) browser() *Browser {
+	r.bmu.Lock()
+	defer r.bmu.Unlock()
+	return r.Browser
+}
+
+// relaunch replaces a dead browser once, however many sessions saw it die.
+func (r *Runner) relaunch(ctx context.Context, dead *Browser) error {
+	r.bmu.Lock()
+	defer r.bmu.Unlock()
+	if r.Browser != dead || r.Relaunch == nil {
+		return nil
+	}
+	b, err := r.Relaunch(ctx)
+	if err != nil {
+		return fmt.Errorf("relaunch browser: %w", err)
+	}
+	dead.Close()
+	r.Browser = b
+	r.Logger.Warn("browser restarted")
+	if r.OnBrowserRestart != nil {
+		r.OnBrowserRestart()
+	}
+	return nil
 }
 
 // Run runs the plans. A failed session is recorded and the persona goes on
@@ -210,22 +258,44 @@ func (r *Runner) runPersona(ctx context.Context, p PersonaPlan) error {
 	return nil
 }
 
-// runAndReport runs one job, logs its outcome and reports it.
+// runAndReport runs one job, logs its outcome and reports it, and retries
+// a failed session with backoff (see Runner.Retries).
 func (r *Runner) runAndReport(ctx context.Context, p PersonaPlan, job Job) error {
 	logger := r.Logger.With("persona", p.Persona.Name)
-	rep, err := r.runSession(ctx, p, job)
-	if err != nil {
-		return err
+	backoff := r.Backoff
+	if backoff <= 0 {
+		backoff = 2 * time.Second
 	}
-	if rep.Err != nil {
-		logger.Warn("session failed", "seq", job.Seq, "outcome", rep.Outcome, "items", rep.Result.Items, "error", rep.Err)
-	} else {
-		logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "duration_seconds", rep.Duration.Seconds())
+	for attempt := 0; ; attempt++ {
+		rep, err := r.runSession(ctx, p, job)
+		if err != nil {
+			return err
+		}
+		if rep.Err != nil {
+			logger.Warn("session failed", "seq", job.Seq, "attempt", attempt+1, "outcome", rep.Outcome, "items", rep.Result.Items, "error", rep.Err)
+		} else {
+			logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "duration_seconds", rep.Duration.Seconds())
+		}
+		if r.OnSession != nil {
+			r.OnSession(rep)
+		}
+		if rep.Outcome != OutcomeFailed || attempt >= r.Retries {
+			return nil
+		}
+		retrier, ok := r.Store.(Retrier)
+		if !ok {
+			return nil
+		}
+		if err := sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff *= 2
+		next, err := retrier.RetrySession(ctx, job.SessionID)
+		if err != nil {
+			return fmt.Errorf("retry session %d: %w", job.SessionID, err)
+		}
+		job.SessionID = next
 	}
-	if r.OnSession != nil {
-		r.OnSession(rep)
-	}
-	return nil
 }
 
 // runSession runs one job. The returned error is a store or cancellation
@@ -241,7 +311,8 @@ func (r *Runner) runSession(ctx context.Context, p PersonaPlan, job Job) (Sessio
 	if err := r.Store.StartSession(ctx, job.SessionID, start.UTC()); err != nil {
 		return rep, fmt.Errorf("start session %d: %w", job.SessionID, err)
 	}
-	res, serr := r.Browser.RunSession(ctx, SessionConfig{
+	b := r.browser()
+	res, serr := b.RunSession(ctx, SessionConfig{
 		SessionID: job.SessionID,
 		PersonaID: p.PersonaID,
 		Persona:   p.Persona.ForSession(job.Seq),
@@ -269,6 +340,11 @@ func (r *Runner) runSession(ctx context.Context, p PersonaPlan, job Job) (Sessio
 		// Cancelled from outside: leave the session running so that the
 		// next run marks it interrupted and redoes it.
 		return rep, ctx.Err()
+	}
+	if serr != nil && !b.Alive() {
+		if err := r.relaunch(ctx, b); err != nil {
+			serr = fmt.Errorf("%w (and %v)", serr, err)
+		}
 	}
 	rep.Outcome, rep.Err = OutcomeDone, serr
 	errText := ""

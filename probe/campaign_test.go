@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/chromedp/chromedp"
 	"slices"
 	"strings"
 	"sync"
@@ -165,4 +166,78 @@ personas:
 	if n := len(srv.Truth().Users); n != 3 {
 		t.Errorf("simfeed saw %d users, want 3", n)
 	}
+}
+
+// TestBrowserKilledMidSession kills Chromium while a session scrolls: the
+// session fails within its deadline, the browser is relaunched (once) and
+// counted, and the retry, a new attempt, completes.
+func TestBrowserKilledMidSession(t *testing.T) {
+	needBrowser(t)
+	// A browser of this test's own: the package's shared one must live.
+	b, err := Launch(context.Background(), BrowserOptions{ClosedNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, base := startSimfeed(t, func(c *simfeed.Config) { c.Latency = 150 * time.Millisecond })
+	p := mustPersona(t, "  - name: x\n    behaviour: {open: {base: 0, match: 0}}\n")
+	store := &retryStore{trackStore: &trackStore{memSink: newMemSink(), start: map[int64]time.Time{}, finish: map[int64]time.Time{}, identity: map[int64][]byte{}}}
+	restarts := 0
+	var mu sync.Mutex
+	var killed sync.Once
+	r := &Runner{
+		Browser: b, Store: store, Adapter: simfeedAdapter(t), BaseURL: base, ItemsPerSession: 40,
+		SessionTimeout: 30 * time.Second, Concurrency: 1, Retries: 2, Backoff: 100 * time.Millisecond,
+		Relaunch: func(ctx context.Context) (*Browser, error) {
+			return Launch(context.Background(), BrowserOptions{ClosedNetwork: true})
+		},
+		OnBrowserRestart: func() { mu.Lock(); restarts++; mu.Unlock() },
+		Observer: scrollHook(func() {
+			killed.Do(func() {
+				proc := chromedp.FromContext(b.ctx).Browser.Process()
+				if proc == nil {
+					t.Error("no browser process to kill")
+					return
+				}
+				_ = proc.Kill()
+			})
+		}),
+	}
+	var reps []SessionReport
+	r.OnSession = func(rep SessionReport) { mu.Lock(); reps = append(reps, rep); mu.Unlock() }
+	start := time.Now()
+	if err := r.Run(context.Background(), []PersonaPlan{{PersonaID: 1, Persona: p, Jobs: []Job{{SessionID: 1, Seq: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	defer r.browser().Close()
+	if d := time.Since(start); d > 45*time.Second {
+		t.Errorf("campaign with a killed browser took %s", d)
+	}
+	if len(reps) != 2 || reps[0].Outcome != OutcomeFailed || reps[1].Outcome != OutcomeDone {
+		t.Fatalf("reports %+v, want a failed attempt then a done one", reps)
+	}
+	if reps[1].SessionID == reps[0].SessionID || reps[1].Result.Items != 40 {
+		t.Errorf("retry ran as session %d with %d items, want a new session with 40", reps[1].SessionID, reps[1].Result.Items)
+	}
+	if restarts != 1 {
+		t.Errorf("%d browser restarts, want 1", restarts)
+	}
+}
+
+// scrollHook is an Observer that calls f on every scroll step.
+type scrollHook func()
+
+func (h scrollHook) ObservePhase(string, time.Duration) {}
+func (h scrollHook) ObserveScroll(int)                  { h() }
+
+// retryStore adds RetrySession to trackStore.
+type retryStore struct {
+	*trackStore
+	next int64
+}
+
+func (s *retryStore) RetrySession(_ context.Context, id int64) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	return 1000 + s.next, nil
 }

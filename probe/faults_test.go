@@ -33,6 +33,8 @@ func TestPlatformFaults(t *testing.T) {
 			wantErr: func(err error) bool { return err != nil && !errors.Is(err, ErrNoItems) }, describe: "feed ended"},
 		{name: "layout change", faults: simfeed.Faults{Layout: "v2"}, timeout: time.Minute, maxSecs: 30,
 			wantErr: func(err error) bool { return errors.Is(err, ErrNoItems) }, describe: "ErrNoItems"},
+		{name: "captcha", faults: simfeed.Faults{Captcha: true}, timeout: time.Minute, maxSecs: 20,
+			wantErr: func(err error) bool { return errors.Is(err, ErrBlocked) }, describe: "ErrBlocked"},
 		{name: "redirect loop", faults: simfeed.Faults{RedirectLoop: true}, timeout: time.Minute, maxSecs: 20,
 			wantErr: func(err error) bool { return err != nil }, describe: "an error"},
 		{name: "endless page", faults: simfeed.Faults{EndlessPage: true}, timeout: 6 * time.Second, maxSecs: 6 + stepTimeout.Seconds(),

@@ -288,3 +288,48 @@ func requireStatus(ctx context.Context, tx *sql.Tx, id int64, want ...string) er
 	}
 	return fmt.Errorf("status is %s: %w", status, ErrSessionState)
 }
+
+// RetrySession plans the next attempt of a failed session (same persona and
+// seq) and returns its id. It fails with ErrSessionState unless the session
+// is failed and its seq's latest attempt.
+func (db *DB) RetrySession(ctx context.Context, id int64) (int64, error) {
+	if err := db.writable(fmt.Sprintf("retry session %d", id)); err != nil {
+		return 0, err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	var (
+		campaign, persona int64
+		seq, attempt      int
+		status            string
+		later             bool
+	)
+	err = tx.QueryRowContext(ctx, `SELECT s.campaign_id, s.persona_id, s.seq, s.attempt, s.status,
+		EXISTS (SELECT 1 FROM sessions l WHERE l.persona_id = s.persona_id AND l.seq = s.seq AND l.attempt > s.attempt)
+		FROM sessions s WHERE s.id = ?`, id).Scan(&campaign, &persona, &seq, &attempt, &status, &later)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("retry session %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	if status != StatusFailed || later {
+		return 0, fmt.Errorf("retry session %d (%s, later attempt %v): %w", id, status, later, ErrSessionState)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (campaign_id, persona_id, seq, attempt, status, planned_at)
+		VALUES (?, ?, ?, ?, 'planned', ?)`, campaign, persona, seq, attempt+1, db.now().UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	next, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	return next, nil
+}
