@@ -13,13 +13,14 @@ import (
 // Known fields of each mapping in a persona.
 var (
 	personaFileFields = []string{"personas"}
-	personaFields     = []string{"name", "role", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings"}
+	personaFields     = []string{"name", "role", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials"}
 	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport"}
 	viewportFields    = []string{"width", "height"}
 	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens"}
 	dwellFields       = []string{"median", "sigma", "min", "max"}
 	probFields        = []string{"base", "match"}
 	settingFields     = []string{"personalization", "minor_mode"}
+	credentialFields  = []string{"username_env", "password_env", "username_file", "password_file", "username", "password"}
 )
 
 // Allowed values of the enumerated persona fields.
@@ -218,6 +219,9 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int, int) {
 	}
 	if v := f.get("behaviour"); !isNull(v) {
 		d.behaviour(v, join(path, "behaviour"), &s.Behaviour)
+	}
+	if v := f.get("credentials"); !isNull(v) {
+		d.credentials(v, join(path, "credentials"), &s.Credentials)
 	}
 	if v := f.get("settings"); !isNull(v) {
 		d.settings(v, join(path, "settings"), &s.Settings)
@@ -465,6 +469,31 @@ func (d *decoder) prob(n *yaml.Node, path string, p *Prob) {
 			continue
 		}
 		*x.to = w
+	}
+}
+
+func (d *decoder) credentials(n *yaml.Node, path string, c *Credentials) {
+	if !d.expectMapping(n, path, "where the login comes from (username_env, password_env, username_file, password_file)") {
+		return
+	}
+	f := d.mapping(n, path, credentialFields)
+	for _, k := range []string{"username", "password"} {
+		if v := f.get(k); v != nil {
+			d.add(v.Line, join(path, k), "never write a credential into a persona file; use %s_env (an environment variable) or %s_file (a file path)", k, k)
+		}
+	}
+	for _, x := range []struct {
+		key string
+		to  *string
+	}{{"username_env", &c.UsernameEnv}, {"password_env", &c.PasswordEnv}, {"username_file", &c.UsernameFile}, {"password_file", &c.PasswordFile}} {
+		if v := f.get(x.key); !isNull(v) {
+			if str, ok := d.str(v, join(path, x.key)); ok {
+				*x.to = str
+			}
+		}
+	}
+	if c.UsernameEnv != "" && c.UsernameFile != "" || c.PasswordEnv != "" && c.PasswordFile != "" {
+		d.add(n.Line, path, "give each credential either an _env or a _file, not both")
 	}
 }
 

@@ -1,9 +1,11 @@
 package personas
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -69,6 +71,9 @@ type Spec struct {
 	Behaviour Behaviour `json:"behaviour"`
 	// Settings are platform toggles applied at the start of each session.
 	Settings Settings `json:"settings"`
+	// Credentials, when set, let a session log in where the adapter has a
+	// login form and the platform asks for it.
+	Credentials Credentials `json:"credentials,omitzero"`
 	// Source is "file:line" where the persona is defined. It is excluded from
 	// Campaign.Hash.
 	Source string `json:"source,omitempty"`
@@ -131,6 +136,50 @@ type Prob struct {
 
 // Settings are platform toggles a persona applies at the start of each
 // session. A nil field leaves the platform's setting as it is (the default).
+// Credentials say where a persona's login comes from: environment
+// variables or files, never the persona file itself, so no secret reaches
+// the campaign spec stored in the database. Resolve reads them when a
+// session needs to log in. A relative file path is relative to the working
+// directory of the feedprobe process.
+type Credentials struct {
+	UsernameEnv  string `json:"username_env,omitempty"`
+	PasswordEnv  string `json:"password_env,omitempty"`
+	UsernameFile string `json:"username_file,omitempty"`
+	PasswordFile string `json:"password_file,omitempty"`
+}
+
+// IsZero reports whether no credentials are configured.
+func (c Credentials) IsZero() bool { return c == Credentials{} }
+
+// Resolve reads the username and password. Its errors name the variable or
+// file, never a value.
+func (c Credentials) Resolve() (username, password string, err error) {
+	read := func(env, file, what string) (string, error) {
+		switch {
+		case env != "":
+			v, ok := os.LookupEnv(env)
+			if !ok || v == "" {
+				return "", fmt.Errorf("%s: environment variable %s is not set", what, env)
+			}
+			return v, nil
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return "", fmt.Errorf("%s: read %s: %w", what, file, unwrapPathError(err))
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+		return "", nil
+	}
+	if username, err = read(c.UsernameEnv, c.UsernameFile, "username"); err != nil {
+		return "", "", err
+	}
+	if password, err = read(c.PasswordEnv, c.PasswordFile, "password"); err != nil {
+		return "", "", err
+	}
+	return username, password, nil
+}
+
 type Settings struct {
 	Personalization *bool `json:"personalization"`
 	MinorMode       *bool `json:"minor_mode"`

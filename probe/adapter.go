@@ -67,6 +67,9 @@ type Adapter struct {
 	Scroll   Scroll   `yaml:"scroll" json:"scroll"`
 	Actions  Actions  `yaml:"actions" json:"actions"`
 	Settings Settings `yaml:"settings" json:"settings"`
+	// Login is the platform's login form. A persona with credentials that
+	// meets a blocked page logs in through it and tries the feed again.
+	Login Login `yaml:"login" json:"login,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -165,6 +168,16 @@ type Action2 struct {
 	Click string `yaml:"click" json:"click,omitempty"`
 	Wait  string `yaml:"wait" json:"wait,omitempty"` // a selector that must appear
 	Gone  string `yaml:"gone" json:"gone,omitempty"` // a selector that must disappear
+}
+
+// Login locates a login form: the page, the username and password inputs,
+// the submit button, and optionally an element shown once logged in.
+type Login struct {
+	URL      string `yaml:"url" json:"url,omitempty"`
+	Username string `yaml:"username" json:"username,omitempty"`
+	Password string `yaml:"password" json:"password,omitempty"`
+	Submit   string `yaml:"submit" json:"submit,omitempty"`
+	Done     string `yaml:"done" json:"done,omitempty"`
 }
 
 // Settings locates the platform's settings page and its switches.
@@ -448,6 +461,13 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	for i, b := range a.Blocked {
 		compileSel(b, "blocked", strconv.Itoa(i))
 	}
+	if a.Login != (Login{}) {
+		for _, f := range []struct{ v, name string }{{a.Login.URL, "url"}, {a.Login.Username, "username"}, {a.Login.Password, "password"}, {a.Login.Submit, "submit"}} {
+			if f.v == "" {
+				fail("missing: a login form needs url, username, password and submit", "login", f.name)
+			}
+		}
+	}
 	for _, s := range []struct {
 		v    string
 		path []string
@@ -460,6 +480,10 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.Back.Gone, []string{"actions", "back", "gone"}},
 		{a.Settings.Save, []string{"settings", "save"}},
 		{a.Settings.Saved, []string{"settings", "saved"}},
+		{a.Login.Username, []string{"login", "username"}},
+		{a.Login.Password, []string{"login", "password"}},
+		{a.Login.Submit, []string{"login", "submit"}},
+		{a.Login.Done, []string{"login", "done"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {

@@ -173,6 +173,13 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	}
 	s.obs.ObservePhase(PhaseLaunch, time.Since(t0))
 	err = s.browse()
+	if errors.Is(err, ErrBlocked) && s.items == 0 && s.canLogin() {
+		if lerr := s.login(); lerr != nil {
+			err = fmt.Errorf("%w; logging in did not help: %v", err, lerr)
+		} else {
+			err = s.browse()
+		}
+	}
 	if err != nil {
 		s.captureEvidence("error: " + err.Error())
 	} else if cfg.Evidence != nil {
@@ -789,6 +796,54 @@ func (s *session) captureEvidence(reason string) {
 	} else {
 		s.logger.Warn("page HTML not read", "error", err)
 	}
+}
+
+// canLogin reports whether the persona has credentials and the adapter a
+// login form.
+func (s *session) canLogin() bool {
+	return !s.cfg.Persona.Credentials.IsZero() && s.cfg.Adapter.Login.URL != ""
+}
+
+// login fills the adapter's login form with the persona's credentials,
+// which are read from their environment variables or files only now. The
+// credentials are typed into the page and never logged, stored or put in
+// an error; the recorded action names only where they came from.
+func (s *session) login() error {
+	c := s.cfg.Persona.Credentials
+	user, pass, err := c.Resolve()
+	if err != nil {
+		return fmt.Errorf("credentials of %s: %w", s.cfg.Persona.Name, err)
+	}
+	lf := s.cfg.Adapter.Login
+	u, err := resolveURL(s.cfg.BaseURL, lf.URL)
+	if err != nil {
+		return err
+	}
+	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
+		return fmt.Errorf("open login page: %w", err)
+	}
+	if err := s.waitFor(lf.Username, true, 10*time.Second); err != nil {
+		return fmt.Errorf("login form: %w", err)
+	}
+	for _, f := range []struct{ sel, v, what string }{{lf.Username, user, "username"}, {lf.Password, pass, "password"}} {
+		if f.v == "" {
+			continue
+		}
+		if _, err := call(s, stepTimeout, chromedp.SendKeys(chromedp.CSS(f.sel), f.v)); err != nil {
+			// The error names the field, never the value.
+			return fmt.Errorf("type the %s: %w", f.what, err)
+		}
+	}
+	if err := s.clickGlobal(lf.Submit); err != nil {
+		return fmt.Errorf("submit the login form: %w", err)
+	}
+	if lf.Done != "" {
+		if err := s.waitFor(lf.Done, true, 15*time.Second); err != nil {
+			return fmt.Errorf("not logged in: %w", err)
+		}
+	}
+	source := c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
+	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionLogin, At: s.now().UTC(), Value: 1, Detail: "credentials from " + source}})
 }
 
 // pageState describes the page for an error message: how far it is

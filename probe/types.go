@@ -54,6 +54,7 @@ const (
 	ActionScroll ActionKind = "scroll"
 	ActionSearch ActionKind = "search"
 	ActionToggle ActionKind = "toggle"
+	ActionLogin  ActionKind = "login"
 )
 
 // Action is one thing a persona did during a session.

@@ -56,6 +56,9 @@ type Config struct {
 	Latency time.Duration `yaml:"latency" json:"latency_ns"`
 	// Violations are the planted violations an audit should find.
 	Violations Violations `yaml:"violations" json:"violations"`
+	// LoginPassword, when set, is the password /login requires (any name
+	// may log in with it); empty accepts any password.
+	LoginPassword string `yaml:"login_password" json:"-"`
 	// Hostile plants HostileTitles on the first items of the catalogue,
 	// made the most popular, for tests of untrusted platform text.
 	Hostile bool `yaml:"hostile" json:"hostile"`

@@ -2,6 +2,7 @@ package simfeed
 
 import (
 	"cmp"
+	"crypto/subtle"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -191,6 +192,10 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	name := r.PostForm.Get("name")
 	if !loginNamePattern.MatchString(name) {
 		http.Error(w, "name: 1 to 32 letters, digits, _ or -", http.StatusBadRequest)
+		return
+	}
+	if want := s.cfg.LoginPassword; want != "" && subtle.ConstantTimeCompare([]byte(r.PostForm.Get("password")), []byte(want)) != 1 {
+		http.Error(w, "wrong name or password", http.StatusForbidden)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: LoginCookie, Value: name, Path: "/", MaxAge: cookieMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode})
