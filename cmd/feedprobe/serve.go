@@ -68,7 +68,8 @@ HTTP (on loopback unless --listen says otherwise): /metrics, /healthz (the
 process is alive), /readyz (database writable, browser running).`)
 	dir := fs.String("config", "", "directory of campaign files (required)")
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
-	listen := fs.String("listen", "127.0.0.1:9464", "address of /metrics, /healthz and /readyz")
+	listen := fs.String("listen", "127.0.0.1:9464", "address of /metrics, /healthz and /readyz (loopback unless --allow-non-loopback)")
+	allowRemote := fs.Bool("allow-non-loopback", false, "allow --listen on an address other than loopback (the endpoints have no authentication)")
 	maxSessions := fs.Int("max-sessions", 4, "persona sessions running at once, over all campaigns")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running sessions may take to finish")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
@@ -136,6 +137,14 @@ process is alive), /readyz (database writable, browser running).`)
 	}
 	defer d.closeBrowser()
 
+	if err := checkLoopback(*listen, *allowRemote); err != nil {
+		return err
+	}
+	if *allowRemote {
+		if lerr := checkLoopback(*listen, false); lerr != nil {
+			logger.Warn("serving metrics and health beyond loopback: they have no authentication", "listen", *listen)
+		}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", *listen, err)

@@ -612,3 +612,21 @@ func TestFairSem(t *testing.T) {
 		r()
 	}
 }
+
+// TestServeRefusesNonLoopback: the metrics and health endpoints have no
+// authentication, so listening beyond loopback needs an explicit flag.
+func TestServeRefusesNonLoopback(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := runCLI(t, "serve", "--config", dir, "--db", filepath.Join(dir, "s.db"), "--listen", "0.0.0.0:0")
+	if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Fatalf("serve --listen 0.0.0.0:0: err = %v, want a refusal", err)
+	}
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0"} {
+		if err := checkLoopback(addr, false); err != nil {
+			t.Errorf("checkLoopback(%s) = %v", addr, err)
+		}
+	}
+	if err := checkLoopback("10.1.2.3:9464", true); err != nil {
+		t.Errorf("checkLoopback with the flag = %v", err)
+	}
+}
