@@ -37,6 +37,8 @@ func TestPlatformFaults(t *testing.T) {
 			wantErr: func(err error) bool { return errors.Is(err, ErrBlocked) }, describe: "ErrBlocked"},
 		{name: "redirect loop", faults: simfeed.Faults{RedirectLoop: true}, timeout: time.Minute, maxSecs: 20,
 			wantErr: func(err error) bool { return err != nil }, describe: "an error"},
+		{name: "hung tab", faults: simfeed.Faults{Hang: true}, timeout: 6 * time.Second, maxSecs: 6 + 2*afterTimeout.Seconds() + 2,
+			wantErr: func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }, describe: "the deadline"},
 		{name: "endless page", faults: simfeed.Faults{EndlessPage: true}, timeout: 6 * time.Second, maxSecs: 6 + stepTimeout.Seconds(),
 			wantErr: func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }, describe: "the deadline"},
 	}

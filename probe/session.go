@@ -67,6 +67,11 @@ type SessionResult struct {
 // stepTimeout bounds every single CDP call that is not a deliberate wait.
 const stepTimeout = 15 * time.Second
 
+// afterTimeout bounds what a session still asks of its page after its end
+// or its deadline (local storage, evidence): a hung page must not hold the
+// session up for long.
+const afterTimeout = 3 * time.Second
+
 // identity is the JSON document kept in persona_state.
 type identity struct {
 	Cookies      []*network.Cookie            `json:"cookies"`
@@ -325,7 +330,11 @@ func (s *session) saveIdentity(tab context.Context) ([]byte, error) {
 		Origin string            `json:"origin"`
 		Items  map[string]string `json:"items"`
 	}
-	ls, err := chromedp.Run(ctx, chromedp.Evaluate[originStorage](`(() => { const items = {};
+	// A hung page never answers: give it little time, and keep the local
+	// storage saved before.
+	lctx, lcancel := context.WithTimeout(ctx, afterTimeout)
+	defer lcancel()
+	ls, err := chromedp.Run(lctx, chromedp.Evaluate[originStorage](`(() => { const items = {};
 try { for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); items[k] = localStorage.getItem(k); } } catch (e) {}
 return {origin: location.origin, items}; })()`))
 	if err == nil && ls.Origin != "" && ls.Origin != "null" && len(ls.Items) > 0 {
@@ -779,7 +788,7 @@ func (s *session) captureEvidence(reason string) {
 		return
 	}
 	// s.tab may be past its deadline: work on the tab itself.
-	ctx, cancel := context.WithTimeout(s.parentTab, stepTimeout)
+	ctx, cancel := context.WithTimeout(s.parentTab, afterTimeout)
 	defer cancel()
 	at := s.now().UTC()
 	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {

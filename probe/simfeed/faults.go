@@ -34,6 +34,9 @@ type Faults struct {
 	// EndlessPage makes the feed page send its head and then trickle
 	// bytes until the client gives up: a page that never finishes loading.
 	EndlessPage bool `yaml:"endless_page" json:"endless_page"`
+	// Hang makes the feed page's script spin forever as soon as it runs:
+	// a hung tab whose JavaScript never answers again.
+	Hang bool `yaml:"hang" json:"hang"`
 }
 
 // faultState is the Server's current faults and their own random source
@@ -110,7 +113,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		return false // then answer normally
-	case f.Truncate && isFeedPage(r), f.Layout == "v2" && (isFeedPage(r) || api || r.URL.Path == "/static/app.js"):
+	case f.Truncate && isFeedPage(r), f.Hang && isFeedPage(r), f.Layout == "v2" && (isFeedPage(r) || api || r.URL.Path == "/static/app.js"):
 		s.serveRewritten(w, r, f)
 		return true
 	}
@@ -124,6 +127,9 @@ func (s *Server) serveRewritten(w http.ResponseWriter, r *http.Request, f Faults
 	body := rec.Body.Bytes()
 	if f.Layout == "v2" {
 		body = bytes.ReplaceAll(body, []byte("fp-item"), []byte("fp-card"))
+	}
+	if f.Hang && isFeedPage(r) {
+		body = bytes.Replace(body, []byte("</body>"), []byte(hangScript+"</body>"), 1)
 	}
 	if f.Truncate && isFeedPage(r) {
 		// Cut inside the last item: the browser sees an unclosed element.
@@ -164,6 +170,8 @@ func (s *Server) serveEndless(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+const hangScript = `<script>setTimeout(function () { for (;;) {} }, 0);</script>`
 
 const captchaPage = `<!doctype html><html><head><meta charset="utf-8"><title>simfeed: verify</title></head>
 <body><div class="fp-captcha"><h1>Are you a robot?</h1><p>Unusual traffic from your network. Solve the puzzle to continue.</p>
