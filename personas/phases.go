@@ -23,9 +23,15 @@ type Phase struct {
 	// Keywords replace the persona's keywords during the phase. Default:
 	// the persona's keywords for the topics the phase is interested in.
 	Keywords map[string][]string `json:"keywords"`
+	// Settings override the persona's settings during the phase, switch by
+	// switch: a switch the phase leaves out keeps the persona's value. A
+	// phase with settings: {personalization: false} is how a campaign
+	// tests that switching personalization off takes effect (Article 17(1),
+	// DSA Article 38).
+	Settings Settings `json:"settings,omitzero"`
 }
 
-var phaseFields = []string{"name", "sessions", "interests", "keywords"}
+var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings"}
 
 // phases decodes a persona's phases list. interests and keywords are the
 // persona's own, the defaults of a phase that omits them.
@@ -39,7 +45,7 @@ func (d *decoder) phases(n *yaml.Node, path string, interests map[string]float64
 	names := map[string]int{}
 	for i, item := range l.Content {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		if !d.expectMapping(item, p, "name, sessions, interests and keywords") {
+		if !d.expectMapping(item, p, "name, sessions, interests, keywords and settings") {
 			continue
 		}
 		f := d.mapping(item, p, phaseFields)
@@ -67,6 +73,9 @@ func (d *decoder) phases(n *yaml.Node, path string, interests map[string]float64
 					ph.Keywords[t] = kws
 				}
 			}
+		}
+		if v := f.get("settings"); !isNull(v) {
+			d.settings(v, join(p, "settings"), &ph.Settings)
 		}
 		out = append(out, ph)
 	}
@@ -98,7 +107,8 @@ func (s Spec) PhaseAt(seq, lastSession int) (idx, from, to int) {
 }
 
 // ForSession returns the spec that session seq (from 1) runs with: the
-// persona with the interests and keywords of the phase seq falls in, or the
+// persona with the interests, keywords and settings of the phase seq falls
+// in (a switch the phase leaves unset keeps the persona's value), or the
 // persona itself when it has no phases. The result shares nothing mutable
 // with s.
 func (s Spec) ForSession(seq int) Spec {
@@ -114,6 +124,14 @@ func (s Spec) ForSession(seq int) Spec {
 	}
 	if out.Keywords == nil {
 		out.Keywords = map[string][]string{}
+	}
+	if ps := s.Phases[i].Settings; ps.Personalization != nil {
+		v := *ps.Personalization
+		out.Settings.Personalization = &v
+	}
+	if ps := s.Phases[i].Settings; ps.MinorMode != nil {
+		v := *ps.MinorMode
+		out.Settings.MinorMode = &v
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package personas
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,5 +97,50 @@ func TestPhaseErrors(t *testing.T) {
 	_, err := ParseCampaign("c.yaml", []byte(strings.Replace(phasedCampaign, "twins: 2", "twins: -1", 1)), "")
 	if err == nil || !strings.Contains(err.Error(), "c.yaml:6: twins: -1 must be at least 0") {
 		t.Errorf("twins -1: error %v", err)
+	}
+}
+
+func TestPhaseSettings(t *testing.T) {
+	const campaign = `campaign: off
+platform: simfeed
+base_url: http://127.0.0.1:8080
+sessions: 5
+items_per_session: 20
+personas:
+  - name: fan
+    interests: {sports: 1}
+    settings: {minor_mode: true}
+    phases:
+      - {name: train, sessions: 3}
+      - {name: off, sessions: 2, settings: {personalization: false}}
+`
+	c, err := ParseCampaign("c.yaml", []byte(campaign), "")
+	if err != nil {
+		t.Fatalf("ParseCampaign: %v", err)
+	}
+	fan := c.Personas[0]
+	for _, tc := range []struct {
+		seq             int
+		personalization string
+	}{{1, "unset"}, {3, "unset"}, {4, "false"}, {5, "false"}, {8, "false"}} {
+		s := fan.ForSession(tc.seq)
+		got := "unset"
+		if p := s.Settings.Personalization; p != nil {
+			got = strconv.FormatBool(*p)
+		}
+		if got != tc.personalization {
+			t.Errorf("ForSession(%d).Settings.Personalization = %s, want %s", tc.seq, got, tc.personalization)
+		}
+		if m := s.Settings.MinorMode; m == nil || !*m {
+			t.Errorf("ForSession(%d).Settings.MinorMode = %v, want the persona's true kept", tc.seq, m)
+		}
+	}
+	if fan.Settings.Personalization != nil {
+		t.Errorf("persona's own settings changed by ForSession: %+v", fan.Settings)
+	}
+	bad := strings.Replace(campaign, "{personalization: false}", "{personalisation: false}", 1)
+	_, err = ParseCampaign("c.yaml", []byte(bad), "")
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:12: personas[0].phases[1].settings.personalisation") {
+		t.Errorf("ParseCampaign(typo in phase settings) = %v, want an error at c.yaml:12 naming the field", err)
 	}
 }

@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/like", s.api(s.handleLike))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
+	s.complianceRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")

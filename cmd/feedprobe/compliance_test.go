@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// TestInitTemplates: every template is written, validates, takes
+// --base-url, and is not overwritten without --force.
+func TestInitTemplates(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := runCLI(t, "init", "--list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := strings.Fields(out)
+	want := []string{"art11-key-positions", "art12-diversity", "art17-off", "art17-tags", "art18-minors", "art21-prices", "dsa38"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("init --list = %v, want %v", names, want)
+	}
+	for _, name := range names {
+		path := filepath.Join(dir, name+".yaml")
+		if _, logs, err := runCLI(t, "init", "--template", name, "-o", path, "--base-url", "http://127.0.0.1:9999"); err != nil {
+			t.Fatalf("init %s: %v\n%s", name, err, logs)
+		}
+		c, err := personas.LoadCampaign(path)
+		if err != nil {
+			t.Errorf("template %s does not validate: %v", name, err)
+			continue
+		}
+		if c.BaseURL != "http://127.0.0.1:9999" || c.Design.Rationale == "" || c.Design.SamplingFrame == "" || c.Design.Period == "" {
+			t.Errorf("template %s: base_url %q, design %+v; want the flag's URL and a full design", name, c.BaseURL, c.Design)
+		}
+		if _, _, err := runCLI(t, "init", "--template", name, "-o", path); err == nil || !strings.Contains(err.Error(), "--force") {
+			t.Errorf("init over an existing file = %v, want a refusal naming --force", err)
+		}
+	}
+	if _, _, err := runCLI(t, "init", "--template", "art99"); err == nil || !strings.Contains(err.Error(), "art17-off") {
+		t.Errorf("init --template art99 = %v, want an error listing the templates", err)
+	}
+}
+
+var hotState = regexp.MustCompile(`(?s)<script type="application/json" id="sf-hot-state">(.*?)</script>`)
+
+// puppetCampaign plays the campaign in yamlText against srv with
+// browserless puppets and stores every session in db, like feedprobe run.
+// With hotPath set, each session also snapshots that hot-list page as
+// the persona (surface "hot").
+func puppetCampaign(t *testing.T, db *storage.DB, srv *simfeed.Server, yamlText, hotPath string) storage.Campaign {
+	t.Helper()
+	ctx := context.Background()
+	c, err := personas.ParseCampaign("campaign.yaml", []byte(yamlText), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, camp, _, err := planCampaign(ctx, db, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := simfeed.HandlerTransport{Handler: srv}
+	type player struct {
+		plan probe.PersonaPlan
+		pp   *simfeed.Puppet
+	}
+	var players []player
+	for _, p := range plans {
+		pp, err := simfeed.NewPuppet(p.Persona, "http://simfeed.test", rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		players = append(players, player{p, pp})
+	}
+	// Session by session, every persona in turn: the lock-step order.
+	for seq := 1; seq <= c.Sessions; seq++ {
+		for _, pl := range players {
+			job := pl.plan.Jobs[seq-1]
+			now := time.Now().UTC()
+			if err := db.StartSession(ctx, job.SessionID, now); err != nil {
+				t.Fatal(err)
+			}
+			items, err := pl.pp.Session(ctx, job.Seq, c.ItemsPerSession)
+			if err != nil {
+				t.Fatal(err)
+			}
+			imps := make([]probe.Impression, len(items))
+			for i, it := range items {
+				imps[i] = probe.Impression{Item: probe.Item{ID: it.ID, Title: it.Title, Topic: it.Topic, Sponsored: it.Sponsored},
+					Rank: it.Rank, SeenAt: now.Add(time.Duration(i) * time.Millisecond), Surface: "feed"}
+			}
+			if hotPath != "" {
+				imps = append(imps, hotSnapshot(t, rt, pl.pp.UserID(), hotPath, now)...)
+			}
+			if err := db.SaveImpressions(ctx, job.SessionID, imps); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.FinishSession(ctx, job.SessionID, storage.StatusDone, "", now.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return camp
+}
+
+// hotSnapshot reads a hot-list page as the user and returns its entries
+// as impressions of surface "hot".
+func hotSnapshot(t *testing.T, rt http.RoundTripper, user, path string, now time.Time) []probe.Impression {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://simfeed.test"+path, nil)
+	req.AddCookie(&http.Cookie{Name: simfeed.CookieName, Value: user})
+	res, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	if _, err := fmt.Fprint(&b, readAll(t, res)); err != nil {
+		t.Fatal(err)
+	}
+	m := hotState.FindStringSubmatch(b.String())
+	if m == nil {
+		t.Fatalf("%s: no hot-list state in the page", path)
+	}
+	var st struct {
+		Data struct {
+			Realtime []struct {
+				Rank  int    `json:"rank"`
+				ID    string `json:"item_id"`
+				Word  string `json:"word"`
+				Topic string `json:"topic"`
+			} `json:"realtime"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &st); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []probe.Impression
+	for _, e := range st.Data.Realtime {
+		out = append(out, probe.Impression{Item: probe.Item{ID: e.ID, Title: e.Word, Topic: e.Topic}, Rank: e.Rank, SeenAt: now, Surface: "hot"})
+	}
+	return out
+}
+
+func readAll(t *testing.T, res *http.Response) string {
+	t.Helper()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return sb.String()
+}
+
+// findingsJSON runs feedprobe findings --json on a campaign.
+func findingsJSON(t *testing.T, dbPath, campaign string) map[string]analysis.Finding {
+	t.Helper()
+	out, logs, err := runCLI(t, "findings", "--db", dbPath, "--campaign", campaign, "--json")
+	if err != nil {
+		t.Fatalf("findings: %v\n%s", err, logs)
+	}
+	var fr struct {
+		Findings []analysis.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &fr); err != nil {
+		t.Fatalf("findings JSON: %v\n%s", err, out)
+	}
+	m := map[string]analysis.Finding{}
+	for _, f := range fr.Findings {
+		m[f.Check] = f
+	}
+	return m
+}
+
+const puppetArt17 = `campaign: %s
+platform: simfeed
+base_url: http://simfeed.test
+sessions: 4
+items_per_session: 30
+twins: 1
+personas:
+  - name: sports-off
+    interests: {sports: 1}
+    behaviour: &b {open: {base: 0, match: 1}, like: {base: 0, match: 0.5}, max_opens: 10}
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
+  - name: cooking-off
+    interests: {cooking: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
+  - name: gaming-off
+    interests: {gaming: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
+`
+
+const puppetArt18 = `campaign: %s
+platform: simfeed
+base_url: http://simfeed.test
+sessions: 3
+items_per_session: 40
+personas:
+  - name: teen-a
+    interests: {finance: 1, gaming: 1}
+    traits: {age_group: minor}
+    settings: {minor_mode: true}
+    behaviour: &b {open: {base: 0.05, match: 0.8}, max_opens: 10}
+  - name: teen-b
+    interests: {sports: 1}
+    traits: {age_group: minor}
+    settings: {minor_mode: true}
+    behaviour: *b
+  - name: adult-a
+    interests: {finance: 1, gaming: 1}
+    behaviour: *b
+  - name: adult-b
+    interests: {sports: 1}
+    behaviour: *b
+`
+
+const puppetArt11 = `campaign: %s
+platform: simfeed
+base_url: http://simfeed.test
+sessions: 3
+items_per_session: 30
+twins: 2
+personas:
+  - name: sports-reader
+    interests: {sports: 1}
+    behaviour: &b {open: {base: 0, match: 1}, like: {base: 0, match: 0.5}, max_opens: 10}
+  - name: finance-reader
+    interests: {finance: 1}
+    behaviour: *b
+`
+
+// TestComplianceChecksPuppets runs, with browserless puppets, each check
+// whose violation simfeed can plant, once planted and once not, and checks
+// the verdicts: violation evidence when planted, no evidence when not.
+// Then it writes a re-inspection report with the planted campaign as the
+// baseline of the clean one.
+func TestComplianceChecksPuppets(t *testing.T) {
+	skipShort(t)
+	dbPath := filepath.Join(t.TempDir(), "compliance.db")
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newServer := func(f func(*simfeed.Config)) *simfeed.Server {
+		cfg := simfeed.DefaultConfig()
+		f(&cfg)
+		srv, err := simfeed.New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	type run struct {
+		campaign, check string
+		planted         bool
+	}
+	var runs []run
+	for _, planted := range []bool{true, false} {
+		suffix := map[bool]string{true: "planted", false: "clean"}[planted]
+		srv := newServer(func(c *simfeed.Config) { c.Violations.IgnoreSwitch = planted })
+		puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt17, "p17-"+suffix), "")
+		runs = append(runs, run{"p17-" + suffix, analysis.CheckArt17Off, planted})
+
+		srv = newServer(func(c *simfeed.Config) { c.Violations.MinorLeak = planted })
+		puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt18, "p18-"+suffix), "")
+		runs = append(runs, run{"p18-" + suffix, analysis.CheckArt18Minors, planted})
+
+		hot := map[bool]string{true: "/hot/for-you", false: "/hot"}[planted]
+		puppetCampaign(t, db, newServer(func(*simfeed.Config) {}), fmt.Sprintf(puppetArt11, "p11-"+suffix), hot)
+		runs = append(runs, run{"p11-" + suffix, analysis.CheckArt11Key, planted})
+	}
+	db.Close()
+	for _, r := range runs {
+		f, ok := findingsJSON(t, dbPath, r.campaign)[r.check]
+		if !ok {
+			t.Errorf("%s: no %s finding", r.campaign, r.check)
+			continue
+		}
+		want := analysis.VerdictClean
+		if r.planted {
+			want = analysis.VerdictViolation
+		}
+		t.Logf("%s %s: %s, effect %.3f [%.3f, %.3f], p %.4f, n %+v", r.campaign, r.check, f.Verdict,
+			float64(f.Effect.Value), float64(f.Effect.Lo), float64(f.Effect.Hi), float64(f.PValue), f.N)
+		if f.Verdict != want {
+			t.Errorf("%s %s: verdict %q (%s), want %q", r.campaign, r.check, f.Verdict, f.Reason, want)
+		}
+		if r.planted && len(f.Examples) == 0 {
+			t.Errorf("%s %s: no example impressions", r.campaign, r.check)
+		}
+	}
+
+	// Re-inspection: the planted campaign is the baseline of the clean one.
+	report := filepath.Join(t.TempDir(), "report.html")
+	if _, logs, err := runCLI(t, "report", "--db", dbPath, "--campaign", "p17-clean", "--baseline", "p17-planted", "-o", report); err != nil {
+		t.Fatalf("report: %v\n%s", err, logs)
+	}
+	html, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?s)<tr><td>art17-off</td><td>AR 17\(1\); DSA 38</td>\s*<td>violation evidence</td>.*?<td class="status-fixed">fixed</td>`)
+	if !row.Match(html) {
+		t.Errorf("re-inspection report lacks art17-off: violation evidence ... fixed")
+	}
+	for _, s := range []string{"<svg", "Interest share per session", "Limitations", "sports-off", "Re-inspection against campaign"} {
+		if !strings.Contains(string(html), s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	if regexp.MustCompile(`(?i)<script|https?://[^"'\s<]*\.(js|css|png|woff2?)|src="http|href="http`).Match(html) {
+		t.Errorf("report has a script or a network reference; it must be self-contained")
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/feedprobe/feedprobe/personas"
+)
+
+//go:embed templates/*.yaml templates/adapters/*.yaml
+var campaignTemplates embed.FS
+
+// templateAdapters are the adapter files a template needs beside it.
+var templateAdapters = map[string]string{"art21-prices": "simfeed-shop.yaml"}
+
+// templateNames lists the embedded campaign templates, sorted.
+func templateNames() []string {
+	ents, _ := fs.ReadDir(campaignTemplates, "templates")
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func cmdInit(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "init", "--template NAME [-o FILE] [--base-url URL] [--force]", `
+Write a compliance-experiment campaign to edit: personas, phases, twins and
+the design text (rationale, sampling frame, period) an audit report prints.
+Templates:
+
+  art17-off            trained personas switch personalization off mid-campaign
+  art17-tags           trained personas drop a topic ("not interested")
+  art18-minors         minor-mode personas vs adult twins with the same script
+  art21-prices         twins differing only in history: paired prices
+  art11-key-positions  hot list snapshots per persona: the same for everyone?
+  art12-diversity      single-topic runs and near-duplicates vs blank twins
+  dsa38                the non-profiling option (as art17-off)
+
+Then: feedprobe validate FILE; feedprobe run FILE --db audit.db;
+feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.`)
+	name := fs.String("template", "", "template name (--list shows them)")
+	out := fs.StringP("output", "o", "", "file to write (default NAME.yaml; - for stdout)")
+	base := fs.String("base-url", "", "the platform's base URL to write into the campaign")
+	force := fs.Bool("force", false, "overwrite an existing file")
+	list := fs.Bool("list", false, "list the templates and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *list {
+		for _, n := range templateNames() {
+			fmt.Fprintln(e.stdout, n)
+		}
+		return nil
+	}
+	if *name == "" {
+		return fmt.Errorf("--template is required; one of: %s", strings.Join(templateNames(), ", "))
+	}
+	data, err := campaignTemplates.ReadFile(path.Join("templates", *name+".yaml"))
+	if err != nil {
+		return fmt.Errorf("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
+	}
+	text := string(data)
+	if *base != "" {
+		text = strings.Replace(text, "base_url: http://127.0.0.1:8080", "base_url: "+*base, 1)
+	}
+	if *out == "-" {
+		_, err := fmt.Fprint(e.stdout, text)
+		return err
+	}
+	if *out == "" {
+		*out = *name + ".yaml"
+	}
+	if a, ok := templateAdapters[*name]; ok {
+		ap := filepath.Join(filepath.Dir(*out), a)
+		if _, err := os.Stat(ap); errors.Is(err, os.ErrNotExist) {
+			data, err := campaignTemplates.ReadFile(path.Join("templates", "adapters", a))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(ap, data, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "wrote %s (the adapter the campaign uses)\n", ap)
+		}
+	}
+	if _, err := personas.ParseCampaign(*out, []byte(text), filepath.Dir(*out)); err != nil {
+		return fmt.Errorf("template %s with --base-url %q does not validate: %w", *name, *base, err)
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if *force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(*out, flag, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s exists; use --force to overwrite or -o another file", *out)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (template %s); edit it, then: feedprobe validate %s\n", *out, *name, *out)
+	return nil
+}
