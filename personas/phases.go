@@ -3,6 +3,7 @@ package personas
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -29,9 +30,13 @@ type Phase struct {
 	// tests that switching personalization off takes effect (Article 17(1),
 	// DSA Article 38).
 	Settings Settings `json:"settings,omitzero"`
+	// NotInterested lists topics the persona tells the platform it does not
+	// want during the phase: it opens such an item and presses the
+	// adapter's "not interested" action (Article 17(2): deleting a tag).
+	NotInterested []string `json:"not_interested,omitempty"`
 }
 
-var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings"}
+var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings", "not_interested"}
 
 // phases decodes a persona's phases list. interests and keywords are the
 // persona's own, the defaults of a phase that omits them.
@@ -76,6 +81,9 @@ func (d *decoder) phases(n *yaml.Node, path string, interests map[string]float64
 		}
 		if v := f.get("settings"); !isNull(v) {
 			d.settings(v, join(p, "settings"), &ph.Settings)
+		}
+		if v := f.get("not_interested"); !isNull(v) {
+			ph.NotInterested = d.topicList(v, join(p, "not_interested"))
 		}
 		out = append(out, ph)
 	}
@@ -132,6 +140,23 @@ func (s Spec) ForSession(seq int) Spec {
 	if ps := s.Phases[i].Settings; ps.MinorMode != nil {
 		v := *ps.MinorMode
 		out.Settings.MinorMode = &v
+	}
+	out.NotInterested = slices.Clone(s.Phases[i].NotInterested)
+	return out
+}
+
+// topicList decodes a list of topic names.
+func (d *decoder) topicList(n *yaml.Node, path string) []string {
+	l := resolve(n)
+	if l.Kind != yaml.SequenceNode {
+		d.add(n.Line, path, "must be a list of topics, e.g. [sports], got %s", kindName(l))
+		return nil
+	}
+	var out []string
+	for i, item := range l.Content {
+		if t, ok := d.str(item, fmt.Sprintf("%s[%d]", path, i)); ok && t != "" {
+			out = append(out, t)
+		}
 	}
 	return out
 }

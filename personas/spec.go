@@ -71,6 +71,9 @@ type Spec struct {
 	Behaviour Behaviour `json:"behaviour"`
 	// Settings are platform toggles applied at the start of each session.
 	Settings Settings `json:"settings"`
+	// NotInterested are the topics the persona marks "not interested" in
+	// the current phase (set by ForSession from the phase).
+	NotInterested []string `json:"not_interested,omitempty"`
 	// Credentials, when set, let a session log in where the adapter has a
 	// login form and the platform asks for it.
 	Credentials Credentials `json:"credentials,omitzero"`

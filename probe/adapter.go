@@ -161,6 +161,9 @@ type Actions struct {
 	Open Action2 `yaml:"open" json:"open"`
 	Like Action2 `yaml:"like" json:"like"`
 	Back Action2 `yaml:"back" json:"back"`
+	// NotInterested tells the platform the persona does not want the
+	// open item's kind (a "not interested" button, deleting a tag).
+	NotInterested Action2 `yaml:"not_interested" json:"not_interested,omitzero"`
 }
 
 // Action2 is one click and what to wait for after it.
@@ -480,6 +483,8 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.Back.Gone, []string{"actions", "back", "gone"}},
 		{a.Settings.Save, []string{"settings", "save"}},
 		{a.Settings.Saved, []string{"settings", "saved"}},
+		{a.Actions.NotInterested.Click, []string{"actions", "not_interested", "click"}},
+		{a.Actions.NotInterested.Wait, []string{"actions", "not_interested", "wait"}},
 		{a.Login.Username, []string{"login", "username"}},
 		{a.Login.Password, []string{"login", "password"}},
 		{a.Login.Submit, []string{"login", "submit"}},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -935,8 +936,11 @@ func (s *session) engage(it seenItem) error {
 	if ad.Actions.Open.Click == "" || it.n < 0 {
 		return nil
 	}
+	notWanted := ad.Actions.NotInterested.Click != "" && slices.ContainsFunc(p.NotInterested, func(t string) bool {
+		return strings.EqualFold(t, it.imp.Topic)
+	})
 	match := p.Match(it.imp.Topic, it.imp.Title)
-	if s.rng.Float64() >= b.Open.P(match) {
+	if !notWanted && s.rng.Float64() >= b.Open.P(match) {
 		return nil
 	}
 	id := it.imp.ID
@@ -951,6 +955,20 @@ func (s *session) engage(it seenItem) error {
 	opened := s.now().UTC()
 	s.res.Opens++
 	acts := []Action{{ItemID: id, Kind: ActionOpen, At: opened}}
+	if notWanted {
+		// Say so and leave: no dwell, no like.
+		ni := ad.Actions.NotInterested
+		if err := s.clickGlobal(ni.Click); err != nil {
+			return fmt.Errorf("not interested in %s: %w", id, err)
+		}
+		if ni.Wait != "" {
+			if err := s.waitFor(ni.Wait, true, 10*time.Second); err != nil {
+				return fmt.Errorf("not interested in %s: %w", id, err)
+			}
+		}
+		acts = append(acts, Action{ItemID: id, Kind: ActionNotInterested, At: s.now().UTC(), Detail: it.imp.Topic})
+		return s.leave(id, opened, acts)
+	}
 	dwell := b.Dwell.Sample(s.rng)
 	if err := sleep(s.tab, dwell); err != nil {
 		return fmt.Errorf("dwell on %s: %w", id, err)
@@ -967,7 +985,13 @@ func (s *session) engage(it seenItem) error {
 		s.res.Likes++
 		acts = append(acts, Action{ItemID: id, Kind: ActionLike, At: s.now().UTC()})
 	}
-	back := ad.Actions.Back
+	return s.leave(id, opened, acts)
+}
+
+// leave goes back from the open item to the feed and stores the item's
+// actions with the dwell and back that close them.
+func (s *session) leave(id string, opened time.Time, acts []Action) error {
+	back := s.cfg.Adapter.Actions.Back
 	if back.Click != "" {
 		if err := s.clickGlobal(back.Click); err != nil {
 			return fmt.Errorf("leave item %s: %w", id, err)

@@ -343,3 +343,39 @@ func TestSessionEvidenceAndObserver(t *testing.T) {
 		t.Errorf("evidence after a failure: %+v, want a screenshot and HTML with an error reason", ev2.evs)
 	}
 }
+
+// TestSessionNotInterested: a persona whose phase lists a topic as not
+// wanted opens its items and presses the adapter's "not interested"; the
+// platform records every press and the persona never likes them.
+func TestSessionNotInterested(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) { c.Personalization = 0 })
+	p := mustPersona(t, `  - name: dropper
+    interests: {news: 1}
+    behaviour: {open: {base: 0, match: 0}, like: {base: 1, match: 0}, max_opens: 5}
+    phases: [{sessions: 1, interests: {}, not_interested: [news, sports]}]
+`).ForSession(1)
+	sink := newMemSink()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 40, Timeout: time.Minute,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	presses := 0
+	for _, a := range sink.acts[1] {
+		switch a.Kind {
+		case ActionNotInterested:
+			presses++
+			if a.Detail != "news" && a.Detail != "sports" {
+				t.Errorf("not interested in a %s item", a.Detail)
+			}
+		case ActionLike:
+			t.Errorf("liked %s", a.ItemID)
+		}
+	}
+	u := srv.Truth().Users[0]
+	if presses == 0 || u.NotInterested != presses || res.Opens != presses {
+		t.Errorf("%d presses recorded, %d opens, simfeed counted %d; want the same, above 0", presses, res.Opens, u.NotInterested)
+	}
+}

@@ -55,6 +55,8 @@ const (
 	ActionSearch ActionKind = "search"
 	ActionToggle ActionKind = "toggle"
 	ActionLogin  ActionKind = "login"
+	// ActionNotInterested is a "not interested" press on the open item.
+	ActionNotInterested ActionKind = "not_interested"
 )
 
 // Action is one thing a persona did during a session.

@@ -209,6 +209,29 @@ personas:
     phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
 `
 
+// puppetArt17Tags: personas trained on a topic, then pressing "not
+// interested" on it; twins give the noise floor.
+const puppetArt17Tags = `campaign: %s
+platform: simfeed
+base_url: http://simfeed.test
+sessions: 5
+items_per_session: 30
+twins: 1
+personas:
+  - name: sports-drop
+    interests: {sports: 1}
+    behaviour: &b {open: {base: 0, match: 1}, like: {base: 0, match: 0.5}, max_opens: 10}
+    phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [sports]}]
+  - name: cooking-drop
+    interests: {cooking: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [cooking]}]
+  - name: gaming-drop
+    interests: {gaming: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [gaming]}]
+`
+
 const puppetArt18 = `campaign: %s
 platform: simfeed
 base_url: http://simfeed.test
@@ -279,6 +302,10 @@ func TestComplianceChecksPuppets(t *testing.T) {
 		srv := newServer(func(c *simfeed.Config) { c.Violations.IgnoreSwitch = planted })
 		puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt17, "p17-"+suffix), "")
 		runs = append(runs, run{"p17-" + suffix, analysis.CheckArt17Off, planted})
+
+		srv = newServer(func(c *simfeed.Config) { c.Violations.IgnoreNotInterested = planted })
+		puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt17Tags, "p17t-"+suffix), "")
+		runs = append(runs, run{"p17t-" + suffix, analysis.CheckArt17Tags, planted})
 
 		srv = newServer(func(c *simfeed.Config) { c.Violations.MinorLeak = planted })
 		puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt18, "p18-"+suffix), "")

@@ -75,6 +75,9 @@ type Violations struct {
 	IgnoreSwitch bool `yaml:"ignore_switch" json:"ignore_switch"`
 	// MinorLeak lets harmful items reach users in minor mode.
 	MinorLeak bool `yaml:"minor_leak" json:"minor_leak"`
+	// IgnoreNotInterested records a user's "not interested" and does
+	// nothing with it: the topic keeps its affinity (Article 17(2)).
+	IgnoreNotInterested bool `yaml:"ignore_not_interested" json:"ignore_not_interested"`
 }
 
 // DefaultConfig returns an honest platform: 2400 items, batches of 10,

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,8 +166,9 @@ func (p *Puppet) engage(ctx context.Context, spec personas.Spec, rng *rand.Rand,
 	if b.MaxOpens > 0 && *opens >= b.MaxOpens {
 		return nil
 	}
+	notWanted := slices.ContainsFunc(spec.NotInterested, func(t string) bool { return strings.EqualFold(t, it.Topic) })
 	match := spec.Match(it.Topic, it.Title)
-	if rng.Float64() >= b.Open.P(match) {
+	if !notWanted && rng.Float64() >= b.Open.P(match) {
 		return nil
 	}
 	if _, err := p.get(ctx, "/api/item/"+it.ID); err != nil {
@@ -174,6 +176,13 @@ func (p *Puppet) engage(ctx context.Context, spec personas.Spec, rng *rand.Rand,
 	}
 	*opens++
 	it.Opened = true
+	if notWanted {
+		// As the browser engine does: say so and leave, no like.
+		if _, err := p.post(ctx, "/api/not-interested", "application/json", fmt.Sprintf(`{"item":%q}`, it.ID)); err != nil {
+			return fmt.Errorf("not interested in %s: %w", it.ID, err)
+		}
+		return nil
+	}
 	dwell := b.Dwell.Sample(rng)
 	if rng.Float64() < b.Like.P(match) {
 		if _, err := p.post(ctx, "/api/like", "application/json", fmt.Sprintf(`{"item":%q}`, it.ID)); err != nil {

@@ -18,18 +18,20 @@ const maxDevices = 64
 
 // user is one platform user's state. Guarded by Server.mu.
 type user struct {
-	id          string
-	created     time.Time
-	settings    Settings
-	counts      map[string]float64 // topic affinity counts
-	engagedHarm map[string]int     // opens and likes of harmful items per category
-	devices     []string
-	opens       int
-	likes       int
-	dwellMS     int64
-	pricedOpens int
-	liked       map[string]bool
-	visits      []*visit
+	id            string
+	created       time.Time
+	settings      Settings
+	counts        map[string]float64 // topic affinity counts
+	engagedHarm   map[string]int     // opens and likes of harmful items per category
+	devices       []string
+	opens         int
+	likes         int
+	dwellMS       int64
+	pricedOpens   int
+	liked         map[string]bool
+	notWanted     map[string]bool // topics the user said "not interested" in
+	notInterested int             // "not interested" presses
+	visits        []*visit
 }
 
 // visit is one load of the feed page and every batch served during it.
@@ -49,6 +51,7 @@ func newUser(id string, now time.Time) *user {
 		counts:      map[string]float64{},
 		engagedHarm: map[string]int{},
 		liked:       map[string]bool{},
+		notWanted:   map[string]bool{},
 	}
 }
 
@@ -95,7 +98,7 @@ func (u *user) addDevice(id string) {
 // recordOpen learns from an item open: +1 for its topic.
 func (s *Server) recordOpen(u *user, it *Item) {
 	u.opens++
-	u.counts[it.Topic]++
+	s.learn(u, it.Topic, 1)
 	if it.Harm != "" {
 		u.engagedHarm[it.Harm]++
 	}
@@ -104,11 +107,32 @@ func (s *Server) recordOpen(u *user, it *Item) {
 	}
 }
 
+// learn adds affinity points for a topic, unless the user said it does not
+// want the topic (and the platform honours that). The caller holds s.mu.
+func (s *Server) learn(u *user, topic string, points float64) {
+	if u.notWanted[topic] && !s.violations.IgnoreNotInterested {
+		return
+	}
+	u.counts[topic] += points
+}
+
+// recordNotInterested deletes the user's interest in the item's topic and
+// stops learning it again ("not interested", Article 17(2)); with the
+// planted violation IgnoreNotInterested the press is recorded and ignored.
+func (s *Server) recordNotInterested(u *user, it *Item) {
+	u.notInterested++
+	if s.violations.IgnoreNotInterested {
+		return
+	}
+	u.notWanted[it.Topic] = true
+	delete(u.counts, it.Topic)
+}
+
 // recordDwell learns from dwell: up to +2 for the item's topic, reached at
 // Config.DwellFullMS.
 func (s *Server) recordDwell(u *user, it *Item, ms int64) {
 	u.dwellMS += ms
-	u.counts[it.Topic] += 2 * min(float64(ms)/float64(s.cfg.DwellFullMS), 1)
+	s.learn(u, it.Topic, 2*min(float64(ms)/float64(s.cfg.DwellFullMS), 1))
 }
 
 // recordLike learns from a like: +3 for the item's topic. Liking an item
@@ -119,7 +143,7 @@ func (s *Server) recordLike(u *user, it *Item) {
 	}
 	u.liked[it.ID] = true
 	u.likes++
-	u.counts[it.Topic] += 3
+	s.learn(u, it.Topic, 3)
 	if it.Harm != "" {
 		u.engagedHarm[it.Harm]++
 	}

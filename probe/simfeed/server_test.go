@@ -694,3 +694,32 @@ func TestConfidenceRamp(t *testing.T) {
 		t.Errorf("travel share with Confidence 0: %.2f, with 40: %.2f; want the ramp to slow personalization", full, light)
 	}
 }
+
+// TestNotInterested: pressing "not interested" on a topic deletes its
+// affinity and stops it from being learned again, unless the platform
+// ignores it (the planted violation).
+func TestNotInterested(t *testing.T) {
+	for _, ignore := range []bool{false, true} {
+		s, ts := newTestServer(t, func(c *Config) { c.Confidence = 0; c.Violations.IgnoreNotInterested = ignore })
+		topics := topicsByID(s)
+		p := newPlayer(t, ts.URL, "")
+		p.train(s, "pets", 2, 3)
+		var pet string
+		for id, tp := range topics {
+			if tp == "pets" {
+				pet = id
+				break
+			}
+		}
+		p.mustStatus(http.StatusOK, "POST", "/api/not-interested", fmt.Sprintf(`{"item":%q}`, pet))
+		p.open(pet)
+		p.dwell(pet, s.cfg.DwellFullMS)
+		u := p.truth()
+		if u.NotInterested != 1 {
+			t.Errorf("ignore=%v: truth counts %d presses, want 1", ignore, u.NotInterested)
+		}
+		if got := u.Affinity["pets"]; ignore && got == 0 || !ignore && got != 0 {
+			t.Errorf("ignore=%v: pets affinity after not interested = %v", ignore, got)
+		}
+	}
+}

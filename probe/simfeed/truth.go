@@ -24,12 +24,14 @@ type TruthUser struct {
 	// EngagedHarm counts opens and likes of harmful items per category.
 	EngagedHarm map[string]int `json:"engaged_harm"`
 	// Devices are the distinct X-SF-Device ids seen, in order of first use.
-	Devices     []string     `json:"devices"`
-	Opens       int          `json:"opens"`
-	Likes       int          `json:"likes"`
-	DwellMS     int64        `json:"dwell_ms"`
-	PricedOpens int          `json:"priced_opens"`
-	Visits      []TruthVisit `json:"visits"`
+	Devices []string `json:"devices"`
+	Opens   int      `json:"opens"`
+	Likes   int      `json:"likes"`
+	// NotInterested counts the user's "not interested" presses.
+	NotInterested int          `json:"not_interested"`
+	DwellMS       int64        `json:"dwell_ms"`
+	PricedOpens   int          `json:"priced_opens"`
+	Visits        []TruthVisit `json:"visits"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -63,17 +65,18 @@ func (s *Server) Truth() Truth {
 // truthUser copies u. The caller holds s.mu.
 func truthUser(u *user) TruthUser {
 	tu := TruthUser{
-		ID:          u.id,
-		Created:     u.created,
-		Settings:    u.settings,
-		Affinity:    u.affinity(),
-		EngagedHarm: maps.Clone(u.engagedHarm),
-		Devices:     append([]string{}, u.devices...),
-		Opens:       u.opens,
-		Likes:       u.likes,
-		DwellMS:     u.dwellMS,
-		PricedOpens: u.pricedOpens,
-		Visits:      make([]TruthVisit, 0, len(u.visits)),
+		ID:            u.id,
+		Created:       u.created,
+		Settings:      u.settings,
+		Affinity:      u.affinity(),
+		EngagedHarm:   maps.Clone(u.engagedHarm),
+		Devices:       append([]string{}, u.devices...),
+		Opens:         u.opens,
+		Likes:         u.likes,
+		NotInterested: u.notInterested,
+		DwellMS:       u.dwellMS,
+		PricedOpens:   u.pricedOpens,
+		Visits:        make([]TruthVisit, 0, len(u.visits)),
 	}
 	for _, v := range u.visits {
 		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Served: append([]Served{}, v.served...)})

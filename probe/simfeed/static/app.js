@@ -138,6 +138,7 @@
     var dMeta = dialog.querySelector('.fp-detail-meta');
     var dBody = dialog.querySelector('.fp-detail-body');
     var dLike = dialog.querySelector('.fp-like');
+    var dNot = dialog.querySelector('.fp-not-interested');
     var dClose = dialog.querySelector('.fp-close');
     var openID = null;
     var openedAt = 0;
@@ -154,6 +155,7 @@
         dMeta.textContent = d.author + ' · ' + d.topic + (d.price_text ? ' · ' + d.price_text : '');
         dBody.textContent = d.body;
         dLike.classList.toggle('fp-liked', !!d.liked);
+        if (dNot) dNot.classList.remove('fp-done');
         dialog.setAttribute('data-item-id', d.id);
         openID = d.id;
         openedAt = performance.now();
@@ -171,6 +173,13 @@
     });
 
     dLike.addEventListener('click', function () { if (openID) like(openID, dLike); });
+    if (dNot) dNot.addEventListener('click', function () {
+      if (!openID) return;
+      api('/api/not-interested', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ item: openID }) })
+        .then(function () { dNot.classList.add('fp-done'); })
+        .catch(function (e) { console.error(e); });
+    });
     dClose.addEventListener('click', function () {
       if (dialog.close) dialog.close(); else { dialog.removeAttribute('open'); onClosed(); }
     });
