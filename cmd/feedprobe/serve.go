@@ -59,6 +59,12 @@ short, and records (and logs) every slot it missed. Sessions of all
 campaigns share one Chromium and at most --max-sessions run at once,
 campaigns taking turns.
 
+Rectification orders (feedprobe finding issue) are re-inspected at their
+deadline: the order's campaign design runs again with fresh personas and
+twins, and the order closes as rectified, not rectified or inconclusive by
+the re-inspection comparison (see feedprobe inspection show). Orders issued
+while serve runs are found within --order-poll.
+
 Signals: SIGTERM or SIGINT stops starting sessions, lets running ones finish
 within --grace, marks the rest interrupted (they are redone on the next
 start) and exits 0. SIGHUP reloads DIR; a bad file is reported and its old
@@ -74,6 +80,7 @@ process is alive), /readyz (database writable, browser running).`)
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running sessions may take to finish")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
 	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on when every base_url is loopback)")
+	orderPoll := fs.Duration("order-poll", defaultOrderPoll, "how often to look for new rectification orders; each is re-inspected at its deadline (reinspect.go)")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -165,6 +172,7 @@ process is alive), /readyz (database writable, browser running).`)
 	for _, v := range loaded {
 		d.start(ctx, workCtx, v)
 	}
+	d.startReinspections(ctx, workCtx, *orderPoll, *maxSessions)
 	for {
 		select {
 		case <-hup:

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/schedule"
 )
 
 func cmdValidate(_ context.Context, e *env, args []string) error {
@@ -50,7 +52,10 @@ func validateFile(path string) (string, error) {
 	}
 	switch {
 	case hasTopKey(data, "campaign"):
-		_, err := personas.LoadCampaign(path)
+		_, sched, err := loadCampaignFile(path)
+		if sched != nil && err == nil {
+			return "scheduled campaign", nil
+		}
 		return "campaign", err
 	case hasTopKey(data, "personas"):
 		_, err := personas.Load(path)
@@ -60,6 +65,28 @@ func validateFile(path string) (string, error) {
 		return "adapter", err
 	}
 	return "", fmt.Errorf("%s: not a campaign (campaign:), persona file (personas:) or adapter (item:)", path)
+}
+
+// loadCampaignFile reads a campaign file, which may carry a schedule:
+// block for feedprobe serve (nil when it has none). Errors name the file,
+// line and field.
+func loadCampaignFile(path string) (*personas.Campaign, *schedule.Schedule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sched *schedule.Schedule
+	rest := data
+	if hasTopKey(data, schedule.Key) {
+		if sched, rest, err = schedule.SplitCampaign(path, data); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, err := personas.ParseCampaign(path, rest, filepath.Dir(path))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, sched, nil
 }
 
 // hasTopKey reports whether a line starts with "key:" at column 0.

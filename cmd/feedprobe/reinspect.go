@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// findingsOf returns a campaign's compliance findings (the checks of
+// feedprobe findings, with its default options and seed).
+var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign) ([]analysis.Finding, error) {
+	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
+	return fr.Findings, err
+}
+
+// compareFinding is the re-inspection comparison of the report (feedprobe
+// report --baseline): the finding an order was issued for beside the same
+// check at the re-inspection. It returns analysis.StatusFixed,
+// StatusNotFixed, StatusWorse, StatusClean or StatusNotComparable, and why.
+func compareFinding(before, after analysis.Finding) (string, string) {
+	for _, r := range analysis.CompareFindings([]analysis.Finding{before}, []analysis.Finding{after}) {
+		if r.Check == before.Check {
+			return r.Status, r.Reason
+		}
+	}
+	return analysis.StatusNotComparable, "the comparison does not know check " + before.Check
+}
+
+// defaultOrderPoll is how often serve looks for rectification orders issued
+// since it started (orders it knows of wake it at their deadline).
+const defaultOrderPoll = 30 * time.Second
+
+// startReinspections runs serve's re-inspection loop: at the deadline of
+// every open rectification order it runs the order's campaign design again
+// with fresh personas and twins, and closes the order with the verdict of
+// the re-inspection comparison. Re-inspections of different orders run at
+// the same time; each takes as many of --max-sessions' places as it runs
+// sessions at once, so scheduled campaigns and re-inspections share them.
+func (d *daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
+	rs := &reinspections{d: d, maxSessions: maxSessions, running: map[string]bool{},
+		logger: d.logger.With("component", "reinspection")}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		rs.loop(stop, work, poll)
+	}()
+}
+
+// reinspections is the state of serve's re-inspection loop.
+type reinspections struct {
+	d           *daemon
+	maxSessions int
+	logger      *slog.Logger
+	acquire     sync.Mutex // one re-inspection takes its session places at a time
+	mu          sync.Mutex
+	running     map[string]bool // groups being re-inspected, by groupKey
+}
+
+func (rs *reinspections) loop(stop, work context.Context, poll time.Duration) {
+	for stop.Err() == nil {
+		wait, err := rs.startDue(stop, work)
+		if err != nil {
+			if stop.Err() != nil {
+				return
+			}
+			rs.d.metrics.StorageError()
+			rs.logger.Error("looking for due orders failed; retrying", "error", err, "retry_seconds", retryDelay.Seconds())
+			wait = retryDelay
+		}
+		if wait > poll || wait < 0 {
+			wait = poll
+		}
+		if err := sleepCtx(stop, wait); err != nil {
+			return
+		}
+	}
+}
+
+// startDue starts a re-inspection for every due group of orders not being
+// re-inspected yet, and returns how long to wait for the next deadline (-1
+// when no order is open).
+func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, error) {
+	d := rs.d
+	due, err := d.db.DueOrders(stop, d.now())
+	if err != nil {
+		return 0, err
+	}
+	for _, group := range groupOrders(due) {
+		key := groupKey(group[0])
+		rs.mu.Lock()
+		busy := rs.running[key]
+		rs.running[key] = true
+		rs.mu.Unlock()
+		if busy {
+			continue
+		}
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			defer func() {
+				rs.mu.Lock()
+				delete(rs.running, key)
+				rs.mu.Unlock()
+			}()
+			if err := rs.reinspect(stop, work, group); err != nil && stop.Err() == nil {
+				rs.logger.Error("re-inspection failed; it is retried", "orders", orderList(group), "error", err)
+			}
+		}()
+	}
+	next, ok, err := d.db.NextDeadline(stop)
+	if err != nil || !ok {
+		return -1, err
+	}
+	return max(next.Sub(d.now()), 0), nil
+}
+
+// groupKey says which re-inspection checks an order: the one already
+// running it, or one per inspection and campaign for open orders.
+func groupKey(o storage.Order) string {
+	if o.Status == storage.OrderReinspecting {
+		return fmt.Sprintf("running/%d", o.RecheckCampaignID)
+	}
+	return fmt.Sprintf("open/%d/%d", o.InspectionID, o.CampaignID)
+}
+
+// groupOrders groups due orders that one re-inspection checks together:
+// orders already being re-inspected by their re-inspection campaign, and
+// open orders by the inspection and campaign that found them.
+func groupOrders(due []storage.Order) [][]storage.Order {
+	idx := map[string]int{}
+	var out [][]storage.Order
+	for _, o := range due {
+		key := groupKey(o)
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], o)
+	}
+	return out
+}
+
+// reinspect runs one re-inspection for a group of orders of the same
+// inspection and campaign, and closes them. When stop cuts it short the
+// orders stay reinspecting and the next start resumes the campaign.
+func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.Order) error {
+	d, logger := rs.d, rs.logger
+	first := orders[0]
+	orig, err := d.db.Campaign(stop, first.CampaignID)
+	if err != nil {
+		return err
+	}
+	parent, err := d.db.Inspection(stop, first.InspectionID)
+	if err != nil {
+		return err
+	}
+	var base personas.Campaign
+	if err := json.Unmarshal(orig.Spec, &base); err != nil {
+		return fmt.Errorf("decode campaign %s: %w", orig.Name, err)
+	}
+	c := recheckCampaign(&base, first.ID)
+	if first.Status == storage.OrderReinspecting {
+		camp, err := d.db.Campaign(stop, first.RecheckCampaignID)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(camp.Spec, c); err != nil {
+			return fmt.Errorf("decode campaign %s: %w", camp.Name, err)
+		}
+	}
+	logger = logger.With("inspection", parent.Case, "campaign", c.Name)
+	plans, camp, resumed, err := planCampaign(stop, d.db, c)
+	if err != nil {
+		return err
+	}
+	reID := first.ReinspectionID
+	if reID == 0 {
+		caseName := parent.Case + "/re-o" + strconv.FormatInt(first.ID, 10)
+		re, err := d.db.InspectionByCase(stop, caseName)
+		if errors.Is(err, storage.ErrNotFound) {
+			re, err = d.db.CreateInspection(stop, storage.Inspection{
+				Case: caseName, Platform: parent.Platform, Body: parent.Body, Kind: storage.KindReinspection,
+				ParentID: parent.ID, Start: d.now(), Note: "re-inspection at the rectification deadline of " + orderList(orders),
+			})
+		}
+		if err != nil {
+			return err
+		}
+		reID = re.ID
+	}
+	if err := d.db.AttachCampaign(stop, reID, camp.ID, d.now()); err != nil {
+		return err
+	}
+	for _, o := range orders {
+		if err := d.db.StartReinspection(stop, o.ID, reID, camp.ID, d.now()); err != nil {
+			return err
+		}
+	}
+	logger.Info("re-inspection starting", "orders", orderList(orders), "sessions", countJobs(plans), "resumed", resumed,
+		"late_seconds", d.now().Sub(first.Deadline).Seconds())
+	if err := rs.runRecheck(stop, work, c, plans, logger); err != nil {
+		return err
+	}
+	if work.Err() != nil {
+		// Cut short by the grace period: the next start resumes it.
+		return work.Err()
+	}
+	// Every session finished (perhaps during the grace period after a
+	// stop): the verdict is written whatever happens to stop now.
+	ctx := context.WithoutCancel(stop)
+	findings, err := findingsOf(ctx, d.db, camp)
+	if err != nil {
+		return err
+	}
+	for _, o := range orders {
+		status, cmp, note, after := closeVerdict(o, findings)
+		if err := d.db.CloseOrder(ctx, o.ID, status, cmp, after, note, d.now()); err != nil {
+			return err
+		}
+		logger.Info("order closed", "order", o.ID, "finding", o.Finding, "verdict", status, "comparison", cmp)
+	}
+	return nil
+}
+
+// closeVerdict turns the re-inspection's findings into an order's verdict:
+// fixed is rectified, not fixed and worse are not rectified, and anything
+// else (not comparable, no such finding) is inconclusive.
+func closeVerdict(o storage.Order, findings []analysis.Finding) (status, comparison, note string, after []byte) {
+	var before analysis.Finding
+	if err := json.Unmarshal(o.Evidence, &before); err != nil {
+		return storage.OrderInconclusive, analysis.StatusNotComparable, "the order's evidence does not decode: " + err.Error(), nil
+	}
+	for _, f := range findings {
+		if f.Check != o.Finding {
+			continue
+		}
+		after, _ = json.Marshal(f)
+		cmp, why := compareFinding(before, f)
+		switch cmp {
+		case analysis.StatusFixed:
+			return storage.OrderRectified, cmp, why, after
+		case analysis.StatusNotFixed, analysis.StatusWorse:
+			return storage.OrderNotRectified, cmp, why, after
+		}
+		return storage.OrderInconclusive, cmp, why, after
+	}
+	return storage.OrderInconclusive, analysis.StatusNotComparable, "the re-inspection campaign gave no finding " + o.Finding, nil
+}
+
+// runRecheck runs the re-inspection campaign's sessions in serve's shared
+// browser, holding as many of serve's session places as it runs at once.
+func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Campaign, plans []probe.PersonaPlan, logger *slog.Logger) error {
+	d := rs.d
+	if len(plans) == 0 {
+		return nil
+	}
+	adapter, err := loadAdapter(c)
+	if err != nil {
+		return err
+	}
+	conc := max(1, min(c.Concurrency, rs.maxSessions))
+	key := "reinspection:" + c.Name
+	var releases []func()
+	defer func() {
+		for _, r := range releases {
+			r()
+		}
+	}()
+	// Places are taken by one re-inspection at a time, so two never hold
+	// part of what they need while waiting for the rest.
+	rs.acquire.Lock()
+	for range conc {
+		r, err := d.sem.Acquire(stop, key, conc)
+		if err != nil {
+			rs.acquire.Unlock()
+			return err
+		}
+		releases = append(releases, r)
+	}
+	rs.acquire.Unlock()
+	if err := d.ensureBrowser(work); err != nil {
+		return err
+	}
+	d.bmu.Lock()
+	b := d.browser
+	d.bmu.Unlock()
+	var mu sync.Mutex
+	done, failed := 0, 0
+	r := &probe.Runner{
+		Browser:         b,
+		Store:           d.store,
+		Adapter:         adapter,
+		BaseURL:         c.BaseURL,
+		ItemsPerSession: c.ItemsPerSession,
+		SessionTimeout:  c.SessionTimeout,
+		Pause:           c.Pause,
+		Concurrency:     conc,
+		Logger:          logger,
+		Observer:        d.metrics.Observer(c.Platform),
+		Retries:         1,
+		Backoff:         2 * time.Second,
+		OnSession: func(rep probe.SessionReport) {
+			d.metrics.ObserveSession(c.Platform, rep)
+			mu.Lock()
+			defer mu.Unlock()
+			if rep.Outcome == probe.OutcomeDone {
+				done++
+			} else {
+				failed++
+			}
+		},
+	}
+	// Sessions get --grace after a stop, like the scheduled ones; a
+	// re-inspection cut short is resumed at the next start.
+	err = r.Run(work, plans)
+	logger.Info("re-inspection sessions finished", "done", done, "failed", failed)
+	if err != nil && work.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+func countJobs(plans []probe.PersonaPlan) int {
+	n := 0
+	for _, p := range plans {
+		n += len(p.Jobs)
+	}
+	return n
+}
+
+func orderList(orders []storage.Order) string {
+	s := ""
+	for i, o := range orders {
+		if i > 0 {
+			s += ", "
+		}
+		s += "order " + strconv.FormatInt(o.ID, 10)
+	}
+	return s
+}
+
+// recheckCampaign is the re-inspection of orderID: the same design under a
+// new name, with fresh personas (new seeds; new persona rows, so no saved
+// identity) and fresh twins (their shared seed changes with the order).
+func recheckCampaign(orig *personas.Campaign, orderID int64) *personas.Campaign {
+	c := *orig
+	suffix := ".re-o" + strconv.FormatInt(orderID, 10)
+	name := orig.Name
+	if len(name)+len(suffix) > 64 {
+		name = name[:64-len(suffix)]
+	}
+	c.Name = name + suffix
+	c.Path = ""
+	c.Personas = make([]personas.Spec, len(orig.Personas))
+	for i, p := range orig.Personas {
+		p.Seed = freshSeed(p.Seed, orderID)
+		c.Personas[i] = p
+	}
+	period := "re-inspection of rectification order " + strconv.FormatInt(orderID, 10) + " at its deadline, fresh personas and twins"
+	if orig.Design.Period != "" {
+		period = orig.Design.Period + "; " + period
+	}
+	c.Design.Period = period
+	return &c
+}
+
+func freshSeed(seed, orderID int64) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/re-inspection/%d", seed, orderID)
+	return int64(h.Sum64())
+}
