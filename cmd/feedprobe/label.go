@@ -19,7 +19,7 @@ import (
 
 func cmdLabel(ctx context.Context, e *env, args []string) error {
 	sub := map[string]func(context.Context, *env, []string) error{
-		"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats,
+		"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats, "truth": cmdLabelTruth,
 	}
 	if len(args) > 0 {
 		if f, ok := sub[args[0]]; ok {
@@ -39,13 +39,15 @@ manual over truth over lexicon over adapter over any other source
   import FILE.csv         manual labels: platform,item_id,category,value,annotator
   stats                   counts per source, and agreement between sources
                           (Cohen's kappa) per category
+  truth  --url URL        simfeed's ground truth (harm categories, synthetic)
+                          for every observed item, as source "truth"
 
 Run "feedprobe label <sub> --help" for the flags.
 `)
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}
-	return fmt.Errorf("label: unknown subcommand %q (want apply, import or stats)", args[0])
+	return fmt.Errorf("label: unknown subcommand %q (want apply, import, stats or truth)", args[0])
 }
 
 // loadLexicon reads a lexicon file, or returns the built-in one for "".

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+func cmdLabelTruth(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "label truth", "--db FILE --url URL [--platform simfeed]", `
+Label every observed item of a simfeed campaign with simfeed's ground truth,
+read from URL/truth/items (simfeed must run with --truth): for each harm
+category (gambling, self_harm, misinformation) value 1 when the item is in it
+and 0 when not, and "synthetic" 1 for an AI-generated item whether or not it
+was labelled on the page. Labels are stored with source "truth", which
+analysis ranks after manual labels and before the lexicon. Only a simulated
+platform has a ground truth: this is how the audit's own classifiers (the
+lexicon, the adapter's labels) are measured against what was planted.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database to label")
+	base := fs.String("url", "", "simfeed's base URL, e.g. http://127.0.0.1:8080")
+	platform := fs.String("platform", "simfeed", "the platform name the campaign's items are stored under")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *base == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errors.New("label truth needs --url and no arguments")
+	}
+	catalogue, err := fetchTruthItems(ctx, *base)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, items, err := saveTruthLabels(ctx, store, *platform, catalogue, *base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "labelled %d observed items (%d labels) with simfeed's truth from %s\n", items, n, *base)
+	return nil
+}
+
+func fetchTruthItems(ctx context.Context, base string) ([]simfeed.Item, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	u := strings.TrimRight(base, "/") + "/truth/items"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("truth URL %q: %w", u, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read simfeed's truth: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s (is simfeed running with --truth?)", u, resp.Status)
+	}
+	var items []simfeed.Item
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&items); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", u, err)
+	}
+	return items, nil
+}
+
+// saveTruthLabels writes ground-truth labels for every item of platform
+// that the database observed; it returns the labels and items written.
+func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (int, int, error) {
+	byID := make(map[string]simfeed.Item, len(catalogue))
+	for _, it := range catalogue {
+		byID[it.ID] = it
+	}
+	cats := simfeed.HarmCategories()
+	var labels []storage.Label
+	items := 0
+	err := db.EachItem(ctx, platform, func(ci storage.CatalogueItem) error {
+		it, ok := byID[ci.ItemID]
+		if !ok {
+			return nil
+		}
+		items++
+		for _, c := range cats {
+			labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: c, Value: b2f(it.Harm == c), Source: "truth", SourceVersion: version})
+		}
+		labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: "synthetic", Value: b2f(it.Synthetic), Source: "truth", SourceVersion: version})
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := db.SaveLabels(ctx, labels)
+	return n, items, err
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
