@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
 )
 
 // ErrNoBrowser means no Chromium binary was found.
@@ -38,6 +41,13 @@ func FindChrome() (string, error) {
 
 // BrowserOptions configure Launch.
 type BrowserOptions struct {
+	// Remote, when set, is the DevTools address of a Chromium that runs
+	// already (a sidecar, a browser pool): "ws://HOST:PORT",
+	// "ws://HOST:PORT/devtools/browser/ID" or "http://HOST:PORT" (https and
+	// wss work too). Launch then starts no process, and ExecPath,
+	// ClosedNetwork and Visible do not apply: the remote browser's own
+	// command line decides them.
+	Remote string
 	// ExecPath is the browser binary; empty means FindChrome.
 	ExecPath string
 	// ClosedNetwork stops every DNS lookup except for 127.0.0.1, for tests and
@@ -90,9 +100,13 @@ func chromeFlags(o BrowserOptions, dataDir string) []chromedp.ExecAllocatorOptio
 	return opts
 }
 
-// Launch starts Chromium. The browser lives until Close or until ctx is
-// cancelled. It returns ErrNoBrowser when no binary is found.
+// Launch starts Chromium, or connects to a running one when o.Remote is
+// set. The browser (the connection, for a remote one) lives until Close or
+// until ctx is cancelled. It returns ErrNoBrowser when no binary is found.
 func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
+	if o.Remote != "" {
+		return connect(ctx, o)
+	}
 	if o.ExecPath == "" {
 		p, err := FindChrome()
 		if err != nil {
@@ -133,6 +147,85 @@ func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	return b, nil
 }
 
+// remoteConnectTimeout bounds the connection to a remote browser: the
+// /json/version lookup, the websocket handshake and attaching to a tab.
+const remoteConnectTimeout = 30 * time.Second
+
+// ErrRemoteURL means BrowserOptions.Remote is not a DevTools address.
+var ErrRemoteURL = errors.New("want ws://HOST:PORT, ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT")
+
+// CheckRemoteURL returns an error wrapping ErrRemoteURL when s is not a
+// DevTools address Launch can connect to.
+func CheckRemoteURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("remote browser %q: %w", s, ErrRemoteURL)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return fmt.Errorf("remote browser %q: scheme %q: %w", s, u.Scheme, ErrRemoteURL)
+	}
+	if u.Port() == "" || u.Hostname() == "" {
+		return fmt.Errorf("remote browser %q: no host and port: %w", s, ErrRemoteURL)
+	}
+	if p := strings.TrimSuffix(u.Path, "/"); p != "" && !strings.HasPrefix(p, "/devtools/browser/") {
+		return fmt.Errorf("remote browser %q: path %q: %w", s, u.Path, ErrRemoteURL)
+	} else if p == "/devtools/browser" {
+		return fmt.Errorf("remote browser %q: no browser id after /devtools/browser/: %w", s, ErrRemoteURL)
+	}
+	return nil
+}
+
+// connect attaches to the remote browser of o.Remote through chromedp's
+// remote allocator. Each persona session still gets its own browser
+// context, created in the remote browser and disposed of when the session
+// ends; Close drops the connection and leaves the remote browser running.
+func connect(ctx context.Context, o BrowserOptions) (*Browser, error) {
+	if err := CheckRemoteURL(o.Remote); err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	allocCtx, allocCancel := remote.NewAllocator(ctx, o.Remote, remote.WithDialTimeout(remoteConnectTimeout))
+	bctx, bcancel := chromedp.NewContext(allocCtx,
+		chromedp.WithErrorf(func(f string, a ...any) { logger.Debug("chromedp", "msg", fmt.Sprintf(f, a...)) }),
+		chromedp.WithBrowserOption(chromedp.WithConsolef(func(f string, a ...any) {
+			logger.Debug("page console", "msg", fmt.Sprintf(f, a...))
+		})),
+	)
+	b := &Browser{
+		ctx:    bctx,
+		logger: logger,
+		cancel: func() {
+			bcancel()
+			allocCancel()
+		},
+	}
+	// The first Run dials the browser and attaches to one of its tabs. A
+	// deadline on it would only drop this connection, never the remote
+	// browser, but it must not stay on bctx: watch it from outside instead.
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(bctx) }()
+	timer := time.NewTimer(remoteConnectTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case err = <-done:
+	case <-timer.C:
+		b.Close()
+		err = fmt.Errorf("no answer in %s", remoteConnectTimeout)
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connect to remote browser %s: %w", o.Remote, err)
+	}
+	logger.Info("connected to a remote browser", "url", o.Remote)
+	return b, nil
+}
+
 // profilePrefix names the temporary profile directories of Launch.
 const profilePrefix = "feedprobe-chrome-"
 
@@ -162,12 +255,16 @@ func removeStaleProfiles(logger *slog.Logger) {
 	}
 }
 
-// Close stops the browser and removes its profile directory.
+// Close stops the browser and removes its profile directory. For a remote
+// browser it only drops the connection (the browser contexts of sessions
+// still open are disposed of first); the remote browser keeps running.
 func (b *Browser) Close() error {
 	var err error
 	b.once.Do(func() {
 		b.cancel()
-		err = os.RemoveAll(b.dataDir)
+		if b.dataDir != "" {
+			err = os.RemoveAll(b.dataDir)
+		}
 	})
 	return err
 }

@@ -72,11 +72,19 @@ tour in the README; each demo run adds a new campaign to it.`)
 	sum, err := runCampaign(ctx, store, c, runOptions{
 		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
 		logger:  logger,
-	})
+		retries: 2,
+	}.withEvidence(store, *db, 10))
 	printRunSummary(e, sum, *db)
 	if err != nil {
 		return err
 	}
+	// simfeed knows what it planted: store it as labels (source "truth"),
+	// so `feedprobe label stats` can measure the lexicon against it.
+	_, seen, err := saveTruthLabels(ctx, store, c.Platform, srv.Catalogue(), base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "labelled the %d items seen with simfeed's ground truth\n", seen)
 	rep, err := analyzeCampaign(ctx, store, sum.Campaign, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		return err

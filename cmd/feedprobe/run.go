@@ -33,6 +33,11 @@ not repeated, and a session that was interrupted half-way is marked
 	baseURL := fs.String("base-url", "", "override the campaign's base_url")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
 	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback base_url)")
+	retries := fs.Int("retries", 2, "further attempts for a failed session, with backoff (a blocked one gets none)")
+	shardFlag := fs.String("shard", "", "run only share I of N of the persona groups (I from 0; a test persona stays with its twins); merge the shards' databases with feedprobe merge")
+	remoteURL := fs.String("browser", "", "drive a running Chromium at this DevTools address (ws://HOST:PORT or http://HOST:PORT) instead of launching one; --chrome and --closed-network then do not apply")
+	progressMode := fs.String("progress", "auto", "progress bar on stderr (sessions done/planned, items, errors, ETA): auto (when stderr is a terminal), on or off")
+	evidenceEvery := fs.Int("evidence-every", 10, "keep a screenshot and the feed's HTML every N scrolls (also at each session's end and on errors) in DB-evidence/, hash-chained; 0: only at the end and on errors; -1: keep none")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,11 +46,23 @@ not repeated, and a session that was interrupted half-way is marked
 		fs.Usage()
 		return errors.New("run needs exactly one campaign file")
 	}
-	logger, err := newLogger(e.stderr)
+	showProgress, err := useProgress(*progressMode, e.stderr)
 	if err != nil {
 		return err
 	}
-	c, err := personas.LoadCampaign(fs.Arg(0))
+	var prog *progress
+	logw := e.stderr
+	if showProgress {
+		prog = newProgress(e.stderr)
+		logw = prog
+		defer prog.Finish()
+	}
+	logger, err := newLogger(logw)
+	if err != nil {
+		return err
+	}
+	// A scheduled campaign (serve's) runs once, now; its schedule is ignored.
+	c, _, err := loadCampaignFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -56,15 +73,32 @@ not repeated, and a session that was interrupted half-way is marked
 	if err != nil {
 		return err
 	}
+	var shard probe.Shard
+	if *shardFlag != "" {
+		if shard, err = probe.ParseShard(*shardFlag); err != nil {
+			return fmt.Errorf("--shard: %w", err)
+		}
+	}
+	if *remoteURL != "" {
+		if err := probe.CheckRemoteURL(*remoteURL); err != nil {
+			return fmt.Errorf("--browser: %w", err)
+		}
+	}
 	store, err := storage.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	sum, err := runCampaign(ctx, store, c, runOptions{
-		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger},
-		logger:  logger,
-	})
+		browser:  probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, Remote: *remoteURL},
+		logger:   logger,
+		shard:    shard,
+		progress: prog,
+		retries:  *retries,
+	}.withEvidence(store, *db, *evidenceEvery))
+	if prog != nil {
+		prog.Finish()
+	}
 	printRunSummary(e, sum, *db)
 	return err
 }
@@ -93,11 +127,21 @@ func closedNetwork(mode, base string) (bool, error) {
 type runOptions struct {
 	browser probe.BrowserOptions
 	logger  *slog.Logger
+	// retries is how many more attempts a failed session gets in this run.
+	retries int
 	// onSession, when set, sees every finished session.
 	onSession func(probe.SessionReport)
 	// store, when set, receives the sessions' writes instead of the
 	// database itself (tests wrap the database to inject faults).
 	store probe.Store
+	// shard, when set, limits the run to its share of the persona groups.
+	shard probe.Shard
+	// evidence, when set, keeps screenshots and HTML every evidenceEvery
+	// scrolls and seals every finished session into the chain (evidence.go).
+	evidence      *storage.EvidenceStore
+	evidenceEvery int
+	// progress, when set, shows a progress bar (see progress.go).
+	progress *progress
 }
 
 type runSummary struct {
@@ -108,6 +152,7 @@ type runSummary struct {
 	Blocked  int
 	Items    int
 	Resumed  int // sessions found interrupted and redone
+	Restarts int // browser relaunches after it died
 	Elapsed  time.Duration
 }
 
@@ -138,6 +183,7 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	if err != nil {
 		return sum, err
 	}
+	plans = o.shard.Select(c.Personas, plans)
 	for _, p := range plans {
 		sum.Planned += len(p.Jobs)
 	}
@@ -146,6 +192,9 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 		return sum, nil
 	}
 	o.logger.Info("campaign starting", "campaign", c.Name, "personas", len(plans), "sessions", sum.Planned, "base_url", c.BaseURL)
+	if o.progress != nil {
+		o.progress.Plan(sum.Planned)
+	}
 	browser, err := probe.Launch(ctx, o.browser)
 	if err != nil {
 		return sum, err
@@ -156,6 +205,12 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 		store = o.store
 	}
 	var mu sync.Mutex
+	var relaunched []*probe.Browser
+	defer func() {
+		for _, b := range relaunched {
+			b.Close()
+		}
+	}()
 	r := &probe.Runner{
 		Browser:         browser,
 		Store:           store,
@@ -166,6 +221,22 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 		Pause:           c.Pause,
 		Concurrency:     c.Concurrency,
 		Logger:          o.logger.With("campaign", c.Name),
+		Retries:         o.retries,
+		Backoff:         2 * time.Second,
+		Relaunch: func(context.Context) (*probe.Browser, error) {
+			b, err := probe.Launch(ctx, o.browser)
+			if err == nil {
+				mu.Lock()
+				relaunched = append(relaunched, b)
+				mu.Unlock()
+			}
+			return b, err
+		},
+		OnBrowserRestart: func() {
+			mu.Lock()
+			sum.Restarts++
+			mu.Unlock()
+		},
 		OnSession: func(rep probe.SessionReport) {
 			mu.Lock()
 			switch rep.Outcome {
@@ -178,10 +249,17 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 			}
 			sum.Items += rep.Result.Items
 			mu.Unlock()
+			if o.progress != nil {
+				o.progress.Session(rep)
+			}
+			o.sealSession(ctx, rep)
 			if o.onSession != nil {
 				o.onSession(rep)
 			}
 		},
+	}
+	if o.evidence != nil {
+		r.Evidence, r.EvidenceEvery = o.evidence, o.evidenceEvery
 	}
 	err = r.Run(ctx, plans)
 	sum.Elapsed = time.Since(start)
@@ -255,10 +333,13 @@ func printRunSummary(e *env, s runSummary, db string) {
 	if s.Campaign.ID == 0 {
 		return
 	}
-	fmt.Fprintf(e.stdout, "campaign %q (id %d): %d of %d sessions done, %d failed, %d blocked, %d items in %s",
+	fmt.Fprintf(e.stdout, "campaign %q (id %d): %d of %d sessions done, %d failed attempts, %d blocked, %d items in %s",
 		s.Campaign.Name, s.Campaign.ID, s.Done, s.Planned, s.Failed, s.Blocked, s.Items, s.Elapsed.Round(time.Second))
 	if s.Resumed > 0 {
 		fmt.Fprintf(e.stdout, "; %d interrupted sessions redone", s.Resumed)
+	}
+	if s.Restarts > 0 {
+		fmt.Fprintf(e.stdout, "; browser restarted %d times", s.Restarts)
 	}
 	fmt.Fprintf(e.stdout, "\ndatabase: %s\n", filepath.Clean(db))
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+func cmdMerge(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "merge", "OUT.db SHARD.db... [flags]", `
+Merge the databases of a campaign's shards (feedprobe run --shard I/N, one
+per worker) into OUT.db, which is created when missing. Run it again with
+the same shards and nothing changes; a persona already in OUT.db is skipped.
+
+Merge refuses, before writing anything, shards of different campaigns (or
+of one campaign name run from different campaign files), shards whose
+schema version is not this feedprobe's, shards that both ran one persona
+(split with different N), and shards whose evidence chain does not verify.
+Evidence files are copied beside OUT.db (OUT.db-evidence) and every copied
+session's digest is appended to OUT.db's chain, each row naming the shard
+row it came from, so feedprobe verify checks the merged data.`)
+	asJSON := fs.Bool("json", false, "print what was merged as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		fs.Usage()
+		return errors.New("merge needs the output database and at least one shard database")
+	}
+	rep, err := storage.Merge(ctx, fs.Arg(0), fs.Args()[1:])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	for _, s := range rep.Shards {
+		fmt.Fprintf(e.stdout, "%s: %d personas merged (%d sessions, %d impressions, %d actions, %d evidence rows), %d already there\n",
+			s.Path, s.Personas, s.Sessions, s.Impressions, s.Actions, s.Evidence, s.Skipped)
+	}
+	if !rep.Changed() {
+		fmt.Fprintf(e.stdout, "%s already held everything: nothing changed\n", fs.Arg(0))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "merged campaign %v into %s\n", rep.Campaigns, fs.Arg(0))
+	return nil
+}
