@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/probe/simfeed/simfeedtest"
 )
 
 // testBrowser is the one browser of this package's tests, started in
@@ -90,22 +91,10 @@ func (m *memSink) SaveActions(_ context.Context, id int64, acts []Action) error 
 func startSimfeed(t *testing.T, mod func(*simfeed.Config)) (*simfeed.Server, string) {
 	t.Helper()
 	cfg := simfeed.DefaultConfig()
-	cfg.Truth = true
 	if mod != nil {
 		mod(&cfg)
 	}
-	srv, err := simfeed.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	u, wait, err := simfeed.Listen(ctx, "127.0.0.1:0", srv)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = wait() })
-	return srv, u
+	return simfeedtest.Start(t, cfg)
 }
 
 // testLog shows the browser's debug output (page console, chromedp errors)

@@ -14,6 +14,7 @@ import (
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/probe/simfeed/simfeedtest"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -36,19 +37,7 @@ func needBrowser(t *testing.T) {
 // the test's lifetime.
 func startSimfeed(t *testing.T, cfg simfeed.Config) (*simfeed.Server, string) {
 	t.Helper()
-	cfg.Truth = true
-	srv, err := simfeed.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	u, wait, err := simfeed.Listen(ctx, "127.0.0.1:0", srv)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = wait() })
-	return srv, u
+	return simfeedtest.Start(t, cfg)
 }
 
 const e2eCampaign = `campaign: e2e
