@@ -435,7 +435,9 @@ func jsCall(fn string, args ...any) string {
 // the "load more" element is shown.
 const collectJS = `async (itemSel, waitMs, nudgeMs, mode, box, dismiss, blocked, more) => {
   const st = window.__fp || (window.__fp = {seen: new WeakSet(), nodes: []});
-  await new Promise(r => requestAnimationFrame(() => r()));
+  // Two frames: a scroll in the frame of the last append can leave a lazy
+  // loader's IntersectionObserver unfired (shared/CHROMIUM.md).
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())));
   const shown = sel => { const e = document.querySelector(sel); return e !== null && e.getClientRects().length > 0; };
   const out = {scrolled: false, items: [], dismiss: -1, blocked: "", more: false};
   for (const b of blocked) if (shown(b)) { out.blocked = b; return out; }
