@@ -157,25 +157,38 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 	}
 	acc := analysis.NewAccumulator(infos, nil)
 	lex := rep.Lexicon
+	harm := harmCategories(lex)
+	// The table's votes by item, so an item's labels resolve the first
+	// time it is seen: the summary's harmful flag then follows the same
+	// precedence as the audit, and the lexicon runs once per item, not
+	// once per impression.
+	tableVotes := map[string][]analysis.LabelVote{}
+	for _, v := range votes {
+		tableVotes[v.ItemID] = append(tableVotes[v.ItemID], v)
+	}
+	harmful := map[string]bool{}
 	var imps []analysis.AuditImpression
-	lexSeen := map[string]bool{}
 	var sessionStart time.Time
 	lastSession := int64(-1)
 	err = db.EachImpression(ctx, camp.ID, func(row storage.ImpressionRow) error {
-		cats := lex.Match(row.Title)
+		isHarmful, seen := harmful[row.ItemID]
+		if !seen {
+			item := tableVotes[row.ItemID]
+			for _, c := range lex.Match(row.Title) {
+				v := analysis.LabelVote{ItemID: row.ItemID, Category: c, Source: "lexicon", Value: 1}
+				votes = append(votes, v)
+				item = append(item, v)
+				rep.Labels.Sources["lexicon"]++
+			}
+			isHarmful = labelScore(analysis.ResolveLabels(item)[row.ItemID], harm) > 0
+			harmful[row.ItemID] = isHarmful
+		}
 		acc.Add(analysis.Impression{
 			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID,
-			Title: row.Title, Topic: row.Topic, Harmful: len(cats) > 0,
+			Title: row.Title, Topic: row.Topic, Harmful: isHarmful,
 		})
 		if row.SessionID != lastSession {
 			lastSession, sessionStart = row.SessionID, row.SeenAt
-		}
-		if !lexSeen[row.ItemID] {
-			lexSeen[row.ItemID] = true
-			for _, c := range cats {
-				votes = append(votes, analysis.LabelVote{ItemID: row.ItemID, Category: c, Source: "lexicon", Value: 1})
-				rep.Labels.Sources["lexicon"]++
-			}
 		}
 		imps = append(imps, analysis.AuditImpression{
 			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID, Topic: row.Topic,
@@ -186,7 +199,7 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 	if err != nil {
 		return rep, err
 	}
-	rep.Labels.HarmCategories = harmCategories(lex)
+	rep.Labels.HarmCategories = harm
 	rep.Labels.Precedence = analysis.SourcePrecedence
 	scoreImpressions(imps, analysis.ResolveLabels(votes), rep.Labels.HarmCategories)
 	rep.Summary = acc.Summary(r)
@@ -222,20 +235,26 @@ func harmCategories(lex analysis.Lexicon) []string {
 func scoreImpressions(imps []analysis.AuditImpression, labels map[string]map[string]float64, harm []string) {
 	score := map[string]int{}
 	for item, cats := range labels {
-		s := 0
-		for _, c := range harm {
-			switch v := cats[c]; {
-			case v > 0:
-				s = 1
-			case v < 0 && s == 0:
-				s = -1
-			}
-		}
-		score[item] = s
+		score[item] = labelScore(cats, harm)
 	}
 	for i := range imps {
 		imps[i].Score = score[imps[i].ItemID]
 	}
+}
+
+// labelScore is +1 when one of the harm categories resolves positive, else
+// -1 when one resolves negative, else 0.
+func labelScore(cats map[string]float64, harm []string) int {
+	s := 0
+	for _, c := range harm {
+		switch v := cats[c]; {
+		case v > 0:
+			s = 1
+		case v < 0 && s == 0:
+			s = -1
+		}
+	}
+	return s
 }
 
 // auditPersona turns a persona spec into what the audit needs, with its
