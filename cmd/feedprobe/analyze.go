@@ -167,7 +167,28 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 		tableVotes[v.ItemID] = append(tableVotes[v.ItemID], v)
 	}
 	harmful := map[string]bool{}
-	var imps []analysis.AuditImpression
+	// The audit keeps every impression: size the slice once from the done
+	// sessions' counts, and intern the few distinct persona, item and topic
+	// strings instead of keeping one copy per row (10M rows: gigabytes).
+	sessions, err := db.Sessions(ctx, camp.ID)
+	if err != nil {
+		return rep, err
+	}
+	total := 0
+	for _, s := range sessions {
+		if s.Status == storage.StatusDone {
+			total += s.Items
+		}
+	}
+	imps := make([]analysis.AuditImpression, 0, total)
+	interned := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := interned[s]; ok {
+			return v
+		}
+		interned[s] = s
+		return s
+	}
 	var sessionStart time.Time
 	lastSession := int64(-1)
 	err = db.EachImpression(ctx, camp.ID, func(row storage.ImpressionRow) error {
@@ -191,7 +212,7 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 			lastSession, sessionStart = row.SessionID, row.SeenAt
 		}
 		imps = append(imps, analysis.AuditImpression{
-			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID, Topic: row.Topic,
+			Persona: intern(row.Persona), Session: row.Seq, Rank: row.Rank, ItemID: intern(row.ItemID), Topic: intern(row.Topic),
 			Seconds: row.SeenAt.Sub(sessionStart).Seconds(),
 		})
 		return nil
