@@ -133,8 +133,8 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /settings", s.handleSettingsPost)
 	mux.HandleFunc("GET /api/feed", s.api(s.handleAPIFeed))
 	mux.HandleFunc("GET /api/item/{id}", s.api(s.handleAPIItem))
-	mux.HandleFunc("POST /api/like", s.api(s.handleLike))
-	mux.HandleFunc("POST /api/not-interested", s.api(s.handleNotInterested))
+	mux.HandleFunc("POST /api/like", s.api(s.itemAction("liked", s.recordLike)))
+	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	s.complianceRoutes(mux)
@@ -352,34 +352,23 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-func (s *Server) handleLike(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
-	var req struct {
-		Item string `json:"item"`
+// itemAction makes the handler of a POST {"item": ID} that applies record
+// to the item and answers {"item": ID, key: true}.
+func (s *Server) itemAction(key string, record func(*user, *Item)) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
+		var req struct {
+			Item string `json:"item"`
+		}
+		if err := decodeJSON(r, &req); err != nil || !itemIDPattern.MatchString(req.Item) {
+			return fail(http.StatusBadRequest, "body must be {\"item\":ID}")
+		}
+		it, err := s.item(req.Item)
+		if err != nil {
+			return fail(http.StatusNotFound, err.Error())
+		}
+		record(u, it)
+		return http.StatusOK, map[string]any{"item": it.ID, key: true}
 	}
-	if err := decodeJSON(r, &req); err != nil || !itemIDPattern.MatchString(req.Item) {
-		return fail(http.StatusBadRequest, "body must be {\"item\":ID}")
-	}
-	it, err := s.item(req.Item)
-	if err != nil {
-		return fail(http.StatusNotFound, err.Error())
-	}
-	s.recordLike(u, it)
-	return http.StatusOK, map[string]any{"item": it.ID, "liked": true}
-}
-
-func (s *Server) handleNotInterested(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
-	var req struct {
-		Item string `json:"item"`
-	}
-	if err := decodeJSON(r, &req); err != nil || !itemIDPattern.MatchString(req.Item) {
-		return fail(http.StatusBadRequest, "body must be {\"item\":ID}")
-	}
-	it, err := s.item(req.Item)
-	if err != nil {
-		return fail(http.StatusNotFound, err.Error())
-	}
-	s.recordNotInterested(u, it)
-	return http.StatusOK, map[string]any{"item": it.ID, "not_interested": true}
 }
 
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
