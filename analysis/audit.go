@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // The group metrics of an Audit, in report order.
@@ -557,7 +559,17 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	rows := []PersonalizationRow{}
 	perSession := map[int]map[string][]float64{} // session -> metric -> per test persona
 	perPersona := map[string]map[string][]float64{}
+	// The pairwise list metrics (Damerau-Levenshtein is O(n·m) per pair)
+	// are computed on every core first, then aggregated in a fixed order,
+	// so the result does not depend on scheduling.
+	type pairJob struct {
+		p      *personaData
+		seq    int
+		cs     [][]string
+		tc, cc map[string][]float64
+	}
 	var tests []string
+	var jobs []*pairJob
 	for _, p := range ps {
 		if p.info.Role != RoleTestName || len(p.controls) == 0 {
 			continue
@@ -571,42 +583,53 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 					cs = append(cs, s.ids)
 				}
 			}
-			if len(cs) == 0 {
-				continue
+			if len(cs) > 0 {
+				jobs = append(jobs, &pairJob{p: p, seq: seq, cs: cs})
 			}
-			tc := map[string][]float64{}
-			for _, c := range cs {
-				for m, v := range a.pair(p.sessions[seq].ids, c) {
-					tc[m] = append(tc[m], v)
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for _, j := range jobs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
+			for _, c := range j.cs {
+				for m, v := range a.pair(j.p.sessions[j.seq].ids, c) {
+					j.tc[m] = append(j.tc[m], v)
 				}
 			}
-			cc := map[string][]float64{}
-			for i := range cs {
-				for j := i + 1; j < len(cs); j++ {
-					for m, v := range a.pair(cs[i], cs[j]) {
-						cc[m] = append(cc[m], v)
+			for i := range j.cs {
+				for k := i + 1; k < len(j.cs); k++ {
+					for m, v := range a.pair(j.cs[i], j.cs[k]) {
+						j.cc[m] = append(j.cc[m], v)
 					}
 				}
 			}
-			row := PersonalizationRow{Persona: p.info.Name, Session: seq, Metrics: map[string]Pairwise{}}
-			for _, m := range pairMetrics {
-				t, n := Mean(finite(tc[m])), Mean(finite(cc[m]))
-				pers := n - t
-				if m == "edit_distance" {
-					pers = t - n
-				}
-				row.Metrics[m] = Pairwise{TestControl: Num(t), ControlTwin: Num(n), Personalization: Num(pers),
-					N: len(finite(tc[m])), NoisePairs: len(finite(cc[m]))}
-				if perSession[seq] == nil {
-					perSession[seq] = map[string][]float64{}
-				}
-				for key, v := range map[string]float64{m: pers, m + "_test_control": t, m + "_control_twin": n} {
-					perSession[seq][key] = append(perSession[seq][key], v)
-					perPersona[p.info.Name][key] = append(perPersona[p.info.Name][key], v)
-				}
+		})
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		p, seq, tc, cc := j.p, j.seq, j.tc, j.cc
+		row := PersonalizationRow{Persona: p.info.Name, Session: seq, Metrics: map[string]Pairwise{}}
+		for _, m := range pairMetrics {
+			t, n := Mean(finite(tc[m])), Mean(finite(cc[m]))
+			pers := n - t
+			if m == "edit_distance" {
+				pers = t - n
 			}
-			rows = append(rows, row)
+			row.Metrics[m] = Pairwise{TestControl: Num(t), ControlTwin: Num(n), Personalization: Num(pers),
+				N: len(finite(tc[m])), NoisePairs: len(finite(cc[m]))}
+			if perSession[seq] == nil {
+				perSession[seq] = map[string][]float64{}
+			}
+			for key, v := range map[string]float64{m: pers, m + "_test_control": t, m + "_control_twin": n} {
+				perSession[seq][key] = append(perSession[seq][key], v)
+				perPersona[p.info.Name][key] = append(perPersona[p.info.Name][key], v)
+			}
 		}
+		rows = append(rows, row)
 	}
 	var keys []string
 	for _, m := range pairMetrics {
