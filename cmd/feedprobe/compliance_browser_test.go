@@ -20,11 +20,14 @@ import (
 
 // browserArt17 is a tiny art17-off campaign: three trained personas switch
 // personalization off after one session; one blank control.
+// Two training sessions of 30 items: with one of 15, a persona saw none of
+// its topic about a third of the time, learned nothing, and the planted
+// violation was sometimes missed (inconclusive).
 const browserArt17 = `campaign: b17
 platform: simfeed
 base_url: %s
-sessions: 3
-items_per_session: 15
+sessions: 4
+items_per_session: 30
 session_timeout: 60s
 concurrency: 4
 personas:
@@ -36,15 +39,15 @@ personas:
       like: {base: 0, match: 1}
       scroll_pause: 50ms
       max_opens: 4
-    phases: [{name: trained, sessions: 1}, {name: off, sessions: 2, settings: {personalization: false}}]
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
   - name: cooking-off
     interests: {cooking: 1}
     behaviour: *b
-    phases: [{name: trained, sessions: 1}, {name: off, sessions: 2, settings: {personalization: false}}]
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
   - name: gaming-off
     interests: {gaming: 1}
     behaviour: *b
-    phases: [{name: trained, sessions: 1}, {name: off, sessions: 2, settings: {personalization: false}}]
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
   - name: blank
     role: control
     behaviour: {open: {base: 0, match: 0}, scroll_pause: 50ms}
