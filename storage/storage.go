@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 	"time"
 
 	// The SQLite driver, registered as "sqlite3".
-	_ "github.com/mattn/go-sqlite3"
+	"github.com/mattn/go-sqlite3"
 )
 
 // Sentinel errors. Match them with errors.Is.
@@ -76,7 +77,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w, migs); err != nil {
+	if err := migrateRetrying(ctx, w, migs); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -223,6 +224,36 @@ func loadMigrations() ([]migration, error) {
 		}
 	}
 	return migs, nil
+}
+
+// migrateRetrying runs migrate, trying again for up to ten seconds while
+// another process holds the database: two processes opening a new file at
+// once race to switch it to WAL, which takes an exclusive lock that SQLite's
+// busy timeout does not wait for.
+func migrateRetrying(ctx context.Context, w *sql.DB, migs []migration) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := migrate(ctx, w, migs)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(50*time.Millisecond + time.Duration(rand.IntN(100))*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" or "busy".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return false
 }
 
 // schemaVersion reads PRAGMA user_version, where the schema version is kept.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,5 +301,35 @@ func TestReadersSeeWritesWhileScanning(t *testing.T) {
 	}
 	if s.Status != StatusRunning {
 		t.Errorf("status read after write = %s, want running", s.Status)
+	}
+}
+
+// TestOpenConcurrently opens one new database from several goroutines with
+// their own connections at once, as two feedprobe processes starting on the
+// same file do: none fails with "database is locked".
+func TestOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "race.db")
+	errs := make(chan error, 6)
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			db, err := Open(context.Background(), path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, _, err = db.EnsureCampaign(context.Background(), Campaign{Name: fmt.Sprintf("c%d", i), Platform: "p", BaseURL: "http://x", Spec: []byte("{}"), SpecHash: "h"})
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
