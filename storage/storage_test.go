@@ -3,8 +3,8 @@ package storage
 import (
 	"context"
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
