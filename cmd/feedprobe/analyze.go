@@ -47,15 +47,11 @@ database is opened read-only.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, camp, err := openCampaign(ctx, *db, *campaign)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	camp, err := findCampaign(ctx, store, *campaign)
-	if err != nil {
-		return err
-	}
 	rep, err := analyzeCampaign(ctx, store, camp, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
@@ -66,6 +62,21 @@ database is opened read-only.`)
 		return enc.Encode(rep)
 	}
 	return rep.writeTable(e.stdout)
+}
+
+// openCampaign opens the database read-only and finds the campaign ref
+// (an id or a name; "" for the latest); the caller closes the database.
+func openCampaign(ctx context.Context, path, ref string) (*storage.DB, storage.Campaign, error) {
+	store, err := storage.OpenReadOnly(ctx, path)
+	if err != nil {
+		return nil, storage.Campaign{}, err
+	}
+	camp, err := findCampaign(ctx, store, ref)
+	if err != nil {
+		store.Close()
+		return nil, storage.Campaign{}, err
+	}
+	return store, camp, nil
 }
 
 func findCampaign(ctx context.Context, db *storage.DB, ref string) (storage.Campaign, error) {

@@ -56,15 +56,11 @@ read-only.`)
 			return fmt.Errorf("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
 		}
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, camp, err := openCampaign(ctx, *db, *campaign)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	camp, err := findCampaign(ctx, store, *campaign)
-	if err != nil {
-		return err
-	}
 	fr, err := campaignFindings(ctx, store, camp, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err

@@ -95,6 +95,25 @@ func parseDeadline(s string, loc *time.Location) (time.Time, error) {
 	return parseDay(s, loc)
 }
 
+// openInspection opens the database (read-only when ro) and finds the
+// inspection ref; the caller closes the database.
+func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB, storage.Inspection, error) {
+	open := storage.Open
+	if ro {
+		open = storage.OpenReadOnly
+	}
+	store, err := open(ctx, path)
+	if err != nil {
+		return nil, storage.Inspection{}, err
+	}
+	in, err := findInspection(ctx, store, ref)
+	if err != nil {
+		store.Close()
+		return nil, storage.Inspection{}, err
+	}
+	return store, in, nil
+}
+
 func findInspection(ctx context.Context, db *storage.DB, ref string) (storage.Inspection, error) {
 	if ref == "" {
 		return storage.Inspection{}, errors.New("--inspection: give an inspection id or case name (feedprobe inspection list)")
@@ -207,15 +226,11 @@ findings can then become the inspection's rectification orders.`)
 		fs.Usage()
 		return errors.New("inspection attach needs an inspection and at least one campaign")
 	}
-	store, err := storage.Open(ctx, *db)
+	store, in, err := openInspection(ctx, *db, fs.Arg(0), false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, fs.Arg(0))
-	if err != nil {
-		return err
-	}
 	for _, ref := range fs.Args()[1:] {
 		c, err := findCampaign(ctx, store, ref)
 		if err != nil {
@@ -273,15 +288,11 @@ Recording a surface again replaces it.`)
 		s.Disclosure, s.Source = text, *u
 	}
 	s.RetrievedAt = time.Now()
-	store, err := storage.Open(ctx, *db)
+	store, in, err := openInspection(ctx, *db, fs.Arg(0), false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, fs.Arg(0))
-	if err != nil {
-		return err
-	}
 	s.InspectionID = in.ID
 	if s, err = store.SetSurface(ctx, s); err != nil {
 		return err
@@ -645,15 +656,11 @@ rectification orders with their deadlines, and each order's verdict
 		fs.Usage()
 		return errors.New("inspection show needs one inspection (id or case name)")
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, in, err := openInspection(ctx, *db, fs.Arg(0), true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, fs.Arg(0))
-	if err != nil {
-		return err
-	}
 	cf, err := loadCase(ctx, store, in, true)
 	if err != nil {
 		return err
@@ -746,15 +753,11 @@ check, article, verdict, effect and reason. A finding with verdict
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, in, err := openInspection(ctx, *db, *ref, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, *ref)
-	if err != nil {
-		return err
-	}
 	ics, err := store.InspectionCampaigns(ctx, in.ID)
 	if err != nil {
 		return err
@@ -820,15 +823,11 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	if !due.After(now) {
 		return fmt.Errorf("--deadline %s is not in the future", due.Format(time.RFC3339))
 	}
-	store, err := storage.Open(ctx, *db)
+	store, in, err := openInspection(ctx, *db, *ref, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, *ref)
-	if err != nil {
-		return err
-	}
 	ics, err := store.InspectionCampaigns(ctx, in.ID)
 	if err != nil {
 		return err
@@ -914,15 +913,11 @@ text escaped), or JSON with --json.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, in, err := openInspection(ctx, *db, *ref, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, err := findInspection(ctx, store, *ref)
-	if err != nil {
-		return err
-	}
 	cf, err := loadCase(ctx, store, in, false)
 	if err != nil {
 		return err

@@ -79,15 +79,11 @@ All platform text (titles, topics, persona names) is escaped.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := storage.OpenReadOnly(ctx, *db)
+	store, camp, err := openCampaign(ctx, *db, *campaign)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	camp, err := findCampaign(ctx, store, *campaign)
-	if err != nil {
-		return err
-	}
 	var base *storage.Campaign
 	if *baseline != "" {
 		b, err := findCampaign(ctx, store, *baseline)
