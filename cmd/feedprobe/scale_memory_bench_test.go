@@ -119,4 +119,3 @@ func BenchmarkScaleMemory16(b *testing.B) {
 		b.Logf("16 personas: browser contexts %.0f MiB in %d processes; one Chromium each %.0f MiB in %d processes", ctxMiB, ctxProcs, procMiB, procProcs)
 	}
 }
-
