@@ -51,13 +51,40 @@ func Analyze(in AuditInput, opt AuditOptions, r *rand.Rand) Audit {
 type auditor struct {
 	opt AuditOptions
 	r   *rand.Rand
+	// topics names the topic codes; topicCode is its inverse.
+	topics    []string
+	topicCode map[string]int
+	// itemCodes bounds the item codes.
+	itemCodes int
+	// used says which topic codes some impression has.
+	used []bool
 }
 
-// sessionData is one persona's session: its items in rank order.
+// code returns the code of topic t, or -1 when no impression has it.
+func (a *auditor) code(t string) int {
+	if c, ok := a.topicCode[t]; ok {
+		return c
+	}
+	return -1
+}
+
+// sessionData is one persona's session: its items in rank order, coded.
 type sessionData struct {
-	items []AuditImpression
-	ids   []string
-	audit SessionAudit
+	items   []int32   // item codes
+	topics  []int32   // topic codes (auditor.topics)
+	seconds []float64 // since the session's first impression
+	scores  []int8
+	counts  []int32 // impressions per topic code
+	audit   SessionAudit
+}
+
+// share is the share of the session's impressions with topic code t (NaN
+// for an empty session).
+func (s *sessionData) share(t int) float64 {
+	if t < 0 || t >= len(s.counts) {
+		return 0
+	}
+	return float64(s.counts[t]) / float64(len(s.items))
 }
 
 type personaData struct {
@@ -71,7 +98,7 @@ type personaData struct {
 func (a *auditor) run(in AuditInput) Audit {
 	out := Audit{Options: a.opt, Personalization: []PersonalizationRow{}, Noise: []PersonalizationSummary{}}
 	ps, byName := a.index(in)
-	out.Topics = taxonomyOf(in)
+	out.Topics = a.taxonomy(in.Topics)
 	// Matched controls.
 	var free []*personaData
 	for _, p := range ps {
@@ -92,9 +119,9 @@ func (a *auditor) run(in AuditInput) Audit {
 			p.controls = free
 		}
 	}
-	for _, p := range ps {
-		a.sessionMetrics(p, byName, len(out.Topics), free)
-	}
+	a.eachPersona(ps, func(p *personaData, scratch *pairScratch) {
+		a.sessionMetrics(p, byName, len(out.Topics), free, scratch)
+	})
 	for _, p := range ps {
 		a.phaseStats(p)
 		out.Personas = append(out.Personas, p.out)
@@ -135,46 +162,151 @@ func (a *auditor) index(in AuditInput) ([]*personaData, map[string]*personaData)
 			add(info)
 		}
 	}
-	for _, imp := range in.Impressions {
-		p := byName[imp.Persona]
-		if p == nil {
-			p = add(AuditPersona{Name: imp.Persona})
-		}
-		s := p.sessions[imp.Session]
-		if s == nil {
-			s = &sessionData{}
-			p.sessions[imp.Session] = s
-			p.seqs = append(p.seqs, imp.Session)
-		}
-		s.items = append(s.items, imp)
+	sessions, itemCodes, topics := in.Sessions, in.ItemCodes, in.TopicCodes
+	if len(sessions) == 0 {
+		sessions, itemCodes, topics = compactImpressions(in.Impressions)
 	}
+	a.itemCodes, a.topics = itemCodes, topics
+	a.topicCode = make(map[string]int, len(topics))
+	for i, t := range topics {
+		if _, dup := a.topicCode[t]; !dup {
+			a.topicCode[t] = i
+		}
+	}
+	for _, cs := range sessions {
+		if len(cs.Items) == 0 {
+			continue
+		}
+		p := byName[cs.Persona]
+		if p == nil {
+			p = add(AuditPersona{Name: cs.Persona})
+		}
+		s := p.sessions[cs.Session]
+		if s == nil {
+			s = &sessionData{counts: make([]int32, len(topics))}
+			p.sessions[cs.Session] = s
+			p.seqs = append(p.seqs, cs.Session)
+		}
+		// A session given twice continues the first.
+		s.items = append(s.items, cs.Items...)
+		s.topics = append(s.topics, cs.Topics...)
+		s.seconds = append(s.seconds, cs.Seconds...)
+		s.scores = append(s.scores, cs.Scores...)
+		for _, t := range cs.Topics {
+			s.counts[t]++
+		}
+	}
+	a.used = make([]bool, len(topics))
 	for _, p := range ps {
 		slices.Sort(p.seqs)
 		for _, s := range p.sessions {
-			slices.SortStableFunc(s.items, func(x, y AuditImpression) int { return cmp.Compare(x.Rank, y.Rank) })
-			s.ids = make([]string, len(s.items))
-			for i, it := range s.items {
-				s.ids[i] = it.ItemID
+			for t, n := range s.counts {
+				if n > 0 {
+					a.used[t] = true
+				}
 			}
 		}
 	}
 	return ps, byName
 }
 
-func taxonomyOf(in AuditInput) []string {
-	topics := slices.Clone(in.Topics)
-	given := len(topics)
+// compactImpressions codes impressions as sessions: items and topics by
+// order of first appearance, each session's items stably sorted by rank.
+func compactImpressions(imps []AuditImpression) (sessions []AuditSession, itemCodes int, topics []string) {
+	items := map[string]int32{}
+	topicCode := map[string]int32{}
+	type key struct {
+		persona string
+		session int
+	}
+	at := map[key]int{}
+	var ranks [][]int
+	for _, imp := range imps {
+		k := key{imp.Persona, imp.Session}
+		i, ok := at[k]
+		if !ok {
+			i = len(sessions)
+			at[k] = i
+			sessions = append(sessions, AuditSession{Persona: imp.Persona, Session: imp.Session})
+			ranks = append(ranks, nil)
+		}
+		ic, ok := items[imp.ItemID]
+		if !ok {
+			ic = int32(len(items))
+			items[imp.ItemID] = ic
+		}
+		tc, ok := topicCode[imp.Topic]
+		if !ok {
+			tc = int32(len(topics))
+			topicCode[imp.Topic] = tc
+			topics = append(topics, imp.Topic)
+		}
+		s := &sessions[i]
+		s.Items = append(s.Items, ic)
+		s.Topics = append(s.Topics, tc)
+		s.Seconds = append(s.Seconds, imp.Seconds)
+		s.Scores = append(s.Scores, int8(max(-1, min(1, imp.Score))))
+		ranks[i] = append(ranks[i], imp.Rank)
+	}
+	for i := range sessions {
+		s, r := &sessions[i], ranks[i]
+		if slices.IsSorted(r) {
+			continue
+		}
+		idx := make([]int, len(r))
+		for j := range idx {
+			idx[j] = j
+		}
+		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(r[x], r[y]) })
+		sorted := AuditSession{Persona: s.Persona, Session: s.Session}
+		for _, j := range idx {
+			sorted.Items = append(sorted.Items, s.Items[j])
+			sorted.Topics = append(sorted.Topics, s.Topics[j])
+			sorted.Seconds = append(sorted.Seconds, s.Seconds[j])
+			sorted.Scores = append(sorted.Scores, s.Scores[j])
+		}
+		*s = sorted
+	}
+	return sessions, len(items), topics
+}
+
+// eachPersona calls fn for every persona on every core, each worker with
+// its own pairScratch. fn may read any persona but write only its own.
+func (a *auditor) eachPersona(ps []*personaData, fn func(*personaData, *pairScratch)) {
+	var wg sync.WaitGroup
+	next := make(chan *personaData)
+	for range max(1, min(len(ps), runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			var s pairScratch
+			s.reset(a.itemCodes)
+			for p := range next {
+				fn(p, &s)
+			}
+		})
+	}
+	for _, p := range ps {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+}
+
+// taxonomy is the given topics, then every other topic an impression has,
+// sorted.
+func (a *auditor) taxonomy(given []string) []string {
+	topics := slices.Clone(given)
 	seen := map[string]bool{}
 	for _, t := range topics {
 		seen[t] = true
 	}
-	for _, imp := range in.Impressions {
-		if !seen[imp.Topic] {
-			seen[imp.Topic] = true
-			topics = append(topics, imp.Topic)
+	n := len(topics)
+	for c, t := range a.topics {
+		if a.used[c] && !seen[t] {
+			seen[t] = true
+			topics = append(topics, t)
 		}
 	}
-	slices.Sort(topics[given:])
+	slices.Sort(topics[n:])
 	if topics == nil {
 		topics = []string{}
 	}
@@ -205,7 +337,7 @@ func reference(p AuditPersona, seq int, byName map[string]*personaData) string {
 	return topInterest(in)
 }
 
-func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData, k int, free []*personaData) {
+func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData, k int, free []*personaData, scratch *pairScratch) {
 	p.out = PersonaAudit{Name: p.info.Name, Role: p.info.Role, TwinOf: p.info.TwinOf, Sessions: []SessionAudit{}, Phases: []PhaseStats{}}
 	for _, c := range p.controls {
 		p.out.Controls = append(p.out.Controls, c.info.Name)
@@ -236,21 +368,22 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 		s := p.sessions[seq]
 		_, phase, interests := phaseOf(p.info, seq)
 		ref := reference(p.info, seq, byName)
-		counts := map[string]int{}
-		cats := make([]string, len(s.items))
-		scores := make([]int, len(s.items))
-		harmful := make([]bool, len(s.items))
+		counts := make(map[string]int, len(s.counts))
 		interest, nh := 0, 0
-		for i, it := range s.items {
-			counts[it.Topic]++
-			cats[i] = it.Topic
-			scores[i] = it.Score
-			harmful[i] = it.Score > 0
-			if harmful[i] {
-				nh++
+		for t, c := range s.counts {
+			if c == 0 {
+				continue
 			}
-			if interests[it.Topic] > 0 {
-				interest++
+			counts[a.topics[t]] += int(c)
+			if interests[a.topics[t]] > 0 {
+				interest += int(c)
+			}
+		}
+		harmful := make([]bool, len(s.items))
+		for i, sc := range s.scores {
+			if sc > 0 {
+				harmful[i] = true
+				nh++
 			}
 		}
 		shares := Shares(counts)
@@ -262,6 +395,12 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 			expo = append(expo, 0) // topics of the taxonomy never served
 		}
 		n := len(s.items)
+		coverage := float64(scratch.distinct(s.items))
+		if a.opt.Catalogue > 0 {
+			coverage /= float64(a.opt.Catalogue)
+		} else {
+			coverage /= float64(n)
+		}
 		sa := SessionAudit{
 			Session: seq, Phase: phase, N: n, Reference: ref,
 			Entropy:             Num(Entropy(shares)),
@@ -269,13 +408,13 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 			GiniSimpson:         Num(GiniSimpson(shares)),
 			GiniSimpsonUnbiased: Num(GiniSimpsonUnbiased(counts)),
 			Gini:                Num(Gini(expo)),
-			ILD:                 Num(IntraListDiversity(cats)),
-			Coverage:            Num(Coverage(s.ids, a.opt.Catalogue)),
+			ILD:                 Num(intraListDiversity(counts, n)),
+			Coverage:            Num(coverage),
 			InterestShare:       Num(float64(interest) / float64(n)),
 			ReferenceShare:      Num(math.NaN()),
 			HarmfulPer100:       Num(HarmfulPer100(nh, n)),
 			Harmful:             nh,
-			SERPMS:              Num(SERPMS(scores)),
+			SERPMS:              Num(serpms(s.scores)),
 			FirstHarmSeconds:    Num(math.NaN()),
 			DriftControl:        Num(math.NaN()),
 		}
@@ -284,7 +423,7 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 		}
 		sa.FirstHarmRank, sa.FirstHarmCensored = FirstExposure(harmful)
 		if !sa.FirstHarmCensored {
-			sa.FirstHarmSeconds = Num(s.items[sa.FirstHarmRank-1].Seconds)
+			sa.FirstHarmSeconds = Num(s.seconds[sa.FirstHarmRank-1])
 		}
 		if first == nil {
 			first = shares
@@ -293,8 +432,10 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 		pooled := map[string]float64{}
 		for _, c := range peers {
 			if cs := c.sessions[seq]; cs != nil {
-				for _, it := range cs.items {
-					pooled[it.Topic]++
+				for t, n := range cs.counts {
+					if n > 0 {
+						pooled[a.topics[t]] += float64(n)
+					}
 				}
 			}
 		}
@@ -385,7 +526,7 @@ func (a *auditor) estimate(values []float64, impressions int) Estimate {
 	v := finite(values)
 	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
 	if a.r != nil && len(v) > 0 {
-		lo, hi := BootstrapCI(v, Mean, a.opt.Resamples, a.opt.Level, a.r)
+		lo, hi := BootstrapMeanCI(v, a.opt.Resamples, a.opt.Level, a.r)
 		e.Lo, e.Hi = Num(lo), Num(hi)
 	}
 	return e
@@ -545,14 +686,12 @@ func KaplanMeierMedian(t []int, censored []bool) float64 {
 	return math.NaN()
 }
 
-// pair computes the list metrics between two session lists.
-func (a *auditor) pair(x, y []string) map[string]float64 {
-	return map[string]float64{
-		"jaccard":       Jaccard(x, y),
-		"rbo":           RBO(x, y, a.opt.RBOP),
-		"kendall_tau":   KendallTau(x, y),
-		"edit_distance": float64(DamerauLevenshtein(x, y)),
-	}
+// pair appends the list metrics between two session lists to out.
+func (a *auditor) pair(s *pairScratch, x, y []int32, out map[string][]float64) {
+	out["jaccard"] = append(out["jaccard"], s.jaccard(x, y))
+	out["rbo"] = append(out["rbo"], s.rbo(x, y, a.opt.RBOP))
+	out["kendall_tau"] = append(out["kendall_tau"], s.kendallTau(x, y))
+	out["edit_distance"] = append(out["edit_distance"], float64(s.damerauLevenshtein(x, y)))
 }
 
 func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []PersonalizationSummary) {
@@ -565,7 +704,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	type pairJob struct {
 		p      *personaData
 		seq    int
-		cs     [][]string
+		cs     [][]int32
 		tc, cc map[string][]float64
 	}
 	var tests []string
@@ -577,10 +716,10 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		tests = append(tests, p.info.Name)
 		perPersona[p.info.Name] = map[string][]float64{}
 		for _, seq := range p.seqs {
-			var cs [][]string
+			var cs [][]int32
 			for _, c := range p.controls {
 				if s := c.sessions[seq]; s != nil {
-					cs = append(cs, s.ids)
+					cs = append(cs, s.items)
 				}
 			}
 			if len(cs) > 0 {
@@ -589,26 +728,28 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		}
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	for _, j := range jobs {
+	next := make(chan *pairJob)
+	for range max(1, min(len(jobs), runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
-			for _, c := range j.cs {
-				for m, v := range a.pair(j.p.sessions[j.seq].ids, c) {
-					j.tc[m] = append(j.tc[m], v)
+			var s pairScratch
+			s.reset(a.itemCodes)
+			for j := range next {
+				j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
+				for _, c := range j.cs {
+					a.pair(&s, j.p.sessions[j.seq].items, c, j.tc)
 				}
-			}
-			for i := range j.cs {
-				for k := i + 1; k < len(j.cs); k++ {
-					for m, v := range a.pair(j.cs[i], j.cs[k]) {
-						j.cc[m] = append(j.cc[m], v)
+				for i := range j.cs {
+					for k := i + 1; k < len(j.cs); k++ {
+						a.pair(&s, j.cs[i], j.cs[k], j.cc)
 					}
 				}
 			}
 		})
 	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
 	wg.Wait()
 	for _, j := range jobs {
 		p, seq, tc, cc := j.p, j.seq, j.tc, j.cc
@@ -665,7 +806,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 
 // referenceMean is a persona's mean share, over the sessions test persona
 // t has, of t's reference topic of each session.
-func referenceMean(p, t *personaData) float64 {
+func (a *auditor) referenceMean(p, t *personaData) float64 {
 	var vals []float64
 	for _, seq := range t.seqs {
 		ref := t.sessions[seq].audit.Reference
@@ -673,13 +814,7 @@ func referenceMean(p, t *personaData) float64 {
 		if ref == "" || s == nil {
 			continue
 		}
-		n := 0
-		for _, it := range s.items {
-			if it.Topic == ref {
-				n++
-			}
-		}
-		vals = append(vals, float64(n)/float64(len(s.items)))
+		vals = append(vals, s.share(a.code(ref)))
 	}
 	return Mean(vals)
 }
@@ -690,12 +825,12 @@ func (a *auditor) primary(ps []*personaData) StratifiedTest {
 		if p.info.Role != RoleTestName || len(p.controls) == 0 {
 			continue
 		}
-		st := []float64{referenceMean(p, p)}
+		st := []float64{a.referenceMean(p, p)}
 		if math.IsNaN(st[0]) {
 			continue
 		}
 		for _, c := range p.controls {
-			if v := referenceMean(c, p); !math.IsNaN(v) {
+			if v := a.referenceMean(c, p); !math.IsNaN(v) {
 				st = append(st, v)
 			}
 		}
@@ -810,7 +945,7 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 		if topic == "" {
 			continue
 		}
-		v := referenceMean(p, p)
+		v := a.referenceMean(p, p)
 		if math.IsNaN(v) {
 			continue
 		}
@@ -821,7 +956,7 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 		}
 		g.tests = append(g.tests, v)
 		for _, c := range p.controls {
-			if cv := referenceMean(c, p); !math.IsNaN(cv) {
+			if cv := a.referenceMean(c, p); !math.IsNaN(cv) {
 				g.controls[c] = append(g.controls[c], cv)
 			}
 		}
@@ -913,13 +1048,7 @@ func (a *auditor) phaseTests(ps []*personaData) []PhaseTest {
 		if s == nil || topic == "" {
 			return math.NaN()
 		}
-		n := 0
-		for _, it := range s.items {
-			if it.Topic == topic {
-				n++
-			}
-		}
-		return float64(n) / float64(len(s.items))
+		return s.share(a.code(topic))
 	}
 	for _, p := range ps {
 		if p.info.Role != RoleTestName || len(p.out.Phases) < 2 {

@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -226,5 +228,58 @@ func TestAnalyzePhases(t *testing.T) {
 	burst := a.Tests.Phases[1]
 	if burst.Kind != "bursting" || burst.Topic != "a" || burst.FromSession != 3 || burst.ToSession != 5 || float64(burst.FromMean) != 1 || float64(burst.ToMean) != 0 {
 		t.Errorf("bursting test = %+v", burst)
+	}
+}
+
+// TestAnalyzeSessionsEqualImpressions checks that the compact input gives
+// the audit the row input gives: other item and topic codes, sessions in
+// another order, impressions shuffled in the row input.
+func TestAnalyzeSessionsEqualImpressions(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	topics := []string{"news", "sports", "music", "pets"}
+	in := AuditInput{Topics: []string{"news", "sports"}}
+	for i := range 3 {
+		test := fmt.Sprintf("t%d", i)
+		in.Personas = append(in.Personas,
+			AuditPersona{Name: test, Role: "test", Interests: map[string]float64{topics[i]: 1}},
+			AuditPersona{Name: test + "a", Role: "control", TwinOf: test},
+			AuditPersona{Name: test + "b", Role: "control", TwinOf: test})
+	}
+	in.Personas = append(in.Personas, AuditPersona{Name: "free", Role: "control"})
+	const catalogue = 60
+	itemCode := r.Perm(catalogue) // the compact input's codes
+	topicCode := []int32{3, 2, 1, 0}
+	var sessions []AuditSession
+	for _, p := range in.Personas {
+		for seq := 1; seq <= 4; seq++ {
+			cs := AuditSession{Persona: p.Name, Session: seq}
+			for rank := 1; rank <= 25; rank++ {
+				item := r.IntN(catalogue)
+				score := r.IntN(7) - 1 // mostly 0 and 1, some -1, some out of range
+				secs := float64(rank) * 1.5
+				in.Impressions = append(in.Impressions, AuditImpression{Persona: p.Name, Session: seq, Rank: rank,
+					ItemID: fmt.Sprintf("item-%d", item), Topic: topics[item%4], Seconds: secs, Score: score})
+				cs.Items = append(cs.Items, int32(itemCode[item]))
+				cs.Topics = append(cs.Topics, topicCode[item%4])
+				cs.Seconds = append(cs.Seconds, secs)
+				cs.Scores = append(cs.Scores, int8(max(-1, min(1, score))))
+			}
+			sessions = append(sessions, cs)
+		}
+	}
+	r.Shuffle(len(in.Impressions), func(i, j int) { in.Impressions[i], in.Impressions[j] = in.Impressions[j], in.Impressions[i] })
+	slices.Reverse(sessions)
+	rows := Analyze(in, AuditOptions{Resamples: 300}, rand.New(rand.NewPCG(1, 1)))
+	compact := in
+	compact.Impressions = nil
+	compact.Sessions, compact.ItemCodes, compact.TopicCodes = sessions, catalogue, []string{"pets", "music", "sports", "news"}
+	got := Analyze(compact, AuditOptions{Resamples: 300}, rand.New(rand.NewPCG(1, 1)))
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(rows)
+	if string(gj) != string(wj) {
+		t.Fatalf("audit of Sessions differs from the audit of Impressions:\n%s\nwant\n%s", gj, wj)
+	}
+	if got.N.Impressions != 10*4*25 || len(got.Personalization) == 0 {
+		t.Fatalf("N = %+v, %d personalization rows: the fixture did not exercise the audit", got.N, len(got.Personalization))
 	}
 }

@@ -106,10 +106,33 @@ func DefaultAuditOptions() AuditOptions {
 		Dimensions: []string{"age_group", "locale", "device"}}
 }
 
-// AuditInput is everything Audit needs.
+// AuditSession is one persona's session in compact form, for campaigns
+// too large for an AuditImpression per row (10 million impressions take
+// about 17 bytes each this way): the items in rank order, each as an item
+// code (the same item, the same code in every session, 0 <= code <
+// AuditInput.ItemCodes), its topic as an index into AuditInput.TopicCodes,
+// its seconds since the session's first impression and its label score
+// (+1, 0, -1). The four slices have one entry per impression.
+type AuditSession struct {
+	Persona string
+	Session int
+	Items   []int32
+	Topics  []int32
+	Seconds []float64
+	Scores  []int8
+}
+
+// AuditInput is everything Audit needs: the impressions either one per row
+// (Impressions) or per session in compact form (Sessions, ItemCodes and
+// TopicCodes). When Sessions is not empty, Impressions is ignored.
 type AuditInput struct {
 	Personas    []AuditPersona
 	Impressions []AuditImpression
+	Sessions    []AuditSession
+	// ItemCodes is one more than the greatest item code of Sessions.
+	ItemCodes int
+	// TopicCodes names the topic codes of Sessions.
+	TopicCodes []string
 	// Topics is the taxonomy; empty means every topic seen.
 	Topics []string
 }

@@ -138,14 +138,28 @@ func Gini(x []float64) float64 {
 // with sim = 1 when items i and j have the same category and 0 otherwise:
 // the share of pairs in the list that differ in category. cats holds the
 // category of each item in the list. It returns NaN when |L| < 2.
-func IntraListDiversity(cats []string) float64 {
+func IntraListDiversity[T comparable](cats []T) float64 {
 	n := len(cats)
 	if n < 2 {
 		return math.NaN()
 	}
-	counts := make(map[string]int)
+	counts := make(map[T]int)
 	for _, c := range cats {
 		counts[c]++
+	}
+	same := 0
+	for _, c := range counts {
+		same += c * (c - 1) / 2
+	}
+	pairs := n * (n - 1) / 2
+	return float64(pairs-same) / float64(pairs)
+}
+
+// intraListDiversity is IntraListDiversity of a list of n items with
+// these counts per category.
+func intraListDiversity(counts map[string]int, n int) float64 {
+	if n < 2 {
+		return math.NaN()
 	}
 	same := 0
 	for _, c := range counts {
@@ -161,8 +175,8 @@ func IntraListDiversity(cats []string) float64 {
 // catalogue is unknown (catalogue ≤ 0) it is distinct values per impression,
 // |∪ L_u| / len(seen). It returns NaN when seen is empty and the catalogue is
 // unknown.
-func Coverage(seen []string, catalogue int) float64 {
-	distinct := make(map[string]struct{}, len(seen))
+func Coverage[T comparable](seen []T, catalogue int) float64 {
+	distinct := make(map[T]struct{}, len(seen))
 	for _, s := range seen {
 		distinct[s] = struct{}{}
 	}

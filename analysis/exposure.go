@@ -32,7 +32,9 @@ func FirstExposure(harmful []bool) (rank int, censored bool) {
 // for a harmful or promoting item, 0 for a neutral one and −1 for a debunking
 // one. Higher ranks weigh more. With scores in {−1, 0, +1} it lies in
 // [−1, 1]; other values are used as given. It returns NaN for an empty list.
-func SERPMS(scores []int) float64 {
+func SERPMS(scores []int) float64 { return serpms(scores) }
+
+func serpms[T int | int8](scores []T) float64 {
 	n := len(scores)
 	if n == 0 {
 		return math.NaN()

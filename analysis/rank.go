@@ -5,12 +5,12 @@ import "math"
 // Jaccard is the Jaccard index |A ∩ B| / |A ∪ B| of the item ids in a and b,
 // taken as sets (order and repeats are ignored). It returns NaN when both
 // are empty.
-func Jaccard(a, b []string) float64 {
-	as := make(map[string]struct{}, len(a))
+func Jaccard[T comparable](a, b []T) float64 {
+	as := make(map[T]struct{}, len(a))
 	for _, x := range a {
 		as[x] = struct{}{}
 	}
-	bs := make(map[string]struct{}, len(b))
+	bs := make(map[T]struct{}, len(b))
 	inter := 0
 	for _, x := range b {
 		if _, dup := bs[x]; dup {
@@ -35,69 +35,28 @@ func Jaccard(a, b []string) float64 {
 // transposition: DamerauLevenshtein([C A], [A B C]) is 2 (CA → AC → ABC),
 // where optimal string alignment would give 3. Unlike optimal string
 // alignment it satisfies the triangle inequality. It takes O(len(a)·len(b))
-// time and memory.
-func DamerauLevenshtein(a, b []string) int {
-	n, m := len(a), len(b)
-	if n == 0 || m == 0 {
-		return n + m
-	}
+// time and O((r+2)·len(b)) memory, r being the number of items of a that
+// are also in b (see pairScratch.damerauLevenshtein).
+func DamerauLevenshtein[T comparable](a, b []T) int {
 	// Code the items as small integers once, so the O(n·m) loop indexes
-	// slices instead of hashing strings (the audit runs this over
-	// thousands of pairs of 500-item lists).
-	code := make(map[string]int32, n+m)
-	ai, bi := make([]int32, n), make([]int32, m)
-	for i, x := range a {
-		c, ok := code[x]
-		if !ok {
-			c = int32(len(code))
-			code[x] = c
-		}
-		ai[i] = c
-	}
-	for j, x := range b {
-		c, ok := code[x]
-		if !ok {
-			c = int32(len(code))
-			code[x] = c
-		}
-		bi[j] = c
-	}
-	inf := n + m
-	w := m + 2
-	// d[(i+1)*w + (j+1)] is the distance between a[:i] and b[:j]; row and
-	// column 0 hold the sentinel inf.
-	d := make([]int, (n+2)*w)
-	d[0] = inf
-	for i := 0; i <= n; i++ {
-		d[(i+1)*w] = inf
-		d[(i+1)*w+1] = i
-	}
-	for j := 0; j <= m; j++ {
-		d[j+1] = inf
-		d[w+j+1] = j
-	}
-	lastRow := make([]int, len(code)) // last row (1-based) where an item of a was seen; 0 for none
-	for i := 1; i <= n; i++ {
-		lastCol := 0 // last column (1-based) in this row where b matched a[i-1]
-		row, prev := (i+1)*w, i*w
-		for j := 1; j <= m; j++ {
-			k := lastRow[bi[j-1]]
-			l := lastCol
-			cost := 1
-			if ai[i-1] == bi[j-1] {
-				cost = 0
-				lastCol = j
+	// slices instead of hashing.
+	code := make(map[T]int32, len(a)+len(b))
+	coded := func(xs []T) []int32 {
+		out := make([]int32, len(xs))
+		for i, x := range xs {
+			c, ok := code[x]
+			if !ok {
+				c = int32(len(code))
+				code[x] = c
 			}
-			d[row+j+1] = min(
-				d[prev+j]+cost,
-				d[row+j]+1,
-				d[prev+j+1]+1,
-				d[k*w+l]+(i-k-1)+1+(j-l-1),
-			)
+			out[i] = c
 		}
-		lastRow[ai[i-1]] = i
+		return out
 	}
-	return d[(n+1)*w+m+1]
+	ai, bi := coded(a), coded(b)
+	var s pairScratch
+	s.reset(len(code))
+	return s.damerauLevenshtein(ai, bi)
 }
 
 // KendallTau is Kendall's τ between the orders of the items the two lists
@@ -106,14 +65,14 @@ func DamerauLevenshtein(a, b []string) int {
 // Items in only one list are ignored; a repeated item counts at its first
 // rank. It returns NaN when fewer than 2 items are shared. It takes O(n²)
 // time.
-func KendallTau(a, b []string) float64 {
-	posB := make(map[string]int, len(b))
+func KendallTau[T comparable](a, b []T) float64 {
+	posB := make(map[T]int, len(b))
 	for i, x := range b {
 		if _, dup := posB[x]; !dup {
 			posB[x] = i
 		}
 	}
-	seen := make(map[string]struct{}, len(a))
+	seen := make(map[T]struct{}, len(a))
 	var order []int // ranks in b of the shared items, in a's order
 	for _, x := range a {
 		if _, dup := seen[x]; dup {
@@ -157,7 +116,7 @@ const DefaultRBOP = 0.9
 // term is ((X_l − X_s)/l + X_s/s)·p^l. Repeated items count at their first
 // rank. It returns 0 when exactly one list is empty, and NaN when both are
 // or p is outside (0, 1).
-func RBO(a, b []string, p float64) float64 {
+func RBO[T comparable](a, b []T, p float64) float64 {
 	if !(p > 0 && p < 1) || (len(a) == 0 && len(b) == 0) {
 		return math.NaN()
 	}
@@ -169,8 +128,8 @@ func RBO(a, b []string, p float64) float64 {
 	if s == 0 {
 		return 0
 	}
-	inS := make(map[string]struct{}, s)
-	inL := make(map[string]struct{}, l)
+	inS := make(map[T]struct{}, s)
+	inL := make(map[T]struct{}, l)
 	x, xs := 0, 0 // X_d at the current depth, and X_s
 	sum := 0.0
 	pd := 1.0 // p^d
@@ -203,7 +162,7 @@ func RBO(a, b []string, p float64) float64 {
 	return (1-p)/p*sum + tail
 }
 
-func has(set map[string]struct{}, k string) bool {
+func has[T comparable](set map[T]struct{}, k T) bool {
 	_, ok := set[k]
 	return ok
 }
