@@ -521,7 +521,7 @@ func (c *checker) minors() (Finding, bool) {
 		shifted[i] = v - c.opt.HarmMargin
 	}
 	f.Effect.Value = Num(Mean(minor))
-	lo, hi := BootstrapCI(minor, Mean, c.opt.Resamples, c.opt.Level, c.r)
+	lo, hi := BootstrapMeanCI(minor, c.opt.Resamples, c.opt.Level, c.r)
 	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
 	f.PValue = Num(c.signFlip(shifted, true))
 	c.verdict(&f)
@@ -588,11 +588,11 @@ func (c *checker) prices() (Finding, bool) {
 	}
 	f.N.Personas, f.N.Sessions, f.N.Units = len(personas), len(sessions), len(rel)
 	f.Effect.Value = Num(Mean(beyond))
-	lo, hi := BootstrapCI(beyond, Mean, c.opt.Resamples, c.opt.Level, c.r)
+	lo, hi := BootstrapMeanCI(beyond, c.opt.Resamples, c.opt.Level, c.r)
 	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
 	f.PValue = Num(c.signFlip(rel, false))
 	c.verdict(&f)
-	mlo, mhi := BootstrapCI(rel, Mean, c.opt.Resamples, c.opt.Level, c.r)
+	mlo, mhi := BootstrapMeanCI(rel, c.opt.Resamples, c.opt.Level, c.r)
 	f.Details = []FindingDetail{
 		{Name: "mean relative price difference (test minus twin)", Value: Num(Mean(rel)), Note: fmt.Sprintf("%.1f %% of the twin's price", 100*Mean(rel))},
 		{Name: "its lower bound", Value: Num(mlo)},
@@ -842,7 +842,7 @@ func (c *checker) newFinding(check string) Finding {
 // p-value and the verdict.
 func (c *checker) settle(f *Finding, units []float64, oneSided bool) {
 	f.Effect.Value = Num(Mean(units))
-	lo, hi := BootstrapCI(units, Mean, c.opt.Resamples, c.opt.Level, c.r)
+	lo, hi := BootstrapMeanCI(units, c.opt.Resamples, c.opt.Level, c.r)
 	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
 	shifted := make([]float64, len(units))
 	for i, v := range units {

@@ -3,8 +3,10 @@ package analysis
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // DefaultResamples is the number of bootstrap and permutation resamples
@@ -39,6 +41,63 @@ func BootstrapCI(values []float64, stat func([]float64) float64, resamples int, 
 			stats = append(stats, s)
 		}
 	}
+	if len(stats) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(stats)
+	alpha := (1 - level) / 2
+	return quantile(stats, alpha), quantile(stats, 1-alpha)
+}
+
+// bootstrapChunks is how many independent streams BootstrapMeanCI splits
+// its resamples into. It is fixed, not the number of cores, so the interval
+// is the same on every machine.
+const bootstrapChunks = 4
+
+// BootstrapMeanCI is BootstrapCI(values, Mean, resamples, level, r),
+// computed faster: it sums the draws instead of copying them, and splits
+// the resamples into bootstrapChunks streams, each a PCG seeded from r in
+// a fixed order, run on every core when the work is large. The interval
+// depends on r and the inputs only, not on the cores; its resamples differ
+// from BootstrapCI's for the same r.
+func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
+	if len(values) == 0 || r == nil || resamples < 1 || !(level > 0 && level < 1) {
+		return math.NaN(), math.NaN()
+	}
+	n := uint64(len(values))
+	stats := make([]float64, resamples)
+	run := func(src *rand.PCG, out []float64) {
+		for k := range out {
+			sum := 0.0
+			for range n {
+				// Lemire's multiply-shift: an index in [0, n) from 64
+				// random bits; its bias, n/2^64, is far below anything a
+				// bootstrap can see.
+				i, _ := bits.Mul64(src.Uint64(), n)
+				sum += values[i]
+			}
+			out[k] = sum / float64(n)
+		}
+	}
+	var wg sync.WaitGroup
+	parallel := n*uint64(resamples) >= 1<<15
+	from := 0
+	for c := range bootstrapChunks {
+		to := from + resamples/bootstrapChunks
+		if c < resamples%bootstrapChunks {
+			to++
+		}
+		src := rand.NewPCG(r.Uint64(), r.Uint64())
+		out := stats[from:to]
+		if parallel {
+			wg.Go(func() { run(src, out) })
+		} else {
+			run(src, out)
+		}
+		from = to
+	}
+	wg.Wait()
+	stats = slices.DeleteFunc(stats, math.IsNaN)
 	if len(stats) == 0 {
 		return math.NaN(), math.NaN()
 	}

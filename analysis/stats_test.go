@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -185,5 +186,57 @@ func TestMannWhitneyU(t *testing.T) {
 				t.Fatalf("MannWhitneyU(%v, %v) = %v, %v, want %v, %v", tc.a, tc.b, u, p, tc.wantU, tc.wantP)
 			}
 		})
+	}
+}
+
+func TestBootstrapMeanCI(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	values := make([]float64, 300)
+	for i := range values {
+		values[i] = r.NormFloat64()*2 + 5
+	}
+	mean := Mean(values)
+	lo, hi := BootstrapMeanCI(values, 4000, 0.95, rand.New(rand.NewPCG(1, 1)))
+	if !(lo < mean && mean < hi) {
+		t.Fatalf("BootstrapMeanCI = [%v, %v], want it around the mean %v", lo, hi, mean)
+	}
+	// The same interval as the general bootstrap, up to resampling noise:
+	// the normal-theory half-width is 1.96·sd/√n.
+	blo, bhi := BootstrapCI(values, Mean, 4000, 0.95, rand.New(rand.NewPCG(2, 2)))
+	width := bhi - blo
+	if math.Abs(lo-blo) > 0.1*width || math.Abs(hi-bhi) > 0.1*width {
+		t.Fatalf("BootstrapMeanCI = [%v, %v], BootstrapCI = [%v, %v]: more than 10 %% of the width apart", lo, hi, blo, bhi)
+	}
+	ss := 0.0
+	for _, v := range values {
+		ss += (v - mean) * (v - mean)
+	}
+	sd := math.Sqrt(ss / float64(len(values)-1))
+	if want := 2 * 1.96 * sd / math.Sqrt(float64(len(values))); math.Abs(width-want) > 0.15*want {
+		t.Fatalf("interval width %v, want about %v", width, want)
+	}
+	// Deterministic, and the same whatever the number of cores.
+	again, _ := BootstrapMeanCI(values, 4000, 0.95, rand.New(rand.NewPCG(1, 1)))
+	prev := runtime.GOMAXPROCS(1)
+	one, _ := BootstrapMeanCI(values, 4000, 0.95, rand.New(rand.NewPCG(1, 1)))
+	runtime.GOMAXPROCS(prev)
+	if again != lo || one != lo {
+		t.Fatalf("lo = %v, again %v, on one core %v: want equal", lo, again, one)
+	}
+	for _, tc := range []struct {
+		name   string
+		values []float64
+		n      int
+		level  float64
+		r      *rand.Rand
+	}{
+		{"empty", nil, 100, 0.95, r},
+		{"no resamples", values, 0, 0.95, r},
+		{"bad level", values, 100, 1, r},
+		{"nil rand", values, 100, 0.95, nil},
+	} {
+		if lo, hi := BootstrapMeanCI(tc.values, tc.n, tc.level, tc.r); !math.IsNaN(lo) || !math.IsNaN(hi) {
+			t.Errorf("%s: BootstrapMeanCI = [%v, %v], want NaN", tc.name, lo, hi)
+		}
 	}
 }

@@ -402,8 +402,8 @@ func summarizeGroups(personas []PersonaSummary, r *rand.Rand) []GroupSummary {
 				HarmfulShare:     Mean(v.harmed),
 			}
 			if r != nil {
-				gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapCI(v.top, Mean, DefaultResamples, DefaultLevel, r)
-				gs.HarmfulShareLo, gs.HarmfulShareHi = BootstrapCI(v.harmed, Mean, DefaultResamples, DefaultLevel, r)
+				gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapMeanCI(v.top, DefaultResamples, DefaultLevel, r)
+				gs.HarmfulShareLo, gs.HarmfulShareHi = BootstrapMeanCI(v.harmed, DefaultResamples, DefaultLevel, r)
 			}
 			g.Sessions = append(g.Sessions, gs)
 		}
