@@ -172,12 +172,16 @@ func (s *pairScratch) rbo(a, b []int32, p float64) float64 {
 //
 // where k is the last row before i with a_k = b_j and l the last column
 // before j with b_l = a_i (the transposition; absent when either is 0).
-// Two facts make it cheap when the lists share few items:
-//   - a row whose item is not in b has no match and no transposition
-//     (l is always 0): each cell is 1 + the least of its three neighbours;
-//   - the transposition reads only rows D[k-1] where a_k is in b, so those
-//     rows are kept and every other row is overwritten: memory is
-//     O((r+2)·m) for the r rows of a whose item is in b, not O(n·m);
+// Three facts make it cheap when the lists share few items:
+//   - a row whose item is not in b (a "plain" row) has no match and no
+//     transposition (l is always 0), and there D[i][j-1] + 1 never wins:
+//     D[i][j-1] = 1 + min(D[i-1][j-2], D[i-1][j-1]) by induction on j,
+//     and D[i-1][j-2] >= D[i-1][j-1] - 1, so D[i][j-1] >= D[i-1][j-1].
+//     A plain row is D[i][j] = 1 + min(D[i-1][j-1], D[i-1][j]), with no
+//     dependency along the row, computed in place from right to left;
+//   - a transposition reads only rows D[k-1] where a_k is in b: those rows
+//     are kept, every other row is overwritten, so memory is O((r+2)·m)
+//     for the r rows of a whose item is in b, not O(n·m);
 //   - with no item in common (r = 0) the distance is max(n, m).
 func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 	n, m := len(a), len(b)
@@ -198,7 +202,7 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 		return max(n, m)
 	}
 	w := m + 1
-	size := (r + 2) * w
+	size := (r + 1) * w
 	if cap(s.rows) < size {
 		s.rows = make([]int32, size)
 	}
@@ -207,53 +211,48 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 		s.slot = make([]int32, n+1)
 	}
 	slot := s.slot[:n+1] // slot[k]: where D[k-1] is kept, for each row k whose item is in b
-	po, co, fresh := 0, w, 2*w
-	prev := rows[po : po+w]
-	for j := range prev {
-		prev[j] = int32(j)
+	// cur holds the last row computed; a row that must be kept stays
+	// where it is and the next one goes to the next free place.
+	co := 0
+	cur := rows[co : co+w]
+	for j := range cur {
+		cur[j] = int32(j)
 	}
 	for i := 1; i <= n; i++ {
 		x := a[i-1]
-		prev, cur := rows[po:po+w], rows[co:co+w]
-		cur[0] = int32(i)
 		if s.stampB[x] != g {
-			left := cur[0]
-			prev = prev[:len(cur)]
-			for j := 1; j < len(cur); j++ {
-				v := min(prev[j-1], prev[j], left) + 1
-				cur[j] = v
-				left = v
+			for j := len(cur) - 1; j > 0; j-- {
+				cur[j] = min(cur[j-1], cur[j]) + 1
 			}
-			po, co = co, po
+			cur[0]++
 			continue
 		}
-		slot[i] = int32(po)
+		slot[i] = int32(co)
+		prev := cur
+		co += w
+		cur = rows[co : co+w]
+		cur[0] = int32(i)
+		prev = prev[:len(cur)]
 		l := 0 // the last column so far in this row with b_l = a_i
 		left := cur[0]
-		for j := 1; j < w; j++ {
+		for j := 1; j < len(cur); j++ {
 			y := b[j-1]
 			v := min(prev[j], left) + 1
 			if x == y {
 				v = min(v, prev[j-1])
+				l = j
 			} else {
 				v = min(v, prev[j-1]+1)
-			}
-			if l > 0 && s.stampA[y] == g {
-				k := int(s.val[y])
-				v = min(v, rows[int(slot[k])+l-1]+int32(i-k-1+1+j-l-1))
+				if l > 0 && s.stampA[y] == g {
+					k := int(s.val[y])
+					v = min(v, rows[int(slot[k])+l-1]+int32(i-k-1+1+j-l-1))
+				}
 			}
 			cur[j] = v
 			left = v
-			if x == y {
-				l = j
-			}
 		}
 		s.stampA[x] = g
 		s.val[x] = int32(i)
-		// D[i-1] stays where it is for later transpositions: the next row
-		// goes to a fresh slot.
-		po, co = co, fresh
-		fresh += w
 	}
-	return int(rows[po+m])
+	return int(cur[m])
 }

@@ -67,14 +67,28 @@ func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Ran
 	n := uint64(len(values))
 	stats := make([]float64, resamples)
 	run := func(src *rand.PCG, out []float64) {
+		if n >= 1<<32 {
+			for k := range out {
+				sum := 0.0
+				for range n {
+					i, _ := bits.Mul64(src.Uint64(), n)
+					sum += values[i]
+				}
+				out[k] = sum / float64(n)
+			}
+			return
+		}
+		// Lemire's multiply-shift on each 32-bit half of a 64-bit draw:
+		// two indices in [0, n) per draw; the bias, at most n/2^32, is
+		// far below anything a bootstrap can see.
 		for k := range out {
 			sum := 0.0
-			for range n {
-				// Lemire's multiply-shift: an index in [0, n) from 64
-				// random bits; its bias, n/2^64, is far below anything a
-				// bootstrap can see.
-				i, _ := bits.Mul64(src.Uint64(), n)
-				sum += values[i]
+			for range n / 2 {
+				x := src.Uint64()
+				sum += values[((x&0xffffffff)*n)>>32] + values[((x>>32)*n)>>32]
+			}
+			if n%2 == 1 {
+				sum += values[((src.Uint64()&0xffffffff)*n)>>32]
 			}
 			out[k] = sum / float64(n)
 		}

@@ -213,29 +213,41 @@ func (a *Accumulator) topic(t string) int {
 
 // Add counts one impression.
 func (a *Accumulator) Add(imp Impression) {
+	h := 0
+	if imp.Harmful {
+		h = 1
+	}
+	a.AddCounts(imp.Persona, imp.Session, imp.Topic, 1, h)
+}
+
+// AddCounts counts n impressions of one topic in a persona's session,
+// harmful of them harmful: what n calls of Add would count. n < 1 counts
+// nothing.
+func (a *Accumulator) AddCounts(persona string, session int, topic string, n, harmful int) {
+	if n < 1 {
+		return
+	}
 	s := a.last
-	if s == nil || imp.Session != a.lastSession || imp.Persona != a.lastPersona {
-		p, ok := a.byName[imp.Persona]
+	if s == nil || session != a.lastSession || persona != a.lastPersona {
+		p, ok := a.byName[persona]
 		if !ok {
-			p = a.addPersona(PersonaInfo{Name: imp.Persona})
+			p = a.addPersona(PersonaInfo{Name: persona})
 		}
-		s = p.sessions[imp.Session]
+		s = p.sessions[session]
 		if s == nil {
 			s = &sessionAcc{counts: make([]int, len(a.topics))}
-			p.sessions[imp.Session] = s
+			p.sessions[session] = s
 		}
-		a.last, a.lastPersona, a.lastSession = s, imp.Persona, imp.Session
+		a.last, a.lastPersona, a.lastSession = s, persona, session
 	}
-	t := a.topic(imp.Topic)
+	t := a.topic(topic)
 	if t >= len(s.counts) {
 		s.counts = append(s.counts, make([]int, len(a.topics)-len(s.counts))...)
 	}
-	s.counts[t]++
-	s.n++
-	if imp.Harmful {
-		s.harmful++
-	}
-	a.n++
+	s.counts[t] += n
+	s.n += n
+	s.harmful += harmful
+	a.n += n
 }
 
 // Summary computes the summary of the impressions added so far, drawing the
