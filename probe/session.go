@@ -172,6 +172,10 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	s.tab, cancel = context.WithTimeout(tab, cfg.Timeout)
 	defer cancel()
 
+	if vw, vh := s.viewport(); b.tileMB > 0 && TileMemoryFor(vw, vh) > b.tileMB {
+		s.logger.Warn("viewport needs more tile memory than the browser allows: screenshots may be partly blank",
+			"width_px", vw, "height_px", vh, "need_mib", TileMemoryFor(vw, vh), "tile_memory_mib", b.tileMB)
+	}
 	t0 := time.Now()
 	if err := s.setup(); err != nil {
 		s.captureEvidence("error: " + err.Error())
@@ -210,12 +214,18 @@ func call[T any](s *session, d time.Duration, a chromedp.Action[T]) (T, error) {
 	return chromedp.Run(ctx, a)
 }
 
+// viewport returns the persona's viewport, 1280x900 unless it sets one.
+func (s *session) viewport() (width, height int) {
+	v := s.cfg.Persona.Traits.Viewport
+	if v.Width <= 0 || v.Height <= 0 {
+		return 1280, 900
+	}
+	return v.Width, v.Height
+}
+
 func (s *session) setup() error {
 	p := s.cfg.Persona
-	vw, vh := p.Traits.Viewport.Width, p.Traits.Viewport.Height
-	if vw <= 0 || vh <= 0 {
-		vw, vh = 1280, 900
-	}
+	vw, vh := s.viewport()
 	mobile := p.Traits.Device == "mobile"
 	if _, err := call(s, stepTimeout, chromedp.EmulateViewport(int64(vw), int64(vh), func(m *emulation.SetDeviceMetricsOverrideParams, t *emulation.SetTouchEmulationEnabledParams) {
 		m.Mobile = mobile

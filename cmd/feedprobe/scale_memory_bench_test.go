@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,9 +14,43 @@ import (
 	"github.com/feedprobe/feedprobe/probe"
 )
 
-// chromiumPSS sums the proportional set size (kB) of every process that
-// descends from this one (the browsers it started and their helpers).
-func chromiumPSS() (int64, int) {
+// procMem is one process of the Chromium tree: its kind (browser, renderer,
+// gpu, network, storage, utility, zygote) and its PSS (kB), split into
+// anonymous, file-backed and shared-memory parts.
+type procMem struct {
+	pid                   int
+	kind                  string
+	pss, anon, file, shmm int64
+}
+
+// chromiumKind names a Chromium process by its command line.
+func chromiumKind(cmdline string) string {
+	args := strings.FieldsFunc(cmdline, func(r rune) bool { return r == 0 || r == ' ' })
+	kind, sub := "browser", ""
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--type="); ok {
+			kind = v
+		}
+		if v, ok := strings.CutPrefix(a, "--utility-sub-type="); ok {
+			sub = v
+		}
+	}
+	switch {
+	case kind == "gpu-process":
+		return "gpu"
+	case kind == "utility" && strings.HasPrefix(sub, "network."):
+		return "network"
+	case kind == "utility" && strings.HasPrefix(sub, "storage."):
+		return "storage"
+	case kind == "utility":
+		return "utility"
+	}
+	return kind
+}
+
+// chromiumTree reads every process that descends from this one (the
+// browsers it started and their helpers).
+func chromiumTree() []procMem {
 	self := os.Getpid()
 	parent := map[int]int{}
 	ents, _ := os.ReadDir("/proc")
@@ -35,8 +70,7 @@ func chromiumPSS() (int64, int) {
 			parent[pid], _ = strconv.Atoi(f[1])
 		}
 	}
-	var total int64
-	n := 0
+	var out []procMem
 	for pid := range parent {
 		isDesc := false
 		for p := parent[pid]; p > 1; p = parent[p] {
@@ -52,37 +86,114 @@ func chromiumPSS() (int64, int) {
 		if err != nil {
 			continue
 		}
+		pm := procMem{pid: pid}
+		found := false
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "Pss:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-				total += kb
-				n++
-				break
+			key, v, ok := strings.Cut(sc.Text(), ":")
+			if !ok {
+				continue
+			}
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			switch key {
+			case "Pss":
+				pm.pss, found = kb, true
+			case "Pss_Anon":
+				pm.anon = kb
+			case "Pss_File":
+				pm.file = kb
+			case "Pss_Shmem":
+				pm.shmm = kb
 			}
 		}
 		f.Close()
+		if !found {
+			continue
+		}
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		pm.kind = chromiumKind(string(cmd))
+		out = append(out, pm)
 	}
-	return total, n
+	return out
 }
 
-// peakPSS samples chromiumPSS every 250 ms while run runs and returns the
-// peak (MiB) and the process count then.
-func peakPSS(run func()) (float64, int) {
+// chromiumPSS sums the proportional set size (kB) of the Chromium tree.
+func chromiumPSS() (int64, int) {
+	var total int64
+	tree := chromiumTree()
+	for _, p := range tree {
+		total += p.pss
+	}
+	return total, len(tree)
+}
+
+// memDetail, when FEEDPROBE_MEM_DETAIL=1, logs the tree at its peak by
+// process kind and the renderers' mean PSS over time.
+func memDetail(b *testing.B, label string, peak []procMem, series []string) {
+	if os.Getenv("FEEDPROBE_MEM_DETAIL") != "1" {
+		return
+	}
+	type agg struct {
+		n                     int
+		pss, anon, file, shmm int64
+	}
+	by := map[string]*agg{}
+	var kinds []string
+	for _, p := range peak {
+		a := by[p.kind]
+		if a == nil {
+			a = &agg{}
+			by[p.kind] = a
+			kinds = append(kinds, p.kind)
+		}
+		a.n++
+		a.pss += p.pss
+		a.anon += p.anon
+		a.file += p.file
+		a.shmm += p.shmm
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		a := by[k]
+		b.Logf("%s peak: %-9s n=%3d pss=%6.0f MiB (anon %5.0f, file %5.0f, shmem %5.0f) per process %5.1f MiB",
+			label, k, a.n, float64(a.pss)/1024, float64(a.anon)/1024, float64(a.file)/1024, float64(a.shmm)/1024, float64(a.pss)/1024/float64(a.n))
+	}
+	b.Logf("%s renderers over time (s: n x mean MiB, anon): %s", label, strings.Join(series, " "))
+}
+
+// peakPSS samples the Chromium tree every 250 ms while run runs and returns
+// the peak PSS (MiB) and the process count then.
+func peakPSS(b *testing.B, label string, run func()) (float64, int) {
 	done := make(chan struct{})
 	var peak int64
 	var procs int
+	var peakTree []procMem
+	var series []string
+	start := time.Now()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
-		for {
+		for i := 0; ; i++ {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if kb, n := chromiumPSS(); kb > peak {
-					peak, procs = kb, n
+				tree := chromiumTree()
+				var kb, rn, rkb, ranon int64
+				for _, p := range tree {
+					kb += p.pss
+					if p.kind == "renderer" {
+						rn++
+						rkb += p.pss
+						ranon += p.anon
+					}
+				}
+				if kb > peak {
+					peak, procs, peakTree = kb, len(tree), tree
+				}
+				if i%4 == 0 && rn > 0 {
+					series = append(series, fmt.Sprintf("%.0f:%dx%.0f/%.0f", time.Since(start).Seconds(), rn, float64(rkb)/1024/float64(rn), float64(ranon)/1024/float64(rn)))
 				}
 			}
 		}
@@ -90,6 +201,7 @@ func peakPSS(run func()) (float64, int) {
 	run()
 	close(done)
 	wg.Wait()
+	memDetail(b, label, peakTree, series)
 	return float64(peak) / 1024, procs
 }
 
@@ -103,8 +215,8 @@ func BenchmarkScaleMemory16(b *testing.B) {
 	const k, items = 16, 240
 	for i := range b.N {
 		c := scrollerCampaign(b, fmt.Sprintf("mem-contexts-%d", i), base, k, items, "150ms")
-		ctxMiB, ctxProcs := peakPSS(func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
-		procMiB, procProcs := peakPSS(func() {
+		ctxMiB, ctxProcs := peakPSS(b, "contexts", func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
+		procMiB, procProcs := peakPSS(b, "per-process", func() {
 			var wg sync.WaitGroup
 			for j := range k {
 				one := scrollerCampaign(b, fmt.Sprintf("mem-process-%d-%d", i, j), base, 1, items, "150ms")
