@@ -26,6 +26,15 @@
 // in UTC. In the sqlite3 shell, datetime(seen_at / 1000, 'unixepoch') shows
 // one.
 //
+// # Reading impressions
+//
+// EachImpression streams a campaign's impressions a row at a time from one
+// snapshot, with every column. EachSessionImpressions reads them a done
+// session at a time in columnar form, several sessions per query
+// (group_concat of length-prefixed records, so no text can collide with a
+// separator) on every core, in the same order: about 4x faster (10 million
+// impressions in about 3 s on 2 cores), which is what analyze uses.
+//
 // # Text
 //
 // Every string from a platform is untrusted and stored byte for byte as
