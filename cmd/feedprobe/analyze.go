@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
@@ -170,62 +170,83 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 	lex := rep.Lexicon
 	harm := harmCategories(lex)
 	// The table's votes by item, so an item's labels resolve the first
-	// time it is seen: the summary's harmful flag then follows the same
-	// precedence as the audit, and the lexicon runs once per item, not
-	// once per impression.
+	// time it is seen, with the lexicon on the title it had then: the
+	// summary's harmful flag follows the same precedence as the audit, and
+	// the lexicon runs once per item, not once per impression.
 	tableVotes := map[string][]analysis.LabelVote{}
 	for _, v := range votes {
 		tableVotes[v.ItemID] = append(tableVotes[v.ItemID], v)
 	}
-	harmful := map[string]bool{}
-	// The audit keeps every impression: size the slice once from the done
-	// sessions' counts, and intern the few distinct persona, item and topic
-	// strings instead of keeping one copy per row (10M rows: gigabytes).
-	sessions, err := db.Sessions(ctx, camp.ID)
-	if err != nil {
-		return rep, err
-	}
-	total := 0
-	for _, s := range sessions {
-		if s.Status == storage.StatusDone {
-			total += s.Items
+	// The audit gets every session in compact form: items and topics as
+	// integer codes, about 17 bytes an impression (10M impressions: 170 MB
+	// instead of gigabytes of rows).
+	itemCode := map[string]int32{}
+	var itemScore []int8
+	topicCode := map[string]int32{}
+	var topics []string
+	personaName := map[string]string{}
+	var sessions []analysis.AuditSession
+	var order []int         // a session's impressions by rank, surfaces mixed
+	var topicN, harmN []int // per topic code, in the current session
+	err = db.EachSessionImpressions(ctx, camp.ID, func(s *storage.SessionImpressions) error {
+		n := s.Len()
+		if n == 0 {
+			return nil
 		}
-	}
-	imps := make([]analysis.AuditImpression, 0, total)
-	interned := map[string]string{}
-	intern := func(s string) string {
-		if v, ok := interned[s]; ok {
-			return v
+		name, ok := personaName[s.Persona]
+		if !ok {
+			name = strings.Clone(s.Persona)
+			personaName[name] = name
 		}
-		interned[s] = s
-		return s
-	}
-	var sessionStart time.Time
-	lastSession := int64(-1)
-	err = db.EachImpression(ctx, camp.ID, func(row storage.ImpressionRow) error {
-		isHarmful, seen := harmful[row.ItemID]
-		if !seen {
-			item := tableVotes[row.ItemID]
-			for _, c := range lex.Match(row.Title) {
-				v := analysis.LabelVote{ItemID: row.ItemID, Category: c, Source: "lexicon", Value: 1}
-				votes = append(votes, v)
-				item = append(item, v)
-				rep.Labels.Sources["lexicon"]++
+		// Within a surface the rows come by rank; a session of several
+		// surfaces is merged by rank, keeping surface order on ties.
+		order = order[:0]
+		for i := range n {
+			order = append(order, i)
+		}
+		slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s.Rank[x], s.Rank[y]) })
+		cs := analysis.AuditSession{Persona: name, Session: s.Session.Seq,
+			Items: make([]int32, n), Topics: make([]int32, n), Seconds: make([]float64, n), Scores: make([]int8, n)}
+		for k := range topicN {
+			topicN[k], harmN[k] = 0, 0
+		}
+		start := s.SeenAt[0]
+		for k, i := range order {
+			id := s.ItemID[i]
+			ic, ok := itemCode[id]
+			if !ok {
+				id = strings.Clone(id)
+				ic = int32(len(itemScore))
+				itemCode[id] = ic
+				item := tableVotes[id]
+				for _, c := range lex.Match(s.Title[i]) {
+					item = append(item, analysis.LabelVote{ItemID: id, Category: c, Source: "lexicon", Value: 1})
+					rep.Labels.Sources["lexicon"]++
+				}
+				itemScore = append(itemScore, int8(labelScore(analysis.ResolveLabels(item)[id], harm)))
 			}
-			isHarmful = labelScore(analysis.ResolveLabels(item)[row.ItemID], harm) > 0
-			harmful[row.ItemID] = isHarmful
+			tc, ok := topicCode[s.Topic[i]]
+			if !ok {
+				tc = int32(len(topics))
+				t := strings.Clone(s.Topic[i])
+				topicCode[t] = tc
+				topics = append(topics, t)
+				topicN, harmN = append(topicN, 0), append(harmN, 0)
+			}
+			cs.Items[k], cs.Topics[k], cs.Scores[k] = ic, tc, itemScore[ic]
+			cs.Seconds[k] = math.NaN() // a NULL seen_at
+			if s.SeenAt[i] >= 0 && start >= 0 {
+				cs.Seconds[k] = float64(s.SeenAt[i]-start) / 1000
+			}
+			topicN[tc]++
+			if itemScore[ic] > 0 {
+				harmN[tc]++
+			}
 		}
-		acc.Add(analysis.Impression{
-			Persona: row.Persona, Session: row.Seq, Rank: row.Rank, ItemID: row.ItemID,
-			Title: row.Title, Topic: row.Topic, Harmful: isHarmful,
-		})
-		if row.SessionID != lastSession {
-			lastSession, sessionStart = row.SessionID, row.SeenAt
+		for tc, c := range topicN {
+			acc.AddCounts(name, cs.Session, topics[tc], c, harmN[tc])
 		}
-		imps = append(imps, analysis.AuditImpression{
-			Persona: intern(row.Persona), Session: row.Seq, Rank: row.Rank, ItemID: intern(row.ItemID), Topic: intern(row.Topic),
-			Seconds: row.SeenAt.Sub(sessionStart).Seconds(),
-		})
+		sessions = append(sessions, cs)
 		return nil
 	})
 	if err != nil {
@@ -233,10 +254,10 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 	}
 	rep.Labels.HarmCategories = harm
 	rep.Labels.Precedence = analysis.SourcePrecedence
-	scoreImpressions(imps, analysis.ResolveLabels(votes), rep.Labels.HarmCategories)
 	rep.Summary = acc.Summary(r)
 	rep.Comparison = compareWithControls(rep.Summary)
-	rep.Audit = analysis.Analyze(analysis.AuditInput{Personas: aps, Impressions: imps}, analysis.AuditOptions{}, r)
+	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
+	rep.Audit = analysis.Analyze(in, analysis.AuditOptions{}, r)
 	return rep, nil
 }
 
@@ -259,19 +280,6 @@ func harmCategories(lex analysis.Lexicon) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// scoreImpressions sets each impression's label score from the resolved
-// labels: +1 when a harm category is positive, else -1 when one is negative,
-// else 0.
-func scoreImpressions(imps []analysis.AuditImpression, labels map[string]map[string]float64, harm []string) {
-	score := map[string]int{}
-	for item, cats := range labels {
-		score[item] = labelScore(cats, harm)
-	}
-	for i := range imps {
-		imps[i].Score = score[imps[i].ItemID]
-	}
 }
 
 // labelScore is +1 when one of the harm categories resolves positive, else
@@ -311,11 +319,40 @@ func auditPersona(spec personas.Spec) analysis.AuditPersona {
 // compareWithControls pairs every test persona's top-interest share with the
 // mean share of that topic among control personas, session by session.
 func compareWithControls(s analysis.Summary) []comparisonRow {
-	var controls []analysis.PersonaSummary
+	bySession := map[int][]analysis.SessionSummary{} // the controls' sessions
 	for _, p := range s.Personas {
 		if p.Role == personas.RoleControl {
-			controls = append(controls, p)
+			for _, cs := range p.Sessions {
+				bySession[cs.Session] = append(bySession[cs.Session], cs)
+			}
 		}
+	}
+	// The controls' mean share of a topic in a session, computed once for
+	// all the test personas with that topic.
+	type key struct {
+		session int
+		topic   string
+	}
+	type mean struct {
+		share float64
+		n     int
+	}
+	means := map[key]mean{}
+	controlMean := func(session int, topic string) mean {
+		k := key{session, topic}
+		if m, ok := means[k]; ok {
+			return m
+		}
+		var m mean
+		for _, cs := range bySession[session] {
+			m.share += cs.TopicShares[topic]
+			m.n++
+		}
+		if m.n > 0 {
+			m.share /= float64(m.n)
+		}
+		means[k] = m
+		return m
 	}
 	var rows []comparisonRow
 	for _, p := range s.Personas {
@@ -323,19 +360,9 @@ func compareWithControls(s analysis.Summary) []comparisonRow {
 			continue
 		}
 		for _, ss := range p.Sessions {
-			row := comparisonRow{Persona: p.Name, Topic: p.TopInterest, Session: ss.Session, PersonaShare: ss.TopicShares[p.TopInterest]}
-			sum := 0.0
-			for _, c := range controls {
-				for _, cs := range c.Sessions {
-					if cs.Session == ss.Session {
-						sum += cs.TopicShares[p.TopInterest]
-						row.Controls++
-					}
-				}
-			}
-			if row.Controls > 0 {
-				row.ControlShare = sum / float64(row.Controls)
-			}
+			m := controlMean(ss.Session, p.TopInterest)
+			row := comparisonRow{Persona: p.Name, Topic: p.TopInterest, Session: ss.Session,
+				PersonaShare: ss.TopicShares[p.TopInterest], ControlShare: m.share, Controls: m.n}
 			row.Difference = row.PersonaShare - row.ControlShare
 			rows = append(rows, row)
 		}

@@ -222,6 +222,19 @@ func simulateCampaign(ctx context.Context, cfg simfeed.Config, c *personas.Campa
 	return sim, nil
 }
 
+// scoreImpressions sets each impression's label score from the resolved
+// labels: +1 when a harm category is positive, else -1 when one is negative,
+// else 0.
+func scoreImpressions(imps []analysis.AuditImpression, labels map[string]map[string]float64, harm []string) {
+	score := map[string]int{}
+	for item, cats := range labels {
+		score[item] = labelScore(cats, harm)
+	}
+	for i := range imps {
+		imps[i].Score = score[imps[i].ItemID]
+	}
+}
+
 // wilson is the 95 % Wilson score interval of k successes in n trials.
 func wilson(k, n int) (lo, hi float64) {
 	if n == 0 {
