@@ -14,6 +14,7 @@ type pairScratch struct {
 	stampA []uint32 // stampA[c] == gen: c is in the first set
 	stampB []uint32 // stampB[c] == gen: c is in the second set
 	val    []int32  // per code: a position in b (Kendall), or the last row of a (Damerau–Levenshtein)
+	first  []int32  // per code: its first column in b (Damerau–Levenshtein)
 	order  []int32
 	rows   []int32 // Damerau–Levenshtein rows
 	slot   []int32
@@ -25,6 +26,7 @@ func (s *pairScratch) reset(size int) {
 		s.stampA = make([]uint32, size)
 		s.stampB = make([]uint32, size)
 		s.val = make([]int32, size)
+		s.first = make([]int32, size)
 		s.gen = 0
 	}
 }
@@ -182,6 +184,8 @@ func (s *pairScratch) rbo(a, b []int32, p float64) float64 {
 //   - a transposition reads only rows D[k-1] where a_k is in b: those rows
 //     are kept, every other row is overwritten, so memory is O((r+2)·m)
 //     for the r rows of a whose item is in b, not O(n·m);
+//     The same holds in a row whose item is in b up to the first column
+//     where b_j = a_i;
 //   - with no item in common (r = 0) the distance is max(n, m).
 func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 	n, m := len(a), len(b)
@@ -189,8 +193,11 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 		return n + m
 	}
 	g := s.next()
-	for _, y := range b {
-		s.stampB[y] = g
+	for j, y := range b {
+		if s.stampB[y] != g {
+			s.stampB[y] = g
+			s.first[y] = int32(j + 1)
+		}
 	}
 	r := 0
 	for _, x := range a {
@@ -233,9 +240,14 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 		cur = rows[co : co+w]
 		cur[0] = int32(i)
 		prev = prev[:len(cur)]
+		// Up to the first column where b_j = a_i the row is plain.
+		j0 := int(s.first[x])
+		for j := 1; j < j0; j++ {
+			cur[j] = min(prev[j-1], prev[j]) + 1
+		}
 		l := 0 // the last column so far in this row with b_l = a_i
-		left := cur[0]
-		for j := 1; j < len(cur); j++ {
+		left := cur[j0-1]
+		for j := j0; j < len(cur); j++ {
 			y := b[j-1]
 			v := min(prev[j], left) + 1
 			if x == y {
