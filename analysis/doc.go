@@ -8,6 +8,17 @@
 // as a seeded *rand.Rand from math/rand/v2, so every result is reproducible.
 // The package imports no other feedprobe package.
 //
+// # Scale
+//
+// Analyze takes the impressions either one per row (AuditImpression) or per
+// session in compact form (AuditSession: items and topics as integer codes,
+// about 17 bytes an impression), which is what `feedprobe analyze` hands it:
+// 10 million impressions fit in well under 1 GiB. The list metrics of a pair
+// of sessions reuse scratch buffers, Damerau–Levenshtein keeps only the rows
+// a transposition can read, and per-persona metrics, pairs and bootstrap
+// resamples run on every core with results that do not depend on how many
+// there are (README "Performance").
+//
 // # Undefined results
 //
 // A float64 metric whose value is undefined (an empty input, a zero total, a
