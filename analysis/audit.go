@@ -119,7 +119,7 @@ func (a *auditor) run(in AuditInput) Audit {
 			p.controls = free
 		}
 	}
-	a.eachPersona(ps, func(p *personaData, scratch *pairScratch) {
+	parallel(ps, a.itemCodes, func(p *personaData, scratch *pairScratch) {
 		a.sessionMetrics(p, byName, len(out.Topics), free, scratch)
 	})
 	for _, p := range ps {
@@ -270,22 +270,23 @@ func compactImpressions(imps []AuditImpression) (sessions []AuditSession, itemCo
 	return sessions, len(items), topics
 }
 
-// eachPersona calls fn for every persona on every core, each worker with
-// its own pairScratch. fn may read any persona but write only its own.
-func (a *auditor) eachPersona(ps []*personaData, fn func(*personaData, *pairScratch)) {
+// parallel calls fn for every job on every core, each worker with its own
+// pairScratch sized for the item codes. fn may read anything but write
+// only to its own job.
+func parallel[J any](jobs []J, itemCodes int, fn func(J, *pairScratch)) {
 	var wg sync.WaitGroup
-	next := make(chan *personaData)
-	for range max(1, min(len(ps), runtime.GOMAXPROCS(0))) {
+	next := make(chan J)
+	for range max(1, min(len(jobs), runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
 			var s pairScratch
-			s.reset(a.itemCodes)
-			for p := range next {
-				fn(p, &s)
+			s.reset(itemCodes)
+			for j := range next {
+				fn(j, &s)
 			}
 		})
 	}
-	for _, p := range ps {
-		next <- p
+	for _, j := range jobs {
+		next <- j
 	}
 	close(next)
 	wg.Wait()
@@ -727,30 +728,17 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	next := make(chan *pairJob)
-	for range max(1, min(len(jobs), runtime.GOMAXPROCS(0))) {
-		wg.Go(func() {
-			var s pairScratch
-			s.reset(a.itemCodes)
-			for j := range next {
-				j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
-				for _, c := range j.cs {
-					a.pair(&s, j.p.sessions[j.seq].items, c, j.tc)
-				}
-				for i := range j.cs {
-					for k := i + 1; k < len(j.cs); k++ {
-						a.pair(&s, j.cs[i], j.cs[k], j.cc)
-					}
-				}
+	parallel(jobs, a.itemCodes, func(j *pairJob, s *pairScratch) {
+		j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
+		for _, c := range j.cs {
+			a.pair(s, j.p.sessions[j.seq].items, c, j.tc)
+		}
+		for i := range j.cs {
+			for k := i + 1; k < len(j.cs); k++ {
+				a.pair(s, j.cs[i], j.cs[k], j.cc)
 			}
-		})
-	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+		}
+	})
 	for _, j := range jobs {
 		p, seq, tc, cc := j.p, j.seq, j.tc, j.cc
 		row := PersonalizationRow{Persona: p.info.Name, Session: seq, Metrics: map[string]Pairwise{}}

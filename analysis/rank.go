@@ -1,31 +1,11 @@
 package analysis
 
-import "math"
-
 // Jaccard is the Jaccard index |A ∩ B| / |A ∪ B| of the item ids in a and b,
 // taken as sets (order and repeats are ignored). It returns NaN when both
 // are empty.
 func Jaccard[T comparable](a, b []T) float64 {
-	as := make(map[T]struct{}, len(a))
-	for _, x := range a {
-		as[x] = struct{}{}
-	}
-	bs := make(map[T]struct{}, len(b))
-	inter := 0
-	for _, x := range b {
-		if _, dup := bs[x]; dup {
-			continue
-		}
-		bs[x] = struct{}{}
-		if _, ok := as[x]; ok {
-			inter++
-		}
-	}
-	union := len(as) + len(bs) - inter
-	if union == 0 {
-		return math.NaN()
-	}
-	return float64(inter) / float64(union)
+	x, y, s := codePair(a, b)
+	return s.jaccard(x, y)
 }
 
 // DamerauLevenshtein is the edit distance between two ranked lists with
@@ -38,8 +18,14 @@ func Jaccard[T comparable](a, b []T) float64 {
 // time and O((r+2)·len(b)) memory, r being the number of items of a that
 // are also in b (see pairScratch.damerauLevenshtein).
 func DamerauLevenshtein[T comparable](a, b []T) int {
-	// Code the items as small integers once, so the O(n·m) loop indexes
-	// slices instead of hashing.
+	x, y, s := codePair(a, b)
+	return s.damerauLevenshtein(x, y)
+}
+
+// codePair codes the items of a and b as small integers, the same item the
+// same code, and returns a pairScratch sized for them: the list metrics
+// then index slices instead of hashing.
+func codePair[T comparable](a, b []T) ([]int32, []int32, *pairScratch) {
 	code := make(map[T]int32, len(a)+len(b))
 	coded := func(xs []T) []int32 {
 		out := make([]int32, len(xs))
@@ -53,10 +39,10 @@ func DamerauLevenshtein[T comparable](a, b []T) int {
 		}
 		return out
 	}
-	ai, bi := coded(a), coded(b)
-	var s pairScratch
+	x, y := coded(a), coded(b)
+	s := &pairScratch{}
 	s.reset(len(code))
-	return s.damerauLevenshtein(ai, bi)
+	return x, y, s
 }
 
 // KendallTau is Kendall's τ between the orders of the items the two lists
@@ -66,38 +52,8 @@ func DamerauLevenshtein[T comparable](a, b []T) int {
 // rank. It returns NaN when fewer than 2 items are shared. It takes O(n²)
 // time.
 func KendallTau[T comparable](a, b []T) float64 {
-	posB := make(map[T]int, len(b))
-	for i, x := range b {
-		if _, dup := posB[x]; !dup {
-			posB[x] = i
-		}
-	}
-	seen := make(map[T]struct{}, len(a))
-	var order []int // ranks in b of the shared items, in a's order
-	for _, x := range a {
-		if _, dup := seen[x]; dup {
-			continue
-		}
-		seen[x] = struct{}{}
-		if p, ok := posB[x]; ok {
-			order = append(order, p)
-		}
-	}
-	n := len(order)
-	if n < 2 {
-		return math.NaN()
-	}
-	score := 0
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			if order[i] < order[j] {
-				score++
-			} else {
-				score--
-			}
-		}
-	}
-	return float64(score) / float64(n*(n-1)/2)
+	x, y, s := codePair(a, b)
+	return s.kendallTau(x, y)
 }
 
 // DefaultRBOP is the persistence p that METRICS.md uses for RBO by default.
@@ -117,49 +73,8 @@ const DefaultRBOP = 0.9
 // rank. It returns 0 when exactly one list is empty, and NaN when both are
 // or p is outside (0, 1).
 func RBO[T comparable](a, b []T, p float64) float64 {
-	if !(p > 0 && p < 1) || (len(a) == 0 && len(b) == 0) {
-		return math.NaN()
-	}
-	short, long := a, b
-	if len(short) > len(long) {
-		short, long = long, short
-	}
-	s, l := len(short), len(long)
-	if s == 0 {
-		return 0
-	}
-	inS := make(map[T]struct{}, s)
-	inL := make(map[T]struct{}, l)
-	x, xs := 0, 0 // X_d at the current depth, and X_s
-	sum := 0.0
-	pd := 1.0 // p^d
-	for d := 1; d <= l; d++ {
-		pd *= p
-		if d <= s {
-			if it := short[d-1]; !has(inS, it) {
-				inS[it] = struct{}{}
-				if has(inL, it) {
-					x++
-				}
-			}
-		}
-		if it := long[d-1]; !has(inL, it) {
-			inL[it] = struct{}{}
-			if has(inS, it) {
-				x++
-			}
-		}
-		if d == s {
-			xs = x
-		}
-		fd := float64(d)
-		sum += float64(x) / fd * pd
-		if d > s {
-			sum += float64(xs) * (fd - float64(s)) / (float64(s) * fd) * pd
-		}
-	}
-	tail := (float64(x-xs)/float64(l) + float64(xs)/float64(s)) * pd
-	return (1-p)/p*sum + tail
+	x, y, s := codePair(a, b)
+	return s.rbo(x, y, p)
 }
 
 func has[T comparable](set map[T]struct{}, k T) bool {
