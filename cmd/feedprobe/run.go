@@ -195,6 +195,14 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	if o.progress != nil {
 		o.progress.Plan(sum.Planned)
 	}
+	if o.browser.TileMemoryMB == 0 {
+		// Tiles enough for the largest persona's viewport, so no
+		// screenshot comes out partly blank.
+		o.browser.TileMemoryMB = probe.DefaultTileMemoryMB
+		for _, p := range c.Personas {
+			o.browser.TileMemoryMB = max(o.browser.TileMemoryMB, probe.TileMemoryFor(p.Traits.Viewport.Width, p.Traits.Viewport.Height))
+		}
+	}
 	browser, err := probe.Launch(ctx, o.browser)
 	if err != nil {
 		return sum, err
