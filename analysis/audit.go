@@ -71,15 +71,14 @@ func (a *auditor) code(t string) int {
 // sessionData is one persona's session: its items in rank order, coded.
 type sessionData struct {
 	items   []int32   // item codes
-	topics  []int32   // topic codes (auditor.topics)
 	seconds []float64 // since the session's first impression
 	scores  []int8
-	counts  []int32 // impressions per topic code
+	counts  []int32 // impressions per topic code (auditor.topics)
 	audit   SessionAudit
 }
 
-// share is the share of the session's impressions with topic code t (NaN
-// for an empty session).
+// share is the share of the session's impressions with topic code t, 0
+// for a code no impression has.
 func (s *sessionData) share(t int) float64 {
 	if t < 0 || t >= len(s.counts) {
 		return 0
@@ -187,11 +186,13 @@ func (a *auditor) index(in AuditInput) ([]*personaData, map[string]*personaData)
 			p.sessions[cs.Session] = s
 			p.seqs = append(p.seqs, cs.Session)
 		}
-		// A session given twice continues the first.
-		s.items = append(s.items, cs.Items...)
-		s.topics = append(s.topics, cs.Topics...)
-		s.seconds = append(s.seconds, cs.Seconds...)
-		s.scores = append(s.scores, cs.Scores...)
+		// The caller's slices are used as they are, not copied (10M
+		// impressions: 170 MB); clipped, so that a session given twice,
+		// which continues the first, never appends into the caller's
+		// memory.
+		s.items = adopt(s.items, cs.Items)
+		s.seconds = adopt(s.seconds, cs.Seconds)
+		s.scores = adopt(s.scores, cs.Scores)
 		for _, t := range cs.Topics {
 			s.counts[t]++
 		}
@@ -208,6 +209,15 @@ func (a *auditor) index(in AuditInput) ([]*personaData, map[string]*personaData)
 		}
 	}
 	return ps, byName
+}
+
+// adopt returns more appended to have: more itself, clipped, when have is
+// empty, or a new slice, so the caller's backing array is never written.
+func adopt[T any](have, more []T) []T {
+	if len(have) == 0 {
+		return slices.Clip(more)
+	}
+	return append(slices.Clip(have), more...)
 }
 
 // compactImpressions codes impressions as sessions: items and topics by

@@ -283,3 +283,30 @@ func TestAnalyzeSessionsEqualImpressions(t *testing.T) {
 		t.Fatalf("N = %+v, %d personalization rows: the fixture did not exercise the audit", got.N, len(got.Personalization))
 	}
 }
+
+// TestAnalyzeSessionGivenTwice checks that a session given in two parts is
+// one session, and that the audit never writes into the caller's slices
+// (the two parts share one backing array here).
+func TestAnalyzeSessionGivenTwice(t *testing.T) {
+	items := []int32{0, 1, 2, 3, 4, 5}
+	topics := []int32{0, 0, 1, 1, 0, 1}
+	secs := []float64{0, 1, 2, 3, 4, 5}
+	scores := []int8{0, 0, 1, 0, 0, 0}
+	in := AuditInput{ItemCodes: 6, TopicCodes: []string{"a", "b"},
+		Personas: []AuditPersona{{Name: "p", Role: "control"}},
+		Sessions: []AuditSession{
+			{Persona: "p", Session: 1, Items: items[:3], Topics: topics[:3], Seconds: secs[:3], Scores: scores[:3]},
+			{Persona: "p", Session: 1, Items: []int32{9, 9}, Topics: []int32{1, 1}, Seconds: []float64{6, 7}, Scores: []int8{1, 1}},
+		}}
+	in.ItemCodes = 10
+	a := Analyze(in, AuditOptions{Resamples: 50}, rand.New(rand.NewPCG(1, 1)))
+	if a.N.Sessions != 1 || a.N.Impressions != 5 {
+		t.Fatalf("N = %+v, want 1 session of 5 impressions", a.N)
+	}
+	if got := a.Personas[0].Sessions[0].Harmful; got != 3 {
+		t.Errorf("harmful = %d, want 3 (one in the first part, two in the second)", got)
+	}
+	if !slices.Equal(items, []int32{0, 1, 2, 3, 4, 5}) || !slices.Equal(scores, []int8{0, 0, 1, 0, 0, 0}) {
+		t.Errorf("the caller's slices changed: items %v, scores %v", items, scores)
+	}
+}
