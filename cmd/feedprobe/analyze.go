@@ -199,12 +199,15 @@ func analyzeCampaign(ctx context.Context, db *storage.DB, camp storage.Campaign,
 			personaName[name] = name
 		}
 		// Within a surface the rows come by rank; a session of several
-		// surfaces is merged by rank, keeping surface order on ties.
+		// surfaces (sorted, so the first and last differ) is merged by
+		// rank, keeping surface order on ties.
 		order = order[:0]
 		for i := range n {
 			order = append(order, i)
 		}
-		slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s.Rank[x], s.Rank[y]) })
+		if s.Surface[0] != s.Surface[n-1] {
+			slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s.Rank[x], s.Rank[y]) })
+		}
 		cs := analysis.AuditSession{Persona: name, Session: s.Session.Seq,
 			Items: make([]int32, n), Topics: make([]int32, n), Seconds: make([]float64, n), Scores: make([]int8, n)}
 		for k := range topicN {
