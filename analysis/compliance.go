@@ -163,21 +163,27 @@ func (p *cPersona) blank() bool {
 // controlsOf returns p's matched blank controls: its twins, or every
 // blank control that is nobody's twin.
 func (c *checker) controlsOf(p *cPersona) []*cPersona {
-	var twins, free []*cPersona
+	if twins := c.twinsOf(p); len(twins) > 0 {
+		return twins
+	}
+	var free []*cPersona
 	for _, q := range c.ps {
-		if q.test() || !q.blank() {
-			continue
-		}
-		if q.info.TwinOf == p.info.Name {
-			twins = append(twins, q)
-		} else if q.info.TwinOf == "" {
+		if !q.test() && q.blank() && q.info.TwinOf == "" {
 			free = append(free, q)
 		}
 	}
-	if len(twins) > 0 {
-		return twins
-	}
 	return free
+}
+
+// twinsOf is p's twin controls.
+func (c *checker) twinsOf(p *cPersona) []*cPersona {
+	var twins []*cPersona
+	for _, q := range c.ps {
+		if !q.test() && q.blank() && q.info.TwinOf == p.info.Name {
+			twins = append(twins, q)
+		}
+	}
+	return twins
 }
 
 // share is the share of items whose topic is in topics, NaN when empty.
@@ -537,9 +543,13 @@ func (c *checker) minors() (Finding, bool) {
 	return f, true
 }
 
-// prices is the Art. 21 check: for each test persona and each matched
-// control, the items both were served with a price in the same session;
-// a unit is such a pair of prices.
+// prices is the Art. 21 check: for each test persona and each of its
+// twins, the items both were served with a price in the same session; a
+// unit is such a pair of prices. Only twins count: they run in lock-step
+// and differ from the test persona only in history, so a price difference
+// is one "at the same moment" by preference or habit. A free control may
+// differ in traits and see the item minutes apart; a campaign without
+// twins yields no finding.
 func (c *checker) prices() (Finding, bool) {
 	f := c.newFinding(CheckArt21Prices)
 	f.Effect = FindingEffect{Name: "share of paired prices differing by more than ε", Unit: "share of pairs", Margin: 0}
@@ -553,7 +563,7 @@ func (c *checker) prices() (Finding, bool) {
 		if !p.test() {
 			continue
 		}
-		for _, q := range c.controlsOf(p) {
+		for _, q := range c.twinsOf(p) {
 			for _, s := range p.seqs {
 				qp := map[string]float64{}
 				for _, it := range q.feed[s] {

@@ -192,6 +192,17 @@ func TestComplianceArt21Prices(t *testing.T) {
 		if f.Verdict != tc.verdict || float64(f.Effect.Value) != tc.share || f.N.Units != 24 {
 			t.Errorf("markup %v: verdict %q, share %v, %d pairs (%s); want %q, %v, 24", tc.markup, f.Verdict, f.Effect.Value, f.N.Units, f.Reason, tc.verdict, tc.share)
 		}
+	} // The same prices seen by free controls instead of twins: not the
+	// Art. 21 design (not the same moment, maybe other traits), so no
+	// finding, however different the prices.
+	in := build(0.2)
+	for i := range in.Personas {
+		in.Personas[i].TwinOf = ""
+	}
+	for _, f := range Compliance(in, ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))) {
+		if f.Check == CheckArt21Prices {
+			t.Errorf("campaign without twins: got an %s finding (%s, %s)", CheckArt21Prices, f.Verdict, f.Reason)
+		}
 	}
 }
 
