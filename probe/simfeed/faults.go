@@ -113,7 +113,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		return false // then answer normally
-	case f.Truncate && isFeedPage(r), f.Hang && isFeedPage(r), f.Layout == "v2" && (isFeedPage(r) || api || r.URL.Path == "/static/app.js"):
+	case f.Truncate && isFeedPage(r), f.Hang && isFeedPage(r), f.Layout == "v2" && (isFeedPage(r) || api || r.URL.Path == "/static/common.js"):
 		s.serveRewritten(w, r, f)
 		return true
 	}

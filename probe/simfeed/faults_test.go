@@ -42,8 +42,8 @@ func TestFaults(t *testing.T) {
 	if strings.Contains(body, "fp-item") || !strings.Contains(body, `class="fp-card"`) {
 		t.Errorf("layout v2 still serves fp-item markup")
 	}
-	if _, js := get(t, c, ts.URL+"/static/app.js"); strings.Contains(js, "fp-item") {
-		t.Errorf("layout v2: the page script still builds fp-item cards")
+	if _, js := get(t, c, ts.URL+"/static/common.js"); strings.Contains(js, "fp-item") || !strings.Contains(js, "fp-card") {
+		t.Errorf("layout v2: the card builder (common.js) still builds fp-item cards")
 	}
 
 	s.SetFaults(Faults{Truncate: true})

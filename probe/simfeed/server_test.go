@@ -502,14 +502,14 @@ func TestPagesContract(t *testing.T) {
 	if strings.Contains(settings, "fp-saved") {
 		t.Error("settings page shows fp-saved before saving")
 	}
-	for _, path := range []string{"/static/app.js", "/static/style.css"} {
-		if b := p.mustStatus(http.StatusOK, "GET", path, ""); len(b) < 100 {
+	for _, path := range []string{"/static/common.js", "/static/app.js", "/static/layouts.js", "/static/style.css"} {
+		b := string(p.mustStatus(http.StatusOK, "GET", path, ""))
+		if len(b) < 100 {
 			t.Errorf("%s is %d bytes, want the asset", path, len(b))
 		}
-	}
-	js := string(p.mustStatus(http.StatusOK, "GET", "/static/app.js", ""))
-	if strings.Contains(js, "innerHTML") {
-		t.Error("app.js uses innerHTML")
+		if strings.Contains(b, "innerHTML") {
+			t.Errorf("%s uses innerHTML", path)
+		}
 	}
 }
 

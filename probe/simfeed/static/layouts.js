@@ -5,21 +5,9 @@
 (function () {
   'use strict';
 
-  var DEVICE_KEY = 'sf_device';
-  var DEVICE_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
-  function deviceID() {
-    var id = null;
-    try { id = window.localStorage.getItem(DEVICE_KEY); } catch (e) { /* storage disabled */ }
-    if (!id || !DEVICE_RE.test(id)) {
-      var a = new Uint8Array(12);
-      window.crypto.getRandomValues(a);
-      id = 'd-' + Array.prototype.map.call(a, function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
-      try { window.localStorage.setItem(DEVICE_KEY, id); } catch (e) { /* storage disabled */ }
-    }
-    return id;
-  }
-  var device = deviceID();
+  var sf = window.simfeed;
+  var el = sf.el, labels = sf.labels, card = sf.card;
+  var device = sf.deviceID();
 
   function api(path) {
     return fetch(path, { credentials: 'same-origin', headers: { 'X-SF-Device': device } }).then(function (r) {
@@ -30,40 +18,6 @@
 
   function page(visit, n) {
     return api('/api/feed?visit=' + encodeURIComponent(visit) + '&page=' + n);
-  }
-
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.setAttribute('class', cls);
-    if (text !== undefined && text !== null) n.textContent = text;
-    return n;
-  }
-
-  function labels(node, it) {
-    (it.labels || []).forEach(function (l) { node.appendChild(el('span', 'fp-label fp-' + l.kind, l.text)); });
-  }
-
-  // card: the main feed's markup (the simfeed adapter's DOM contract).
-  function card(it) {
-    var art = el('article', 'fp-item');
-    art.setAttribute('data-item-id', it.id);
-    art.setAttribute('lang', it.lang);
-    var a = el('a', 'fp-link');
-    a.setAttribute('href', it.url);
-    a.appendChild(el('h2', 'fp-title', it.title));
-    art.appendChild(a);
-    var meta = el('div', 'fp-meta');
-    meta.appendChild(el('span', 'fp-author', it.author));
-    meta.appendChild(document.createTextNode(' · '));
-    meta.appendChild(el('span', 'fp-topic', it.topic));
-    art.appendChild(meta);
-    labels(art, it);
-    if (it.price_attr) {
-      var p = el('span', 'fp-price', it.price_text);
-      p.setAttribute('data-price', it.price_attr);
-      art.appendChild(p);
-    }
-    return art;
   }
 
   // A list that appends pages of cards to feed when more() is called.
