@@ -42,6 +42,17 @@ func compareFinding(before, after analysis.Finding) (string, string) {
 // since it started (orders it knows of wake it at their deadline).
 const defaultOrderPoll = 30 * time.Second
 
+// maxReinspectAttempts is how many times in a row a re-inspection may fail
+// (its campaign does not decode, its adapter is gone, the browser cannot
+// start) before its orders close inconclusive with the last error in their
+// note. Attempts are spaced by the poll interval, doubling each time up to
+// maxReinspectBackoff. The count lives in memory: a restart of serve starts
+// it again.
+const (
+	maxReinspectAttempts = 5
+	maxReinspectBackoff  = time.Hour
+)
+
 // startReinspections runs serve's re-inspection loop: at the deadline of
 // every open rectification order it runs the order's campaign design again
 // with fresh personas and twins, and closes the order with the verdict of
@@ -49,8 +60,8 @@ const defaultOrderPoll = 30 * time.Second
 // the same time; each takes as many of --max-sessions' places as it runs
 // sessions at once, so scheduled campaigns and re-inspections share them.
 func (d *daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
-	rs := &reinspections{d: d, maxSessions: maxSessions, running: map[string]bool{},
-		logger: d.logger.With("component", "reinspection")}
+	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll, running: map[string]bool{},
+		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -64,8 +75,16 @@ type reinspections struct {
 	maxSessions int
 	logger      *slog.Logger
 	acquire     sync.Mutex // one re-inspection takes its session places at a time
+	poll        time.Duration
 	mu          sync.Mutex
-	running     map[string]bool // groups being re-inspected, by groupKey
+	running     map[string]bool             // groups being re-inspected, by groupKey
+	failures    map[string]reinspectFailure // by orderList
+}
+
+// reinspectFailure counts a group's failed re-inspections in a row.
+type reinspectFailure struct {
+	n    int
+	next time.Time // no new attempt before
 }
 
 func (rs *reinspections) loop(stop, work context.Context, poll time.Duration) {
@@ -89,8 +108,8 @@ func (rs *reinspections) loop(stop, work context.Context, poll time.Duration) {
 }
 
 // startDue starts a re-inspection for every due group of orders not being
-// re-inspected yet, and returns how long to wait for the next deadline (-1
-// when no order is open).
+// re-inspected yet nor waiting after a failure, and returns how long to
+// wait before looking again.
 func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, error) {
 	d := rs.d
 	due, err := d.db.DueOrders(stop, d.now())
@@ -100,8 +119,10 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	for _, group := range groupOrders(due) {
 		key := groupKey(group[0])
 		rs.mu.Lock()
-		busy := rs.running[key]
-		rs.running[key] = true
+		busy := rs.running[key] || d.now().Before(rs.failures[orderList(group)].next)
+		if !busy {
+			rs.running[key] = true
+		}
 		rs.mu.Unlock()
 		if busy {
 			continue
@@ -114,16 +135,68 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 				delete(rs.running, key)
 				rs.mu.Unlock()
 			}()
-			if err := rs.reinspect(stop, work, group); err != nil && stop.Err() == nil {
-				rs.logger.Error("re-inspection failed; it is retried", "orders", orderList(group), "error", err)
+			err := rs.reinspect(stop, work, group)
+			if stop.Err() == nil {
+				rs.settle(stop, group, err)
 			}
 		}()
 	}
+	// Wake at the next deadline still to come or the end of a failed
+	// group's wait, whichever is first, and at least every poll. (A due
+	// order being re-inspected must not wake the loop: its deadline has
+	// passed, so waiting for it would spin.)
 	next, ok, err := d.db.NextDeadline(stop)
-	if err != nil || !ok {
-		return -1, err
+	if err != nil {
+		return 0, err
 	}
-	return max(next.Sub(d.now()), 0), nil
+	now := d.now()
+	wait := rs.poll
+	if ok && next.After(now) {
+		wait = min(wait, next.Sub(now))
+	}
+	rs.mu.Lock()
+	for _, f := range rs.failures {
+		if f.next.After(now) {
+			wait = min(wait, f.next.Sub(now))
+		}
+	}
+	rs.mu.Unlock()
+	return wait, nil
+}
+
+// settle records how a group's re-inspection ended: a success clears its
+// failures; a failure is retried after a growing wait, and after
+// maxReinspectAttempts failures in a row the orders close inconclusive.
+func (rs *reinspections) settle(ctx context.Context, group []storage.Order, err error) {
+	key := orderList(group)
+	rs.mu.Lock()
+	f := rs.failures[key]
+	if err == nil {
+		delete(rs.failures, key)
+		rs.mu.Unlock()
+		return
+	}
+	f.n++
+	wait := min(rs.poll<<min(f.n-1, 20), maxReinspectBackoff)
+	f.next = rs.d.now().Add(wait)
+	rs.failures[key] = f
+	rs.mu.Unlock()
+	if f.n < maxReinspectAttempts {
+		rs.logger.Error("re-inspection failed; it is retried", "orders", key, "attempt", f.n,
+			"retry_seconds", wait.Seconds(), "error", err)
+		return
+	}
+	note := fmt.Sprintf("the re-inspection failed %d times in a row; last error: %v", f.n, err)
+	for _, o := range group {
+		if cerr := rs.d.db.CloseOrder(ctx, o.ID, storage.OrderInconclusive, analysis.StatusNotComparable, nil, note, rs.d.now()); cerr != nil {
+			rs.logger.Error("closing an order whose re-inspection keeps failing failed", "order", o.ID, "error", cerr)
+			return
+		}
+	}
+	rs.mu.Lock()
+	delete(rs.failures, key)
+	rs.mu.Unlock()
+	rs.logger.Error("re-inspection gave up: orders closed inconclusive", "orders", key, "attempts", f.n, "error", err)
 }
 
 // groupKey says which re-inspection checks an order: the one already
