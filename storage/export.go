@@ -43,11 +43,31 @@ type ExportedTable struct {
 // ExportManifest describes an export; Export writes it as manifest.json
 // beside the tables.
 type ExportManifest struct {
-	Format        string          `json:"format"`
-	ExportedAt    time.Time       `json:"exported_at"`
-	SchemaVersion int             `json:"schema_version"`
-	Tables        []ExportedTable `json:"tables"`
+	Format        string    `json:"format"`
+	ExportedAt    time.Time `json:"exported_at"`
+	SchemaVersion int       `json:"schema_version"`
+	// CampaignID is the one campaign exported, 0 for the whole database.
+	CampaignID int64           `json:"campaign_id,omitempty"`
+	Tables     []ExportedTable `json:"tables"`
 }
+
+// campaignRows keeps, per exported table, one campaign's rows (?1 is its
+// id): its own row, personas, sessions, their impressions, actions and
+// evidence, and the items and labels of the items its sessions saw or
+// acted on, on its platform.
+var campaignRows = map[string]string{
+	"campaigns":   "id = ?1",
+	"personas":    "campaign_id = ?1",
+	"sessions":    "campaign_id = ?1",
+	"impressions": "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
+	"actions":     "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
+	"evidence":    "campaign_id = ?1",
+	"items":       "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
+	"labels":      "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
+}
+
+const campaignItems = `(SELECT i.item_id FROM impressions i JOIN sessions s ON s.id = i.session_id WHERE s.campaign_id = ?1
+	UNION SELECT a.item_id FROM actions a JOIN sessions s ON s.id = a.session_id WHERE s.campaign_id = ?1 AND a.item_id IS NOT NULL)`
 
 // Export writes every research table (ExportTables) of db to dir, one file
 // per table named TABLE.FORMAT, and manifest.json with row counts, column
@@ -58,9 +78,11 @@ type ExportManifest struct {
 // are booleans; NULL is an empty CSV field, JSON null or a Parquet null
 // (nullable columns are OPTIONAL). JSON replaces invalid UTF-8 with U+FFFD;
 // CSV and Parquet keep the bytes as stored. All tables are read in one
-// snapshot. Cancelling ctx stops the export; files already written stay.
-func (db *DB) Export(ctx context.Context, dir, format string) (ExportManifest, error) {
-	m := ExportManifest{Format: format, ExportedAt: db.now().UTC().Truncate(time.Millisecond)}
+// snapshot. A campaignID other than 0 exports that campaign's rows only
+// (see campaignRows); an unknown one gives an error wrapping ErrNotFound.
+// Cancelling ctx stops the export; files already written stay.
+func (db *DB) Export(ctx context.Context, dir, format string, campaignID int64) (ExportManifest, error) {
+	m := ExportManifest{Format: format, ExportedAt: db.now().UTC().Truncate(time.Millisecond), CampaignID: campaignID}
 	switch format {
 	case FormatCSV, FormatJSONL, FormatParquet:
 	default:
@@ -78,6 +100,15 @@ func (db *DB) Export(ctx context.Context, dir, format string) (ExportManifest, e
 	if m.SchemaVersion, err = schemaVersion(ctx, tx); err != nil {
 		return m, fmt.Errorf("export: %w", err)
 	}
+	if campaignID != 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM campaigns WHERE id = ?", campaignID).Scan(&n); err != nil {
+			return m, fmt.Errorf("export: %w", err)
+		}
+		if n == 0 {
+			return m, fmt.Errorf("export: campaign %d: %w", campaignID, ErrNotFound)
+		}
+	}
 	for _, table := range ExportTables {
 		if secretTables[table] {
 			continue
@@ -89,7 +120,14 @@ func (db *DB) Export(ctx context.Context, dir, format string) (ExportManifest, e
 		if len(cols) == 0 {
 			continue // a table this database does not have
 		}
-		et, err := exportTable(ctx, tx, dir, format, table, cols)
+		where, args := "", []any(nil)
+		if campaignID != 0 {
+			where, args = campaignRows[table], []any{campaignID}
+			if where == "" {
+				return m, fmt.Errorf("export %s: no rule keeps one campaign's rows", table)
+			}
+		}
+		et, err := exportTable(ctx, tx, dir, format, table, cols, where, args)
 		if err != nil {
 			return m, fmt.Errorf("export %s: %w", table, err)
 		}
@@ -117,7 +155,7 @@ type rowWriter interface {
 	close() error
 }
 
-func exportTable(ctx context.Context, q queryer, dir, format, table string, cols []ColumnInfo) (ExportedTable, error) {
+func exportTable(ctx context.Context, q queryer, dir, format, table string, cols []ColumnInfo, where string, args []any) (ExportedTable, error) {
 	et := ExportedTable{Table: table, File: table + "." + format, Columns: cols}
 	f, err := os.Create(filepath.Join(dir, et.File))
 	if err != nil {
@@ -147,10 +185,13 @@ func exportTable(ctx context.Context, q queryer, dir, format, table string, cols
 		}
 	}
 	query := "SELECT " + strings.Join(names, ", ") + " FROM " + table
+	if where != "" {
+		query += " WHERE " + where
+	}
 	if len(order) > 0 {
 		query += " ORDER BY " + strings.Join(order, ", ")
 	}
-	err = eachRawRow(ctx, q, query, nil, func(vals []any) error {
+	err = eachRawRow(ctx, q, query, args, func(vals []any) error {
 		et.Rows++
 		return w.write(vals)
 	})

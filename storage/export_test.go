@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +55,7 @@ func TestExportNeverWritesSecrets(t *testing.T) {
 	db := mustExportFixture(t)
 	for _, format := range []string{FormatCSV, FormatJSONL, FormatParquet} {
 		dir := filepath.Join(t.TempDir(), format)
-		m, err := db.Export(context.Background(), dir, format)
+		m, err := db.Export(context.Background(), dir, format, 0)
 		if err != nil {
 			t.Fatalf("Export(%s): %v", format, err)
 		}
@@ -80,7 +82,7 @@ func TestExportNeverWritesSecrets(t *testing.T) {
 func TestExportCSVAndJSONL(t *testing.T) {
 	db := mustExportFixture(t)
 	dir := t.TempDir()
-	if _, err := db.Export(context.Background(), dir, FormatCSV); err != nil {
+	if _, err := db.Export(context.Background(), dir, FormatCSV, 0); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(filepath.Join(dir, "impressions.csv"))
@@ -106,7 +108,7 @@ func TestExportCSVAndJSONL(t *testing.T) {
 	}
 
 	jdir := t.TempDir()
-	if _, err := db.Export(context.Background(), jdir, FormatJSONL); err != nil {
+	if _, err := db.Export(context.Background(), jdir, FormatJSONL, 0); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(jdir, "impressions.jsonl"))
@@ -134,7 +136,7 @@ func TestExportCSVAndJSONL(t *testing.T) {
 func TestExportParquetIndependentReader(t *testing.T) {
 	db := mustExportFixture(t)
 	dir := t.TempDir()
-	m, err := db.Export(context.Background(), dir, FormatParquet)
+	m, err := db.Export(context.Background(), dir, FormatParquet, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,5 +207,103 @@ func TestExportParquetIndependentReader(t *testing.T) {
 	lab := read("labels")
 	if lab.NumRows() != 1 {
 		t.Errorf("labels.parquet rows = %d, want 1", lab.NumRows())
+	}
+}
+
+// TestExportOneCampaign exports one of two campaigns and checks every file
+// holds that campaign's rows only, items and labels included, while the
+// whole export holds both.
+func TestExportOneCampaign(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	a, b := mustFixture(t, db, "a", 1), mustFixture(t, db, "b", 2)
+	save := func(sid int64, ids ...string) {
+		mustStart(t, db, sid)
+		imps := makeImpressions("feed", len(ids))
+		for i, id := range ids {
+			imps[i].ID = id
+		}
+		if err := db.SaveImpressions(ctx, sid, imps); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveActions(ctx, sid, []probe.Action{{ItemID: ids[0], Kind: probe.ActionDwell, At: t0, Value: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		mustFinish(t, db, sid, StatusDone)
+	}
+	save(a.sessions[0].ID, "shared", "only-a")
+	save(b.sessions[0].ID, "shared", "only-b", "only-b2")
+	save(b.sessions[1].ID, "only-b3")
+	if _, err := db.SaveLabels(ctx, []Label{
+		{Platform: "simfeed", ItemID: "only-a", Category: "gambling", Value: 1, Source: "manual"},
+		{Platform: "simfeed", ItemID: "only-b", Category: "gambling", Value: 1, Source: "manual"},
+		{Platform: "simfeed", ItemID: "shared", Category: "gambling", Value: -1, Source: "manual"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(dir, table string) [][]string {
+		f, err := os.Open(filepath.Join(dir, table+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[1:] // without the header
+	}
+	column := func(dir, table string, col int) []string {
+		var out []string
+		for _, r := range rows(dir, table) {
+			out = append(out, r[col])
+		}
+		slices.Sort(out)
+		return out
+	}
+	dir := t.TempDir()
+	m, err := db.Export(ctx, dir, FormatCSV, a.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.CampaignID != a.campaign.ID {
+		t.Errorf("manifest campaign_id = %d, want %d", m.CampaignID, a.campaign.ID)
+	}
+	counts := map[string]int64{}
+	for _, et := range m.Tables {
+		counts[et.Table] = et.Rows
+	}
+	want := map[string]int64{"campaigns": 1, "personas": 1, "sessions": 1, "impressions": 2, "actions": 1, "items": 2, "labels": 2, "evidence": 0}
+	for table, n := range want {
+		if counts[table] != n {
+			t.Errorf("campaign a: %s has %d rows, want %d", table, counts[table], n)
+		}
+	}
+	itemCol := slices.IndexFunc(m.Tables[slices.IndexFunc(m.Tables, func(et ExportedTable) bool { return et.Table == "items" })].Columns,
+		func(c ColumnInfo) bool { return c.Name == "item_id" })
+	if got := column(dir, "items", itemCol); !slices.Equal(got, []string{"only-a", "shared"}) {
+		t.Errorf("campaign a: items %v, want [only-a shared]", got)
+	}
+	all := t.TempDir()
+	m, err = db.Export(ctx, all, FormatCSV, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, et := range m.Tables {
+		counts[et.Table] = et.Rows
+	}
+	want = map[string]int64{"campaigns": 2, "personas": 2, "sessions": 3, "impressions": 6, "actions": 3, "items": 5, "labels": 3}
+	for table, n := range want {
+		if counts[table] != n {
+			t.Errorf("whole database: %s has %d rows, want %d", table, counts[table], n)
+		}
+	}
+	if _, err := db.Export(ctx, t.TempDir(), FormatCSV, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("export of campaign 999: %v, want ErrNotFound", err)
+	}
+	for _, table := range ExportTables {
+		if !secretTables[table] && campaignRows[table] == "" {
+			t.Errorf("table %s has no rule for a one-campaign export", table)
+		}
 	}
 }

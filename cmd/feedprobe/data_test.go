@@ -305,6 +305,18 @@ func TestExportAndSchemaCommands(t *testing.T) {
 			t.Errorf("impressions rows = %d, want 2", tb.Rows)
 		}
 	}
+	// One campaign by name; an unknown one is an error naming it.
+	one := filepath.Join(t.TempDir(), "one")
+	if _, stderr, err := runCLI(t, "export", "--db", path, "--format", "csv", "--out", one, "--campaign", "c"); err != nil {
+		t.Fatalf("export --campaign c: %v\n%s", err, stderr)
+	}
+	data, err = os.ReadFile(filepath.Join(one, "manifest.json"))
+	if err != nil || json.Unmarshal(data, &m) != nil || m.CampaignID == 0 {
+		t.Fatalf("manifest of export --campaign c: campaign_id %d, %v", m.CampaignID, err)
+	}
+	if _, stderr, err := runCLI(t, "export", "--db", path, "--out", filepath.Join(t.TempDir(), "x"), "--campaign", "nope"); err == nil || !strings.Contains(stderr+err.Error(), "nope") {
+		t.Errorf("export --campaign nope: err %v, stderr %q; want an error naming it", err, stderr)
+	}
 	md, _, err := runCLI(t, "schema", "--format", "markdown")
 	if err != nil {
 		t.Fatal(err)

@@ -10,12 +10,14 @@ import (
 )
 
 func cmdExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "--db FILE --format csv|jsonl|parquet --out DIR", `
+	fs := newFlags(e, "export", "--db FILE --format csv|jsonl|parquet --out DIR [--campaign ID|NAME]", `
 Export every research table (campaigns, personas, sessions, items,
 impressions, actions, labels, evidence) to DIR, one file per table
 (TABLE.csv, TABLE.jsonl or TABLE.parquet), with manifest.json listing each
 file's rows, column types and SHA-256. persona_state (cookies: secrets) is
-never exported.
+never exported. --campaign keeps one campaign's rows: its personas,
+sessions, impressions, actions and evidence, and the items and labels of
+the items it saw or acted on (manifest.json then names the campaign).
 
 Times are UTC timestamps with milliseconds (RFC 3339 text in CSV and JSON
 lines, TIMESTAMP(MILLIS, UTC) in Parquet); sponsored and synthetic are
@@ -26,6 +28,7 @@ opened read-only and read in one snapshot.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	format := fs.String("format", "csv", "csv, jsonl or parquet")
 	out := fs.String("out", "", "folder to write (created if missing; files in it are replaced)")
+	campaign := fs.String("campaign", "", "export only this campaign (id or name); default: the whole database")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +46,15 @@ opened read-only and read in one snapshot.`)
 		return err
 	}
 	defer store.Close()
-	m, err := store.Export(ctx, *out, *format)
+	var campaignID int64
+	if *campaign != "" {
+		c, err := findCampaign(ctx, store, *campaign)
+		if err != nil {
+			return err
+		}
+		campaignID = c.ID
+	}
+	m, err := store.Export(ctx, *out, *format, campaignID)
 	if err != nil {
 		return err
 	}
