@@ -125,6 +125,22 @@ func TestInspectionLifecycle(t *testing.T) {
 		"--filing-number", "网信算备110000000000001", "--disclosure-file", disclosure); err != nil {
 		t.Fatalf("inspection surface: %v\n%s", err, stderr)
 	}
+	// The report of platform A's campaign shows the disclosure beside the
+	// findings, as text; platform B's (no surface recorded) has none.
+	for _, c := range []struct {
+		campaign string
+		want     bool
+	}{{"platform-a", true}, {"platform-b", false}} {
+		html, stderr, err := runCLI(t, "report", "--db", db, "--campaign", c.campaign, "-o", "-")
+		if err != nil {
+			t.Fatalf("report %s: %v\n%s", c.campaign, err, stderr)
+		}
+		has := strings.Contains(html, `id="disclosures"`) && strings.Contains(html, "网信算备110000000000001") &&
+			strings.Contains(html, "at any time. &lt;b&gt;bold&lt;/b&gt;")
+		if has != c.want || strings.Contains(html, "<b>bold</b>") {
+			t.Errorf("report of %s: disclosure shown %v, want %v (and never as markup)", c.campaign, has, c.want)
+		}
+	}
 	out, stderr, err := runCLI(t, "finding", "list", "--db", db, "--inspection", "CAC-2026-A", "--json")
 	if err != nil {
 		t.Fatalf("finding list: %v\n%s", err, stderr)

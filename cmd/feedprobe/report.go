@@ -132,6 +132,42 @@ type reportData struct {
 	Observed string
 	// FirstScreens are the first items of each persona's first session.
 	FirstScreens []firstScreen
+	// Disclosures are the surfaces, filing numbers and disclosure texts of
+	// the inspections the campaign belongs to, to read beside the findings.
+	Disclosures []disclosureRow
+}
+
+// disclosureRow is one surface of an inspection the campaign belongs to.
+type disclosureRow struct {
+	Case string
+	storage.Surface
+}
+
+// campaignDisclosures returns the surfaces of every inspection the
+// campaign is attached to, by case and surface.
+func campaignDisclosures(ctx context.Context, db *storage.DB, campaignID int64) ([]disclosureRow, error) {
+	ins, err := db.Inspections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []disclosureRow
+	for _, in := range ins {
+		cs, err := db.InspectionCampaigns(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(cs, func(c storage.InspectionCampaign) bool { return c.Campaign.ID == campaignID }) {
+			continue
+		}
+		ss, err := db.Surfaces(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ss {
+			out = append(out, disclosureRow{Case: in.Case, Surface: s})
+		}
+	}
+	return out, nil
 }
 
 // firstScreen is what one persona was shown first.
@@ -206,6 +242,9 @@ func writeReport(ctx context.Context, w io.Writer, db *storage.DB, camp storage.
 				joinWeights(ph.Interests), settingsSuffix(ph.Settings.Personalization, ph.Settings.MinorMode)))
 		}
 		data.Personas = append(data.Personas, row)
+	}
+	if data.Disclosures, err = campaignDisclosures(ctx, db, camp.ID); err != nil {
+		return err
 	}
 	data.Charts = reportCharts(rep.Audit)
 	data.FirstScreens = firstScreens(fr.in)
