@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
@@ -37,6 +42,8 @@ not repeated, and a session that was interrupted half-way is marked
 	shardFlag := fs.String("shard", "", "run only share I of N of the persona groups (I from 0; a test persona stays with its twins); merge the shards' databases with feedprobe merge")
 	remoteURL := fs.String("browser", "", "drive a running Chromium at this DevTools address (ws://HOST:PORT or http://HOST:PORT) instead of launching one; --chrome and --closed-network then do not apply")
 	progressMode := fs.String("progress", "auto", "progress bar on stderr (sessions done/planned, items, errors, ETA): auto (when stderr is a terminal), on or off")
+	metricsListen := fs.String("metrics-listen", "", "serve the probe's Prometheus /metrics (as serve does) at this address while the run lasts, e.g. 127.0.0.1:9464; loopback unless --allow-non-loopback")
+	allowRemote := fs.Bool("allow-non-loopback", false, "allow --metrics-listen on an address other than loopback (/metrics has no authentication)")
 	evidenceEvery := fs.Int("evidence-every", 10, "keep a screenshot and the feed's HTML every N scrolls (also at each session's end and on errors) in DB-evidence/, hash-chained; 0: only at the end and on errors; -1: keep none")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -89,7 +96,17 @@ not repeated, and a session that was interrupted half-way is marked
 		return err
 	}
 	defer store.Close()
+	var metrics *probe.Metrics
+	if *metricsListen != "" {
+		_, stop, m, err := serveRunMetrics(*metricsListen, *allowRemote, store, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		metrics = m
+	}
 	sum, err := runCampaign(ctx, store, c, runOptions{
+		metrics:  metrics,
 		browser:  probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, Remote: *remoteURL},
 		logger:   logger,
 		shard:    shard,
@@ -142,6 +159,38 @@ type runOptions struct {
 	evidenceEvery int
 	// progress, when set, shows a progress bar (see progress.go).
 	progress *progress
+	// metrics, when set, counts the run's sessions, items, errors and
+	// browser restarts as serve's /metrics does.
+	metrics *probe.Metrics
+}
+
+// serveRunMetrics serves /metrics for `run --metrics-listen`: the probe's
+// metrics (the same names as serve's), the database's and the process's.
+// It returns the address it listens on; stop closes the server.
+func serveRunMetrics(addr string, allowRemote bool, db *storage.DB, logger *slog.Logger) (bound string, stop func(), m *probe.Metrics, err error) {
+	if err := checkLoopback(addr, allowRemote); err != nil {
+		return "", nil, nil, fmt.Errorf("--metrics-listen: %w", err)
+	}
+	if checkLoopback(addr, false) != nil {
+		logger.Warn("serving metrics beyond loopback: they have no authentication", "listen", addr)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), dbStatsCollector{db})
+	m = probe.NewMetrics(reg, version)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("--metrics-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics server stopped", "error", err)
+		}
+	}()
+	logger.Info("serving metrics", "addr", ln.Addr().String())
+	return ln.Addr().String(), func() { srv.Close() }, m, nil
 }
 
 type runSummary struct {
@@ -244,6 +293,9 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 			mu.Lock()
 			sum.Restarts++
 			mu.Unlock()
+			if o.metrics != nil {
+				o.metrics.BrowserRestarted()
+			}
 		},
 		OnSession: func(rep probe.SessionReport) {
 			mu.Lock()
@@ -260,6 +312,9 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 			if o.progress != nil {
 				o.progress.Session(rep)
 			}
+			if o.metrics != nil {
+				o.metrics.ObserveSession(c.Platform, rep)
+			}
 			o.sealSession(ctx, rep)
 			if o.onSession != nil {
 				o.onSession(rep)
@@ -268,6 +323,10 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	}
 	if o.evidence != nil {
 		r.Evidence, r.EvidenceEvery = o.evidence, o.evidenceEvery
+	}
+	if o.metrics != nil {
+		r.Observer = o.metrics.Observer(c.Platform)
+		r.Store = countingStore{Store: r.Store, m: o.metrics}
 	}
 	err = r.Run(ctx, plans)
 	sum.Elapsed = time.Since(start)

@@ -145,7 +145,7 @@ process is alive), /readyz (database writable, browser running).`)
 	defer d.closeBrowser()
 
 	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return err
+		return fmt.Errorf("--listen: %w", err)
 	}
 	if *allowRemote {
 		if lerr := checkLoopback(*listen, false); lerr != nil {

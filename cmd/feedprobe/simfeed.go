@@ -63,7 +63,7 @@ names; flags given on the command line win over the file.`)
 		return err
 	}
 	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return err
+		return fmt.Errorf("--listen: %w", err)
 	}
 	srv, err := simfeed.New(cfg, nil)
 	if err != nil {
@@ -81,7 +81,7 @@ names; flags given on the command line win over the file.`)
 func checkLoopback(addr string, allow bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--listen %q: %w", addr, err)
+		return fmt.Errorf("%q: %w", addr, err)
 	}
 	if host == "localhost" {
 		return nil
@@ -92,5 +92,5 @@ func checkLoopback(addr string, allow bool) error {
 	if allow {
 		return nil
 	}
-	return fmt.Errorf("--listen %q is not a loopback address; pass --allow-non-loopback to serve beyond this machine", addr)
+	return fmt.Errorf("%q is not a loopback address; pass --allow-non-loopback to serve beyond this machine", addr)
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// TestRunMetrics runs a small campaign with `run --metrics-listen`'s
+// metrics, scrapes the endpoint and checks the counters against what the
+// database holds.
+func TestRunMetrics(t *testing.T) {
+	needBrowser(t)
+	_, base := startSimfeed(t, simfeed.DefaultConfig())
+	c, err := personas.LoadCampaign(writeCampaign(t, base, 2, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "metrics.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	addr, stop, m, err := serveRunMetrics("127.0.0.1:0", false, db, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	sum, err := runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: testLogger(t), metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := db.CampaignByName(ctx, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := db.Sessions(ctx, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := 0
+	for _, s := range ss {
+		items += s.Items
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// total sums a counter's samples over its labels in the text format.
+	total := func(name string) float64 {
+		v := 0.0
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, name+"{") || strings.HasPrefix(line, name+" ") {
+				f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+				if err != nil {
+					t.Fatalf("%q: %v", line, err)
+				}
+				v += f
+			}
+		}
+		return v
+	}
+	if got := total("feedprobe_sessions_total"); int(got) != len(ss) || sum.Done != len(ss) {
+		t.Errorf("feedprobe_sessions_total = %v; the database has %d sessions (%d done)", got, len(ss), sum.Done)
+	}
+	if got := total("feedprobe_items_extracted_total"); int(got) != items || items == 0 {
+		t.Errorf("feedprobe_items_extracted_total = %v; the database holds %d impressions", got, items)
+	}
+	if total("feedprobe_scrolls_total") == 0 || !strings.Contains(string(body), "go_goroutines") {
+		t.Errorf("/metrics lacks scrolls or the Go collector:\n%.2000s", body)
+	}
+}
+
+// TestRunMetricsLoopback checks that --metrics-listen refuses an address
+// beyond loopback unless --allow-non-loopback.
+func TestRunMetricsLoopback(t *testing.T) {
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "loopback.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, _, _, err = serveRunMetrics("10.1.2.3:9464", false, db, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "--metrics-listen") || !strings.Contains(err.Error(), "not a loopback") {
+		t.Errorf("serveRunMetrics(10.1.2.3:9464) = %v, want a --metrics-listen loopback error", err)
+	}
+}
