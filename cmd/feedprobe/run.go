@@ -245,12 +245,7 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 		o.progress.Plan(sum.Planned)
 	}
 	if o.browser.TileMemoryMB == 0 {
-		// Tiles enough for the largest persona's viewport, so no
-		// screenshot comes out partly blank.
-		o.browser.TileMemoryMB = probe.DefaultTileMemoryMB
-		for _, p := range c.Personas {
-			o.browser.TileMemoryMB = max(o.browser.TileMemoryMB, probe.TileMemoryFor(p.Traits.Viewport.Width, p.Traits.Viewport.Height))
-		}
+		o.browser.TileMemoryMB = tileBudget(c)
 	}
 	browser, err := probe.Launch(ctx, o.browser)
 	if err != nil {
@@ -331,6 +326,19 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	err = r.Run(ctx, plans)
 	sum.Elapsed = time.Since(start)
 	return sum, err
+}
+
+// tileBudget is the tile memory (MiB) a browser needs for the campaigns'
+// personas: the default, or enough for the largest persona viewport, so no
+// screenshot comes out partly blank.
+func tileBudget(cs ...*personas.Campaign) int {
+	mb := probe.DefaultTileMemoryMB
+	for _, c := range cs {
+		for _, p := range c.Personas {
+			mb = max(mb, probe.TileMemoryFor(p.Traits.Viewport.Width, p.Traits.Viewport.Height))
+		}
+	}
+	return mb
 }
 
 // planCampaign stores the campaign and personas (idempotently), turns

@@ -138,7 +138,13 @@ process is alive), /readyz (database writable, browser running).`)
 	// --grace to finish after it.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d.browserOpts = probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger}
+	// Tiles for the largest persona viewport of the campaigns loaded now;
+	// a campaign added later with a larger one logs a warning per session.
+	var cs []*personas.Campaign
+	for _, v := range loaded {
+		cs = append(cs, v.c)
+	}
+	d.browserOpts = probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, TileMemoryMB: tileBudget(cs...)}
 	if err := d.ensureBrowser(workCtx); err != nil {
 		return err
 	}
