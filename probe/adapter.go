@@ -21,6 +21,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"github.com/chromedp/chromedp/kb"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedprobe/feedprobe/personas"
 )
 
 //go:embed adapters/*.yaml
@@ -204,28 +206,9 @@ type compiledField struct {
 	json []string // path into the value parsed as JSON; nil: the value itself
 }
 
-// AdapterError is an error in an adapter file, with its position.
-type AdapterError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *AdapterError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	if e.Field != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// AdapterError is an error in an adapter file, with its position: the
+// same "file:line: field: msg" error as a persona or campaign file's.
+type AdapterError = personas.Error
 
 // BuiltinAdapters lists the names of the adapters embedded in the binary.
 func BuiltinAdapters() []string {
