@@ -280,3 +280,42 @@ func TestCheckAdapter(t *testing.T) {
 		t.Errorf("check with a renamed item selector: %d items, err %v; want ErrNoItems", len(rep.Items), rep.Err)
 	}
 }
+
+// engagingPersona opens every item it sees (up to three) and likes it.
+const engagingPersona = `  - name: e
+    seed: 3
+    behaviour:
+      dwell: {median: 150ms, sigma: 0.2, min: 100ms, max: 300ms}
+      open: {base: 1.0, match: 1.0}
+      like: {base: 1.0, match: 1.0}
+      scroll_pause: 50ms
+      max_opens: 3
+`
+
+// TestLayoutsEngage opens and likes items on the layouts that show the main
+// feed's cards (in a scrolling box; behind "load more" and a consent
+// dialog) and checks that every open, like and dwell reached simfeed.
+func TestLayoutsEngage(t *testing.T) {
+	b := needBrowser(t)
+	for _, name := range []string{"simfeed-boxed", "simfeed-more"} {
+		t.Run(name, func(t *testing.T) {
+			srv, base := startSimfeed(t, nil)
+			res, err := b.RunSession(context.Background(), SessionConfig{
+				SessionID: 1, Persona: mustPersona(t, engagingPersona), Adapter: layoutAdapter(t, name), BaseURL: base,
+				Items: 25, Timeout: time.Minute,
+			}, newMemSink())
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth := srv.Truth()
+			if len(truth.Users) != 1 {
+				t.Fatalf("simfeed saw %d users, want 1", len(truth.Users))
+			}
+			u := truth.Users[0]
+			if res.Opens != 3 || res.Likes != 3 || u.Opens != res.Opens || u.Likes != res.Likes || u.DwellMS <= 0 {
+				t.Errorf("probe opened %d and liked %d; simfeed counted %d opens, %d likes, %d ms dwell; want 3, 3, the same, above 0",
+					res.Opens, res.Likes, u.Opens, u.Likes, u.DwellMS)
+			}
+		})
+	}
+}

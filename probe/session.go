@@ -668,9 +668,9 @@ func (s *session) browse() error {
 				return fmt.Errorf("store scroll: %w", err)
 			}
 		}
-		if err := s.handle(fresh); err != nil {
-			return err
-		}
+		// An overlay (a consent wall) goes first, as a user would close it
+		// before opening anything behind it; the items read with it are
+		// handled after.
 		if c.Dismiss >= 0 {
 			sel := ad.Dismiss[c.Dismiss]
 			if dismissed[c.Dismiss]++; dismissed[c.Dismiss] > maxDismiss {
@@ -679,6 +679,11 @@ func (s *session) browse() error {
 			if err := s.dismiss(sel); err != nil {
 				return err
 			}
+		}
+		if err := s.handle(fresh); err != nil {
+			return err
+		}
+		if c.Dismiss >= 0 {
 			continue
 		}
 		if len(fresh) > 0 {

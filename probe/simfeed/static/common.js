@@ -1,6 +1,7 @@
 // simfeed's shared page code, loaded before app.js and layouts.js: the
 // item card (the simfeed adapter's DOM contract, the same markup as the
-// server-rendered template) and the device id. It builds DOM only with
+// server-rendered template), the device id, the API calls, and the item
+// dialog (open, like, not interested, dwell). It builds DOM only with
 // textContent and setAttribute: item data is never parsed as HTML.
 (function () {
   'use strict';
@@ -31,6 +32,8 @@
     }
     return id;
   }
+
+  var device = deviceID();
 
   function el(tag, cls, text) {
     var n = document.createElement(tag);
@@ -66,5 +69,96 @@
     return art;
   }
 
-  window.simfeed = { deviceID: deviceID, el: el, labels: labels, card: card };
+  function api(path, opts) {
+    opts = opts || {};
+    var headers = opts.headers || {};
+    headers['X-SF-Device'] = device;
+    opts.headers = headers;
+    opts.credentials = 'same-origin';
+    return fetch(path, opts).then(function (r) {
+      if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+      return r.status === 204 ? null : r.json();
+    });
+  }
+
+  function sendDwell(id, ms) {
+    var body = JSON.stringify({ type: 'dwell', item: id, ms: Math.max(0, Math.round(ms)) });
+    if (navigator.sendBeacon && navigator.sendBeacon('/api/event', body)) return;
+    fetch('/api/event', { method: 'POST', body: body, keepalive: true, credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-SF-Device': device } });
+  }
+
+  function like(id, button) {
+    api('/api/like', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ item: id }) })
+      .then(function () { button.classList.add('fp-liked'); })
+      .catch(function (e) { console.error(e); });
+  }
+
+  // detail makes a click on an item's link inside container open the item
+  // in the page's #fp-detail dialog (like, not interested, close), and
+  // reports the dwell when it closes. A page without the dialog keeps its
+  // links as they are.
+  function detail(container) {
+    var dialog = document.getElementById('fp-detail');
+    if (!dialog) return;
+    var dTitle = dialog.querySelector('.fp-detail-title');
+    var dMeta = dialog.querySelector('.fp-detail-meta');
+    var dBody = dialog.querySelector('.fp-detail-body');
+    var dLike = dialog.querySelector('.fp-like');
+    var dNot = dialog.querySelector('.fp-not-interested');
+    var dClose = dialog.querySelector('.fp-close');
+    var openID = null;
+    var openedAt = 0;
+
+    function openDetail(id) {
+      api('/api/item/' + encodeURIComponent(id)).then(function (d) {
+        if (dialog.open) {
+          // Replacing an open item: report its dwell now.
+          if (openID !== null) sendDwell(openID, performance.now() - openedAt);
+          openID = null;
+          dialog.close();
+        }
+        dTitle.textContent = d.title;
+        dMeta.textContent = d.author + ' · ' + d.topic + (d.price_text ? ' · ' + d.price_text : '');
+        dBody.textContent = d.body;
+        dLike.classList.toggle('fp-liked', !!d.liked);
+        if (dNot) dNot.classList.remove('fp-done');
+        dialog.setAttribute('data-item-id', d.id);
+        openID = d.id;
+        openedAt = performance.now();
+        if (dialog.showModal) dialog.showModal(); else dialog.setAttribute('open', '');
+      }).catch(function (e) { console.error(e); });
+    }
+
+    container.addEventListener('click', function (ev) {
+      var a = ev.target.closest('a.fp-link');
+      if (!a || !container.contains(a)) return;
+      var art = a.closest('article.fp-item');
+      if (!art) return;
+      ev.preventDefault();
+      openDetail(art.getAttribute('data-item-id'));
+    });
+
+    dLike.addEventListener('click', function () { if (openID) like(openID, dLike); });
+    if (dNot) dNot.addEventListener('click', function () {
+      if (!openID) return;
+      api('/api/not-interested', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ item: openID }) })
+        .then(function () { dNot.classList.add('fp-done'); })
+        .catch(function (e) { console.error(e); });
+    });
+    dClose.addEventListener('click', function () {
+      if (dialog.close) dialog.close(); else { dialog.removeAttribute('open'); onClosed(); }
+    });
+    // Every way of closing (button, Escape) reports dwell once.
+    function onClosed() {
+      if (openID === null || dialog.open) return;
+      sendDwell(openID, performance.now() - openedAt);
+      openID = null;
+    }
+    dialog.addEventListener('close', onClosed);
+  }
+
+  window.simfeed = { device: device, el: el, labels: labels, card: card, api: api, sendDwell: sendDwell, like: like, detail: detail };
 })();

@@ -1,20 +1,14 @@
 // simfeed layouts script (see layouts.go): the vertical video feed, the
 // hot-search list, the first-screen grid, the feed in a scrolling box and
-// the "load more" feed with its consent dialog. Like app.js it builds DOM
-// only with textContent and setAttribute.
+// the "load more" feed with its consent dialog (the last two open items in
+// the same dialog as the main feed). Like app.js it builds DOM only with
+// textContent and setAttribute.
 (function () {
   'use strict';
 
   var sf = window.simfeed;
   var el = sf.el, labels = sf.labels, card = sf.card;
-  var device = sf.deviceID();
-
-  function api(path) {
-    return fetch(path, { credentials: 'same-origin', headers: { 'X-SF-Device': device } }).then(function (r) {
-      if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
-      return r.json();
-    });
-  }
+  var api = sf.api;
 
   function page(visit, n) {
     return api('/api/feed?visit=' + encodeURIComponent(visit) + '&page=' + n);
@@ -165,6 +159,7 @@
   }
 
   function initBoxed(feed) {
+    sf.detail(feed);
     var box = document.getElementById('sf-box');
     var sentinel = document.getElementById('sf-box-sentinel');
     var more = pager(feed);
@@ -177,6 +172,7 @@
   }
 
   function initMore(feed) {
+    sf.detail(feed);
     var more = pager(feed);
     var button = document.getElementById('sf-more');
     button.addEventListener('click', function () {
