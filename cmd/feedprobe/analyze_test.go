@@ -19,31 +19,9 @@ import (
 // rank 2, one second after the session's first impression.
 func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "surfaces.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, c, _, sid := mustStartedSession(t, filepath.Join(t.TempDir(), "surfaces.db"), "control")
 	defer db.Close()
-	c, _, err := db.EnsureCampaign(ctx, storage.Campaign{Name: "c", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{}`), SpecHash: "h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: c.ID, Name: "p1", Role: "control", Spec: []byte(`{"name":"p1"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PlanSessions(ctx, p.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	ss, err := db.Sessions(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid := ss[0].ID
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := db.StartSession(ctx, sid, t0); err != nil {
-		t.Fatal(err)
-	}
+	t0 := dataT0
 	var term string
 	for _, terms := range analysis.DefaultLexicon() {
 		term = terms[0]

@@ -18,22 +18,24 @@ import (
 	"github.com/feedprobe/feedprobe/storage"
 )
 
-// mustDataDB makes a database with one finished session of the given titles
-// (item ids it-1..), sealed into the evidence chain with one HTML file.
-func mustDataDB(t *testing.T, titles ...string) string {
+// dataT0 is when the test databases' sessions start.
+var dataT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// mustStartedSession makes a database at path with campaign "c" (platform
+// simfeed), persona "p1" with the given role, and its one session started
+// at dataT0. The caller closes the database.
+func mustStartedSession(t *testing.T, path, role string) (*storage.DB, storage.Campaign, storage.Persona, int64) {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "data.db")
 	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	c, _, err := db.EnsureCampaign(ctx, storage.Campaign{Name: "c", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{}`), SpecHash: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: c.ID, Name: "p1", Role: "test", Spec: []byte(`{"name":"p1"}`)})
+	p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: c.ID, Name: "p1", Role: role, Spec: []byte(`{"name":"p1"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +46,21 @@ func mustDataDB(t *testing.T, titles ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sid := ss[0].ID
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := db.StartSession(ctx, sid, t0); err != nil {
+	if err := db.StartSession(ctx, ss[0].ID, dataT0); err != nil {
 		t.Fatal(err)
 	}
+	return db, c, p, ss[0].ID
+}
+
+// mustDataDB makes a database with one finished session of the given titles
+// (item ids it-1..), sealed into the evidence chain with one HTML file.
+func mustDataDB(t *testing.T, titles ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "data.db")
+	db, _, p, sid := mustStartedSession(t, path, "test")
+	defer db.Close()
+	t0 := dataT0
 	var imps []probe.Impression
 	for i, title := range titles {
 		imps = append(imps, probe.Impression{Item: probe.Item{ID: fmt.Sprintf("it-%d", i+1), Title: title, Topic: "news"}, Rank: i + 1, SeenAt: t0, Surface: "feed"})
