@@ -126,12 +126,12 @@ type Finding struct {
 	Question string `json:"question"`
 	Verdict  string `json:"verdict"`
 	// Reason says in one sentence why the verdict is what it is.
-	Reason string        `json:"reason"`
+	Reason string `json:"reason"`
 	// MinimumPersonas is, for an underpowered finding, the fewest units
 	// (personas, see CheckUnit) whose test could reach α; 0 otherwise.
 	MinimumPersonas int           `json:"minimum_personas,omitempty"`
 	Effect          FindingEffect `json:"effect"`
-	PValue Num           `json:"p_value"`
+	PValue          Num           `json:"p_value"`
 	// Test names the test behind PValue and its unit.
 	Test     string           `json:"test"`
 	N        FindingN         `json:"n"`
