@@ -392,3 +392,42 @@ func TestWriteTableError(t *testing.T) {
 		t.Errorf("WriteTable(failing writer) = %v, want an error wrapping %v", err, errDiskFull)
 	}
 }
+
+// TestSummarizeArmControl: a blank control with an arm is measured on its
+// arm's topics. c1 twins t1 (interests cooking 1, sports 0.5) and sees
+// cooking, sports, news, news: interest share 2/4 = 0.5 and top share
+// (cooking) 1/4 = 0.25, not 0. A blank control without an arm keeps 0.
+func TestSummarizeArmControl(t *testing.T) {
+	imp := func(persona, topic string) Impression { return Impression{Persona: persona, Session: 1, Topic: topic} }
+	s := Summarize(Input{
+		Personas: []PersonaInfo{
+			{Name: "t1", Role: "test", Interests: map[string]float64{"cooking": 1, "sports": 0.5}},
+			{Name: "c1", Role: "control", Arm: "t1"},
+			{Name: "c2", Role: "control"},
+		},
+		Impressions: []Impression{imp("t1", "cooking"),
+			imp("c1", "cooking"), imp("c1", "sports"), imp("c1", "news"), imp("c1", "news"),
+			imp("c2", "cooking"), imp("c2", "news")},
+	}, nil)
+	c1, c2 := s.Personas[1], s.Personas[2]
+	if c1.Reference != "cooking" || c1.Sessions[0].InterestShare != 0.5 || c1.Sessions[0].TopInterestShare != 0.25 {
+		t.Errorf("c1: reference %q, interest %v, top %v; want cooking, 0.5, 0.25", c1.Reference, c1.Sessions[0].InterestShare, c1.Sessions[0].TopInterestShare)
+	}
+	if c2.Reference != "" || c2.Sessions[0].InterestShare != 0 {
+		t.Errorf("c2: reference %q, interest %v; want none, 0", c2.Reference, c2.Sessions[0].InterestShare)
+	}
+}
+
+// TestWriteTableNoTopicField: a feed without a topic field is not "1
+// topics ()".
+func TestWriteTableNoTopicField(t *testing.T) {
+	s := Summarize(Input{Impressions: []Impression{{Persona: "p", Session: 1}}}, nil)
+	var b bytes.Buffer
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(b.String(), "\n")
+	if want := "campaign: 1 personas, 1 impressions, no topic field"; first != want {
+		t.Errorf("first line = %q, want %q", first, want)
+	}
+}

@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -13,8 +14,17 @@ import (
 // returns the first error from w.
 func (s Summary) WriteTable(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("campaign: %d personas, %d impressions, %d topics (%s)\n",
-		len(s.Personas), s.Impressions, len(s.Topics), strings.Join(s.Topics, ", "))
+	named := slices.DeleteFunc(slices.Clone(s.Topics), func(t string) bool { return t == "" })
+	switch {
+	case len(named) == 0:
+		ew.printf("campaign: %d personas, %d impressions, no topic field\n", len(s.Personas), s.Impressions)
+	case len(named) < len(s.Topics):
+		ew.printf("campaign: %d personas, %d impressions, %d topics (%s) and items without a topic\n",
+			len(s.Personas), s.Impressions, len(named), strings.Join(named, ", "))
+	default:
+		ew.printf("campaign: %d personas, %d impressions, %d topics (%s)\n",
+			len(s.Personas), s.Impressions, len(s.Topics), strings.Join(s.Topics, ", "))
+	}
 	if s.Resamples > 0 {
 		ew.printf("intervals: %.0f%% percentile bootstrap over personas, %d resamples\n", 100*s.Level, s.Resamples)
 	} else {
