@@ -448,7 +448,6 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 			Coverage:            Num(coverage),
 			InterestShare:       Num(float64(interest) / float64(n)),
 			MeanLabelScore:      Num(float64(scoreSum) / float64(n)),
-			FirstHarmRank:       Num(math.NaN()),
 			SERPMSDepth:         a.opt.SERPMSDepth,
 			ReferenceShare:      Num(math.NaN()),
 			HarmfulPer100:       Num(HarmfulPer100(nh, n)),
@@ -463,7 +462,7 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 		rank, censored := FirstExposure(harmful)
 		sa.FirstHarmCensored = censored
 		if !censored {
-			sa.FirstHarmRank = Num(rank)
+			sa.FirstHarmRank = rank
 			sa.FirstHarmSeconds = Num(s.seconds[rank-1])
 		}
 		if first == nil {
@@ -675,7 +674,7 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 			if sa.FirstHarmCensored {
 				all = append(all, obs{sa.N, true}) // censored at the depth observed
 			} else {
-				all = append(all, obs{int(sa.FirstHarmRank), false})
+				all = append(all, obs{sa.FirstHarmRank, false})
 			}
 			if sa.FirstHarmCensored {
 				g.FirstExposure.Censored++

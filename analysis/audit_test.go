@@ -152,8 +152,11 @@ func TestAnalyzeHandComputed(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if s1.FirstHarmRank != 4 || s1.FirstHarmCensored || !math.IsNaN(float64(s2.FirstHarmRank)) || !s2.FirstHarmCensored {
-		t.Errorf("first harm: s1 %v/%v, s2 %v/%v; want 4/false, null/true", s1.FirstHarmRank, s1.FirstHarmCensored, s2.FirstHarmRank, s2.FirstHarmCensored)
+	if s1.FirstHarmRank != 4 || s1.FirstHarmCensored || s2.FirstHarmRank != 0 || !s2.FirstHarmCensored {
+		t.Errorf("first harm: s1 %d/%v, s2 %d/%v; want 4/false, 0 (null)/true", s1.FirstHarmRank, s1.FirstHarmCensored, s2.FirstHarmRank, s2.FirstHarmCensored)
+	}
+	if js, _ := json.Marshal(s1); !strings.Contains(string(js), `"first_harm_rank":4`) {
+		t.Errorf("exposed session JSON = %s, want first_harm_rank 4", js)
 	}
 	// A censored session's rank is null in JSON, never the depth; SERP-MS
 	// is named with its depth.
@@ -162,7 +165,7 @@ func TestAnalyzeHandComputed(t *testing.T) {
 		t.Errorf("censored session JSON = %s, want first_harm_rank null and serp_ms_10", js)
 	}
 	var back SessionAudit
-	if err := json.Unmarshal(js, &back); err != nil || back.SERPMSDepth != 10 || float64(back.SERPMS) != 0 || !math.IsNaN(float64(back.FirstHarmRank)) {
+	if err := json.Unmarshal(js, &back); err != nil || back.SERPMSDepth != 10 || float64(back.SERPMS) != 0 || back.FirstHarmRank != 0 || !back.FirstHarmCensored {
 		t.Errorf("round trip = %+v, %v", back, err)
 	}
 	// Mean label score: one +1 of four, then none.

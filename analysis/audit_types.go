@@ -187,9 +187,10 @@ type SessionAudit struct {
 	ReferenceShare      Num    `json:"reference_share"`
 	HarmfulPer100       Num    `json:"harmful_per_100"`
 	Harmful             int    `json:"harmful"`
-	// FirstHarmRank is the rank of the first harmful item; null (NaN)
-	// when the session had none: censored at depth N, never a rank.
-	FirstHarmRank     Num  `json:"first_harm_rank"`
+	// FirstHarmRank is the rank of the first harmful item, 0 when the
+	// session had none (FirstHarmCensored: censored at depth N); JSON
+	// encodes that as null, never as a rank.
+	FirstHarmRank     int  `json:"-"`
 	FirstHarmSeconds  Num  `json:"first_harm_seconds"`
 	FirstHarmCensored bool `json:"first_harm_censored"`
 	// MeanLabelScore is the mean of the label scores (+1/0/−1) of the
@@ -203,7 +204,8 @@ type SessionAudit struct {
 	DriftControl Num `json:"drift_control_jsd"`
 }
 
-// MarshalJSON encodes s with SERPMS under SERPMSName(SERPMSDepth).
+// MarshalJSON encodes s with SERPMS under SERPMSName(SERPMSDepth) and
+// first_harm_rank null for a censored session.
 func (s SessionAudit) MarshalJSON() ([]byte, error) {
 	type plain SessionAudit
 	b, err := json.Marshal(plain(s))
@@ -217,6 +219,12 @@ func (s SessionAudit) MarshalJSON() ([]byte, error) {
 	b = append(b[:len(b)-1], ',')
 	b = strconv.AppendQuote(b, SERPMSName(s.SERPMSDepth))
 	b = append(append(b, ':'), v...)
+	b = append(b, `,"first_harm_rank":`...)
+	if s.FirstHarmCensored || s.FirstHarmRank <= 0 {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(s.FirstHarmRank), 10)
+	}
 	return append(b, '}'), nil
 }
 
@@ -232,6 +240,11 @@ func (s *SessionAudit) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	p.SERPMS = Num(math.NaN())
+	if v, ok := raw["first_harm_rank"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &p.FirstHarmRank); err != nil {
+			return err
+		}
+	}
 	if v, ok := raw[SERPMSName(p.SERPMSDepth)]; ok {
 		if err := json.Unmarshal(v, &p.SERPMS); err != nil {
 			return err
