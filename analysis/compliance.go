@@ -197,15 +197,22 @@ func (p *cPersona) blank() bool {
 	return true
 }
 
-// controlsOf returns p's matched blank controls: its twins, or every
-// blank control that is nobody's twin.
+// controlsOf returns p's matched blank controls: its twins and the
+// controls naming it as their arm, or, when it has neither, every blank
+// control of no arm (nobody's twin, naming nobody).
 func (c *checker) controlsOf(p *cPersona) []*cPersona {
-	if twins := c.twinsOf(p); len(twins) > 0 {
-		return twins
+	matched := c.twinsOf(p)
+	for _, q := range c.ps {
+		if !q.test() && q.blank() && q.info.TwinOf == "" && q.info.Arm == p.info.Name {
+			matched = append(matched, q)
+		}
+	}
+	if len(matched) > 0 {
+		return matched
 	}
 	var free []*cPersona
 	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == "" {
+		if !q.test() && q.blank() && q.info.TwinOf == "" && q.info.Arm == "" {
 			free = append(free, q)
 		}
 	}

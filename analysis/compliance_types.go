@@ -46,7 +46,10 @@ type CompliancePersona struct {
 	// Role is "test" or "control".
 	Role string
 	// TwinOf names the test persona this control twins.
-	TwinOf   string
+	TwinOf string
+	// Arm, on a control that is nobody's twin, names the test persona the
+	// design matches it to (see AuditPersona.Arm).
+	Arm      string
 	AgeGroup string
 	// Sessions lists the settings and interests of each planned session.
 	Sessions []ComplianceSession
