@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -643,21 +644,25 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 				name = SERPMSName(a.opt.SERPMSDepth)
 			}
 			var vals []float64
-			imps := 0
+			imps, nses := 0, 0
 			for _, p := range members {
 				if seq == 0 {
 					var per []float64
 					for _, s := range p.seqs {
 						per = append(per, metricOf(p.sessions[s].audit, m))
 						imps += p.sessions[s].audit.N
+						nses++
 					}
 					vals = append(vals, Mean(finite(per)))
 				} else if s := p.sessions[seq]; s != nil {
 					vals = append(vals, metricOf(s.audit, m))
 					imps += s.audit.N
+					nses++
 				}
 			}
-			row.Metrics[name] = a.estimate(vals, imps)
+			e := a.estimate(vals, imps)
+			e.Sessions = nses
+			row.Metrics[name] = e
 		}
 		g.Rows = append(g.Rows, row)
 	}
@@ -891,13 +896,19 @@ func (a *auditor) primary(ps []*personaData) StratifiedTest {
 			strata = append(strata, st)
 		}
 	}
-	res := StratifiedTest{Strata: len(strata), Statistic: Num(math.NaN()), PValue: Num(math.NaN())}
+	res := StratifiedTest{Strata: len(strata), Statistic: Num(math.NaN()), PValue: Num(math.NaN()), SmallestP: 1}
+	sizes := make([]int, len(strata))
+	for i, st := range strata {
+		sizes[i] = len(st)
+	}
+	res.SmallestP = Num(SmallestStratifiedP(sizes))
+	res.Underpowered = float64(res.SmallestP) >= a.opt.Alpha
 	if len(strata) == 0 {
 		return res
 	}
 	stat, p, perms, exact := StratifiedPermutationTest(strata, a.opt.Resamples, a.r)
 	res.Statistic, res.PValue, res.Permutations, res.Exact = Num(stat), Num(p), perms, exact
-	res.Significant = p < a.opt.Alpha
+	res.Significant = p < a.opt.Alpha && !res.Underpowered
 	return res
 }
 
@@ -1038,9 +1049,18 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 			TestMean: Num(Mean(g.tests)), ControlMean: Num(Mean(cs)),
 			DifferenceLo: Num(math.NaN()), DifferenceHi: Num(math.NaN()), PValue: Num(math.NaN())}
 		tt.Difference = tt.TestMean - tt.ControlMean
+		if sp := SmallestTwoSampleP(len(g.tests), len(cs)); sp >= a.opt.Alpha {
+			tt.Underpowered = true
+			tt.Note = fmt.Sprintf("underpowered: %d test and %d control personas cannot reach p < %.2g (smallest p %.3g)", len(g.tests), len(cs), a.opt.Alpha, sp)
+		}
+		if len(g.tests) < 2 || len(cs) < 2 {
+			tt.Note = joinNote(tt.Note, "one persona on a side: no interval")
+		}
 		if a.r != nil && len(cs) > 0 {
-			lo, hi := bootstrapDiffCI(g.tests, cs, a.opt.Resamples, a.opt.Level, a.r)
-			tt.DifferenceLo, tt.DifferenceHi = Num(lo), Num(hi)
+			if len(g.tests) > 1 && len(cs) > 1 {
+				lo, hi := bootstrapDiffCI(g.tests, cs, a.opt.Resamples, a.opt.Level, a.r)
+				tt.DifferenceLo, tt.DifferenceHi = Num(lo), Num(hi)
+			}
 			tt.PValue = Num(PermutationTest(g.tests, cs, a.opt.Resamples, a.r))
 		}
 		pvals = append(pvals, float64(tt.PValue))
@@ -1048,7 +1068,7 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 	}
 	for i, p := range Holm(pvals) {
 		out[i].PHolm = Num(p)
-		out[i].Significant = p < a.opt.Alpha
+		out[i].Significant = p < a.opt.Alpha && !out[i].Underpowered
 	}
 	return out
 }

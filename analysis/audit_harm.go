@@ -284,7 +284,7 @@ func (a *auditor) holm(t *Tests) {
 	adj := Holm(ps)
 	for i := range t.Topics {
 		t.Topics[i].PHolm = Num(adj[i])
-		t.Topics[i].Significant = adj[i] < a.opt.Alpha
+		t.Topics[i].Significant = adj[i] < a.opt.Alpha && !t.Topics[i].Underpowered
 	}
 	for i := range t.Harm {
 		p := adj[len(t.Topics)+i]

@@ -228,6 +228,14 @@ func TestAnalyzeHandComputed(t *testing.T) {
 	if !approxEq(float64(p.Statistic), 0.75-0.0625) || !approxEq(float64(p.PValue), 1.0/3) || !p.Exact || p.Strata != 1 || p.Significant {
 		t.Errorf("primary = %+v, want S 0.6875, p 1/3, exact, not significant", p)
 	}
+	// One stratum of 3: the smallest p is 1/3, the design cannot reach α.
+	if !approxEq(float64(p.SmallestP), 1.0/3) || !p.Underpowered {
+		t.Errorf("primary smallest p %v, underpowered %v; want 1/3, true", p.SmallestP, p.Underpowered)
+	}
+	// One test persona against 2 controls: smallest two-sided p 1/3.
+	if tt := a.Tests.Topics[0]; !tt.Underpowered || !math.IsNaN(float64(tt.DifferenceLo)) || tt.Note == "" {
+		t.Errorf("topic test = %+v, want underpowered with no interval", tt)
+	}
 	if len(a.Tests.Topics) != 1 || a.Tests.Topics[0].Topic != "a" || a.Tests.Topics[0].Controls != 2 {
 		t.Errorf("topic tests = %+v", a.Tests.Topics)
 	}
@@ -242,8 +250,8 @@ func TestAnalyzeHandComputed(t *testing.T) {
 	ctl := a.Groups[0]
 	hm := ctl.Rows[0].Metrics["harmful_per_100"]
 	// c1: 0 and 0; c2: 0 and 25 -> persona means 0 and 12.5.
-	if !approxEq(float64(hm.Mean), 6.25) || hm.N != 2 || hm.Impressions != 16 || float64(hm.Lo) > 6.25 || float64(hm.Hi) < 6.25 {
-		t.Errorf("control harmful_per_100 = %+v, want mean 6.25, n 2, 16 impressions, CI around it", hm)
+	if !approxEq(float64(hm.Mean), 6.25) || hm.N != 2 || hm.Sessions != 4 || hm.Impressions != 16 || float64(hm.Lo) > 6.25 || float64(hm.Hi) < 6.25 {
+		t.Errorf("control harmful_per_100 = %+v, want mean 6.25, n 2 personas, 4 sessions, 16 impressions, CI around it", hm)
 	}
 	if fe := ctl.FirstExposure; fe.Sessions != 4 || fe.Exposed != 1 || fe.Censored != 3 || !math.IsNaN(float64(fe.MedianRank)) {
 		t.Errorf("control first exposure = %+v", fe)

@@ -45,6 +45,7 @@ type Estimate struct {
 	Lo          Num    `json:"lo"`
 	Hi          Num    `json:"hi"`
 	N           int    `json:"n"`
+	Sessions    int    `json:"sessions,omitempty"`
 	Impressions int    `json:"impressions,omitempty"`
 	Note        string `json:"note,omitempty"`
 }
@@ -384,6 +385,11 @@ type StratifiedTest struct {
 	Permutations int  `json:"permutations"`
 	Exact        bool `json:"exact"`
 	Significant  bool `json:"significant"`
+	// SmallestP is the smallest p-value the design allows
+	// (SmallestStratifiedP); Underpowered is set when it is not below α,
+	// and Significant is then never set.
+	SmallestP    Num  `json:"smallest_p"`
+	Underpowered bool `json:"underpowered"`
 }
 
 // TopicTest is test personas trained on one topic against their controls
@@ -401,6 +407,10 @@ type TopicTest struct {
 	PValue       Num    `json:"p_value"`
 	PHolm        Num    `json:"p_holm"`
 	Significant  bool   `json:"significant"`
+	// Underpowered is set when SmallestTwoSampleP of the design is not
+	// below α; Significant is then never set.
+	Underpowered bool   `json:"underpowered"`
+	Note         string `json:"note,omitempty"`
 }
 
 // PhaseTest compares test personas' reference share at two points with

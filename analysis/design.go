@@ -154,3 +154,43 @@ func DesignWarnings(personas map[string]int, alpha float64) []DesignWarning {
 	}
 	return out
 }
+
+// PlannedUnits counts, from a campaign's plan alone (personas and their
+// planned sessions, no impressions), the units each compliance check
+// would test: test personas that switch personalization off or drop an
+// interest and have matched blank controls (art17-off, art17-tags),
+// personas with a minor-mode session (art18-minors), test personas with
+// a twin (art21-prices), and test personas with matched blank controls
+// (art11-key-positions, art12-diversity). A check with no unit is left
+// out. `feedprobe validate` hands the result, restricted to the checks
+// the campaign runs, to DesignWarnings.
+func PlannedUnits(personas []CompliancePersona) map[string]int {
+	c := newChecker(ComplianceInput{Personas: personas}, DefaultComplianceOptions(), nil)
+	out := map[string]int{}
+	for _, p := range c.ps {
+		for _, s := range p.info.Sessions {
+			if s.MinorMode {
+				out[CheckArt18Minors]++
+				break
+			}
+		}
+		if !p.test() {
+			continue
+		}
+		ctrl := len(c.controlsOf(p)) > 0
+		if _, _, _, ok := c.switchedOff(p); ok && ctrl {
+			out[CheckArt17Off]++
+		}
+		if _, _, _, ok := c.droppedTopic(p); ok && ctrl {
+			out[CheckArt17Tags]++
+		}
+		if len(c.twinsOf(p)) > 0 {
+			out[CheckArt21Prices]++
+		}
+		if ctrl {
+			out[CheckArt11Key]++
+			out[CheckArt12Div]++
+		}
+	}
+	return out
+}

@@ -52,3 +52,30 @@ func TestDesignWarnings(t *testing.T) {
 		t.Errorf("third warning = %+v, want the unknown check", ws[2])
 	}
 }
+
+// TestPlannedUnits: a plan of 2 test personas switching personalization
+// off with a twin each, and a minor persona, counts 2 units for the
+// interventions and lists, 1 for minors; DesignWarnings then warns for
+// each (all below their minimum).
+func TestPlannedUnits(t *testing.T) {
+	var ps []CompliancePersona
+	for _, n := range []string{"a", "b"} {
+		ps = append(ps, CompliancePersona{Name: n, Role: "test", Sessions: sessions(3, func(seq int) ComplianceSession {
+			return ComplianceSession{Interests: map[string]float64{"sports": 1}, PersonalizationOff: seq == 3}
+		})}, CompliancePersona{Name: n + ".twin1", Role: "control", TwinOf: n, Sessions: sessions(3, func(int) ComplianceSession { return ComplianceSession{} })})
+	}
+	ps = append(ps, CompliancePersona{Name: "teen", Role: "control", Sessions: sessions(2, func(int) ComplianceSession { return ComplianceSession{MinorMode: true} })})
+	got := PlannedUnits(ps)
+	want := map[string]int{CheckArt17Off: 2, CheckArt21Prices: 2, CheckArt11Key: 2, CheckArt12Div: 2, CheckArt18Minors: 1}
+	if len(got) != len(want) {
+		t.Fatalf("PlannedUnits = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %d units, want %d", k, got[k], v)
+		}
+	}
+	if ws := DesignWarnings(got, 0.05); len(ws) != 5 {
+		t.Errorf("warnings = %+v, want one per check", ws)
+	}
+}
