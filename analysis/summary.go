@@ -111,6 +111,9 @@ type GroupSession struct {
 	HarmfulShare       float64 `json:"harmful_share"`
 	HarmfulShareLo     float64 `json:"harmful_share_lo"`
 	HarmfulShareHi     float64 `json:"harmful_share_hi"`
+	// Note is NoIntervalNote when the session has one persona: its
+	// interval bounds are then 0 and mean nothing.
+	Note string `json:"note,omitempty"`
 }
 
 // GroupSummary is the personas of one role, session by session.
@@ -427,7 +430,9 @@ func summarizeGroups(personas []PersonaSummary, r *rand.Rand) []GroupSummary {
 				TopInterestShare: Mean(v.top),
 				HarmfulShare:     Mean(v.harmed),
 			}
-			if r != nil {
+			if len(v.top) < 2 {
+				gs.Note = NoIntervalNote
+			} else if r != nil {
 				gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapMeanCI(v.top, DefaultResamples, DefaultLevel, r)
 				gs.HarmfulShareLo, gs.HarmfulShareHi = BootstrapMeanCI(v.harmed, DefaultResamples, DefaultLevel, r)
 			}

@@ -122,18 +122,17 @@ func TestSummarizeHand(t *testing.T) {
 		})
 	}
 
-	// Groups sorted by role; one persona each, so every interval is the
-	// persona's own value.
+	// Groups sorted by role; one persona each, so no interval: bounds 0
+	// and the note, never a zero-width interval.
+	const no = NoIntervalNote
 	want := []GroupSummary{
 		{Role: "control", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 2},
-			{Session: 2, Personas: 1, N: 2, TopInterestShare: 0.5, TopInterestShareLo: 0.5, TopInterestShareHi: 0.5,
-				HarmfulShare: 0.5, HarmfulShareLo: 0.5, HarmfulShareHi: 0.5},
+			{Session: 1, Personas: 1, N: 2, Note: no},
+			{Session: 2, Personas: 1, N: 2, TopInterestShare: 0.5, HarmfulShare: 0.5, Note: no},
 		}},
 		{Role: "test", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 4, TopInterestShare: 0.25, TopInterestShareLo: 0.25, TopInterestShareHi: 0.25,
-				HarmfulShare: 0.25, HarmfulShareLo: 0.25, HarmfulShareHi: 0.25},
-			{Session: 2, Personas: 1, N: 4, TopInterestShare: 0.75, TopInterestShareLo: 0.75, TopInterestShareHi: 0.75},
+			{Session: 1, Personas: 1, N: 4, TopInterestShare: 0.25, HarmfulShare: 0.25, Note: no},
+			{Session: 2, Personas: 1, N: 4, TopInterestShare: 0.75, Note: no},
 		}},
 	}
 	if !reflect.DeepEqual(s.Groups, want) {

@@ -47,10 +47,13 @@ func (s Summary) WriteTable(w io.Writer) error {
 		ew.printf("  %7s %8s %7s %9s %16s %8s %14s\n",
 			"session", "personas", "n", "top_share", "top_share_ci", "harm/100", "harm/100_ci")
 		for _, gs := range g.Sessions {
+			topCI := fmt.Sprintf("[%.3f, %.3f]", gs.TopInterestShareLo, gs.TopInterestShareHi)
+			harmCI := fmt.Sprintf("[%.1f, %.1f]", 100*gs.HarmfulShareLo, 100*gs.HarmfulShareHi)
+			if gs.Note != "" {
+				topCI, harmCI = "no interval", "(one persona)"
+			}
 			ew.printf("  %7d %8d %7d %9.3f %16s %8.1f %14s\n",
-				gs.Session, gs.Personas, gs.N,
-				gs.TopInterestShare, fmt.Sprintf("[%.3f, %.3f]", gs.TopInterestShareLo, gs.TopInterestShareHi),
-				100*gs.HarmfulShare, fmt.Sprintf("[%.1f, %.1f]", 100*gs.HarmfulShareLo, 100*gs.HarmfulShareHi))
+				gs.Session, gs.Personas, gs.N, gs.TopInterestShare, topCI, 100*gs.HarmfulShare, harmCI)
 		}
 	}
 	return ew.err
