@@ -103,6 +103,11 @@ type checker struct {
 	r      *rand.Rand
 	ps     []*cPersona
 	byName map[string]*cPersona
+	// twins and arms index the blank controls by the test persona they
+	// twin or name; free are the blank controls of no arm. Built once, so
+	// matching is linear in personas.
+	twins, arms map[string][]*cPersona
+	free        []*cPersona
 }
 
 func newChecker(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) *checker {
@@ -138,6 +143,18 @@ func newChecker(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) *checke
 			p.seqs = append(p.seqs, imp.Session)
 		}
 		p.feed[imp.Session] = append(p.feed[imp.Session], imp)
+	}
+	c.twins, c.arms = map[string][]*cPersona{}, map[string][]*cPersona{}
+	for _, q := range c.ps {
+		switch {
+		case q.test() || !q.blank():
+		case q.info.TwinOf != "":
+			c.twins[q.info.TwinOf] = append(c.twins[q.info.TwinOf], q)
+		case q.info.Arm != "":
+			c.arms[q.info.Arm] = append(c.arms[q.info.Arm], q)
+		default:
+			c.free = append(c.free, q)
+		}
 	}
 	byRank := func(x, y ComplianceImpression) int { return cmp.Compare(x.Rank, y.Rank) }
 	for _, p := range c.ps {
@@ -201,34 +218,14 @@ func (p *cPersona) blank() bool {
 // controls naming it as their arm, or, when it has neither, every blank
 // control of no arm (nobody's twin, naming nobody).
 func (c *checker) controlsOf(p *cPersona) []*cPersona {
-	matched := c.twinsOf(p)
-	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == "" && q.info.Arm == p.info.Name {
-			matched = append(matched, q)
-		}
+	if len(c.twins[p.info.Name])+len(c.arms[p.info.Name]) > 0 {
+		return slices.Concat(c.twins[p.info.Name], c.arms[p.info.Name])
 	}
-	if len(matched) > 0 {
-		return matched
-	}
-	var free []*cPersona
-	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == "" && q.info.Arm == "" {
-			free = append(free, q)
-		}
-	}
-	return free
+	return c.free
 }
 
 // twinsOf is p's twin controls.
-func (c *checker) twinsOf(p *cPersona) []*cPersona {
-	var twins []*cPersona
-	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == p.info.Name {
-			twins = append(twins, q)
-		}
-	}
-	return twins
-}
+func (c *checker) twinsOf(p *cPersona) []*cPersona { return c.twins[p.info.Name] }
 
 // share is the share of items whose topic is in topics, NaN when empty.
 func share(items []ComplianceImpression, topics map[string]bool) float64 {
