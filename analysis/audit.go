@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -9,14 +10,21 @@ import (
 	"sync"
 )
 
-// The group metrics of an Audit, in report order.
+// The group metrics of an Audit, in report order; "serp_ms" stands for
+// SERPMSName of the audit's depth.
 var groupMetrics = []string{
 	"reference_share", "interest_share", "entropy", "evenness", "gini_simpson", "gini_simpson_unbiased",
-	"gini", "ild", "coverage", "harmful_per_100", "serp_ms", "drift_first_jsd", "drift_control_jsd",
+	"gini", "ild", "coverage", "harmful_per_100", "mean_label_score", "serp_ms", "drift_first_jsd", "drift_control_jsd",
 }
 
-// The pairwise list metrics of an Audit.
-var pairMetrics = []string{"jaccard", "rbo", "kendall_tau", "edit_distance"}
+// The pairwise list metrics of an Audit. topic_jsd is the Jensen–Shannon
+// divergence of the two windows' topic shares, the topic-level distance
+// to read when item overlap is saturated.
+var pairMetrics = []string{"jaccard", "rbo", "kendall_tau", "edit_distance", "topic_jsd"}
+
+// pairDistance says which pair metrics are distances (personalization is
+// test-control minus control-twin) rather than similarities.
+var pairDistance = map[string]bool{"edit_distance": true, "topic_jsd": true}
 
 // Analyze computes every METRICS.md metric of a campaign: per persona and
 // session diversity, drift against the persona's first session and its
@@ -44,6 +52,10 @@ func Analyze(in AuditInput, opt AuditOptions, r *rand.Rand) Audit {
 	if opt.Dimensions == nil {
 		opt.Dimensions = def.Dimensions
 	}
+	if opt.SERPMSDepth <= 0 {
+		opt.SERPMSDepth = def.SERPMSDepth
+	}
+	opt.Catalogue, opt.Taxonomy, opt.RBODepth = max(opt.Catalogue, 0), max(opt.Taxonomy, 0), max(opt.RBODepth, 0)
 	a := &auditor{opt: opt, r: r}
 	return a.run(in)
 }
@@ -95,13 +107,26 @@ type personaData struct {
 }
 
 func (a *auditor) run(in AuditInput) Audit {
-	out := Audit{Options: a.opt, Personalization: []PersonalizationRow{}, Noise: []PersonalizationSummary{}}
+	out := Audit{EditDistance: EditDistanceVariant, Personalization: []PersonalizationRow{}, Noise: []PersonalizationSummary{}}
 	ps, byName := a.index(in)
 	out.Topics = a.taxonomy(in.Topics)
-	// Matched controls.
+	k := max(a.opt.Taxonomy, len(out.Topics))
+	a.opt.Taxonomy = k
+	out.Options = a.opt
+	// Matched controls: a test persona's twins and the controls naming it
+	// as their arm; failing both, the controls of no arm.
 	var free []*personaData
+	matched := map[string][]*personaData{}
 	for _, p := range ps {
-		if p.info.Role != RoleTestName && p.info.TwinOf == "" {
+		if p.info.Role == RoleTestName {
+			continue
+		}
+		switch {
+		case p.info.TwinOf != "":
+			matched[p.info.TwinOf] = append(matched[p.info.TwinOf], p)
+		case p.info.Arm != "":
+			matched[p.info.Arm] = append(matched[p.info.Arm], p)
+		default:
 			free = append(free, p)
 		}
 	}
@@ -109,17 +134,13 @@ func (a *auditor) run(in AuditInput) Audit {
 		if p.info.Role != RoleTestName {
 			continue
 		}
-		for _, q := range ps {
-			if q.info.TwinOf == p.info.Name {
-				p.controls = append(p.controls, q)
-			}
-		}
+		p.controls = matched[p.info.Name]
 		if len(p.controls) == 0 {
 			p.controls = free
 		}
 	}
 	parallel(ps, a.itemCodes, func(p *personaData, scratch *pairScratch) {
-		a.sessionMetrics(p, byName, len(out.Topics), free, scratch)
+		a.sessionMetrics(p, byName, k, free, scratch)
 	})
 	for _, p := range ps {
 		a.phaseStats(p)
@@ -139,6 +160,8 @@ func (a *auditor) run(in AuditInput) Audit {
 	out.Personalization, out.Noise = a.personalization(ps)
 	out.Tests.Primary = a.primary(ps)
 	out.Tests.Topics = a.topicTests(ps)
+	out.Tests.Harm = a.harmTests(ps)
+	a.holm(&out.Tests)
 	out.Tests.Phases = a.phaseTests(ps)
 	return out
 }
@@ -339,8 +362,8 @@ func phaseOf(p AuditPersona, seq int) (int, string, map[string]float64) {
 // of its phase, or for a control the reference of the test persona it
 // twins (or "" for a free control).
 func reference(p AuditPersona, seq int, byName map[string]*personaData) string {
-	if p.TwinOf != "" {
-		if t := byName[p.TwinOf]; t != nil {
+	if arm := cmpOr(p.TwinOf, p.Arm); arm != "" && p.Role != RoleTestName {
+		if t := byName[arm]; t != nil && t.info.Name != p.Name {
 			return reference(t.info, seq, byName)
 		}
 	}
@@ -358,8 +381,8 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 	switch {
 	case p.info.Role == RoleTestName:
 		peers = p.controls
-	case p.info.TwinOf != "":
-		if t := byName[p.info.TwinOf]; t != nil {
+	case cmpOr(p.info.TwinOf, p.info.Arm) != "":
+		if t := byName[cmpOr(p.info.TwinOf, p.info.Arm)]; t != nil {
 			for _, c := range t.controls {
 				if c != p {
 					peers = append(peers, c)
@@ -378,6 +401,7 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 	for _, seq := range p.seqs {
 		s := p.sessions[seq]
 		_, phase, interests := phaseOf(p.info, seq)
+		interests = armInterests(p.info, seq, interests, byName)
 		ref := reference(p.info, seq, byName)
 		counts := make(map[string]int, len(s.counts))
 		interest, nh := 0, 0
@@ -391,11 +415,13 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 			}
 		}
 		harmful := make([]bool, len(s.items))
+		scoreSum := 0
 		for i, sc := range s.scores {
 			if sc > 0 {
 				harmful[i] = true
 				nh++
 			}
+			scoreSum += int(sc)
 		}
 		shares := Shares(counts)
 		expo := make([]float64, 0, k)
@@ -422,19 +448,23 @@ func (a *auditor) sessionMetrics(p *personaData, byName map[string]*personaData,
 			ILD:                 Num(intraListDiversity(counts, n)),
 			Coverage:            Num(coverage),
 			InterestShare:       Num(float64(interest) / float64(n)),
+			MeanLabelScore:      Num(float64(scoreSum) / float64(n)),
+			SERPMSDepth:         a.opt.SERPMSDepth,
 			ReferenceShare:      Num(math.NaN()),
 			HarmfulPer100:       Num(HarmfulPer100(nh, n)),
 			Harmful:             nh,
-			SERPMS:              Num(serpms(s.scores)),
+			SERPMS:              Num(serpms(s.scores[:min(len(s.scores), a.opt.SERPMSDepth)])),
 			FirstHarmSeconds:    Num(math.NaN()),
 			DriftControl:        Num(math.NaN()),
 		}
 		if ref != "" {
 			sa.ReferenceShare = Num(shares[ref])
 		}
-		sa.FirstHarmRank, sa.FirstHarmCensored = FirstExposure(harmful)
-		if !sa.FirstHarmCensored {
-			sa.FirstHarmSeconds = Num(s.seconds[sa.FirstHarmRank-1])
+		rank, censored := FirstExposure(harmful)
+		sa.FirstHarmCensored = censored
+		if !censored {
+			sa.FirstHarmRank = rank
+			sa.FirstHarmSeconds = Num(s.seconds[rank-1])
 		}
 		if first == nil {
 			first = shares
@@ -483,15 +513,19 @@ func (a *auditor) phaseStats(p *personaData) {
 		sp.seqs = append(sp.seqs, seq)
 	}
 	for _, sp := range spans {
-		var xs, ys []float64
+		var xs, ys, scores, interest []float64
 		for _, seq := range sp.seqs {
-			if v := float64(p.sessions[seq].audit.ReferenceShare); !math.IsNaN(v) {
+			sa := p.sessions[seq].audit
+			if v := float64(sa.ReferenceShare); !math.IsNaN(v) {
 				xs = append(xs, float64(seq))
 				ys = append(ys, v)
 			}
+			scores = append(scores, float64(sa.MeanLabelScore))
+			interest = append(interest, float64(sa.InterestShare))
 		}
 		st := PhaseStats{Name: sp.name, From: sp.seqs[0], To: sp.seqs[len(sp.seqs)-1], Sessions: len(sp.seqs), Reference: sp.ref,
-			StartShare: Num(math.NaN()), EndShare: Num(math.NaN()), Slope: Num(Slope(xs, ys)), DiffToLinear: Num(DiffToLinear(ys))}
+			StartShare: Num(math.NaN()), EndShare: Num(math.NaN()), Slope: Num(Slope(xs, ys)),
+			DiffToLinear: Num(DiffToLinear(scores)), DiffToLinearInterest: Num(DiffToLinear(interest))}
 		if len(ys) > 0 {
 			st.StartShare, st.EndShare = Num(ys[0]), Num(ys[len(ys)-1])
 		}
@@ -522,7 +556,9 @@ func metricOf(s SessionAudit, name string) float64 {
 		return float64(s.Coverage)
 	case "harmful_per_100":
 		return float64(s.HarmfulPer100)
-	case "serp_ms":
+	case "mean_label_score":
+		return float64(s.MeanLabelScore)
+	case "serp_ms", SERPMSName(s.SERPMSDepth):
 		return float64(s.SERPMS)
 	case "drift_first_jsd":
 		return float64(s.DriftFirst)
@@ -536,7 +572,10 @@ func metricOf(s SessionAudit, name string) float64 {
 func (a *auditor) estimate(values []float64, impressions int) Estimate {
 	v := finite(values)
 	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
-	if a.r != nil && len(v) > 0 {
+	if len(v) == 1 {
+		e.Note = NoIntervalNote
+	}
+	if a.r != nil && len(v) > 1 {
 		lo, hi := BootstrapMeanCI(v, a.opt.Resamples, a.opt.Level, a.r)
 		e.Lo, e.Hi = Num(lo), Num(hi)
 	}
@@ -600,22 +639,30 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 	for _, seq := range append([]int{0}, seqs...) {
 		row := GroupRow{Session: seq, Metrics: map[string]Estimate{}}
 		for _, m := range groupMetrics {
+			name := m
+			if m == "serp_ms" {
+				name = SERPMSName(a.opt.SERPMSDepth)
+			}
 			var vals []float64
-			imps := 0
+			imps, nses := 0, 0
 			for _, p := range members {
 				if seq == 0 {
 					var per []float64
 					for _, s := range p.seqs {
 						per = append(per, metricOf(p.sessions[s].audit, m))
 						imps += p.sessions[s].audit.N
+						nses++
 					}
 					vals = append(vals, Mean(finite(per)))
 				} else if s := p.sessions[seq]; s != nil {
 					vals = append(vals, metricOf(s.audit, m))
 					imps += s.audit.N
+					nses++
 				}
 			}
-			row.Metrics[m] = a.estimate(vals, imps)
+			e := a.estimate(vals, imps)
+			e.Sessions = nses
+			row.Metrics[name] = e
 		}
 		g.Rows = append(g.Rows, row)
 	}
@@ -629,7 +676,11 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 	for _, p := range members {
 		for _, s := range p.seqs {
 			sa := p.sessions[s].audit
-			all = append(all, obs{sa.FirstHarmRank, sa.FirstHarmCensored})
+			if sa.FirstHarmCensored {
+				all = append(all, obs{sa.N, true}) // censored at the depth observed
+			} else {
+				all = append(all, obs{sa.FirstHarmRank, false})
+			}
 			if sa.FirstHarmCensored {
 				g.FirstExposure.Censored++
 			} else {
@@ -646,6 +697,7 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 		ranks[i], cens[i] = o.rank, o.censored
 	}
 	g.FirstExposure.MedianRank = Num(KaplanMeierMedian(ranks, cens))
+	g.Catalogue = a.catalogueExposure(members)
 	return g
 }
 
@@ -697,10 +749,16 @@ func KaplanMeierMedian(t []int, censored []bool) float64 {
 	return math.NaN()
 }
 
-// pair appends the list metrics between two session lists to out.
-func (a *auditor) pair(s *pairScratch, x, y []int32, out map[string][]float64) {
+// pair appends the list metrics between two sessions to out.
+func (a *auditor) pair(s *pairScratch, xs, ys *sessionData, out map[string][]float64) {
+	x, y := xs.items, ys.items
 	out["jaccard"] = append(out["jaccard"], s.jaccard(x, y))
-	out["rbo"] = append(out["rbo"], s.rbo(x, y, a.opt.RBOP))
+	rx, ry := x, y
+	if d := a.opt.RBODepth; d > 0 {
+		rx, ry = x[:min(d, len(x))], y[:min(d, len(y))]
+	}
+	out["rbo"] = append(out["rbo"], s.rbo(rx, ry, a.opt.RBOP))
+	out["topic_jsd"] = append(out["topic_jsd"], jsdCounts(xs.counts, ys.counts))
 	out["kendall_tau"] = append(out["kendall_tau"], s.kendallTau(x, y))
 	out["edit_distance"] = append(out["edit_distance"], float64(s.damerauLevenshtein(x, y)))
 }
@@ -715,7 +773,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	type pairJob struct {
 		p      *personaData
 		seq    int
-		cs     [][]int32
+		cs     []*sessionData
 		tc, cc map[string][]float64
 	}
 	var tests []string
@@ -727,10 +785,10 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		tests = append(tests, p.info.Name)
 		perPersona[p.info.Name] = map[string][]float64{}
 		for _, seq := range p.seqs {
-			var cs [][]int32
+			var cs []*sessionData
 			for _, c := range p.controls {
 				if s := c.sessions[seq]; s != nil {
-					cs = append(cs, s.items)
+					cs = append(cs, s)
 				}
 			}
 			if len(cs) > 0 {
@@ -741,7 +799,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	parallel(jobs, a.itemCodes, func(j *pairJob, s *pairScratch) {
 		j.tc, j.cc = map[string][]float64{}, map[string][]float64{}
 		for _, c := range j.cs {
-			a.pair(s, j.p.sessions[j.seq].items, c, j.tc)
+			a.pair(s, j.p.sessions[j.seq], c, j.tc)
 		}
 		for i := range j.cs {
 			for k := i + 1; k < len(j.cs); k++ {
@@ -755,7 +813,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		for _, m := range pairMetrics {
 			t, n := Mean(finite(tc[m])), Mean(finite(cc[m]))
 			pers := n - t
-			if m == "edit_distance" {
+			if pairDistance[m] {
 				pers = t - n
 			}
 			row.Metrics[m] = Pairwise{TestControl: Num(t), ControlTwin: Num(n), Personalization: Num(pers),
@@ -786,6 +844,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		}
 		all.Metrics[key] = a.estimate(vals, 0)
 	}
+	saturated(&all)
 	sums = append(sums, all)
 	seqs := make([]int, 0, len(perSession))
 	for s := range perSession {
@@ -797,6 +856,7 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		for _, key := range keys {
 			row.Metrics[key] = a.estimate(perSession[seq][key], 0)
 		}
+		saturated(&row)
 		sums = append(sums, row)
 	}
 	return rows, sums
@@ -836,13 +896,19 @@ func (a *auditor) primary(ps []*personaData) StratifiedTest {
 			strata = append(strata, st)
 		}
 	}
-	res := StratifiedTest{Strata: len(strata), Statistic: Num(math.NaN()), PValue: Num(math.NaN())}
+	res := StratifiedTest{Strata: len(strata), Statistic: Num(math.NaN()), PValue: Num(math.NaN()), SmallestP: 1}
+	sizes := make([]int, len(strata))
+	for i, st := range strata {
+		sizes[i] = len(st)
+	}
+	res.SmallestP = Num(SmallestStratifiedP(sizes))
+	res.Underpowered = float64(res.SmallestP) >= a.opt.Alpha
 	if len(strata) == 0 {
 		return res
 	}
 	stat, p, perms, exact := StratifiedPermutationTest(strata, a.opt.Resamples, a.r)
 	res.Statistic, res.PValue, res.Permutations, res.Exact = Num(stat), Num(p), perms, exact
-	res.Significant = p < a.opt.Alpha
+	res.Significant = p < a.opt.Alpha && !res.Underpowered
 	return res
 }
 
@@ -983,9 +1049,18 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 			TestMean: Num(Mean(g.tests)), ControlMean: Num(Mean(cs)),
 			DifferenceLo: Num(math.NaN()), DifferenceHi: Num(math.NaN()), PValue: Num(math.NaN())}
 		tt.Difference = tt.TestMean - tt.ControlMean
+		if sp := SmallestTwoSampleP(len(g.tests), len(cs)); sp >= a.opt.Alpha {
+			tt.Underpowered = true
+			tt.Note = fmt.Sprintf("underpowered: %d test and %d control personas cannot reach p < %.2g (smallest p %.3g)", len(g.tests), len(cs), a.opt.Alpha, sp)
+		}
+		if len(g.tests) < 2 || len(cs) < 2 {
+			tt.Note = joinNote(tt.Note, "one persona on a side: no interval")
+		}
 		if a.r != nil && len(cs) > 0 {
-			lo, hi := bootstrapDiffCI(g.tests, cs, a.opt.Resamples, a.opt.Level, a.r)
-			tt.DifferenceLo, tt.DifferenceHi = Num(lo), Num(hi)
+			if len(g.tests) > 1 && len(cs) > 1 {
+				lo, hi := bootstrapDiffCI(g.tests, cs, a.opt.Resamples, a.opt.Level, a.r)
+				tt.DifferenceLo, tt.DifferenceHi = Num(lo), Num(hi)
+			}
 			tt.PValue = Num(PermutationTest(g.tests, cs, a.opt.Resamples, a.r))
 		}
 		pvals = append(pvals, float64(tt.PValue))
@@ -993,7 +1068,7 @@ func (a *auditor) topicTests(ps []*personaData) []TopicTest {
 	}
 	for i, p := range Holm(pvals) {
 		out[i].PHolm = Num(p)
-		out[i].Significant = p < a.opt.Alpha
+		out[i].Significant = p < a.opt.Alpha && !out[i].Underpowered
 	}
 	return out
 }

@@ -152,8 +152,63 @@ func TestAnalyzeHandComputed(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if s1.FirstHarmRank != 4 || s1.FirstHarmCensored || s2.FirstHarmRank != 4 || !s2.FirstHarmCensored {
-		t.Errorf("first harm: s1 %d/%v, s2 %d/%v; want 4/false, 4/true", s1.FirstHarmRank, s1.FirstHarmCensored, s2.FirstHarmRank, s2.FirstHarmCensored)
+	if s1.FirstHarmRank != 4 || s1.FirstHarmCensored || s2.FirstHarmRank != 0 || !s2.FirstHarmCensored {
+		t.Errorf("first harm: s1 %d/%v, s2 %d/%v; want 4/false, 0 (null)/true", s1.FirstHarmRank, s1.FirstHarmCensored, s2.FirstHarmRank, s2.FirstHarmCensored)
+	}
+	if js, _ := json.Marshal(s1); !strings.Contains(string(js), `"first_harm_rank":4`) {
+		t.Errorf("exposed session JSON = %s, want first_harm_rank 4", js)
+	}
+	// A censored session's rank is null in JSON, never the depth; SERP-MS
+	// is named with its depth.
+	js, _ := json.Marshal(s2)
+	if !strings.Contains(string(js), `"first_harm_rank":null`) || !strings.Contains(string(js), `"serp_ms_10":0`) || strings.Contains(string(js), `"serp_ms":`) {
+		t.Errorf("censored session JSON = %s, want first_harm_rank null and serp_ms_10", js)
+	}
+	var back SessionAudit
+	if err := json.Unmarshal(js, &back); err != nil || back.SERPMSDepth != 10 || float64(back.SERPMS) != 0 || back.FirstHarmRank != 0 || !back.FirstHarmCensored {
+		t.Errorf("round trip = %+v, %v", back, err)
+	}
+	// Mean label score: one +1 of four, then none.
+	if float64(s1.MeanLabelScore) != 0.25 || float64(s2.MeanLabelScore) != 0 {
+		t.Errorf("mean label score = %v, %v; want 0.25, 0", s1.MeanLabelScore, s2.MeanLabelScore)
+	}
+	if _, ok := a.Groups[1].Rows[0].Metrics["serp_ms_10"]; !ok {
+		t.Errorf("group metrics lack serp_ms_10: %v", a.Groups[1].Rows[0].Metrics)
+	}
+	if a.EditDistance != EditDistanceVariant || a.Options.SERPMSDepth != 10 || a.Options.Taxonomy != 3 {
+		t.Errorf("audit options = %+v, edit distance %q", a.Options, a.EditDistance)
+	}
+	// Topic-level distance, session 1: t {a .5, b .25, h .25}, c1 {a .25,
+	// b .75}, c2 {b 1}.
+	tShares := map[string]float64{"a": .5, "b": .25, "h": .25}
+	c1Shares, c2Shares := map[string]float64{"a": .25, "b": .75}, map[string]float64{"b": 1}
+	tj := a.Personalization[0].Metrics["topic_jsd"]
+	wantTC, wantCT := (JSD(tShares, c1Shares)+JSD(tShares, c2Shares))/2, JSD(c1Shares, c2Shares)
+	if !approxEq(float64(tj.TestControl), wantTC) || !approxEq(float64(tj.ControlTwin), wantCT) || !approxEq(float64(tj.Personalization), wantTC-wantCT) {
+		t.Errorf("topic_jsd = %+v, want %v - %v", tj, wantTC, wantCT)
+	}
+	if math.Abs(wantTC-(0.25+0.548795)/2) > 1e-6 {
+		t.Errorf("hand value of test-control JSD off: %v", wantTC)
+	}
+	// One test persona: no interval, said so.
+	if e := a.Groups[1].Rows[0].Metrics["harmful_per_100"]; e.N != 1 || !math.IsNaN(float64(e.Lo)) || e.Note != NoIntervalNote {
+		t.Errorf("test group estimate over one persona = %+v", e)
+	}
+	// Harmful exposure: t 25 then 0 -> 12.5; c1 0, c2 12.5 -> 6.25.
+	// Stratum {12.5, 0, 12.5}: |S| >= 6.25 for all 3 assignments, p = 1;
+	// the smallest p, 1/3, cannot reach 0.05.
+	if len(a.Tests.Harm) != 2 {
+		t.Fatalf("harm tests = %+v, want role=test and age_group=minor", a.Tests.Harm)
+	}
+	h := a.Tests.Harm[0]
+	if h.Value != "test" || float64(h.TestPer100) != 12.5 || float64(h.ControlPer100) != 6.25 || float64(h.Difference) != 6.25 ||
+		float64(h.Ratio) != 2 || float64(h.PValue) != 1 || !h.Underpowered || h.Significant || !math.IsNaN(float64(h.DifferenceLo)) ||
+		h.TestPersonas != 1 || h.Controls != 2 || h.Sessions != 6 || h.Impressions != 24 {
+		t.Errorf("harm test = %+v", h)
+	}
+	// Holm over the topic test and both harm tests together (m = 3).
+	if tp := a.Tests.Topics[0]; !approxEq(float64(tp.PHolm), math.Min(1, 3*float64(tp.PValue))) && float64(tp.PHolm) != 1 {
+		t.Errorf("topic p %v, Holm %v: want Holm over 3 tests", tp.PValue, tp.PHolm)
 	}
 	// Twins are measured on t's topic: c1 session 1 has one a of four.
 	if got := float64(a.Personas[1].Sessions[0].ReferenceShare); !approxEq(got, 0.25) {
@@ -173,6 +228,14 @@ func TestAnalyzeHandComputed(t *testing.T) {
 	if !approxEq(float64(p.Statistic), 0.75-0.0625) || !approxEq(float64(p.PValue), 1.0/3) || !p.Exact || p.Strata != 1 || p.Significant {
 		t.Errorf("primary = %+v, want S 0.6875, p 1/3, exact, not significant", p)
 	}
+	// One stratum of 3: the smallest p is 1/3, the design cannot reach α.
+	if !approxEq(float64(p.SmallestP), 1.0/3) || !p.Underpowered {
+		t.Errorf("primary smallest p %v, underpowered %v; want 1/3, true", p.SmallestP, p.Underpowered)
+	}
+	// One test persona against 2 controls: smallest two-sided p 1/3.
+	if tt := a.Tests.Topics[0]; !tt.Underpowered || !math.IsNaN(float64(tt.DifferenceLo)) || tt.Note == "" {
+		t.Errorf("topic test = %+v, want underpowered with no interval", tt)
+	}
 	if len(a.Tests.Topics) != 1 || a.Tests.Topics[0].Topic != "a" || a.Tests.Topics[0].Controls != 2 {
 		t.Errorf("topic tests = %+v", a.Tests.Topics)
 	}
@@ -187,8 +250,8 @@ func TestAnalyzeHandComputed(t *testing.T) {
 	ctl := a.Groups[0]
 	hm := ctl.Rows[0].Metrics["harmful_per_100"]
 	// c1: 0 and 0; c2: 0 and 25 -> persona means 0 and 12.5.
-	if !approxEq(float64(hm.Mean), 6.25) || hm.N != 2 || hm.Impressions != 16 || float64(hm.Lo) > 6.25 || float64(hm.Hi) < 6.25 {
-		t.Errorf("control harmful_per_100 = %+v, want mean 6.25, n 2, 16 impressions, CI around it", hm)
+	if !approxEq(float64(hm.Mean), 6.25) || hm.N != 2 || hm.Sessions != 4 || hm.Impressions != 16 || float64(hm.Lo) > 6.25 || float64(hm.Hi) < 6.25 {
+		t.Errorf("control harmful_per_100 = %+v, want mean 6.25, n 2 personas, 4 sessions, 16 impressions, CI around it", hm)
 	}
 	if fe := ctl.FirstExposure; fe.Sessions != 4 || fe.Exposed != 1 || fe.Censored != 3 || !math.IsNaN(float64(fe.MedianRank)) {
 		t.Errorf("control first exposure = %+v", fe)
@@ -211,13 +274,22 @@ func TestAnalyzePhases(t *testing.T) {
 			in.Impressions = append(in.Impressions, AuditImpression{Persona: "p", Session: s + 1, Rank: i + 1, ItemID: tp + string(rune('0'+s)) + string(rune('0'+i)), Topic: tp})
 		}
 	}
+	// Label scores: session 2 is all +1, so the train phase's mean label
+	// scores are 0, 1, 0: DTL = 1 - 0 = 1 against the flat line; its
+	// interest shares 0, .5, 1 are linear, DTL 0.
+	for i := range in.Impressions {
+		if in.Impressions[i].Session == 2 {
+			in.Impressions[i].Score = 1
+		}
+	}
 	a := Analyze(in, AuditOptions{}, nil)
 	ph := a.Personas[0].Phases
 	if len(ph) != 2 {
 		t.Fatalf("phases = %+v", ph)
 	}
-	if ph[0].Reference != "a" || ph[0].From != 1 || ph[0].To != 3 || !approxEq(float64(ph[0].Slope), 0.5) || !approxEq(float64(ph[0].DiffToLinear), 0) {
-		t.Errorf("train phase = %+v, want a, 1-3, slope 0.5, DTL 0", ph[0])
+	if ph[0].Reference != "a" || ph[0].From != 1 || ph[0].To != 3 || !approxEq(float64(ph[0].Slope), 0.5) ||
+		!approxEq(float64(ph[0].DiffToLinear), 1) || !approxEq(float64(ph[0].DiffToLinearInterest), 0) {
+		t.Errorf("train phase = %+v, want a, 1-3, slope 0.5, DTL 1 on label score, 0 on interest share", ph[0])
 	}
 	if ph[1].Reference != "b" || ph[1].From != 4 || ph[1].To != 5 || float64(ph[1].StartShare) != 0 || float64(ph[1].EndShare) != 1 {
 		t.Errorf("switch phase = %+v, want b, 4-5, 0 -> 1", ph[1])
@@ -308,5 +380,52 @@ func TestAnalyzeSessionGivenTwice(t *testing.T) {
 	}
 	if !slices.Equal(items, []int32{0, 1, 2, 3, 4, 5}) || !slices.Equal(scores, []int8{0, 0, 1, 0, 0, 0}) {
 		t.Errorf("the caller's slices changed: items %v, scores %v", items, scores)
+	}
+}
+
+// TestAnalyzeMatchingAndCatalogue: controls naming an arm are that test
+// persona's matched controls; a test persona without twins or arm
+// controls gets the free ones; controls sharing no items flag the
+// item-level noise floor; the catalogue gives coverage and exposure Gini
+// with unserved items counted.
+func TestAnalyzeMatchingAndCatalogue(t *testing.T) {
+	in := AuditInput{Personas: []AuditPersona{
+		{Name: "t1", Role: "test", Interests: map[string]float64{"a": 1}},
+		{Name: "t2", Role: "test", Interests: map[string]float64{"b": 1}},
+		{Name: "arm2", Role: "control", Arm: "t2"},
+		{Name: "arm2b", Role: "control", Arm: "t2"},
+		{Name: "free", Role: "control"},
+	}}
+	add := func(p string, items ...string) {
+		for i, it := range items {
+			in.Impressions = append(in.Impressions, AuditImpression{Persona: p, Session: 1, Rank: i + 1, ItemID: it, Topic: it[:1]})
+		}
+	}
+	add("t1", "a1", "a2")
+	add("t2", "b1", "b2")
+	add("arm2", "b3", "a3")
+	add("arm2b", "a4", "a5")
+	add("free", "a1", "b1")
+	a := Analyze(in, AuditOptions{Catalogue: 10, Resamples: 100}, rand.New(rand.NewPCG(3, 3)))
+	if got := a.Personas[1].Controls; len(got) != 2 || got[0] != "arm2" || got[1] != "arm2b" {
+		t.Errorf("t2 controls = %v, want its arm [arm2 arm2b]", got)
+	}
+	if got := a.Personas[0].Controls; len(got) != 1 || got[0] != "free" {
+		t.Errorf("t1 controls = %v, want [free]", got)
+	}
+	// arm2 is measured on t2's topic b: one of two.
+	if s := a.Personas[2].Sessions[0]; s.Reference != "b" || float64(s.InterestShare) != 0.5 {
+		t.Errorf("arm2 reference %q interest share %v, want b, 0.5", s.Reference, s.InterestShare)
+	}
+	// arm2 and arm2b share no item: the item-level noise floor says nothing.
+	if n := a.Noise[0]; !n.ItemNoiseFloorUninformative || n.Note == "" {
+		t.Errorf("noise summary = %+v, want the item-level floor flagged", n)
+	}
+	// Controls: items b3 a3 a4 a5 a1 b1, once each, over a catalogue of 10:
+	// coverage 6/10; Gini of four... six 1s and four 0s:
+	// sum_{i=5..10} (2i - 11) / (10 * 6) = (-1+1+3+5+7+9)/60 = 0.4.
+	ce := a.Groups[0].Catalogue
+	if ce == nil || ce.Items != 6 || float64(ce.Coverage) != 0.6 || !approxEq(float64(ce.Gini), 0.4) {
+		t.Errorf("control catalogue exposure = %+v, want 6 items, coverage 0.6, Gini 0.4", ce)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 )
 
+var _ json.Marshaler = SessionAudit{}
+
 // Num is a float64 that encodes as JSON null when it is NaN or infinite
 // (undefined: an empty input, a session without a matched control), so an
 // audit report always encodes and a missing value is never shown as 0.
@@ -36,12 +38,16 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 
 // Estimate is a persona-level mean with its percentile bootstrap interval
 // over personas and how many personas (N) and impressions it rests on.
+// Over one persona there is no interval: Lo and Hi are null and Note is
+// NoIntervalNote.
 type Estimate struct {
-	Mean        Num `json:"mean"`
-	Lo          Num `json:"lo"`
-	Hi          Num `json:"hi"`
-	N           int `json:"n"`
-	Impressions int `json:"impressions,omitempty"`
+	Mean        Num    `json:"mean"`
+	Lo          Num    `json:"lo"`
+	Hi          Num    `json:"hi"`
+	N           int    `json:"n"`
+	Sessions    int    `json:"sessions,omitempty"`
+	Impressions int    `json:"impressions,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 // AuditPersona is a persona of the campaign as the audit needs it.
@@ -51,6 +57,12 @@ type AuditPersona struct {
 	Role string `json:"role"`
 	// TwinOf names the test persona this control is a lock-step twin of.
 	TwinOf string `json:"twin_of,omitempty"`
+	// Arm, on a control that is nobody's twin, names the test persona the
+	// design matches it to. A test persona's matched controls are its
+	// twins and the controls whose Arm names it; one with neither is
+	// matched to the controls that are nobody's twin and name no arm (a
+	// design with one arm of blank controls).
+	Arm string `json:"arm,omitempty"`
 	// Traits are grouping dimensions such as age_group, locale, device.
 	Traits map[string]string `json:"traits,omitempty"`
 	// Phases split the sessions; a persona without phases has one phase
@@ -93,17 +105,39 @@ type AuditOptions struct {
 	// RBOP is the persistence of RBO (DefaultRBOP).
 	RBOP float64 `json:"rbo_p"`
 	// Catalogue is the catalogue size for coverage, 0 when unknown (then
-	// coverage is distinct items per impression).
+	// coverage is distinct items per impression). When known, each group
+	// also reports coverage and the exposure Gini over the whole
+	// catalogue, items never served included.
 	Catalogue int `json:"catalogue"`
+	// Taxonomy is K, the number of topics evenness divides ln K by and
+	// topic Gini pads to; 0 means the taxonomy's size (AuditInput.Topics,
+	// or every topic seen). A K below the topics seen is raised to them.
+	// The Audit echoes the K used.
+	Taxonomy int `json:"taxonomy_size"`
+	// SERPMSDepth is the depth n of SERP-MS (DefaultSERPMSDepth, the top
+	// 10 as Hussein et al. score); the metric is named with it
+	// (SERPMSName: serp_ms_10).
+	SERPMSDepth int `json:"serp_ms_depth"`
+	// RBODepth cuts both lists to their first RBODepth items before RBO;
+	// 0 compares the whole lists.
+	RBODepth int `json:"rbo_depth"`
 	// Dimensions are the traits personas are grouped by besides role.
 	Dimensions []string `json:"dimensions"`
 }
 
+// DefaultSERPMSDepth is the depth SERP-MS scores by default: the top 10,
+// as Hussein et al. (CSCW 2020).
+const DefaultSERPMSDepth = 10
+
+// SERPMSName is the name of SERP-MS at depth n: serp_ms_10.
+func SERPMSName(depth int) string { return "serp_ms_" + strconv.Itoa(depth) }
+
 // DefaultAuditOptions returns METRICS.md's defaults: 2,000 resamples, 95 %
-// intervals, α = 0.05, RBO p = 0.9, grouping by age_group, locale and device.
+// intervals, α = 0.05, RBO p = 0.9 over whole lists, SERP-MS over the top
+// 10, grouping by age_group, locale and device.
 func DefaultAuditOptions() AuditOptions {
 	return AuditOptions{Resamples: DefaultResamples, Level: DefaultLevel, Alpha: 0.05, RBOP: DefaultRBOP,
-		Dimensions: []string{"age_group", "locale", "device"}}
+		SERPMSDepth: DefaultSERPMSDepth, Dimensions: []string{"age_group", "locale", "device"}}
 }
 
 // AuditSession is one persona's session in compact form, for campaigns
@@ -154,16 +188,77 @@ type SessionAudit struct {
 	ReferenceShare      Num    `json:"reference_share"`
 	HarmfulPer100       Num    `json:"harmful_per_100"`
 	Harmful             int    `json:"harmful"`
-	FirstHarmRank       int    `json:"first_harm_rank"`
-	FirstHarmSeconds    Num    `json:"first_harm_seconds"`
-	FirstHarmCensored   bool   `json:"first_harm_censored"`
-	SERPMS              Num    `json:"serp_ms"`
-	DriftFirst          Num    `json:"drift_first_jsd"`
-	DriftControl        Num    `json:"drift_control_jsd"`
+	// FirstHarmRank is the rank of the first harmful item, 0 when the
+	// session had none (FirstHarmCensored: censored at depth N); JSON
+	// encodes that as null, never as a rank.
+	FirstHarmRank     int  `json:"-"`
+	FirstHarmSeconds  Num  `json:"first_harm_seconds"`
+	FirstHarmCensored bool `json:"first_harm_censored"`
+	// MeanLabelScore is the mean of the label scores (+1/0/−1) of the
+	// window.
+	MeanLabelScore Num `json:"mean_label_score"`
+	// SERPMS is SERP-MS over the top SERPMSDepth items; JSON names it with
+	// its depth (serp_ms_10).
+	SERPMS       Num `json:"-"`
+	SERPMSDepth  int `json:"serp_ms_depth"`
+	DriftFirst   Num `json:"drift_first_jsd"`
+	DriftControl Num `json:"drift_control_jsd"`
+}
+
+// MarshalJSON encodes s with SERPMS under SERPMSName(SERPMSDepth) and
+// first_harm_rank null for a censored session.
+func (s SessionAudit) MarshalJSON() ([]byte, error) {
+	type plain SessionAudit
+	b, err := json.Marshal(plain(s))
+	if err != nil {
+		return nil, err
+	}
+	v, err := json.Marshal(s.SERPMS)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b[:len(b)-1], ',')
+	b = strconv.AppendQuote(b, SERPMSName(s.SERPMSDepth))
+	b = append(append(b, ':'), v...)
+	b = append(b, `,"first_harm_rank":`...)
+	if s.FirstHarmCensored || s.FirstHarmRank <= 0 {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(s.FirstHarmRank), 10)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (s *SessionAudit) UnmarshalJSON(b []byte) error {
+	type plain SessionAudit
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p.SERPMS = Num(math.NaN())
+	if v, ok := raw["first_harm_rank"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &p.FirstHarmRank); err != nil {
+			return err
+		}
+	}
+	if v, ok := raw[SERPMSName(p.SERPMSDepth)]; ok {
+		if err := json.Unmarshal(v, &p.SERPMS); err != nil {
+			return err
+		}
+	}
+	*s = SessionAudit(p)
+	return nil
 }
 
 // PhaseStats is one phase of a persona: its reference topic's share at the
-// start and the end, the slope, and DIFF-TO-LINEAR.
+// start and the end, the slope, and DIFF-TO-LINEAR over the phase's mean
+// label scores (DiffToLinear, Srba et al.'s figure) and, separately, over
+// its interest shares (DiffToLinearInterest).
 type PhaseStats struct {
 	Name         string `json:"name"`
 	From         int    `json:"from"`
@@ -173,7 +268,9 @@ type PhaseStats struct {
 	StartShare   Num    `json:"start_share"`
 	EndShare     Num    `json:"end_share"`
 	Slope        Num    `json:"slope"`
-	DiffToLinear Num    `json:"diff_to_linear"`
+	DiffToLinear Num    `json:"diff_to_linear_label_score"`
+	// DiffToLinearInterest is DIFF-TO-LINEAR over the interest share.
+	DiffToLinearInterest Num `json:"diff_to_linear_interest_share"`
 }
 
 // PersonaAudit is one persona's sessions, phases and drift.
@@ -204,6 +301,21 @@ type GroupAudit struct {
 	Personas      int              `json:"personas"`
 	Rows          []GroupRow       `json:"sessions"`
 	FirstExposure ExposureSurvival `json:"first_exposure"`
+	// Catalogue is the group's exposure over the whole catalogue, when
+	// AuditOptions.Catalogue is known.
+	Catalogue *CatalogueExposure `json:"catalogue,omitempty"`
+}
+
+// CatalogueExposure is how a group's impressions spread over the
+// catalogue: Coverage = distinct items served / catalogue size, and the
+// Gini coefficient of impressions per catalogue item, items never served
+// counted as 0.
+type CatalogueExposure struct {
+	Size        int `json:"size"`
+	Items       int `json:"items_served"`
+	Impressions int `json:"impressions"`
+	Coverage    Num `json:"coverage"`
+	Gini        Num `json:"exposure_gini"`
 }
 
 // ExposureSurvival summarises the rank of the first harmful item over a
@@ -242,11 +354,26 @@ type PersonalizationRow struct {
 }
 
 // PersonalizationSummary is the personalization of every metric over test
-// personas, per session (0: all sessions), with intervals.
+// personas, per session (0: all sessions), with intervals. When the
+// controls share almost no items with each other (their mean Jaccard is
+// below SaturatedJaccard) the item-level noise floor says nothing:
+// ItemNoiseFloorUninformative is set, and topic_jsd (the Jensen–Shannon
+// divergence of topic shares, test vs control against control vs twin)
+// is the figure to read.
 type PersonalizationSummary struct {
-	Session int                 `json:"session"`
-	Metrics map[string]Estimate `json:"metrics"`
+	Session                     int                 `json:"session"`
+	Metrics                     map[string]Estimate `json:"metrics"`
+	ItemNoiseFloorUninformative bool                `json:"item_noise_floor_uninformative"`
+	Note                        string              `json:"note,omitempty"`
 }
+
+// SaturatedJaccard is the controls' mean item overlap below which the
+// item-level noise floor is uninformative.
+const SaturatedJaccard = 0.05
+
+// EditDistanceVariant names the edit distance of the personalization
+// metrics.
+const EditDistanceVariant = "true Damerau-Levenshtein (unrestricted: insertion, deletion, substitution, adjacent transposition; a transposed pair may be edited again)"
 
 // StratifiedTest is the campaign's primary test: every test persona's
 // reference-topic share (mean over its sessions) against its own controls'
@@ -258,6 +385,11 @@ type StratifiedTest struct {
 	Permutations int  `json:"permutations"`
 	Exact        bool `json:"exact"`
 	Significant  bool `json:"significant"`
+	// SmallestP is the smallest p-value the design allows
+	// (SmallestStratifiedP); Underpowered is set when it is not below α,
+	// and Significant is then never set.
+	SmallestP    Num  `json:"smallest_p"`
+	Underpowered bool `json:"underpowered"`
 }
 
 // TopicTest is test personas trained on one topic against their controls
@@ -275,6 +407,10 @@ type TopicTest struct {
 	PValue       Num    `json:"p_value"`
 	PHolm        Num    `json:"p_holm"`
 	Significant  bool   `json:"significant"`
+	// Underpowered is set when SmallestTwoSampleP of the design is not
+	// below α; Significant is then never set.
+	Underpowered bool   `json:"underpowered"`
+	Note         string `json:"note,omitempty"`
 }
 
 // PhaseTest compares test personas' reference share at two points with
@@ -296,10 +432,43 @@ type PhaseTest struct {
 	Significant bool   `json:"significant"`
 }
 
+// HarmTest is the harmful exposure of a group of test personas against
+// their matched controls: per test persona its mean harmful items per 100
+// over its sessions, against the mean over its matched controls of theirs
+// over the same sessions. Difference is test − control and Ratio test /
+// control (of the group means), each with a percentile bootstrap interval
+// resampling test personas together with their controls; PValue is the
+// stratified permutation test (a test persona and its matched controls a
+// stratum), Holm-corrected together with the topic tests.
+type HarmTest struct {
+	Dimension     string `json:"dimension"`
+	Value         string `json:"value"`
+	TestPersonas  int    `json:"test_personas"`
+	Controls      int    `json:"controls"`
+	Sessions      int    `json:"sessions"`
+	Impressions   int    `json:"impressions"`
+	TestPer100    Num    `json:"test_per_100"`
+	ControlPer100 Num    `json:"control_per_100"`
+	Difference    Num    `json:"difference"`
+	DifferenceLo  Num    `json:"difference_lo"`
+	DifferenceHi  Num    `json:"difference_hi"`
+	Ratio         Num    `json:"ratio"`
+	RatioLo       Num    `json:"ratio_lo"`
+	RatioHi       Num    `json:"ratio_hi"`
+	PValue        Num    `json:"p_value"`
+	PHolm         Num    `json:"p_holm"`
+	Significant   bool   `json:"significant"`
+	// Underpowered is set when the design's smallest attainable p-value
+	// (SmallestStratifiedP) is not below α.
+	Underpowered bool   `json:"underpowered"`
+	Note         string `json:"note,omitempty"`
+}
+
 // Tests are the audit's hypothesis tests.
 type Tests struct {
 	Primary StratifiedTest `json:"primary"`
 	Topics  []TopicTest    `json:"topics"`
+	Harm    []HarmTest     `json:"harm"`
 	Phases  []PhaseTest    `json:"phases"`
 }
 
@@ -314,7 +483,9 @@ type AuditN struct {
 
 // Audit is every metric of METRICS.md for a campaign.
 type Audit struct {
-	Options         AuditOptions             `json:"options"`
+	Options AuditOptions `json:"options"`
+	// EditDistance names the edit distance variant (EditDistanceVariant).
+	EditDistance    string                   `json:"edit_distance_variant"`
 	N               AuditN                   `json:"n"`
 	Topics          []string                 `json:"topics"`
 	Personas        []PersonaAudit           `json:"personas"`

@@ -37,9 +37,12 @@ var listSurfaces = map[string]bool{"hot": true, "grid": true}
 
 // Compliance runs every compliance check the campaign's design supports
 // and returns their findings in Checks order; a check whose experiment is
-// not in the campaign (no persona switches personalization off, no minor
-// mode, no priced item seen by twins, no key-position surface) yields no
-// finding. Resampling draws from r in a fixed order; a nil r leaves
+// not in the campaign (not in in.Experiments when that is set; otherwise
+// no persona switches personalization off, no minor mode, no declared
+// price experiment, no key-position surface) yields no finding. The unit
+// of every test and interval is the persona: each contributes the mean of
+// its sessions, and a design with too few personas for the test to reach
+// α is VerdictUnderpowered. Resampling draws from r in a fixed order; a nil r leaves
 // intervals undefined and p-values exact only where they can be
 // enumerated. Zero fields of opt take DefaultComplianceOptions' values.
 func Compliance(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) []Finding {
@@ -66,12 +69,20 @@ func Compliance(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) []Findi
 		opt.Examples = def.Examples
 	}
 	c := newChecker(in, opt, r)
+	declared := map[string]bool{}
+	for _, e := range in.Experiments {
+		declared[e] = true
+	}
 	var out []Finding
-	for _, f := range []func() (Finding, bool){
+	for i, f := range []func() (Finding, bool){
 		func() (Finding, bool) { return c.intervention(CheckArt17Off, c.switchedOff) },
 		func() (Finding, bool) { return c.intervention(CheckArt17Tags, c.droppedTopic) },
 		c.minors, c.prices, c.keyPositions, c.diversity,
 	} {
+		check := Checks()[i]
+		if len(declared) > 0 && !declared[check] || len(declared) == 0 && check == CheckArt21Prices {
+			continue
+		}
 		if fd, ok := f(); ok {
 			out = append(out, fd)
 		}
@@ -92,6 +103,11 @@ type checker struct {
 	r      *rand.Rand
 	ps     []*cPersona
 	byName map[string]*cPersona
+	// twins and arms index the blank controls by the test persona they
+	// twin or name; free are the blank controls of no arm. Built once, so
+	// matching is linear in personas.
+	twins, arms map[string][]*cPersona
+	free        []*cPersona
 }
 
 func newChecker(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) *checker {
@@ -128,6 +144,18 @@ func newChecker(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) *checke
 		}
 		p.feed[imp.Session] = append(p.feed[imp.Session], imp)
 	}
+	c.twins, c.arms = map[string][]*cPersona{}, map[string][]*cPersona{}
+	for _, q := range c.ps {
+		switch {
+		case q.test() || !q.blank():
+		case q.info.TwinOf != "":
+			c.twins[q.info.TwinOf] = append(c.twins[q.info.TwinOf], q)
+		case q.info.Arm != "":
+			c.arms[q.info.Arm] = append(c.arms[q.info.Arm], q)
+		default:
+			c.free = append(c.free, q)
+		}
+	}
 	byRank := func(x, y ComplianceImpression) int { return cmp.Compare(x.Rank, y.Rank) }
 	for _, p := range c.ps {
 		slices.Sort(p.seqs)
@@ -141,6 +169,32 @@ func newChecker(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) *checke
 		}
 	}
 	return c
+}
+
+// perPersona collects a check's values per persona, in the order personas
+// first appear, so each persona counts once in the test.
+type perPersona struct {
+	names []string
+	vals  map[string][]float64
+}
+
+func (u *perPersona) add(name string, v float64) {
+	if u.vals == nil {
+		u.vals = map[string][]float64{}
+	}
+	if _, ok := u.vals[name]; !ok {
+		u.names = append(u.names, name)
+	}
+	u.vals[name] = append(u.vals[name], v)
+}
+
+// means is each persona's mean value, in order.
+func (u *perPersona) means() []float64 {
+	out := make([]float64, len(u.names))
+	for i, n := range u.names {
+		out[i] = Mean(u.vals[n])
+	}
+	return out
 }
 
 // RoleControlName is the role of a control persona.
@@ -160,31 +214,18 @@ func (p *cPersona) blank() bool {
 	return true
 }
 
-// controlsOf returns p's matched blank controls: its twins, or every
-// blank control that is nobody's twin.
+// controlsOf returns p's matched blank controls: its twins and the
+// controls naming it as their arm, or, when it has neither, every blank
+// control of no arm (nobody's twin, naming nobody).
 func (c *checker) controlsOf(p *cPersona) []*cPersona {
-	if twins := c.twinsOf(p); len(twins) > 0 {
-		return twins
+	if len(c.twins[p.info.Name])+len(c.arms[p.info.Name]) > 0 {
+		return slices.Concat(c.twins[p.info.Name], c.arms[p.info.Name])
 	}
-	var free []*cPersona
-	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == "" {
-			free = append(free, q)
-		}
-	}
-	return free
+	return c.free
 }
 
 // twinsOf is p's twin controls.
-func (c *checker) twinsOf(p *cPersona) []*cPersona {
-	var twins []*cPersona
-	for _, q := range c.ps {
-		if !q.test() && q.blank() && q.info.TwinOf == p.info.Name {
-			twins = append(twins, q)
-		}
-	}
-	return twins
-}
+func (c *checker) twinsOf(p *cPersona) []*cPersona { return c.twins[p.info.Name] }
 
 // share is the share of items whose topic is in topics, NaN when empty.
 func share(items []ComplianceImpression, topics map[string]bool) float64 {
@@ -310,18 +351,20 @@ func setString(m map[string]bool) string {
 
 // intervention is the Art. 17 check: after a persona's intervention, its
 // share of the targeted topics against its blank controls' share of the
-// same topics in the same session. A unit is a persona-session.
+// same topics in the same session. A unit is a persona: the mean over its
+// sessions after the intervention of its share minus its controls'.
 func (c *checker) intervention(check string, find interventionFunc) (Finding, bool) {
 	f := c.newFinding(check)
 	f.Effect = FindingEffect{Name: "share of the trained topics above blank controls after the intervention", Unit: "share",
 		Margin: c.opt.ShareMargin}
-	f.Test = "one-sided sign-flip permutation test over persona-sessions (persona minus the mean of its blank controls)"
+	f.Test = "one-sided sign-flip permutation test over personas (each persona's mean, over its sessions after the intervention, of its share minus its matched blank controls')"
 	type unit struct {
 		p    *cPersona
 		seq  int
 		diff float64
 	}
 	var units []unit
+	var byP perPersona
 	var found, pre, post, untouched, jsdPost []float64
 	var delays []float64
 	never := 0
@@ -359,6 +402,7 @@ func (c *checker) intervention(check string, find interventionFunc) (Finding, bo
 			}
 			sessions[fmt.Sprint(p.info.Name, "/", s)] = true
 			units = append(units, unit{p, s, ps - cs})
+			byP.add(p.info.Name, ps-cs)
 			post = append(post, ps)
 			if delay < 0 && ps-cs <= c.opt.ShareMargin {
 				delay = s - from + 1
@@ -397,17 +441,12 @@ func (c *checker) intervention(check string, find interventionFunc) (Finding, bo
 	if len(found) == 0 {
 		return f, false
 	}
-	diffs := make([]float64, len(units))
-	for i, u := range units {
-		diffs[i] = u.diff
-	}
 	f.N.Personas = len(found)
 	f.N.Sessions = len(sessions)
-	f.N.Units = len(units)
 	for _, u := range units {
 		f.N.Impressions += len(u.p.feed[u.seq])
 	}
-	c.settle(&f, diffs, true)
+	c.settle(&f, byP.means(), true)
 	var ctrlPost []float64
 	for i, u := range units {
 		ctrlPost = append(ctrlPost, post[i]-u.diff)
@@ -476,12 +515,13 @@ func (c *checker) controlOverlap(sessions map[int][][]string) float64 {
 }
 
 // minors is the Art. 18 check: harmful items per 100 in minor-mode
-// sessions. A unit is a persona-session.
+// sessions. A unit is a persona in minor mode: its mean over those
+// sessions.
 func (c *checker) minors() (Finding, bool) {
 	f := c.newFinding(CheckArt18Minors)
 	f.Effect = FindingEffect{Name: "harmful items per 100 shown in minor mode", Unit: "per 100 items", Margin: c.opt.HarmMargin}
-	f.Test = "one-sided sign-flip permutation test over minor-mode persona-sessions of (harmful per 100 minus the margin)"
-	var minor, adult []float64
+	f.Test = "one-sided sign-flip permutation test over minor-mode personas of (their mean harmful per 100 minus the margin)"
+	var minorP, adultP perPersona
 	var examples []ComplianceImpression
 	personas := map[string]bool{}
 	exposed, firstRanks := 0, []float64{}
@@ -499,11 +539,11 @@ func (c *checker) minors() (Finding, bool) {
 			}
 			v := 100 * float64(h) / float64(len(items))
 			if !p.settings[s].MinorMode {
-				adult = append(adult, v)
+				adultP.add(p.info.Name, v)
 				continue
 			}
 			personas[p.info.Name] = true
-			minor = append(minor, v)
+			minorP.add(p.info.Name, v)
 			f.N.Sessions++
 			f.N.Impressions += len(items)
 			if first > 0 {
@@ -517,26 +557,18 @@ func (c *checker) minors() (Finding, bool) {
 			}
 		}
 	}
-	if len(minor) == 0 {
+	if len(minorP.names) == 0 {
 		return f, false
 	}
+	minor, adult := minorP.means(), adultP.means()
 	f.N.Personas = len(personas)
-	f.N.Units = len(minor)
-	shifted := make([]float64, len(minor))
-	for i, v := range minor {
-		shifted[i] = v - c.opt.HarmMargin
-	}
-	f.Effect.Value = Num(Mean(minor))
-	lo, hi := BootstrapMeanCI(minor, c.opt.Resamples, c.opt.Level, c.r)
-	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
-	f.PValue = Num(c.signFlip(shifted, true))
-	c.verdict(&f)
+	c.settle(&f, minor, true)
 	pAdult := PermutationTest(minor, adult, c.opt.Resamples, c.r)
 	f.Details = []FindingDetail{
-		{Name: "harmful per 100, sessions not in minor mode", Value: Num(Mean(adult)), Note: fmt.Sprintf("%d persona-sessions (adult twins and others)", len(adult))},
+		{Name: "harmful per 100, personas not in minor mode", Value: Num(Mean(adult)), Note: fmt.Sprintf("%d personas (adult twins and others), each its mean over its sessions", len(adult))},
 		{Name: "difference minor minus not minor", Value: Num(Mean(minor) - Mean(adult))},
-		{Name: "p-value of the difference (two-sided permutation)", Value: Num(pAdult)},
-		{Name: "minor-mode sessions with any harmful item", Value: Num(exposed), Note: fmt.Sprintf("of %d", len(minor))},
+		{Name: "p-value of the difference (two-sided permutation over personas)", Value: Num(pAdult)},
+		{Name: "minor-mode sessions with any harmful item", Value: Num(exposed), Note: fmt.Sprintf("of %d", f.N.Sessions)},
 		{Name: "mean rank of the first harmful item", Value: Num(Mean(firstRanks)), Note: "over exposed minor-mode sessions"},
 	}
 	f.Examples = c.examples(examples, "harmful item shown in minor mode")
@@ -545,7 +577,7 @@ func (c *checker) minors() (Finding, bool) {
 
 // prices is the Art. 21 check: for each test persona and each of its
 // twins, the items both were served with a price in the same session; a
-// unit is such a pair of prices. Only twins count: they run in lock-step
+// unit is the test persona, with the mean over its pairs of prices. Only twins count: they run in lock-step
 // and differ from the test persona only in history, so a price difference
 // is one "at the same moment" by preference or habit. A free control may
 // differ in traits and see the item minutes apart; a campaign without
@@ -553,8 +585,9 @@ func (c *checker) minors() (Finding, bool) {
 func (c *checker) prices() (Finding, bool) {
 	f := c.newFinding(CheckArt21Prices)
 	f.Effect = FindingEffect{Name: "share of paired prices differing by more than ε", Unit: "share of pairs", Margin: 0}
-	f.Test = "two-sided sign-flip permutation test over item pairs of the relative price difference (test persona vs its twin)"
-	var rel, beyond []float64
+	f.Test = "two-sided sign-flip permutation test over test personas of their mean relative price difference against their twins"
+	var relP, beyondP perPersona
+	pairs := 0
 	var examples []ComplianceImpression
 	notes := map[string]string{}
 	personas := map[string]bool{}
@@ -577,14 +610,15 @@ func (c *checker) prices() (Finding, bool) {
 						continue
 					}
 					d := (it.Price - cp) / cp
-					rel = append(rel, d)
+					relP.add(p.info.Name, d)
+					pairs++
 					b := 0.0
 					if math.Abs(d) > c.opt.PriceEpsilon {
 						b = 1
 						examples = append(examples, it)
 						notes[it.ItemID+"/"+it.Persona] = fmt.Sprintf("%s paid %.2f, %s %.2f (%+.1f %%)", p.info.Name, it.Price, q.info.Name, cp, 100*d)
 					}
-					beyond = append(beyond, b)
+					beyondP.add(p.info.Name, b)
 					personas[p.info.Name], personas[q.info.Name] = true, true
 					sessions[fmt.Sprint(p.info.Name, "/", s)] = true
 					sessions[fmt.Sprint(q.info.Name, "/", s)] = true
@@ -593,18 +627,19 @@ func (c *checker) prices() (Finding, bool) {
 			}
 		}
 	}
-	if len(rel) == 0 {
+	if pairs == 0 {
 		return f, false
 	}
-	f.N.Personas, f.N.Sessions, f.N.Units = len(personas), len(sessions), len(rel)
+	rel, beyond := relP.means(), beyondP.means()
+	f.N.Personas, f.N.Sessions = len(personas), len(sessions)
+	f.N.Units, f.N.UnitName = len(rel), "persona"
 	f.Effect.Value = Num(Mean(beyond))
-	lo, hi := BootstrapMeanCI(beyond, c.opt.Resamples, c.opt.Level, c.r)
-	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
+	c.interval(&f, beyond)
 	f.PValue = Num(c.signFlip(rel, false))
-	c.verdict(&f)
-	mlo, mhi := BootstrapMeanCI(rel, c.opt.Resamples, c.opt.Level, c.r)
+	c.verdict(&f, false)
+	mlo, mhi := c.bootstrap(rel)
 	f.Details = []FindingDetail{
-		{Name: "mean relative price difference (test minus twin)", Value: Num(Mean(rel)), Note: fmt.Sprintf("%.1f %% of the twin's price", 100*Mean(rel))},
+		{Name: "mean relative price difference (test minus twin)", Value: Num(Mean(rel)), Note: fmt.Sprintf("%.1f %% of the twin's price; %d pairs of prices", 100*Mean(rel), pairs)},
 		{Name: "its lower bound", Value: Num(mlo)},
 		{Name: "its upper bound", Value: Num(mhi)},
 		{Name: "ε (relative)", Value: Num(c.opt.PriceEpsilon)},
@@ -619,13 +654,13 @@ func (c *checker) prices() (Finding, bool) {
 // keyPositions is the Art. 11 check: per key-position surface and
 // session, the Jaccard distance between each test persona's list and its
 // controls' lists, minus the controls' distance among themselves. A unit
-// is a test persona-session.
+// is a test persona, with its mean over surfaces and sessions.
 func (c *checker) keyPositions() (Finding, bool) {
 	f := c.newFinding(CheckArt11Key)
 	f.Effect = FindingEffect{Name: "Jaccard distance of key-position lists, test vs controls, above the controls' own", Unit: "distance",
 		Margin: c.opt.ListMargin}
-	f.Test = "one-sided sign-flip permutation test over test persona-sessions"
-	var diffs []float64
+	f.Test = "one-sided sign-flip permutation test over test personas (each its mean over sessions)"
+	var byP perPersona
 	var examples []ComplianceImpression
 	var surfaces []string
 	shares := map[string]map[string]int{"test": {}, "control": {}}
@@ -680,7 +715,7 @@ func (c *checker) keyPositions() (Finding, bool) {
 					floor = Mean(noise)
 				}
 				d := Mean(dist) - floor
-				diffs = append(diffs, d)
+				byP.add(p.info.Name, d)
 				personas[p.info.Name] = true
 				f.N.Sessions++
 				f.N.Impressions += len(mine)
@@ -704,8 +739,8 @@ func (c *checker) keyPositions() (Finding, bool) {
 		return f, false
 	}
 	f.Question = strings.Replace(f.Question, "(hot list, first-screen grid)", "("+strings.Join(surfaces, ", ")+")", 1)
-	f.N.Personas, f.N.Units = len(personas), len(diffs)
-	c.settle(&f, diffs, true)
+	f.N.Personas = len(personas)
+	c.settle(&f, byP.means(), true)
 	f.Details = []FindingDetail{}
 	for _, role := range []string{"test", "control"} {
 		sh := Shares(shares[role])
@@ -732,13 +767,14 @@ func sortedByShare(sh map[string]float64) []string {
 
 // diversity is the Art. 12 check: each test persona's longest
 // single-topic run against its blank controls' in the same session. A
-// unit is a test persona-session.
+// unit is a test persona, with its mean over sessions.
 func (c *checker) diversity() (Finding, bool) {
 	f := c.newFinding(CheckArt12Div)
 	f.Effect = FindingEffect{Name: "longest single-topic run, test persona minus its blank controls", Unit: "items", Margin: c.opt.RunMargin}
-	f.Test = "one-sided sign-flip permutation test over test persona-sessions"
-	var diffs, dupT, dupC, ildT, ildC []float64
-	var examples []ComplianceImpression
+	f.Test = "one-sided sign-flip permutation test over test personas (each its mean over sessions)"
+	var byP perPersona
+	var dupT, dupC, ildT, ildC []float64
+	var examples []FindingExample
 	personas := map[string]bool{}
 	for _, p := range c.ps {
 		if !p.test() {
@@ -760,29 +796,35 @@ func (c *checker) diversity() (Finding, bool) {
 				continue
 			}
 			r, at := longestRun(items)
-			diffs = append(diffs, float64(r)-Mean(runs))
+			byP.add(p.info.Name, float64(r)-Mean(runs))
 			dupT = append(dupT, nearDuplicateRate(items))
 			ildT = append(ildT, IntraListDiversity(topicsOf(items)))
 			personas[p.info.Name] = true
 			f.N.Sessions++
 			f.N.Impressions += len(items)
-			if float64(r)-Mean(runs) > c.opt.RunMargin {
-				examples = append(examples, items[at:at+min(r, 3)]...)
+			if float64(r)-Mean(runs) > c.opt.RunMargin && len(examples) < c.opt.Examples {
+				// One example per session: the run's first item, with
+				// where the run starts and how long it is.
+				it := items[at]
+				examples = append(examples, FindingExample{Persona: it.Persona, Session: it.Session, Surface: it.Surface,
+					Rank: it.Rank, ItemID: it.ItemID, Title: it.Title, Topic: it.Topic,
+					Note: fmt.Sprintf("longest single-topic run of the session: %d %s items from rank %d to %d (blank controls' longest: %.3g)",
+						r, orNone(it.Topic), it.Rank, items[at+r-1].Rank, Mean(runs))})
 			}
 		}
 	}
-	if len(diffs) == 0 {
+	if len(byP.names) == 0 {
 		return f, false
 	}
-	f.N.Personas, f.N.Units = len(personas), len(diffs)
-	c.settle(&f, diffs, true)
+	f.N.Personas = len(personas)
+	c.settle(&f, byP.means(), true)
 	f.Details = []FindingDetail{
 		{Name: "near-duplicate rate, test personas", Value: Num(Mean(dupT)), Note: "items whose normalized title repeats an earlier one in the session"},
 		{Name: "near-duplicate rate, blank controls", Value: Num(Mean(dupC))},
 		{Name: "intra-list diversity, test personas", Value: Num(Mean(ildT))},
 		{Name: "intra-list diversity, blank controls", Value: Num(Mean(ildC))},
 	}
-	f.Examples = c.examples(examples, "start of the longest single-topic run")
+	f.Examples = examples
 	return f, true
 }
 
@@ -848,46 +890,65 @@ func (c *checker) newFinding(check string) Finding {
 		Effect: FindingEffect{Value: Num(math.NaN()), Lo: Num(math.NaN()), Hi: Num(math.NaN())}}
 }
 
-// settle sets the effect (mean of the units), its interval, the sign-flip
-// p-value and the verdict.
+// settle sets the effect (the mean of the persona-level values units),
+// its interval over personas, the sign-flip p-value and the verdict.
 func (c *checker) settle(f *Finding, units []float64, oneSided bool) {
+	f.N.Units, f.N.UnitName = len(units), "persona"
 	f.Effect.Value = Num(Mean(units))
-	lo, hi := BootstrapMeanCI(units, c.opt.Resamples, c.opt.Level, c.r)
-	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
+	c.interval(f, units)
 	shifted := make([]float64, len(units))
 	for i, v := range units {
 		shifted[i] = v - f.Effect.Margin
 	}
 	f.PValue = Num(c.signFlip(shifted, oneSided))
-	c.verdict(f)
+	c.verdict(f, oneSided)
 }
 
-// verdict grades a finding: fewer than 2 units is inconclusive; an effect
-// at or below the margin is no evidence; above it, p < α is violation
-// evidence, and otherwise inconclusive (with the smallest p-value the
-// number of units allows when that cannot reach α).
-func (c *checker) verdict(f *Finding) {
+// bootstrap is the percentile interval of the mean over persona-level
+// values; NaN bounds for fewer than 2 personas.
+func (c *checker) bootstrap(units []float64) (lo, hi float64) {
+	if len(units) < 2 {
+		return math.NaN(), math.NaN()
+	}
+	return BootstrapMeanCI(units, c.opt.Resamples, c.opt.Level, c.r)
+}
+
+// interval sets the effect's interval over units, or notes that one
+// persona has none.
+func (c *checker) interval(f *Finding, units []float64) {
+	lo, hi := c.bootstrap(units)
+	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
+	if len(units) == 1 {
+		f.Effect.Note = NoIntervalNote
+	}
+}
+
+// verdict grades a finding: a design whose smallest attainable p-value
+// (SmallestSignFlipP over its persona units) is not below α is
+// underpowered, with the minimum design; otherwise an effect at or below
+// the margin is no evidence, and above it p < α is violation evidence and
+// anything else inconclusive.
+func (c *checker) verdict(f *Finding, oneSided bool) {
 	n := f.N.Units
 	e, p := float64(f.Effect.Value), float64(f.PValue)
 	switch {
-	case n < 2:
-		f.Verdict = VerdictInconclusive
-		f.Reason = fmt.Sprintf("%d unit(s): too few to judge", n)
+	case SmallestSignFlipP(n, oneSided) >= c.opt.Alpha:
+		f.Verdict = VerdictUnderpowered
+		f.MinimumPersonas = MinimumSignFlipPersonas(c.opt.Alpha, oneSided)
+		f.Reason = fmt.Sprintf("%d persona(s) (%s): the test's smallest possible p is %.3g, not below α = %.2g; it needs at least %d (effect %.3g, margin %.3g)",
+			n, checkUnit[f.Check], SmallestSignFlipP(n, oneSided), c.opt.Alpha, f.MinimumPersonas, e, f.Effect.Margin)
 	case math.IsNaN(e):
 		f.Verdict = VerdictInconclusive
 		f.Reason = "the effect is undefined"
 	case e <= f.Effect.Margin:
 		f.Verdict = VerdictClean
-		f.Reason = fmt.Sprintf("effect %.3g is within the margin %.3g (n = %d)", e, f.Effect.Margin, n)
+		f.Reason = fmt.Sprintf("effect %.3g is within the margin %.3g (n = %d personas)", e, f.Effect.Margin, n)
 	case p < c.opt.Alpha:
 		f.Verdict = VerdictViolation
-		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g, p = %.3g < α = %.2g (n = %d)", e, f.Effect.Margin, p, c.opt.Alpha, n)
-	case math.Pow(2, -float64(n)) >= c.opt.Alpha:
-		f.Verdict = VerdictInconclusive
-		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g but %d units cannot reach α = %.2g; add personas or sessions", e, f.Effect.Margin, n, c.opt.Alpha)
+		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g, p = %.3g < α = %.2g (n = %d personas)", e, f.Effect.Margin, p, c.opt.Alpha, n)
 	default:
 		f.Verdict = VerdictInconclusive
-		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g but p = %.3g is not below α = %.2g (n = %d)", e, f.Effect.Margin, p, c.opt.Alpha, n)
+		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g but p = %.3g is not below α = %.2g (n = %d personas)", e, f.Effect.Margin, p, c.opt.Alpha, n)
 	}
 }
 
@@ -1012,6 +1073,8 @@ func CompareFindings(baseline, current []Finding) []Reinspection {
 			r.Status, r.Reason = StatusNotComparable, "the effect was measured differently"
 		case bf.Verdict == VerdictInconclusive || cf.Verdict == VerdictInconclusive:
 			r.Status, r.Reason = StatusNotComparable, "a verdict is inconclusive"
+		case bf.Verdict == VerdictUnderpowered || cf.Verdict == VerdictUnderpowered:
+			r.Status, r.Reason = StatusNotComparable, "a campaign is underpowered"
 		case bf.Verdict == VerdictViolation && cf.Verdict == VerdictClean:
 			r.Status, r.Reason = StatusFixed, fmt.Sprintf("effect %.3g before, %.3g now, within the margin", float64(bf.Effect.Value), float64(cf.Effect.Value))
 		case bf.Verdict == VerdictClean && cf.Verdict == VerdictViolation:
@@ -1027,4 +1090,13 @@ func CompareFindings(baseline, current []Finding) []Reinspection {
 		out = append(out, r)
 	}
 	return out
+}
+
+// orNone names a topic, or says there is none (a feed without a topic
+// field).
+func orNone(topic string) string {
+	if topic == "" {
+		return "untopiced"
+	}
+	return topic
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -53,12 +54,13 @@ func findingOf(t *testing.T, fs []Finding, check string) Finding {
 	return Finding{}
 }
 
-// art17Campaign: three personas trained on sports switch personalization
-// off at session 3 of 5; after the switch their feed holds afterShare
-// sports items out of 10; two blank controls see 1 in 10.
+// art17Campaign: five personas trained on sports (the fewest a one-sided
+// sign-flip test over personas can judge at α = 0.05) switch
+// personalization off at session 3 of 5; after the switch their feed
+// holds afterShare sports items out of 10; two blank controls see 1 in 10.
 func art17Campaign(after string) ComplianceInput {
 	var ps []synthPersona
-	for i := range 3 {
+	for i := range 5 {
 		ps = append(ps, synthPersona{name: fmt.Sprintf("fan%d", i), role: "test",
 			sessions: sessions(5, func(seq int) ComplianceSession {
 				return ComplianceSession{Interests: map[string]float64{"sports": 1}, PersonalizationOff: seq >= 3}
@@ -92,8 +94,13 @@ func TestComplianceArt17Off(t *testing.T) {
 			if math.Abs(float64(f.Effect.Value)-tc.effect) > 1e-9 {
 				t.Errorf("effect = %v, want %v", f.Effect.Value, tc.effect)
 			}
-			if f.N.Personas != 3 || f.N.Units != 9 || f.N.Impressions != 90 {
-				t.Errorf("n = %+v, want 3 personas, 9 persona-sessions, 90 impressions", f.N)
+			if f.N.Personas != 5 || f.N.Units != 5 || f.N.UnitName != "persona" || f.N.Sessions != 15 || f.N.Impressions != 150 {
+				t.Errorf("n = %+v, want 5 personas as units, 15 persona-sessions, 150 impressions", f.N)
+			}
+			// Five identical personas: one-sided exact p is 1/32 when
+			// above the margin.
+			if tc.verdict == VerdictViolation && float64(f.PValue) != 1.0/32 {
+				t.Errorf("p = %v, want 1/32", f.PValue)
 			}
 			if tc.verdict == VerdictViolation && (len(f.Examples) == 0 || f.Examples[0].Topic != "sports" || f.Examples[0].Session < 3) {
 				t.Errorf("examples = %+v, want sports items after the switch", f.Examples)
@@ -117,18 +124,22 @@ func TestComplianceArt17Off(t *testing.T) {
 func TestComplianceTooFewUnits(t *testing.T) {
 	in := art17Campaign("sssssssooo")
 	// Keep one switching persona and one session after the switch.
-	in.Personas = in.Personas[2:]
+	in.Personas = in.Personas[4:]
 	in.Personas[0].Sessions = in.Personas[0].Sessions[:3]
 	var imps []ComplianceImpression
 	for _, imp := range in.Impressions {
-		if imp.Persona != "fan0" && imp.Persona != "fan1" && imp.Session <= 3 {
+		if (imp.Persona == "fan4" || strings.HasPrefix(imp.Persona, "blank")) && imp.Session <= 3 {
 			imps = append(imps, imp)
 		}
 	}
 	in.Impressions = imps
 	f := findingOf(t, Compliance(in, ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))), CheckArt17Off)
-	if f.Verdict != VerdictInconclusive || f.N.Units != 1 {
-		t.Errorf("verdict = %q with %d units (%s), want inconclusive with 1", f.Verdict, f.N.Units, f.Reason)
+	if f.Verdict != VerdictUnderpowered || f.N.Units != 1 || f.MinimumPersonas != 5 {
+		t.Errorf("verdict = %q with %d units, minimum %d (%s), want underpowered with 1, minimum 5", f.Verdict, f.N.Units, f.MinimumPersonas, f.Reason)
+	}
+	// One persona: no interval, said so, not a zero-width one.
+	if !math.IsNaN(float64(f.Effect.Lo)) || !math.IsNaN(float64(f.Effect.Hi)) || f.Effect.Note != NoIntervalNote {
+		t.Errorf("interval over one persona = [%v, %v] %q, want null bounds and %q", f.Effect.Lo, f.Effect.Hi, f.Effect.Note, NoIntervalNote)
 	}
 }
 
@@ -142,7 +153,7 @@ func TestComplianceArt18Minors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var ps []synthPersona
-			for i := range 3 {
+			for i := range 5 {
 				ps = append(ps, synthPersona{name: fmt.Sprintf("teen%d", i), role: "test",
 					sessions: sessions(2, func(int) ComplianceSession { return ComplianceSession{MinorMode: true} }),
 					feed:     map[int]string{1: tc.minorFeed, 2: tc.minorFeed}},
@@ -154,8 +165,8 @@ func TestComplianceArt18Minors(t *testing.T) {
 			if f.Verdict != tc.verdict {
 				t.Errorf("verdict = %q (%s), want %q", f.Verdict, f.Reason, tc.verdict)
 			}
-			if f.N.Units != 6 || f.N.Personas != 3 {
-				t.Errorf("n = %+v, want 6 minor persona-sessions of 3 personas", f.N)
+			if f.N.Units != 5 || f.N.Personas != 5 || f.N.Sessions != 10 {
+				t.Errorf("n = %+v, want 5 minor personas, 10 sessions", f.N)
 			}
 			if tc.verdict == VerdictViolation && (len(f.Examples) == 0 || f.Examples[0].Topic != "gambling") {
 				t.Errorf("examples = %+v, want harmful items", f.Examples)
@@ -166,8 +177,8 @@ func TestComplianceArt18Minors(t *testing.T) {
 
 func TestComplianceArt21Prices(t *testing.T) {
 	build := func(markup float64) ComplianceInput {
-		var in ComplianceInput
-		for i := range 3 {
+		in := ComplianceInput{Experiments: []string{CheckArt21Prices}}
+		for i := range 6 {
 			test, twin := fmt.Sprintf("shopper%d", i), fmt.Sprintf("shopper%d.twin1", i)
 			in.Personas = append(in.Personas, CompliancePersona{Name: test, Role: "test"},
 				CompliancePersona{Name: twin, Role: "control", TwinOf: test})
@@ -189,8 +200,17 @@ func TestComplianceArt21Prices(t *testing.T) {
 		share   float64
 	}{{0.2, VerdictViolation, 1}, {0, VerdictClean, 0}, {0.005, VerdictClean, 0}} {
 		f := findingOf(t, Compliance(build(tc.markup), ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))), CheckArt21Prices)
-		if f.Verdict != tc.verdict || float64(f.Effect.Value) != tc.share || f.N.Units != 24 {
-			t.Errorf("markup %v: verdict %q, share %v, %d pairs (%s); want %q, %v, 24", tc.markup, f.Verdict, f.Effect.Value, f.N.Units, f.Reason, tc.verdict, tc.share)
+		if f.Verdict != tc.verdict || float64(f.Effect.Value) != tc.share || f.N.Units != 6 || f.N.Personas != 12 {
+			t.Errorf("markup %v: verdict %q, share %v, %d test personas of %d (%s); want %q, %v, 6 of 12", tc.markup, f.Verdict, f.Effect.Value, f.N.Units, f.N.Personas, f.Reason, tc.verdict, tc.share)
+		}
+	}
+	// Without a declared price experiment there is no Art. 21 row, however
+	// the prices differ.
+	undeclared := build(0.2)
+	undeclared.Experiments = nil
+	for _, f := range Compliance(undeclared, ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))) {
+		if f.Check == CheckArt21Prices {
+			t.Errorf("campaign without a price experiment: got an %s finding", CheckArt21Prices)
 		}
 	} // The same prices seen by free controls instead of twins: not the
 	// Art. 21 design (not the same moment, maybe other traits), so no
@@ -218,7 +238,7 @@ func TestComplianceArt11KeyPositions(t *testing.T) {
 				}
 			}
 		}
-		for i := range 3 {
+		for i := range 5 {
 			list := hot
 			if personal {
 				list = []string{"h1", fmt.Sprintf("p%d-a", i), fmt.Sprintf("p%d-b", i), "h4", "h5"}
@@ -234,15 +254,15 @@ func TestComplianceArt11KeyPositions(t *testing.T) {
 		verdict  string
 	}{{true, VerdictViolation}, {false, VerdictClean}} {
 		f := findingOf(t, Compliance(build(tc.personal), ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))), CheckArt11Key)
-		if f.Verdict != tc.verdict || f.N.Units != 6 {
-			t.Errorf("personal %v: verdict %q with %d units (%s), want %q with 6", tc.personal, f.Verdict, f.N.Units, f.Reason, tc.verdict)
+		if f.Verdict != tc.verdict || f.N.Units != 5 || f.N.Sessions != 10 {
+			t.Errorf("personal %v: verdict %q with %d units, %d sessions (%s), want %q with 5, 10", tc.personal, f.Verdict, f.N.Units, f.N.Sessions, f.Reason, tc.verdict)
 		}
 	}
 }
 
 func TestComplianceArt12AndTags(t *testing.T) {
 	var ps []synthPersona
-	for i := range 3 {
+	for i := range 5 {
 		ps = append(ps, synthPersona{name: fmt.Sprintf("drop%d", i), role: "test",
 			sessions: sessions(4, func(seq int) ComplianceSession {
 				if seq <= 2 {
@@ -263,6 +283,20 @@ func TestComplianceArt12AndTags(t *testing.T) {
 	div := findingOf(t, fs, CheckArt12Div)
 	if div.Verdict != VerdictViolation || float64(div.Effect.Value) != 7 {
 		t.Errorf("art12: verdict %q effect %v (%s), want violation evidence, run 8 - 1 = 7", div.Verdict, div.Effect.Value, div.Reason)
+	}
+	// One example per session: the run's start rank and length, not each
+	// of its items as "the start".
+	want := "longest single-topic run of the session: 8 sports items from rank 1 to 8 (blank controls' longest: 1)"
+	seen := map[string]bool{}
+	for _, ex := range div.Examples {
+		key := fmt.Sprint(ex.Persona, "/", ex.Session)
+		if seen[key] || ex.Rank != 1 || ex.Note != want {
+			t.Errorf("example %+v, want one per session at rank 1 with note %q", ex, want)
+		}
+		seen[key] = true
+	}
+	if len(div.Examples) != 5 {
+		t.Errorf("%d examples, want 5 (the option's default)", len(div.Examples))
 	}
 }
 
@@ -322,5 +356,69 @@ func TestCompareFindings(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("CompareFindings: %s = %q, want %q", k, got[k], w)
 		}
+	}
+}
+
+// TestComplianceUnderpowered: a seeded campaign of 2 personas x 3 sessions
+// with a blatant Art. 12 effect is underpowered, not a violation: the
+// sessions of a persona are not independent units.
+func TestComplianceUnderpowered(t *testing.T) {
+	var ps []synthPersona
+	for i := range 2 {
+		ps = append(ps, synthPersona{name: fmt.Sprintf("fan%d", i), role: "test",
+			sessions: sessions(3, func(int) ComplianceSession { return ComplianceSession{Interests: map[string]float64{"sports": 1}} }),
+			feed:     map[int]string{1: "ssssssssss", 2: "ssssssssss", 3: "ssssssssss"}},
+			synthPersona{name: fmt.Sprintf("fan%d.twin1", i), role: "control", twinOf: fmt.Sprintf("fan%d", i),
+				sessions: sessions(3, func(int) ComplianceSession { return ComplianceSession{} }),
+				feed:     map[int]string{1: "sococococo", 2: "sococococo", 3: "sococococo"}})
+	}
+	f := findingOf(t, Compliance(synth(ps), ComplianceOptions{}, rand.New(rand.NewPCG(7, 7))), CheckArt12Div)
+	if f.Verdict != VerdictUnderpowered || f.MinimumPersonas != 5 || f.N.Units != 2 || f.N.Sessions != 6 {
+		t.Errorf("verdict %q, minimum %d, n %+v (%s); want underpowered, minimum 5, 2 personas over 6 sessions", f.Verdict, f.MinimumPersonas, f.N, f.Reason)
+	}
+	if float64(f.Effect.Value) != 9 || float64(f.PValue) != 0.25 {
+		t.Errorf("effect %v, p %v; want 10 - 1 = 9 and the smallest one-sided p of 2 personas, 1/4", f.Effect.Value, f.PValue)
+	}
+}
+
+// TestComplianceMatchedControls: a test persona is compared with the
+// controls of its own arm, never with another arm's. Five trained
+// personas with an arm control seeing 8 sports in 10 (no excess), five
+// with an arm control seeing 1 in 10 (excess 0.7), and a free control
+// seeing 1 in 10 that neither arm uses.
+func TestComplianceMatchedControls(t *testing.T) {
+	var ps []synthPersona
+	for i := range 10 {
+		name := fmt.Sprintf("fan%d", i)
+		ctrl := "ssssssssoo" // 8 sports: the same as the fan's own feed
+		if i >= 5 {
+			ctrl = "sooooooooo"
+		}
+		ps = append(ps, synthPersona{name: name, role: "test",
+			sessions: sessions(4, func(seq int) ComplianceSession {
+				if seq <= 2 {
+					return ComplianceSession{Interests: map[string]float64{"sports": 1}}
+				}
+				return ComplianceSession{Interests: map[string]float64{}}
+			}),
+			feed: map[int]string{1: "ssssssssoo", 2: "ssssssssoo", 3: "ssssssssoo", 4: "ssssssssoo"}},
+			synthPersona{name: name + ".arm", role: "control",
+				sessions: sessions(4, func(int) ComplianceSession { return ComplianceSession{} }),
+				feed:     map[int]string{1: ctrl, 2: ctrl, 3: ctrl, 4: ctrl}})
+	}
+	ps = append(ps, synthPersona{name: "free", role: "control",
+		sessions: sessions(4, func(int) ComplianceSession { return ComplianceSession{} }),
+		feed:     map[int]string{1: "oooooooooo", 2: "oooooooooo", 3: "oooooooooo", 4: "oooooooooo"}})
+	in := synth(ps)
+	for i := range in.Personas {
+		if p := &in.Personas[i]; p.Role == "control" && p.Name != "free" {
+			p.Arm = strings.TrimSuffix(p.Name, ".arm")
+		}
+	}
+	f := findingOf(t, Compliance(in, ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))), CheckArt17Tags)
+	// Half the personas: 0.8 - 0.8 = 0 (the free control would give 0.8);
+	// the other half 0.8 - 0.1 = 0.7. Mean 0.35.
+	if math.Abs(float64(f.Effect.Value)-0.35) > 1e-9 || f.N.Units != 10 {
+		t.Errorf("effect %v over %d personas, want 0.35 over 10 (matched controls only)", f.Effect.Value, f.N.Units)
 	}
 }

@@ -7,9 +7,15 @@ const (
 	VerdictViolation = "violation evidence"
 	// VerdictClean: the effect is at or below the margin.
 	VerdictClean = "no evidence"
-	// VerdictInconclusive: too few units, missing comparison groups, or an
-	// effect above the margin that is not significant.
+	// VerdictInconclusive: missing comparison groups, an undefined effect,
+	// or an effect above the margin that is not significant.
 	VerdictInconclusive = "inconclusive"
+	// VerdictUnderpowered: the design has too few personas for the test
+	// ever to reach α (see SmallestSignFlipP); the finding's
+	// MinimumPersonas says how many it needs. It replaces every other
+	// verdict, "no evidence" included: a design that cannot detect a
+	// violation cannot clear one either.
+	VerdictUnderpowered = "underpowered"
 )
 
 // Compliance checks, the names of the campaign templates that run them.
@@ -26,6 +32,12 @@ const (
 type ComplianceInput struct {
 	Personas    []CompliancePersona
 	Impressions []ComplianceImpression
+	// Experiments names the checks the campaign is designed for (its
+	// template, or its spec's analysis block). When it is not empty only
+	// those checks run; when it is empty every check whose experiment the
+	// data shows runs, except CheckArt21Prices, which needs a declared
+	// price experiment: twins that happen to see priced items are not one.
+	Experiments []string
 }
 
 // CompliancePersona is a persona with what was in force in each session.
@@ -34,7 +46,10 @@ type CompliancePersona struct {
 	// Role is "test" or "control".
 	Role string
 	// TwinOf names the test persona this control twins.
-	TwinOf   string
+	TwinOf string
+	// Arm, on a control that is nobody's twin, names the test persona the
+	// design matches it to (see AuditPersona.Arm).
+	Arm      string
 	AgeGroup string
 	// Sessions lists the settings and interests of each planned session.
 	Sessions []ComplianceSession
@@ -114,9 +129,12 @@ type Finding struct {
 	Question string `json:"question"`
 	Verdict  string `json:"verdict"`
 	// Reason says in one sentence why the verdict is what it is.
-	Reason string        `json:"reason"`
-	Effect FindingEffect `json:"effect"`
-	PValue Num           `json:"p_value"`
+	Reason string `json:"reason"`
+	// MinimumPersonas is, for an underpowered finding, the fewest units
+	// (personas, see CheckUnit) whose test could reach α; 0 otherwise.
+	MinimumPersonas int           `json:"minimum_personas,omitempty"`
+	Effect          FindingEffect `json:"effect"`
+	PValue          Num           `json:"p_value"`
 	// Test names the test behind PValue and its unit.
 	Test     string           `json:"test"`
 	N        FindingN         `json:"n"`
@@ -125,7 +143,9 @@ type Finding struct {
 }
 
 // FindingEffect is the effect a verdict rests on, with its percentile
-// bootstrap interval over the test's units and the margin it is held to.
+// bootstrap interval over personas (the test's units) and the margin it is
+// held to. Over one persona there is no interval: Lo and Hi are null and
+// Note says "one persona: no interval".
 type FindingEffect struct {
 	Name   string  `json:"name"`
 	Unit   string  `json:"unit"`
@@ -133,15 +153,22 @@ type FindingEffect struct {
 	Lo     Num     `json:"lo"`
 	Hi     Num     `json:"hi"`
 	Margin float64 `json:"margin"`
+	Note   string  `json:"note,omitempty"`
 }
 
-// FindingN counts what a finding rests on: Units are the test's units
-// (persona-sessions, pairs of prices, pairs of lists).
+// NoIntervalNote is the note of an interval over one persona.
+const NoIntervalNote = "one persona: no interval"
+
+// FindingN counts what a finding rests on, personas first: Units are the
+// test's units, always personas (UnitName says which), each contributing
+// the mean of its sessions; Sessions and Impressions are what those
+// personas' values rest on.
 type FindingN struct {
-	Personas    int `json:"personas"`
-	Sessions    int `json:"sessions"`
-	Impressions int `json:"impressions"`
-	Units       int `json:"units"`
+	Personas    int    `json:"personas"`
+	Sessions    int    `json:"sessions"`
+	Impressions int    `json:"impressions"`
+	Units       int    `json:"units"`
+	UnitName    string `json:"unit"`
 }
 
 // FindingDetail is a further number of a finding, for the report.

@@ -29,6 +29,35 @@
 // the one exception: it is serialised to JSON, which cannot hold NaN, so it
 // documents a finite substitute for each field that can be undefined.
 //
+// # Units, matching and power
+//
+// The unit of every test, interval and verdict is the persona, never the
+// persona-session: a persona's sessions are averaged first, bootstraps
+// resample personas (a test persona together with its matched controls
+// where the figure pairs them) and permutation tests permute personas. Each
+// figure carries n as personas, then sessions and impressions. Over one
+// persona there is no interval: the bounds are null and a note says "one
+// persona: no interval".
+//
+// A test persona's matched controls are its twins and the controls whose
+// Arm names it; one with neither is matched to the controls of no arm.
+// Every "vs control" figure uses them, and a control without interests is
+// measured on its arm's topics.
+//
+// A design too small for its test ever to reach α is "underpowered", with
+// the minimum design, rather than a verdict. The convention (design.go):
+// a sign-flip test over n personas can reach 1/2^n one-sided and 2/2^n
+// two-sided (5 and 6 personas at α = 0.05); a two-sample permutation test
+// of n1 against n2 personas 2/C(n1+n2, n1) when n1 = n2 and 1/C(n1+n2, n1)
+// otherwise; the stratified test 1/Π stratum sizes. PlannedUnits and
+// DesignWarnings let a campaign be checked before it runs.
+//
+// # Labels
+//
+// One label precedence serves every package: manual > imported (with the
+// impressions, "import:…") > truth (a simulator's ground truth) > lexicon
+// > adapter (SourcePrecedence, LabelPrecedence, ResolveLabels).
+//
 // # Choices where METRICS.md leaves one open
 //
 //   - Evenness divides by ln K with K the size of the taxonomy, not the
@@ -40,5 +69,12 @@
 //   - RBO uses Webber et al.'s extrapolation for lists of uneven length
 //     (equation 32 of the paper), which equals METRICS.md's RBO_ext when the
 //     lists have the same length.
-//   - Multiple-testing correction is Holm's step-down method.
+//   - Multiple-testing correction is Holm's step-down method, over the
+//     topic tests and the harmful-exposure tests together.
+//   - SERP-MS scores the top 10 by default and is named with its depth
+//     (serp_ms_10); DIFF-TO-LINEAR is over the mean label score
+//     (diff_to_linear_label_score) and, separately, the interest share.
+//   - Personalization's item-level noise floor is flagged uninformative
+//     when the controls' mean Jaccard is below 0.05; topic_jsd (JSD of
+//     topic shares) is then the figure to read.
 package analysis

@@ -22,8 +22,13 @@ func TestResolveLabels(t *testing.T) {
 			{"a", "self_harm", "manual", 1}, {"a", "self_harm", "manual", 0}, {"a", "self_harm", "lexicon", 1},
 		}, map[string]map[string]float64{"a": {"self_harm": 0.5}}},
 		{"unknown sources rank last, by name", []LabelVote{
-			{"a", "x", "import:zeta", 1}, {"a", "x", "import:alpha", -1}, {"b", "x", "adapter", 1}, {"b", "x", "import:alpha", 0},
+			{"a", "x", "zeta", 1}, {"a", "x", "alpha", -1}, {"b", "x", "adapter", 1}, {"b", "x", "alpha", 0},
 		}, map[string]map[string]float64{"a": {"x": -1}, "b": {"x": 1}}},
+		{"imported between manual and truth, ties by name", []LabelVote{
+			{"a", "x", "truth", 1}, {"a", "x", "import:zeta", -1}, {"a", "x", "import:alpha", 0},
+			{"b", "x", "import:alpha", 1}, {"b", "x", "manual", -1},
+			{"c", "x", "lexicon", 1}, {"c", "x", "truth", 0},
+		}, map[string]map[string]float64{"a": {"x": 0}, "b": {"x": -1}, "c": {"x": 0}}},
 		{"categories independent", []LabelVote{
 			{"a", "x", "manual", 1}, {"a", "y", "lexicon", 1},
 		}, map[string]map[string]float64{"a": {"x": 1, "y": 1}}},

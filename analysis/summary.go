@@ -34,6 +34,13 @@ type PersonaInfo struct {
 	// caller sets it on a control persona to the matched test persona's top
 	// interest so the two can be compared.
 	Reference string `json:"reference,omitempty"`
+	// Arm, on a control, names the test persona of its arm (the persona it
+	// twins, or that names it as a control). A control without interests
+	// is then measured on its arm's topics: its InterestShare is the share
+	// of the arm's interests and its Reference, unless set, the arm's top
+	// interest, so a blank control's share is the baseline of the topic
+	// its test persona was trained on, not 0.
+	Arm string `json:"arm,omitempty"`
 }
 
 // Input is everything Summarize needs about a campaign.
@@ -59,7 +66,8 @@ type SessionSummary struct {
 	// when the taxonomy has fewer than 2 topics.
 	Evenness float64 `json:"evenness"`
 	// InterestShare is the share of items whose topic has a weight > 0 in
-	// the persona's interests (0 for a persona without interests).
+	// the persona's interests, or for a control without interests in its
+	// arm's interests (PersonaInfo.Arm); 0 for a persona with neither.
 	InterestShare float64 `json:"interest_share"`
 	// TopInterestShare is the share of the persona's reference topic
 	// (PersonaSummary.Reference); 0 when the persona has none.
@@ -103,6 +111,9 @@ type GroupSession struct {
 	HarmfulShare       float64 `json:"harmful_share"`
 	HarmfulShareLo     float64 `json:"harmful_share_lo"`
 	HarmfulShareHi     float64 `json:"harmful_share_hi"`
+	// Note is NoIntervalNote when the session has one persona: its
+	// interval bounds are then 0 and mean nothing.
+	Note string `json:"note,omitempty"`
 }
 
 // GroupSummary is the personas of one role, session by session.
@@ -295,7 +306,13 @@ func (a *Accumulator) summarizePersona(p *personaAcc, topics []string) PersonaSu
 		Sessions:    make([]SessionSummary, 0, len(p.sessions)),
 		DriftJSD:    make([]float64, 0, len(p.sessions)),
 	}
-	ps.Reference = cmp.Or(p.info.Reference, ps.TopInterest)
+	interests := p.info.Interests
+	if len(positiveTopics(interests)) == 0 && p.info.Arm != "" {
+		if arm := a.byName[p.info.Arm]; arm != nil {
+			interests = arm.info.Interests
+		}
+	}
+	ps.Reference = cmp.Or(p.info.Reference, ps.TopInterest, topInterest(interests))
 	numbers := make([]int, 0, len(p.sessions))
 	for n := range p.sessions {
 		numbers = append(numbers, n)
@@ -305,7 +322,7 @@ func (a *Accumulator) summarizePersona(p *personaAcc, topics []string) PersonaSu
 	xs := make([]float64, 0, len(numbers))
 	ys := make([]float64, 0, len(numbers))
 	for _, num := range numbers {
-		ss := a.summarizeSession(num, p.sessions[num], p.info.Interests, ps.Reference, len(topics))
+		ss := a.summarizeSession(num, p.sessions[num], interests, ps.Reference, len(topics))
 		if first == nil {
 			first = ss.TopicShares
 		}
@@ -413,7 +430,9 @@ func summarizeGroups(personas []PersonaSummary, r *rand.Rand) []GroupSummary {
 				TopInterestShare: Mean(v.top),
 				HarmfulShare:     Mean(v.harmed),
 			}
-			if r != nil {
+			if len(v.top) < 2 {
+				gs.Note = NoIntervalNote
+			} else if r != nil {
 				gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapMeanCI(v.top, DefaultResamples, DefaultLevel, r)
 				gs.HarmfulShareLo, gs.HarmfulShareHi = BootstrapMeanCI(v.harmed, DefaultResamples, DefaultLevel, r)
 			}

@@ -122,18 +122,17 @@ func TestSummarizeHand(t *testing.T) {
 		})
 	}
 
-	// Groups sorted by role; one persona each, so every interval is the
-	// persona's own value.
+	// Groups sorted by role; one persona each, so no interval: bounds 0
+	// and the note, never a zero-width interval.
+	const no = NoIntervalNote
 	want := []GroupSummary{
 		{Role: "control", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 2},
-			{Session: 2, Personas: 1, N: 2, TopInterestShare: 0.5, TopInterestShareLo: 0.5, TopInterestShareHi: 0.5,
-				HarmfulShare: 0.5, HarmfulShareLo: 0.5, HarmfulShareHi: 0.5},
+			{Session: 1, Personas: 1, N: 2, Note: no},
+			{Session: 2, Personas: 1, N: 2, TopInterestShare: 0.5, HarmfulShare: 0.5, Note: no},
 		}},
 		{Role: "test", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 4, TopInterestShare: 0.25, TopInterestShareLo: 0.25, TopInterestShareHi: 0.25,
-				HarmfulShare: 0.25, HarmfulShareLo: 0.25, HarmfulShareHi: 0.25},
-			{Session: 2, Personas: 1, N: 4, TopInterestShare: 0.75, TopInterestShareLo: 0.75, TopInterestShareHi: 0.75},
+			{Session: 1, Personas: 1, N: 4, TopInterestShare: 0.25, HarmfulShare: 0.25, Note: no},
+			{Session: 2, Personas: 1, N: 4, TopInterestShare: 0.75, Note: no},
 		}},
 	}
 	if !reflect.DeepEqual(s.Groups, want) {
@@ -390,5 +389,44 @@ func TestWriteTableError(t *testing.T) {
 	w := &failingWriter{n: 3}
 	if err := s.WriteTable(w); !errors.Is(err, errDiskFull) {
 		t.Errorf("WriteTable(failing writer) = %v, want an error wrapping %v", err, errDiskFull)
+	}
+}
+
+// TestSummarizeArmControl: a blank control with an arm is measured on its
+// arm's topics. c1 twins t1 (interests cooking 1, sports 0.5) and sees
+// cooking, sports, news, news: interest share 2/4 = 0.5 and top share
+// (cooking) 1/4 = 0.25, not 0. A blank control without an arm keeps 0.
+func TestSummarizeArmControl(t *testing.T) {
+	imp := func(persona, topic string) Impression { return Impression{Persona: persona, Session: 1, Topic: topic} }
+	s := Summarize(Input{
+		Personas: []PersonaInfo{
+			{Name: "t1", Role: "test", Interests: map[string]float64{"cooking": 1, "sports": 0.5}},
+			{Name: "c1", Role: "control", Arm: "t1"},
+			{Name: "c2", Role: "control"},
+		},
+		Impressions: []Impression{imp("t1", "cooking"),
+			imp("c1", "cooking"), imp("c1", "sports"), imp("c1", "news"), imp("c1", "news"),
+			imp("c2", "cooking"), imp("c2", "news")},
+	}, nil)
+	c1, c2 := s.Personas[1], s.Personas[2]
+	if c1.Reference != "cooking" || c1.Sessions[0].InterestShare != 0.5 || c1.Sessions[0].TopInterestShare != 0.25 {
+		t.Errorf("c1: reference %q, interest %v, top %v; want cooking, 0.5, 0.25", c1.Reference, c1.Sessions[0].InterestShare, c1.Sessions[0].TopInterestShare)
+	}
+	if c2.Reference != "" || c2.Sessions[0].InterestShare != 0 {
+		t.Errorf("c2: reference %q, interest %v; want none, 0", c2.Reference, c2.Sessions[0].InterestShare)
+	}
+}
+
+// TestWriteTableNoTopicField: a feed without a topic field is not "1
+// topics ()".
+func TestWriteTableNoTopicField(t *testing.T) {
+	s := Summarize(Input{Impressions: []Impression{{Persona: "p", Session: 1}}}, nil)
+	var b bytes.Buffer
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(b.String(), "\n")
+	if want := "campaign: 1 personas, 1 impressions, no topic field"; first != want {
+		t.Errorf("first line = %q, want %q", first, want)
 	}
 }

@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -13,8 +14,17 @@ import (
 // returns the first error from w.
 func (s Summary) WriteTable(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("campaign: %d personas, %d impressions, %d topics (%s)\n",
-		len(s.Personas), s.Impressions, len(s.Topics), strings.Join(s.Topics, ", "))
+	named := slices.DeleteFunc(slices.Clone(s.Topics), func(t string) bool { return t == "" })
+	switch {
+	case len(named) == 0:
+		ew.printf("campaign: %d personas, %d impressions, no topic field\n", len(s.Personas), s.Impressions)
+	case len(named) < len(s.Topics):
+		ew.printf("campaign: %d personas, %d impressions, %d topics (%s) and items without a topic\n",
+			len(s.Personas), s.Impressions, len(named), strings.Join(named, ", "))
+	default:
+		ew.printf("campaign: %d personas, %d impressions, %d topics (%s)\n",
+			len(s.Personas), s.Impressions, len(s.Topics), strings.Join(s.Topics, ", "))
+	}
 	if s.Resamples > 0 {
 		ew.printf("intervals: %.0f%% percentile bootstrap over personas, %d resamples\n", 100*s.Level, s.Resamples)
 	} else {
@@ -37,10 +47,13 @@ func (s Summary) WriteTable(w io.Writer) error {
 		ew.printf("  %7s %8s %7s %9s %16s %8s %14s\n",
 			"session", "personas", "n", "top_share", "top_share_ci", "harm/100", "harm/100_ci")
 		for _, gs := range g.Sessions {
+			topCI := fmt.Sprintf("[%.3f, %.3f]", gs.TopInterestShareLo, gs.TopInterestShareHi)
+			harmCI := fmt.Sprintf("[%.1f, %.1f]", 100*gs.HarmfulShareLo, 100*gs.HarmfulShareHi)
+			if gs.Note != "" {
+				topCI, harmCI = "no interval", "(one persona)"
+			}
 			ew.printf("  %7d %8d %7d %9.3f %16s %8.1f %14s\n",
-				gs.Session, gs.Personas, gs.N,
-				gs.TopInterestShare, fmt.Sprintf("[%.3f, %.3f]", gs.TopInterestShareLo, gs.TopInterestShareHi),
-				100*gs.HarmfulShare, fmt.Sprintf("[%.1f, %.1f]", 100*gs.HarmfulShareLo, 100*gs.HarmfulShareHi))
+				gs.Session, gs.Personas, gs.N, gs.TopInterestShare, topCI, 100*gs.HarmfulShare, harmCI)
 		}
 	}
 	return ew.err

@@ -52,9 +52,37 @@ type Campaign struct {
 	Twins int `json:"twins,omitempty"`
 	// Design is free text for the audit report.
 	Design Design `json:"design"`
+	// Analysis is how the campaign is analysed (the analysis: block);
+	// zero when the file has none, so a campaign without one hashes as
+	// before.
+	Analysis Analysis `json:"analysis,omitzero"`
 	// Path is the campaign file's name as given to the loader. It is
 	// excluded from Hash.
 	Path string `json:"path,omitempty"`
+}
+
+// Analysis declares what a campaign is designed to measure and the
+// metric settings it is analysed with; zero fields leave analysis's
+// defaults. feedprobe validates check names and warns about designs too
+// small for their checks (analysis.DesignWarnings); this package only
+// checks the shape.
+type Analysis struct {
+	// Checks are the compliance experiments the campaign is designed for
+	// (analysis.Checks names, such as art21-prices). When set, only these
+	// checks run; art21-prices runs only when declared.
+	Checks []string `json:"checks,omitempty"`
+	// Catalogue is the platform's catalogue size, for coverage and the
+	// exposure Gini over every item; 0 when unknown.
+	Catalogue int `json:"catalogue,omitempty"`
+	// TaxonomySize is K, the number of topics of the taxonomy; 0 means the
+	// topics seen.
+	TaxonomySize int `json:"taxonomy_size,omitempty"`
+	// SERPMSDepth is the depth SERP-MS scores; 0 means 10.
+	SERPMSDepth int `json:"serp_ms_depth,omitempty"`
+	// RBODepth cuts lists before RBO; 0 means whole lists.
+	RBODepth int `json:"rbo_depth,omitempty"`
+	// RBOP is RBO's persistence p, in (0, 1); 0 means 0.9.
+	RBOP float64 `json:"rbo_p,omitempty"`
 }
 
 // Design is the free-text study design an audit report quotes.
@@ -73,8 +101,9 @@ const (
 // Known fields of a campaign file.
 var (
 	campaignFields = []string{"campaign", "platform", "adapter_file", "base_url", "persona_files", "personas",
-		"sessions", "items_per_session", "session_timeout", "pause", "concurrency", "twins", "design"}
-	designFields = []string{"rationale", "sampling_frame", "period"}
+		"sessions", "items_per_session", "session_timeout", "pause", "concurrency", "twins", "design", "analysis"}
+	designFields   = []string{"rationale", "sampling_frame", "period"}
+	analysisFields = []string{"checks", "catalogue", "taxonomy_size", "serp_ms_depth", "rbo_depth", "rbo_p"}
 )
 
 const campaignExpect = `a campaign mapping (campaign:, platform:, base_url:, ...)`
@@ -189,6 +218,9 @@ func (d *decoder) campaign(data []byte, dir string) (*Campaign, []*decoder) {
 				*x.to, _ = d.str(v, join("design", x.key))
 			}
 		}
+	}
+	if v := f.get("analysis"); !isNull(v) && d.expectMapping(v, "analysis", "checks, catalogue, taxonomy_size, serp_ms_depth, rbo_depth and rbo_p") {
+		c.Analysis = d.analysis(v)
 	}
 
 	var all []parsed
@@ -339,4 +371,48 @@ func (c *Campaign) Hash() string {
 	}
 	sum := sha256.Sum256(append([]byte(hashVersion), b...))
 	return hex.EncodeToString(sum[:])
+}
+
+// analysis decodes a campaign's analysis: block.
+func (d *decoder) analysis(n *yaml.Node) Analysis {
+	var a Analysis
+	f := d.mapping(n, "analysis", analysisFields)
+	if v := f.get("checks"); !isNull(v) {
+		l := resolve(v)
+		if l.Kind == yaml.ScalarNode {
+			l = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{v}}
+		}
+		if l.Kind != yaml.SequenceNode {
+			d.add(v.Line, "analysis.checks", "must be a list of check names, got %s", kindName(l))
+		} else {
+			for i, x := range l.Content {
+				path := fmt.Sprintf("analysis.checks[%d]", i)
+				if s, ok := d.name(x, v.Line, path); ok {
+					if slices.Contains(a.Checks, s) {
+						d.add(x.Line, path, "check %q is listed twice", s)
+						continue
+					}
+					a.Checks = append(a.Checks, s)
+				}
+			}
+		}
+	}
+	for _, x := range []struct {
+		key string
+		to  *int
+	}{{"catalogue", &a.Catalogue}, {"taxonomy_size", &a.TaxonomySize}, {"serp_ms_depth", &a.SERPMSDepth}, {"rbo_depth", &a.RBODepth}} {
+		if v := f.get(x.key); !isNull(v) {
+			*x.to, _ = d.count(v, join("analysis", x.key), 0)
+		}
+	}
+	if v := f.get("rbo_p"); !isNull(v) {
+		if p, ok := d.float(v, "analysis.rbo_p"); ok {
+			if p <= 0 || p >= 1 {
+				d.add(v.Line, "analysis.rbo_p", "%g must be between 0 and 1, exclusive", p)
+			} else {
+				a.RBOP = p
+			}
+		}
+	}
+	return a
 }

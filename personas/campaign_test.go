@@ -261,3 +261,35 @@ func TestCampaignJSON(t *testing.T) {
 		t.Errorf("Hash after JSON round trip = %s, want %s", back.Hash(), c.Hash())
 	}
 }
+
+func TestParseCampaignAnalysis(t *testing.T) {
+	c, err := ParseCampaign("c.yaml", []byte(minimalCampaign+"personas: [{name: p, interests: {sports: 1}}]\n"+
+		"analysis: {checks: [art21-prices, art18-minors], catalogue: 500, taxonomy_size: 8, serp_ms_depth: 40, rbo_depth: 20, rbo_p: 0.8}\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Analysis{Checks: []string{"art21-prices", "art18-minors"}, Catalogue: 500, TaxonomySize: 8, SERPMSDepth: 40, RBODepth: 20, RBOP: 0.8}
+	if !reflect.DeepEqual(c.Analysis, want) {
+		t.Errorf("analysis = %+v, want %+v", c.Analysis, want)
+	}
+	// A campaign without the block hashes as it did before the block
+	// existed: the field is omitted from the encoding.
+	plain, err := ParseCampaign("c.yaml", []byte(minimalCampaign+"personas: [{name: p, interests: {sports: 1}}]\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(plain); strings.Contains(string(b), `"analysis"`) {
+		t.Errorf("campaign without analysis encodes it: %s", b)
+	}
+	if c.Hash() == plain.Hash() {
+		t.Error("the analysis block does not change the hash")
+	}
+	_, err = ParseCampaign("c.yaml", []byte(minimalCampaign+"personas: [{name: p}]\n"+
+		"analysis: {checks: [Art21, art18-minors, art18-minors], rbo_p: 1, serp_ms_depth: -1, depth: 3}\n"), "")
+	for _, want := range []string{`c.yaml:7: analysis.checks[0]: "Art21" must be lower-case`, `analysis.checks[2]: check "art18-minors" is listed twice`,
+		"analysis.rbo_p: 1 must be between 0 and 1", "analysis.serp_ms_depth: -1 must be at least 0", "analysis.depth"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	}
+}
