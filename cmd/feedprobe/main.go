@@ -17,6 +17,18 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// storage satisfies the interfaces probe declares without importing probe;
+// this is where the two meet.
+var (
+	_ probe.Sink           = (*storage.DB)(nil)
+	_ probe.IdentityStore  = (*storage.DB)(nil)
+	_ probe.SessionTracker = (*storage.DB)(nil)
+	_ probe.Store          = (*storage.DB)(nil)
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
