@@ -18,7 +18,7 @@ var groupMetrics = []string{
 // The pairwise list metrics of an Audit.
 var pairMetrics = []string{"jaccard", "rbo", "kendall_tau", "edit_distance"}
 
-// Analyze computes every METRICS.md metric of a campaign: per persona and
+// Analyze computes every the metrics reference metric of a campaign: per persona and
 // session diversity, drift against the persona's first session and its
 // controls, exposure; per group (role and each trait in opt.Dimensions)
 // persona-level means with bootstrap intervals; personalization of each

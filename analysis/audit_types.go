@@ -99,7 +99,7 @@ type AuditOptions struct {
 	Dimensions []string `json:"dimensions"`
 }
 
-// DefaultAuditOptions returns METRICS.md's defaults: 2,000 resamples, 95 %
+// DefaultAuditOptions returns the metrics reference's defaults: 2,000 resamples, 95 %
 // intervals, α = 0.05, RBO p = 0.9, grouping by age_group, locale and device.
 func DefaultAuditOptions() AuditOptions {
 	return AuditOptions{Resamples: DefaultResamples, Level: DefaultLevel, Alpha: 0.05, RBOP: DefaultRBOP,
@@ -312,7 +312,7 @@ type AuditN struct {
 	Impressions     int `json:"impressions"`
 }
 
-// Audit is every metric of METRICS.md for a campaign.
+// Audit is every metric of the metrics reference for a campaign.
 type Audit struct {
 	Options         AuditOptions             `json:"options"`
 	N               AuditN                   `json:"n"`

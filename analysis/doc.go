@@ -1,6 +1,7 @@
 // Package analysis owns feedprobe's audit metrics: the diversity, drift,
-// personalization, exposure and statistics formulas of the project's
-// METRICS.md, lexicon labelling of item titles, and the campaign summary that
+// personalization, exposure and statistics formulas of the metrics
+// reference (`feedprobe help metrics`, cmd/feedprobe/help/metrics.md),
+// lexicon labelling of item titles, and the campaign summary that
 // `feedprobe analyze` prints.
 //
 // Everything here is a pure function over plain values. Nothing reads files,
@@ -29,7 +30,7 @@
 // the one exception: it is serialised to JSON, which cannot hold NaN, so it
 // documents a finite substitute for each field that can be undefined.
 //
-// # Choices where METRICS.md leaves one open
+// # Choices the published definitions leave open
 //
 //   - Evenness divides by ln K with K the size of the taxonomy, not the
 //     number of categories seen.
@@ -38,7 +39,7 @@
 //   - DamerauLevenshtein is the true (unrestricted) Damerau–Levenshtein
 //     distance, not optimal string alignment.
 //   - RBO uses Webber et al.'s extrapolation for lists of uneven length
-//     (equation 32 of the paper), which equals METRICS.md's RBO_ext when the
+//     (equation 32 of the paper), which equals the published RBO_ext when the
 //     lists have the same length.
 //   - Multiple-testing correction is Holm's step-down method.
 package analysis

@@ -447,7 +447,7 @@ func jsCall(fn string, args ...any) string {
 const collectJS = `async (itemSel, waitMs, nudgeMs, mode, box, dismiss, blocked, more) => {
   const st = window.__fp || (window.__fp = {seen: new WeakSet(), nodes: []});
   // Two frames: a scroll in the frame of the last append can leave a lazy
-  // loader's IntersectionObserver unfired (shared/CHROMIUM.md).
+  // loader's IntersectionObserver unfired: observers run after a frame's rAF callbacks.
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())));
   const shown = sel => { const e = document.querySelector(sel); return e !== null && e.getClientRects().length > 0; };
   const out = {scrolled: false, items: [], dismiss: -1, blocked: "", more: false};
