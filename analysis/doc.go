@@ -18,7 +18,7 @@
 // of sessions reuse scratch buffers, Damerau–Levenshtein keeps only the rows
 // a transposition can read, and per-persona metrics, pairs and bootstrap
 // resamples run on every core with results that do not depend on how many
-// there are (README "Performance").
+// there are (scripts/bench/README.md).
 //
 // # Undefined results
 //

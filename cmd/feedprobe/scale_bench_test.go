@@ -1,6 +1,6 @@
 package main
 
-// The scale benchmarks of scripts/bench/run.sh (README "Performance"). Each
+// The scale benchmarks of scripts/bench/run.sh (scripts/bench/README.md). Each
 // measures feedprobe and its baseline side by side in one run and reports
 // the ratio. They are heavy, so beyond -bench they also need
 // FEEDPROBE_BENCH=1:
