@@ -22,6 +22,15 @@ vet:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@# storage and analysis work on plain values (probe/feed) and never pull
+	@# in the browser: neither they nor their tests may depend on chromedp.
+	@for p in ./storage ./analysis; do \
+		dep=$$($(GO) list -deps -test $$p | grep -m1 chromedp); \
+		if [ -n "$$dep" ]; then echo "$$p depends on $$dep (through probe?): use the plain types of probe/feed instead"; exit 1; fi; \
+	done
+	@# go.mod and go.sum must be what go mod tidy makes of them (offline
+	@# when the module cache allows; see the script).
+	@GO="$(GO)" bash scripts/check-tidy.sh
 
 # Browser tests skip without Chromium on a developer machine, but never when
 # CI=true: there a missing browser fails the run.

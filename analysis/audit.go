@@ -26,7 +26,7 @@ var pairMetrics = []string{"jaccard", "rbo", "kendall_tau", "edit_distance", "to
 // test-control minus control-twin) rather than similarities.
 var pairDistance = map[string]bool{"edit_distance": true, "topic_jsd": true}
 
-// Analyze computes every METRICS.md metric of a campaign: per persona and
+// Analyze computes every the metrics reference metric of a campaign: per persona and
 // session diversity, drift against the persona's first session and its
 // controls, exposure; per group (role and each trait in opt.Dimensions)
 // persona-level means with bootstrap intervals; personalization of each

@@ -132,7 +132,7 @@ const DefaultSERPMSDepth = 10
 // SERPMSName is the name of SERP-MS at depth n: serp_ms_10.
 func SERPMSName(depth int) string { return "serp_ms_" + strconv.Itoa(depth) }
 
-// DefaultAuditOptions returns METRICS.md's defaults: 2,000 resamples, 95 %
+// DefaultAuditOptions returns the metrics reference's defaults: 2,000 resamples, 95 %
 // intervals, α = 0.05, RBO p = 0.9 over whole lists, SERP-MS over the top
 // 10, grouping by age_group, locale and device.
 func DefaultAuditOptions() AuditOptions {
@@ -481,7 +481,7 @@ type AuditN struct {
 	Impressions     int `json:"impressions"`
 }
 
-// Audit is every metric of METRICS.md for a campaign.
+// Audit is every metric of the metrics reference for a campaign.
 type Audit struct {
 	Options AuditOptions `json:"options"`
 	// EditDistance names the edit distance variant (EditDistanceVariant).

@@ -1,6 +1,7 @@
 // Package analysis owns feedprobe's audit metrics: the diversity, drift,
-// personalization, exposure and statistics formulas of the project's
-// METRICS.md, lexicon labelling of item titles, and the campaign summary that
+// personalization, exposure and statistics formulas of the metrics
+// reference (`feedprobe help metrics`, cmd/feedprobe/help/metrics.md),
+// lexicon labelling of item titles, and the campaign summary that
 // `feedprobe analyze` prints.
 //
 // Everything here is a pure function over plain values. Nothing reads files,
@@ -17,7 +18,7 @@
 // of sessions reuse scratch buffers, Damerau–Levenshtein keeps only the rows
 // a transposition can read, and per-persona metrics, pairs and bootstrap
 // resamples run on every core with results that do not depend on how many
-// there are (README "Performance").
+// there are (scripts/bench/README.md).
 //
 // # Undefined results
 //
@@ -58,7 +59,7 @@
 // impressions, "import:…") > truth (a simulator's ground truth) > lexicon
 // > adapter (SourcePrecedence, LabelPrecedence, ResolveLabels).
 //
-// # Choices where METRICS.md leaves one open
+// # Choices the published definitions leave open
 //
 //   - Evenness divides by ln K with K the size of the taxonomy, not the
 //     number of categories seen.
@@ -67,7 +68,7 @@
 //   - DamerauLevenshtein is the true (unrestricted) Damerau–Levenshtein
 //     distance, not optimal string alignment.
 //   - RBO uses Webber et al.'s extrapolation for lists of uneven length
-//     (equation 32 of the paper), which equals METRICS.md's RBO_ext when the
+//     (equation 32 of the paper), which equals the published RBO_ext when the
 //     lists have the same length.
 //   - Multiple-testing correction is Holm's step-down method, over the
 //     topic tests and the harmful-exposure tests together.

@@ -2,7 +2,7 @@ package analysis
 
 import "math"
 
-// HarmfulPer100 is the harmful share as METRICS.md reports it: harmful
+// HarmfulPer100 is the harmful share as the metrics reference reports it: harmful
 // impressions per 100 impressions, 100·harmful/n. It returns NaN when
 // n ≤ 0.
 func HarmfulPer100(harmful, n int) float64 {

@@ -56,7 +56,7 @@ func KendallTau[T comparable](a, b []T) float64 {
 	return s.kendallTau(x, y)
 }
 
-// DefaultRBOP is the persistence p that METRICS.md uses for RBO by default.
+// DefaultRBOP is the persistence p that the metrics reference uses for RBO by default.
 const DefaultRBOP = 0.9
 
 // RBO is the extrapolated rank-biased overlap of Webber, Moffat and Zobel

@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultResamples is the number of bootstrap and permutation resamples
-// METRICS.md asks for at least.
+// the metrics reference asks for at least.
 const DefaultResamples = 2000
 
 // DefaultLevel is the confidence level of the intervals in a Summary.

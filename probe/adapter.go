@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"io"
 	"net/url"
 	"os"
@@ -577,11 +578,11 @@ func resolveURL(base, ref string) (string, error) {
 
 // ExtractDocument extracts every item of a whole saved page. base resolves
 // relative item URLs; it may be nil. Items without an id are skipped.
-func (a *Adapter) ExtractDocument(doc *goquery.Document, base *url.URL) []Item {
+func (a *Adapter) ExtractDocument(doc *goquery.Document, base *url.URL) []feed.Item {
 	if a.item == nil { // an adapter that reads only embedded JSON
 		return nil
 	}
-	var items []Item
+	var items []feed.Item
 	doc.FindMatcher(a.item).Each(func(_ int, s *goquery.Selection) {
 		if it, ok := a.extractItem(s, base); ok {
 			items = append(items, it)
@@ -591,7 +592,7 @@ func (a *Adapter) ExtractDocument(doc *goquery.Document, base *url.URL) []Item {
 }
 
 // ExtractHTML parses a page or a fragment and extracts its items.
-func (a *Adapter) ExtractHTML(r io.Reader, base *url.URL) ([]Item, error) {
+func (a *Adapter) ExtractHTML(r io.Reader, base *url.URL) ([]feed.Item, error) {
 	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse HTML: %w", err)
@@ -599,7 +600,7 @@ func (a *Adapter) ExtractHTML(r io.Reader, base *url.URL) ([]Item, error) {
 	return a.ExtractDocument(doc, base), nil
 }
 
-func (a *Adapter) extractItem(s *goquery.Selection, base *url.URL) (Item, bool) {
+func (a *Adapter) extractItem(s *goquery.Selection, base *url.URL) (feed.Item, bool) {
 	return buildItem(func(name string) (string, bool) { return a.fieldValue(s, name) }, base)
 }
 
@@ -652,8 +653,8 @@ func (a *Adapter) fieldValue(s *goquery.Selection, name string) (string, bool) {
 
 // buildItem makes an item from a field getter; ok is false without an id.
 // A boolean field is true when get reports it found.
-func buildItem(get func(name string) (string, bool), base *url.URL) (Item, bool) {
-	var it Item
+func buildItem(get func(name string) (string, bool), base *url.URL) (feed.Item, bool) {
+	var it feed.Item
 	it.ID, _ = get("id")
 	if it.ID == "" {
 		return it, false
@@ -713,7 +714,7 @@ func collapseSpace(s string) string {
 // ExtractEmbedded reads the items of the adapter's embedded JSON from a
 // page; it returns nil and no error when the adapter has no embedded block
 // or the page has no such element.
-func (a *Adapter) ExtractEmbedded(doc *goquery.Document, base *url.URL) ([]Item, error) {
+func (a *Adapter) ExtractEmbedded(doc *goquery.Document, base *url.URL) ([]feed.Item, error) {
 	if a.Embedded == nil || a.script == nil {
 		return nil, nil
 	}
@@ -725,7 +726,7 @@ func (a *Adapter) ExtractEmbedded(doc *goquery.Document, base *url.URL) ([]Item,
 }
 
 // extractEmbeddedText parses the text of the embedded element.
-func (a *Adapter) extractEmbeddedText(text string, base *url.URL) ([]Item, error) {
+func (a *Adapter) extractEmbeddedText(text string, base *url.URL) ([]feed.Item, error) {
 	doc, err := parseEmbeddedJSON(text)
 	if err != nil {
 		return nil, fmt.Errorf("embedded JSON in %s: %w", a.Embedded.Script, err)
@@ -738,7 +739,7 @@ func (a *Adapter) extractEmbeddedText(text string, base *url.URL) ([]Item, error
 	if !ok {
 		return nil, fmt.Errorf("embedded JSON in %s: %q is not an array", a.Embedded.Script, a.Embedded.Items)
 	}
-	var items []Item
+	var items []feed.Item
 	for _, el := range list {
 		get := func(name string) (string, bool) {
 			p, ok := a.Embedded.Fields[name]
@@ -767,14 +768,14 @@ func (a *Adapter) extractEmbeddedText(text string, base *url.URL) ([]Item, error
 // ExtractPage extracts every item of a saved page: the embedded JSON's items
 // first (the initial state is the first screen), then the item elements,
 // each id once.
-func (a *Adapter) ExtractPage(doc *goquery.Document, base *url.URL) ([]Item, error) {
+func (a *Adapter) ExtractPage(doc *goquery.Document, base *url.URL) ([]feed.Item, error) {
 	emb, err := a.ExtractEmbedded(doc, base)
-	var dom []Item
+	var dom []feed.Item
 	if a.item != nil {
 		dom = a.ExtractDocument(doc, base)
 	}
 	seen := map[string]bool{}
-	var out []Item
+	var out []feed.Item
 	for _, it := range append(emb, dom...) {
 		if !seen[it.ID] {
 			seen[it.ID] = true

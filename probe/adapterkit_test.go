@@ -2,6 +2,7 @@ package probe
 
 import (
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"net/url"
 	"strings"
 	"testing"
@@ -107,7 +108,7 @@ scroll: {strategy: none}
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{
+	want := []feed.Item{
 		{ID: "7312345678901234567", Title: "long id", Author: "甲", URL: "https://example.com/v/1", Synthetic: true},
 		{ID: "x2", Title: "<b>ad</b>", Sponsored: true},
 	}
@@ -138,7 +139,7 @@ func TestExtractFieldJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{
+	want := []feed.Item{
 		{ID: "it-1", Title: "Cat", Author: "Ann", Topic: "pets", URL: "/item/it-1", Sponsored: true, PriceText: "¥19.90", Price: 19.9},
 		{ID: "it-2", Title: "Dog"},
 	}

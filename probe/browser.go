@@ -118,8 +118,7 @@ func (o BrowserOptions) tileMemoryMB() int {
 	return o.TileMemoryMB
 }
 
-// chromeFlags are the flags every launch needs on these machines (see
-// shared/CHROMIUM.md): no sandbox as root, no GPU, no background traffic that
+// chromeFlags are the flags every launch needs on these machines: no sandbox as root, no GPU, no background traffic that
 // fights a closed network, the "lean" feature set that drops a hidden
 // renderer per window, and the page's tile budget (see TileMemoryMB).
 func chromeFlags(o BrowserOptions, dataDir string) []chromedp.ExecAllocatorOption {

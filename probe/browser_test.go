@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"os"
 	"sync"
@@ -61,17 +62,17 @@ func needBrowser(t *testing.T) *Browser {
 // memSink keeps what sessions store, for tests.
 type memSink struct {
 	mu   sync.Mutex
-	imps map[int64][]Impression
-	acts map[int64][]Action
+	imps map[int64][]feed.Impression
+	acts map[int64][]feed.Action
 	// failImps, when set, is returned by SaveImpressions.
 	failImps error
 }
 
 func newMemSink() *memSink {
-	return &memSink{imps: map[int64][]Impression{}, acts: map[int64][]Action{}}
+	return &memSink{imps: map[int64][]feed.Impression{}, acts: map[int64][]feed.Action{}}
 }
 
-func (m *memSink) SaveImpressions(_ context.Context, id int64, imps []Impression) error {
+func (m *memSink) SaveImpressions(_ context.Context, id int64, imps []feed.Impression) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failImps != nil {
@@ -81,7 +82,7 @@ func (m *memSink) SaveImpressions(_ context.Context, id int64, imps []Impression
 	return nil
 }
 
-func (m *memSink) SaveActions(_ context.Context, id int64, acts []Action) error {
+func (m *memSink) SaveActions(_ context.Context, id int64, acts []feed.Action) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.acts[id] = append(m.acts[id], acts...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/chromedp/chromedp"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"slices"
 	"strings"
 	"sync"
@@ -147,7 +148,7 @@ personas:
 		}
 		opens := 0
 		for _, a := range store.acts[sid] {
-			if a.Kind != ActionOpen {
+			if a.Kind != feed.ActionOpen {
 				continue
 			}
 			opens++

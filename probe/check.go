@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -36,8 +37,8 @@ type CheckConfig struct {
 // CheckReport is what an adapter found on a page.
 type CheckReport struct {
 	URL       string
-	Items     []Item // in rank order
-	Steps     int    // scrolls, clicks or key presses made
+	Items     []feed.Item // in rank order
+	Steps     int         // scrolls, clicks or key presses made
 	Dismissed int
 	// Err is how the browsing ended: nil, or an error matching ErrNoItems,
 	// ErrBlocked or a deadline.
@@ -74,10 +75,10 @@ type FieldCount struct {
 // checkSink keeps what a check extracted.
 type checkSink struct {
 	mu    sync.Mutex
-	items []Item
+	items []feed.Item
 }
 
-func (c *checkSink) SaveImpressions(_ context.Context, _ int64, imps []Impression) error {
+func (c *checkSink) SaveImpressions(_ context.Context, _ int64, imps []feed.Impression) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, i := range imps {
@@ -86,7 +87,7 @@ func (c *checkSink) SaveImpressions(_ context.Context, _ int64, imps []Impressio
 	return nil
 }
 
-func (c *checkSink) SaveActions(context.Context, int64, []Action) error { return nil }
+func (c *checkSink) SaveActions(context.Context, int64, []feed.Action) error { return nil }
 
 // CheckAdapter opens a page and runs the adapter on it the way a session
 // does (wait, dismiss, detect a wall, scroll the adapter's way) but without
@@ -252,7 +253,7 @@ func describeField(f Field) string {
 
 // itemField returns a field of an extracted item as text ("" when empty or
 // false).
-func itemField(it Item, name string) string {
+func itemField(it feed.Item, name string) string {
 	switch name {
 	case "id":
 		return it.ID

@@ -2,6 +2,11 @@
 // browser context per persona session, declarative platform adapters that
 // extract items with goquery, and persona identities carried across sessions.
 //
-// Everything that touches chromedp or goquery lives here. The simulated
-// platform used by tests and the demo lives in the subpackage simfeed.
+// Everything that touches chromedp or goquery lives here. The plain values a
+// session produces (feed.Item, feed.Impression, feed.Action, feed.Evidence)
+// live in the subpackage feed, so that storage and analysis can use them
+// without the browser; the interfaces that receive them (Sink,
+// IdentityStore, SessionTracker, EvidenceSink) live here, and *storage.DB
+// satisfies them without importing probe. The simulated platform used by
+// tests and the demo lives in the subpackage simfeed.
 package probe

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -86,7 +87,7 @@ func TestExtractFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{
+	want := []feed.Item{
 		{ID: "it-1", Title: "Two words", Author: "Ann", URL: "http://127.0.0.1:9/item/it-1", Topic: "shopping", Sponsored: true, PriceText: "¥1,299.50", Price: 1299.5},
 		{ID: "it-2", Title: "<script>alert(1)</script>", URL: "http://127.0.0.1:9/item/it-2", Synthetic: true},
 	}

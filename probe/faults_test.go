@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestPlatformFaults(t *testing.T) {
 
 // checkServed asserts that what a session stored is what simfeed served to
 // its (only) user, in order.
-func checkServed(t *testing.T, srv *simfeed.Server, imps []Impression) {
+func checkServed(t *testing.T, srv *simfeed.Server, imps []feed.Impression) {
 	t.Helper()
 	users := srv.Truth().Users
 	if len(users) == 0 || len(users[0].Visits) == 0 {

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"time"
 )
 
@@ -25,18 +26,10 @@ type Observer interface {
 	ObserveScroll(newItems int)
 }
 
-// Evidence is one piece of evidence a session captured.
-type Evidence struct {
-	Kind   string // "screenshot" (PNG) or "html"
-	Reason string // "scroll 5", "error: ...", "end"
-	At     time.Time
-	Data   []byte
-}
-
 // EvidenceSink keeps evidence. The evidence store of the storage package
 // satisfies it.
 type EvidenceSink interface {
-	SaveEvidence(ctx context.Context, sessionID int64, ev Evidence) error
+	SaveEvidence(ctx context.Context, sessionID int64, ev feed.Evidence) error
 }
 
 // nopObserver is the Observer used when none is given.

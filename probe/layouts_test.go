@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ const layoutPersona = "  - name: q\n    behaviour: {open: {base: 0, match: 0}}\n
 
 // checkLayoutServed compares stored impressions with the items simfeed served in
 // the user's only visit, rank by rank.
-func checkLayoutServed(t *testing.T, srv *simfeed.Server, imps []Impression, surface string) {
+func checkLayoutServed(t *testing.T, srv *simfeed.Server, imps []feed.Impression, surface string) {
 	t.Helper()
 	truth := srv.Truth()
 	if len(truth.Users) != 1 || len(truth.Users[0].Visits) != 1 {

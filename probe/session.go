@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -380,7 +381,7 @@ func (s *session) applySettings() error {
 	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
 		return fmt.Errorf("open settings: %w", err)
 	}
-	var acts []Action
+	var acts []feed.Action
 	for _, name := range names {
 		sel, ok := st.Toggles[name]
 		if !ok {
@@ -400,7 +401,7 @@ func (s *session) applySettings() error {
 		if want {
 			v = 1
 		}
-		acts = append(acts, Action{Kind: ActionToggle, At: s.now().UTC(), Value: v, Detail: name})
+		acts = append(acts, feed.Action{Kind: feed.ActionToggle, At: s.now().UTC(), Value: v, Detail: name})
 	}
 	if st.Save != "" {
 		if err := s.clickGlobal(st.Save); err != nil {
@@ -446,7 +447,7 @@ func jsCall(fn string, args ...any) string {
 const collectJS = `async (itemSel, waitMs, nudgeMs, mode, box, dismiss, blocked, more) => {
   const st = window.__fp || (window.__fp = {seen: new WeakSet(), nodes: []});
   // Two frames: a scroll in the frame of the last append can leave a lazy
-  // loader's IntersectionObserver unfired (shared/CHROMIUM.md).
+  // loader's IntersectionObserver unfired: observers run after a frame's rAF callbacks.
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())));
   const shown = sel => { const e = document.querySelector(sel); return e !== null && e.getClientRects().length > 0; };
   const out = {scrolled: false, items: [], dismiss: -1, blocked: "", more: false};
@@ -553,7 +554,7 @@ func (s *session) step() (c collected, advanced bool, err error) {
 // open loads the feed page and gets it ready: it waits for the adapter's
 // selector and for the network to go idle, and reads the embedded JSON's
 // items.
-func (s *session) open(feed string, base *url.URL) ([]seenItem, error) {
+func (s *session) open(feedURL string, base *url.URL) ([]seenItem, error) {
 	ad := s.cfg.Adapter
 	var idle *netTracker
 	if ad.WaitFor.NetworkIdle > 0 {
@@ -565,15 +566,15 @@ func (s *session) open(feed string, base *url.URL) ([]seenItem, error) {
 		}
 	}
 	t0 := time.Now()
-	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feed)); err != nil {
-		return nil, fmt.Errorf("open feed %s: %w", feed, err)
+	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feedURL)); err != nil {
+		return nil, fmt.Errorf("open feed %s: %w", feedURL, err)
 	}
 	if ad.WaitFor.Selector != "" {
 		if err := s.waitFor(ad.WaitFor.Selector, true, ad.WaitFor.Timeout); err != nil {
 			if b := s.blockedNow(); b != "" {
-				return nil, fmt.Errorf("%s feed at %s shows %q: %w", ad.Name, feed, b, ErrBlocked)
+				return nil, fmt.Errorf("%s feed at %s shows %q: %w", ad.Name, feedURL, b, ErrBlocked)
 			}
-			return nil, fmt.Errorf("%s feed at %s not ready: %w", ad.Name, feed, err)
+			return nil, fmt.Errorf("%s feed at %s not ready: %w", ad.Name, feedURL, err)
 		}
 	}
 	if idle != nil {
@@ -620,13 +621,13 @@ func (s *session) blockedNow() string {
 const maxDismiss = 3
 
 func (s *session) browse() error {
-	feed, err := s.cfg.Adapter.ResolveFeedURL(s.cfg.BaseURL)
+	feedURL, err := s.cfg.Adapter.ResolveFeedURL(s.cfg.BaseURL)
 	if err != nil {
 		return err
 	}
-	base, _ := url.Parse(feed)
+	base, _ := url.Parse(feedURL)
 	ad := s.cfg.Adapter
-	first, err := s.open(feed, base)
+	first, err := s.open(feedURL, base)
 	if err != nil {
 		return err
 	}
@@ -635,7 +636,7 @@ func (s *session) browse() error {
 	}
 	if ad.Item == "" { // the embedded JSON is the whole surface
 		if s.items == 0 {
-			return fmt.Errorf("%s page at %s: embedded JSON: %w", ad.Name, feed, ErrNoItems)
+			return fmt.Errorf("%s page at %s: embedded JSON: %w", ad.Name, feedURL, ErrNoItems)
 		}
 		return nil
 	}
@@ -651,7 +652,7 @@ func (s *session) browse() error {
 			return fmt.Errorf("scroll %s feed after %d items: %w", ad.Name, s.items, err)
 		}
 		if c.Blocked != "" {
-			return fmt.Errorf("%s feed at %s shows %q after %d items: %w", ad.Name, feed, c.Blocked, s.items, ErrBlocked)
+			return fmt.Errorf("%s feed at %s shows %q after %d items: %w", ad.Name, feedURL, c.Blocked, s.items, ErrBlocked)
 		}
 		t1 := time.Now()
 		s.obs.ObservePhase(PhaseScroll, t1.Sub(t0))
@@ -664,7 +665,7 @@ func (s *session) browse() error {
 				s.captureEvidence(fmt.Sprintf("scroll %d", s.res.Scrolls))
 			}
 			// Value: how many new items the scroll brought.
-			if err := s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionScroll, At: s.now().UTC(), Value: float64(len(fresh))}}); err != nil {
+			if err := s.sink.SaveActions(s.tab, s.cfg.SessionID, []feed.Action{{Kind: feed.ActionScroll, At: s.now().UTC(), Value: float64(len(fresh))}}); err != nil {
 				return fmt.Errorf("store scroll: %w", err)
 			}
 		}
@@ -692,7 +693,7 @@ func (s *session) browse() error {
 		}
 		if ad.Scroll.Strategy == StrategyNone && (s.items > 0 || s.waited) {
 			if s.items == 0 {
-				return fmt.Errorf("%s page at %s: %w", ad.Name, feed, ErrNoItems)
+				return fmt.Errorf("%s page at %s: %w", ad.Name, feedURL, ErrNoItems)
 			}
 			s.logger.Debug("page read", "items", s.items)
 			return nil
@@ -700,7 +701,7 @@ func (s *session) browse() error {
 		idle++
 		if idle >= ad.Scroll.MaxIdle {
 			if s.items == 0 {
-				return fmt.Errorf("%s feed at %s: %w", ad.Name, feed, ErrNoItems)
+				return fmt.Errorf("%s feed at %s: %w", ad.Name, feedURL, ErrNoItems)
 			}
 			return fmt.Errorf("%s feed ended after %d of %d items (%s)", ad.Name, s.items, s.cfg.Items, s.pageState())
 		}
@@ -810,14 +811,14 @@ func (s *session) captureEvidence(reason string) {
 	defer cancel()
 	at := s.now().UTC()
 	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, Evidence{Kind: "screenshot", Reason: reason, At: at, Data: png}); err != nil {
+		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, feed.Evidence{Kind: "screenshot", Reason: reason, At: at, Data: png}); err != nil {
 			s.logger.Warn("evidence not saved", "kind", "screenshot", "error", err)
 		}
 	} else {
 		s.logger.Warn("screenshot failed", "error", err)
 	}
 	if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
-		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, Evidence{Kind: "html", Reason: reason, At: at, Data: []byte(html)}); err != nil {
+		if err := s.cfg.Evidence.SaveEvidence(ctx, s.cfg.SessionID, feed.Evidence{Kind: "html", Reason: reason, At: at, Data: []byte(html)}); err != nil {
 			s.logger.Warn("evidence not saved", "kind", "html", "error", err)
 		}
 	} else {
@@ -870,7 +871,7 @@ func (s *session) login() error {
 		}
 	}
 	source := c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
-	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionLogin, At: s.now().UTC(), Value: 1, Detail: "credentials from " + source}})
+	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []feed.Action{{Kind: feed.ActionLogin, At: s.now().UTC(), Value: 1, Detail: "credentials from " + source}})
 }
 
 // pageState describes the page for an error message: how far it is
@@ -890,12 +891,12 @@ func (s *session) pageState() string {
 
 // seenItem is an extracted item and the index of its element in the page.
 type seenItem struct {
-	imp Impression
+	imp feed.Impression
 	n   int
 }
 
-func impressions(items []seenItem) []Impression {
-	out := make([]Impression, len(items))
+func impressions(items []seenItem) []feed.Impression {
+	out := make([]feed.Impression, len(items))
 	for i, it := range items {
 		out[i] = it.imp
 	}
@@ -923,7 +924,7 @@ func (s *session) extract(c collected, base *url.URL) []seenItem {
 // keep ranks the items not seen before, up to the session's item count; n
 // is the index of their element in the page (-1: none, as for items of the
 // embedded JSON).
-func (s *session) keep(items []Item, n int) []seenItem {
+func (s *session) keep(items []feed.Item, n int) []seenItem {
 	var out []seenItem
 	now := s.now().UTC()
 	for _, it := range items {
@@ -935,7 +936,7 @@ func (s *session) keep(items []Item, n int) []seenItem {
 		}
 		s.seen[it.ID] = true
 		s.items++
-		out = append(out, seenItem{n: n, imp: Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}})
+		out = append(out, seenItem{n: n, imp: feed.Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}})
 	}
 	s.res.Items = s.items
 	return out
@@ -971,7 +972,7 @@ func (s *session) engage(it seenItem) error {
 	}
 	opened := s.now().UTC()
 	s.res.Opens++
-	acts := []Action{{ItemID: id, Kind: ActionOpen, At: opened}}
+	acts := []feed.Action{{ItemID: id, Kind: feed.ActionOpen, At: opened}}
 	if notWanted {
 		// Say so and leave: no dwell, no like.
 		ni := ad.Actions.NotInterested
@@ -983,7 +984,7 @@ func (s *session) engage(it seenItem) error {
 				return fmt.Errorf("not interested in %s: %w", id, err)
 			}
 		}
-		acts = append(acts, Action{ItemID: id, Kind: ActionNotInterested, At: s.now().UTC(), Detail: it.imp.Topic})
+		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionNotInterested, At: s.now().UTC(), Detail: it.imp.Topic})
 		return s.leave(id, opened, acts)
 	}
 	dwell := b.Dwell.Sample(s.rng)
@@ -1000,14 +1001,14 @@ func (s *session) engage(it seenItem) error {
 			}
 		}
 		s.res.Likes++
-		acts = append(acts, Action{ItemID: id, Kind: ActionLike, At: s.now().UTC()})
+		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionLike, At: s.now().UTC()})
 	}
 	return s.leave(id, opened, acts)
 }
 
 // leave goes back from the open item to the feed and stores the item's
 // actions with the dwell and back that close them.
-func (s *session) leave(id string, opened time.Time, acts []Action) error {
+func (s *session) leave(id string, opened time.Time, acts []feed.Action) error {
 	back := s.cfg.Adapter.Actions.Back
 	if back.Click != "" {
 		if err := s.clickGlobal(back.Click); err != nil {
@@ -1023,8 +1024,8 @@ func (s *session) leave(id string, opened time.Time, acts []Action) error {
 	}
 	left := s.now().UTC()
 	acts = append(acts,
-		Action{ItemID: id, Kind: ActionDwell, At: left, Value: left.Sub(opened).Seconds()},
-		Action{ItemID: id, Kind: ActionBack, At: left})
+		feed.Action{ItemID: id, Kind: feed.ActionDwell, At: left, Value: left.Sub(opened).Seconds()},
+		feed.Action{ItemID: id, Kind: feed.ActionBack, At: left})
 	return s.sink.SaveActions(s.tab, s.cfg.SessionID, acts)
 }
 

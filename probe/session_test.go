@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"sync"
 	"testing"
@@ -93,19 +94,19 @@ func TestSessionsAgainstSimfeed(t *testing.T) {
 	if u.DwellMS <= 0 {
 		t.Errorf("simfeed got no dwell time")
 	}
-	kinds := map[ActionKind]int{}
+	kinds := map[feed.ActionKind]int{}
 	for _, acts := range sink.acts {
 		for _, a := range acts {
 			kinds[a.Kind]++
-			if a.Kind == ActionDwell && a.Value <= 0 {
+			if a.Kind == feed.ActionDwell && a.Value <= 0 {
 				t.Errorf("dwell action with %v seconds", a.Value)
 			}
 		}
 	}
-	if kinds[ActionScroll] == 0 {
+	if kinds[feed.ActionScroll] == 0 {
 		t.Errorf("no scroll actions recorded")
 	}
-	if kinds[ActionOpen] != opens || kinds[ActionLike] != likes || kinds[ActionDwell] != opens || kinds[ActionBack] != opens {
+	if kinds[feed.ActionOpen] != opens || kinds[feed.ActionLike] != likes || kinds[feed.ActionDwell] != opens || kinds[feed.ActionBack] != opens {
 		t.Errorf("actions recorded %v, want %d opens/dwells/backs and %d likes", kinds, opens, likes)
 	}
 }
@@ -148,7 +149,7 @@ func TestSessionSettings(t *testing.T) {
 	}
 	toggles := map[string]float64{}
 	for _, a := range sink.acts[1] {
-		if a.Kind == ActionToggle {
+		if a.Kind == feed.ActionToggle {
 			toggles[a.Detail] = a.Value
 		}
 	}
@@ -251,10 +252,10 @@ func TestSessionsConcurrent(t *testing.T) {
 // memEvidence keeps evidence in memory, for tests.
 type memEvidence struct {
 	mu  sync.Mutex
-	evs []Evidence
+	evs []feed.Evidence
 }
 
-func (m *memEvidence) SaveEvidence(_ context.Context, _ int64, ev Evidence) error {
+func (m *memEvidence) SaveEvidence(_ context.Context, _ int64, ev feed.Evidence) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.evs = append(m.evs, ev)
@@ -365,12 +366,12 @@ func TestSessionNotInterested(t *testing.T) {
 	presses := 0
 	for _, a := range sink.acts[1] {
 		switch a.Kind {
-		case ActionNotInterested:
+		case feed.ActionNotInterested:
 			presses++
 			if a.Detail != "news" && a.Detail != "sports" {
 				t.Errorf("not interested in a %s item", a.Detail)
 			}
-		case ActionLike:
+		case feed.ActionLike:
 			t.Errorf("liked %s", a.ItemID)
 		}
 	}

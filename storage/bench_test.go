@@ -3,10 +3,9 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // BenchmarkSaveImpressions saves batches into one running session, drawing
@@ -25,13 +24,13 @@ func BenchmarkSaveImpressions(b *testing.B) {
 			for i := range ids {
 				ids[i] = fmt.Sprintf("item-%05d", i)
 			}
-			batch := make([]probe.Impression, size)
+			batch := make([]feed.Impression, size)
 			b.ResetTimer()
 			for i := range b.N {
 				for j := range batch {
 					rank := i*size + j + 1
-					batch[j] = probe.Impression{
-						Item: probe.Item{
+					batch[j] = feed.Impression{
+						Item: feed.Item{
 							ID:     ids[rank%catalogue],
 							Title:  "A reasonably long title of a recommended item, as seen",
 							Author: "some channel",

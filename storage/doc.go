@@ -6,7 +6,9 @@
 //
 // Open opens a file read-write and migrates its schema; OpenReadOnly opens
 // one for analysis only. A *DB satisfies probe.Sink, probe.IdentityStore and
-// probe.SessionTracker and is safe for concurrent use: every write goes
+// probe.SessionTracker without importing probe: it takes the plain values of
+// probe/feed, so storage never depends on chromedp or goquery (make vet
+// checks it). A *DB is safe for concurrent use: every write goes
 // through one connection (in WAL mode, synchronous=NORMAL, each write
 // transaction BEGIN IMMEDIATE), every read through a separate pool of
 // read-only connections, so analysis never blocks the probe.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"io"
 	"io/fs"
 	"os"
@@ -16,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // Evidence kinds, as stored in evidence.kind.
@@ -123,7 +122,7 @@ func evidenceExt(kind string) string {
 // returns an error wrapping ErrNotFound for an unknown session and
 // ErrReadOnly on a read-only database. Cancelling ctx aborts the append; the
 // file may stay behind, and verify reports it as not in any row.
-func (s *EvidenceStore) SaveEvidence(ctx context.Context, sessionID int64, ev probe.Evidence) error {
+func (s *EvidenceStore) SaveEvidence(ctx context.Context, sessionID int64, ev feed.Evidence) error {
 	if err := s.db.writable("save evidence"); err != nil {
 		return err
 	}

@@ -3,16 +3,13 @@ package storage
 import (
 	"context"
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
-
-var _ probe.EvidenceSink = (*EvidenceStore)(nil)
 
 // evidenceFixture is a database with one campaign whose session 1 has
 // impressions, actions, two evidence files and a digest.
@@ -35,11 +32,11 @@ func mustEvidenceFixture(t *testing.T) evidenceFixture {
 	if err := db.SaveImpressions(ctx, sid, makeImpressions("feed", 5)); err != nil {
 		t.Fatal(err)
 	}
-	acts := []probe.Action{{ItemID: "item-1", Kind: probe.ActionOpen, At: t0}, {ItemID: "item-1", Kind: probe.ActionDwell, At: t0, Value: 2.5}}
+	acts := []feed.Action{{ItemID: "item-1", Kind: feed.ActionOpen, At: t0}, {ItemID: "item-1", Kind: feed.ActionDwell, At: t0, Value: 2.5}}
 	if err := db.SaveActions(ctx, sid, acts); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []probe.Evidence{
+	for _, e := range []feed.Evidence{
 		{Kind: "screenshot", Reason: "scroll 5", At: t0, Data: []byte("\x89PNG fake screenshot")},
 		{Kind: "html", Reason: "end", At: t0.Add(time.Second), Data: []byte("<html><body>feed 赌博</body></html>")},
 	} {
@@ -191,10 +188,10 @@ func TestVerifyWarnsUnsealedAndOrphans(t *testing.T) {
 func TestSaveEvidenceRefusals(t *testing.T) {
 	x := mustEvidenceFixture(t)
 	ctx := context.Background()
-	if err := x.ev.SaveEvidence(ctx, 9999, probe.Evidence{Kind: "html", Data: []byte("x")}); !errors.Is(err, ErrNotFound) {
+	if err := x.ev.SaveEvidence(ctx, 9999, feed.Evidence{Kind: "html", Data: []byte("x")}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SaveEvidence(unknown session) = %v, want ErrNotFound", err)
 	}
-	if err := x.ev.SaveEvidence(ctx, x.session, probe.Evidence{Kind: EvidenceSessionDigest}); err == nil {
+	if err := x.ev.SaveEvidence(ctx, x.session, feed.Evidence{Kind: EvidenceSessionDigest}); err == nil {
 		t.Error("SaveEvidence(kind session_digest) succeeded, want an error")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,8 +18,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // mustExportFixture is a database with a finished session of 3 impressions
@@ -38,7 +37,7 @@ func mustExportFixture(t *testing.T) *DB {
 	if err := db.SaveImpressions(ctx, sid, imps); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveActions(ctx, sid, []probe.Action{{ItemID: "item-1", Kind: probe.ActionDwell, At: t0, Value: 1.5}, {Kind: probe.ActionScroll, At: t0, Value: 3}}); err != nil {
+	if err := db.SaveActions(ctx, sid, []feed.Action{{ItemID: "item-1", Kind: feed.ActionDwell, At: t0, Value: 1.5}, {Kind: feed.ActionScroll, At: t0, Value: 3}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.SaveLabels(ctx, []Label{{Platform: "simfeed", ItemID: "item-3", Category: "gambling", Value: 1, Source: "manual", Annotator: "ann"}}); err != nil {
@@ -226,7 +225,7 @@ func TestExportOneCampaign(t *testing.T) {
 		if err := db.SaveImpressions(ctx, sid, imps); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SaveActions(ctx, sid, []probe.Action{{ItemID: ids[0], Kind: probe.ActionDwell, At: t0, Value: 1}}); err != nil {
+		if err := db.SaveActions(ctx, sid, []feed.Action{{ItemID: ids[0], Kind: feed.ActionDwell, At: t0, Value: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		mustFinish(t, db, sid, StatusDone)

@@ -2,18 +2,17 @@ package storage
 
 import (
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // makeImpressions returns n impressions on surface, ranks 1..n, items
 // "item-1".., one second apart from t0.
-func makeImpressions(surface string, n int) []probe.Impression {
-	imps := make([]probe.Impression, n)
+func makeImpressions(surface string, n int) []feed.Impression {
+	imps := make([]feed.Impression, n)
 	for i := range imps {
-		imps[i] = probe.Impression{
-			Item: probe.Item{
+		imps[i] = feed.Impression{
+			Item: feed.Item{
 				ID:     fmt.Sprintf("item-%d", i+1),
 				Title:  fmt.Sprintf("Title %d", i+1),
 				Author: "author",

@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 var mergePersonas = []string{"alice", "bob", "carol", "dave"}
@@ -65,11 +64,11 @@ func makeShard(t *testing.T, path, specHash string, runs []string) {
 			if err := db.SaveImpressions(ctx, s.ID, imps); err != nil {
 				t.Fatal(err)
 			}
-			acts := []probe.Action{{ItemID: imps[0].ID, Kind: probe.ActionOpen, At: at}, {Kind: probe.ActionScroll, At: at, Value: 3}}
+			acts := []feed.Action{{ItemID: imps[0].ID, Kind: feed.ActionOpen, At: at}, {Kind: feed.ActionScroll, At: at, Value: 3}}
 			if err := db.SaveActions(ctx, s.ID, acts); err != nil {
 				t.Fatal(err)
 			}
-			if err := ev.SaveEvidence(ctx, s.ID, probe.Evidence{Kind: EvidenceScreenshot, Reason: "end", At: at, Data: []byte("png of " + imps[0].ID)}); err != nil {
+			if err := ev.SaveEvidence(ctx, s.ID, feed.Evidence{Kind: EvidenceScreenshot, Reason: "end", At: at, Data: []byte("png of " + imps[0].ID)}); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.FinishSession(ctx, s.ID, StatusDone, "", at.Add(time.Second)); err != nil {

@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // openSession checks, inside tx, that the session exists and still takes
@@ -122,7 +121,7 @@ func (s *batchSQL) insertImpressions(n int) string {
 // error, not an overwrite. It returns an error wrapping ErrNotFound for an
 // unknown session and ErrSessionState for a finished one. Safe for
 // concurrent use; cancelling ctx rolls the batch back.
-func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []probe.Impression) error {
+func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []feed.Impression) error {
 	if err := db.writable(fmt.Sprintf("save impressions for session %d", sessionID)); err != nil {
 		return err
 	}
@@ -175,7 +174,7 @@ func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []probe
 // SaveActions stores a batch of actions of a session in one transaction. It
 // returns an error wrapping ErrNotFound for an unknown session and
 // ErrSessionState for a finished one. Safe for concurrent use.
-func (db *DB) SaveActions(ctx context.Context, sessionID int64, acts []probe.Action) error {
+func (db *DB) SaveActions(ctx context.Context, sessionID int64, acts []feed.Action) error {
 	if err := db.writable(fmt.Sprintf("save actions for session %d", sessionID)); err != nil {
 		return err
 	}
@@ -209,16 +208,16 @@ func (db *DB) SaveActions(ctx context.Context, sessionID int64, acts []probe.Act
 }
 
 // Actions returns the actions of a session in the order they were saved.
-func (db *DB) Actions(ctx context.Context, sessionID int64) ([]probe.Action, error) {
+func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, error) {
 	rows, err := db.r.QueryContext(ctx, "SELECT item_id, kind, at, value, detail FROM actions WHERE session_id = ? ORDER BY id", sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("actions of session %d: %w", sessionID, err)
 	}
 	defer rows.Close()
-	var acts []probe.Action
+	var acts []feed.Action
 	for rows.Next() {
 		var (
-			a      probe.Action
+			a      feed.Action
 			itemID sql.NullString
 			kind   string
 			at     sql.NullInt64
@@ -226,7 +225,7 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]probe.Action, err
 		if err := rows.Scan(&itemID, &kind, &at, &a.Value, &a.Detail); err != nil {
 			return nil, fmt.Errorf("actions of session %d: %w", sessionID, err)
 		}
-		a.ItemID, a.Kind, a.At = itemID.String, probe.ActionKind(kind), fromMillis(at)
+		a.ItemID, a.Kind, a.At = itemID.String, feed.ActionKind(kind), fromMillis(at)
 		acts = append(acts, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -238,7 +237,7 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]probe.Action, err
 // Impressions returns the impressions of a session ordered by surface and
 // rank. Title and Topic are as seen in the impression; Author and URL come
 // from the item catalogue.
-func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]probe.Impression, error) {
+func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impression, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT i.rank, i.item_id, i.seen_at, i.surface, i.title, i.topic,
 			i.sponsored, i.synthetic, i.price, i.price_text, coalesce(it.author, ''), coalesce(it.url, '')
 		FROM impressions i LEFT JOIN items it ON it.platform = i.platform AND it.item_id = i.item_id
@@ -247,10 +246,10 @@ func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]probe.Impress
 		return nil, fmt.Errorf("impressions of session %d: %w", sessionID, err)
 	}
 	defer rows.Close()
-	var imps []probe.Impression
+	var imps []feed.Impression
 	for rows.Next() {
 		var (
-			im        probe.Impression
+			im        feed.Impression
 			seen      sql.NullInt64
 			price     sql.NullFloat64
 			priceText sql.NullString

@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 func TestSaveImpressionsRoundTrip(t *testing.T) {
@@ -19,10 +18,10 @@ func TestSaveImpressionsRoundTrip(t *testing.T) {
 	f := mustFixture(t, db, "c", 1)
 	id := f.sessions[0].ID
 	mustStart(t, db, id)
-	imps := []probe.Impression{
-		{Item: probe.Item{ID: "b", Title: "B", Author: "ann", URL: "http://127.0.0.1/b", Topic: "news", Sponsored: true, PriceText: "¥19.99", Price: 19.99}, Rank: 2, SeenAt: t0.Add(time.Second), Surface: "feed"},
-		{Item: probe.Item{ID: "a", Title: "A", Synthetic: true}, Rank: 1, SeenAt: t0, Surface: "feed"},
-		{Item: probe.Item{ID: "free", Title: "Zero", PriceText: "free", Price: 0}, Rank: 1, SeenAt: t0, Surface: "hot"},
+	imps := []feed.Impression{
+		{Item: feed.Item{ID: "b", Title: "B", Author: "ann", URL: "http://127.0.0.1/b", Topic: "news", Sponsored: true, PriceText: "¥19.99", Price: 19.99}, Rank: 2, SeenAt: t0.Add(time.Second), Surface: "feed"},
+		{Item: feed.Item{ID: "a", Title: "A", Synthetic: true}, Rank: 1, SeenAt: t0, Surface: "feed"},
+		{Item: feed.Item{ID: "free", Title: "Zero", PriceText: "free", Price: 0}, Rank: 1, SeenAt: t0, Surface: "hot"},
 	}
 	if err := db.SaveImpressions(ctx, id, imps); err != nil {
 		t.Fatalf("SaveImpressions: %v", err)
@@ -31,7 +30,7 @@ func TestSaveImpressionsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Impressions: %v", err)
 	}
-	want := []probe.Impression{imps[1], imps[0], imps[2]} // by surface, rank
+	want := []feed.Impression{imps[1], imps[0], imps[2]} // by surface, rank
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Impressions =\n%+v\nwant\n%+v", got, want)
 	}
@@ -42,17 +41,17 @@ func TestSaveImpressionsUpsertsItems(t *testing.T) {
 	db := mustOpenDB(t)
 	f := mustFixture(t, db, "c", 2)
 	s1, s2 := f.sessions[0].ID, f.sessions[1].ID
-	save := func(session int64, im probe.Impression) {
+	save := func(session int64, im feed.Impression) {
 		t.Helper()
-		if err := db.SaveImpressions(ctx, session, []probe.Impression{im}); err != nil {
+		if err := db.SaveImpressions(ctx, session, []feed.Impression{im}); err != nil {
 			t.Fatalf("SaveImpressions: %v", err)
 		}
 	}
 	// Seen first without author or topic, then with them and another title,
 	// then earlier (a concurrent session's clock) with yet another author.
-	save(s1, probe.Impression{Item: probe.Item{ID: "x", Title: "first"}, Rank: 1, Surface: "feed", SeenAt: t0.Add(time.Hour)})
-	save(s1, probe.Impression{Item: probe.Item{ID: "x", Title: "second", Author: "ann", Topic: "news"}, Rank: 2, Surface: "feed", SeenAt: t0.Add(2 * time.Hour)})
-	save(s2, probe.Impression{Item: probe.Item{ID: "x", Title: "third", Author: "bob", URL: "http://127.0.0.1/x"}, Rank: 1, Surface: "feed", SeenAt: t0})
+	save(s1, feed.Impression{Item: feed.Item{ID: "x", Title: "first"}, Rank: 1, Surface: "feed", SeenAt: t0.Add(time.Hour)})
+	save(s1, feed.Impression{Item: feed.Item{ID: "x", Title: "second", Author: "ann", Topic: "news"}, Rank: 2, Surface: "feed", SeenAt: t0.Add(2 * time.Hour)})
+	save(s2, feed.Impression{Item: feed.Item{ID: "x", Title: "third", Author: "bob", URL: "http://127.0.0.1/x"}, Rank: 1, Surface: "feed", SeenAt: t0})
 
 	var (
 		n                        int
@@ -95,20 +94,20 @@ func TestSaveImpressionsRejectsAndRollsBack(t *testing.T) {
 	if err := db.SaveImpressions(ctx, id, makeImpressions("feed", 3)); err != nil {
 		t.Fatal(err)
 	}
-	fresh := func(id, title string, rank int) probe.Impression {
-		return probe.Impression{Item: probe.Item{ID: id, Title: title}, Rank: rank, Surface: "feed", SeenAt: t0}
+	fresh := func(id, title string, rank int) feed.Impression {
+		return feed.Impression{Item: feed.Item{ID: id, Title: title}, Rank: rank, Surface: "feed", SeenAt: t0}
 	}
 	tests := []struct {
 		name    string
 		session int64
-		imps    []probe.Impression
+		imps    []feed.Impression
 		wantErr error
 	}{
-		{"rank already stored", id, []probe.Impression{fresh("new-1", "n", 4), fresh("new-2", "n", 2)}, errAny},
-		{"rank twice in batch", id, []probe.Impression{fresh("new-1", "n", 10), fresh("new-2", "n", 10)}, errAny},
-		{"empty item id", id, []probe.Impression{fresh("new-1", "n", 11), fresh("", "n", 12)}, errAny},
-		{"rank zero", id, []probe.Impression{fresh("new-1", "n", 0)}, errAny},
-		{"unknown session", 9999, []probe.Impression{fresh("new-1", "n", 1)}, ErrNotFound},
+		{"rank already stored", id, []feed.Impression{fresh("new-1", "n", 4), fresh("new-2", "n", 2)}, errAny},
+		{"rank twice in batch", id, []feed.Impression{fresh("new-1", "n", 10), fresh("new-2", "n", 10)}, errAny},
+		{"empty item id", id, []feed.Impression{fresh("new-1", "n", 11), fresh("", "n", 12)}, errAny},
+		{"rank zero", id, []feed.Impression{fresh("new-1", "n", 0)}, errAny},
+		{"unknown session", 9999, []feed.Impression{fresh("new-1", "n", 1)}, ErrNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,10 +141,10 @@ func TestSaveImpressionsRejectsAndRollsBack(t *testing.T) {
 	}
 	// A finished session takes no more observations.
 	mustFinish(t, db, id, StatusDone)
-	if err := db.SaveImpressions(ctx, id, []probe.Impression{fresh("late", "l", 50)}); !errors.Is(err, ErrSessionState) {
+	if err := db.SaveImpressions(ctx, id, []feed.Impression{fresh("late", "l", 50)}); !errors.Is(err, ErrSessionState) {
 		t.Errorf("SaveImpressions(done session) = %v, want ErrSessionState", err)
 	}
-	if err := db.SaveActions(ctx, id, []probe.Action{{Kind: probe.ActionLike}}); !errors.Is(err, ErrSessionState) {
+	if err := db.SaveActions(ctx, id, []feed.Action{{Kind: feed.ActionLike}}); !errors.Is(err, ErrSessionState) {
 		t.Errorf("SaveActions(done session) = %v, want ErrSessionState", err)
 	}
 }
@@ -173,10 +172,10 @@ func TestActionsRoundTrip(t *testing.T) {
 	db := mustOpenDB(t)
 	f := mustFixture(t, db, "c", 1)
 	id := f.sessions[0].ID
-	acts := []probe.Action{
-		{Kind: probe.ActionScroll, At: t0, Value: 1200},
-		{ItemID: "a", Kind: probe.ActionOpen, At: t0.Add(time.Second)},
-		{ItemID: "a", Kind: probe.ActionDwell, At: t0.Add(2 * time.Second), Value: 7.5, Detail: "read"},
+	acts := []feed.Action{
+		{Kind: feed.ActionScroll, At: t0, Value: 1200},
+		{ItemID: "a", Kind: feed.ActionOpen, At: t0.Add(time.Second)},
+		{ItemID: "a", Kind: feed.ActionDwell, At: t0.Add(2 * time.Second), Value: 7.5, Detail: "read"},
 	}
 	if err := db.SaveActions(ctx, id, acts[:2]); err != nil {
 		t.Fatal(err)
@@ -194,7 +193,7 @@ func TestActionsRoundTrip(t *testing.T) {
 	if err := db.SaveActions(ctx, 9999, acts); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SaveActions(unknown session) = %v, want ErrNotFound", err)
 	}
-	if err := db.SaveActions(ctx, id, []probe.Action{{At: t0}}); err == nil {
+	if err := db.SaveActions(ctx, id, []feed.Action{{At: t0}}); err == nil {
 		t.Error("SaveActions(action without kind) succeeded")
 	}
 }
@@ -235,7 +234,7 @@ func TestEachImpression(t *testing.T) {
 	other := mustFixture(t, db, "other", 1)
 
 	// Sessions are run and saved out of order to check the ordering.
-	run := func(id int64, status string, imps ...[]probe.Impression) {
+	run := func(id int64, status string, imps ...[]feed.Impression) {
 		t.Helper()
 		mustStart(t, db, id)
 		for _, batch := range imps {
@@ -332,14 +331,14 @@ func TestHostileStringsByteExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := ss[0].ID
-	var imps []probe.Impression
-	var acts []probe.Action
+	var imps []feed.Impression
+	var acts []feed.Action
 	for i, s := range hostile {
-		imps = append(imps, probe.Impression{
-			Item: probe.Item{ID: s, Title: s, Author: s, URL: s, Topic: s, PriceText: s, Price: float64(i)},
+		imps = append(imps, feed.Impression{
+			Item: feed.Item{ID: s, Title: s, Author: s, URL: s, Topic: s, PriceText: s, Price: float64(i)},
 			Rank: i + 1, SeenAt: t0, Surface: "feed",
 		})
-		acts = append(acts, probe.Action{ItemID: s, Kind: probe.ActionKind(s), At: t0, Detail: s})
+		acts = append(acts, feed.Action{ItemID: s, Kind: feed.ActionKind(s), At: t0, Detail: s})
 	}
 	mustStart(t, db, id)
 	if err := db.SaveImpressions(ctx, id, imps); err != nil {

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
 )
 
 // scanRow is what EachImpression and EachSessionImpressions both report of
@@ -109,7 +108,7 @@ func mustScanFixture(tb testing.TB, db *DB) scanFixture {
 		}
 		return mustSessionsOf(tb, db, c.ID, p.ID)
 	}
-	run := func(id int64, status string, batches ...[]probe.Impression) {
+	run := func(id int64, status string, batches ...[]feed.Impression) {
 		tb.Helper()
 		mustStart(tb, db, id)
 		for _, b := range batches {
@@ -122,9 +121,9 @@ func mustScanFixture(tb testing.TB, db *DB) scanFixture {
 		}
 	}
 	hostile := hostileTexts()
-	var hostileImps []probe.Impression
+	var hostileImps []feed.Impression
 	for i, h := range hostile {
-		im := probe.Impression{Item: probe.Item{ID: h + fmt.Sprint(i), Title: h, Topic: hostile[len(hostile)-1-i]},
+		im := feed.Impression{Item: feed.Item{ID: h + fmt.Sprint(i), Title: h, Topic: hostile[len(hostile)-1-i]},
 			Rank: len(hostile) - i, Surface: "feed"}
 		if i%3 != 0 {
 			im.SeenAt = t0.Add(time.Duration(i) * time.Millisecond)
@@ -132,16 +131,16 @@ func mustScanFixture(tb testing.TB, db *DB) scanFixture {
 		hostileImps = append(hostileImps, im)
 	}
 	huge := strings.Repeat("1,2:\x1f\x00中", 1<<20/8) // about 1 MB
-	hugeImps := []probe.Impression{
-		{Item: probe.Item{ID: "huge", Title: huge, Topic: "big"}, Rank: 2, Surface: "feed", SeenAt: t0},
-		{Item: probe.Item{ID: "small", Title: "after the huge one", Topic: ""}, Rank: 3, Surface: "feed"},
-		{Item: probe.Item{ID: "x", Title: "12,3:", Topic: "12,3:"}, Rank: 1, Surface: "feed", SeenAt: time.UnixMilli(-5)},
+	hugeImps := []feed.Impression{
+		{Item: feed.Item{ID: "huge", Title: huge, Topic: "big"}, Rank: 2, Surface: "feed", SeenAt: t0},
+		{Item: feed.Item{ID: "small", Title: "after the huge one", Topic: ""}, Rank: 3, Surface: "feed"},
+		{Item: feed.Item{ID: "x", Title: "12,3:", Topic: "12,3:"}, Rank: 1, Surface: "feed", SeenAt: time.UnixMilli(-5)},
 	}
 	// Hostile surface names, and one that sorts before "feed".
-	odd := []probe.Impression{
-		{Item: probe.Item{ID: "o1", Title: "t"}, Rank: 1, Surface: "a,b:c\x1f", SeenAt: t0},
-		{Item: probe.Item{ID: "o2", Title: "t"}, Rank: 1, Surface: "Feed", SeenAt: t0},
-		{Item: probe.Item{ID: "o3", Title: "t"}, Rank: 4, Surface: "搜索", SeenAt: t0},
+	odd := []feed.Impression{
+		{Item: feed.Item{ID: "o1", Title: "t"}, Rank: 1, Surface: "a,b:c\x1f", SeenAt: t0},
+		{Item: feed.Item{ID: "o2", Title: "t"}, Rank: 1, Surface: "Feed", SeenAt: t0},
+		{Item: feed.Item{ID: "o3", Title: "t"}, Rank: 4, Surface: "搜索", SeenAt: t0},
 	}
 
 	c := ensure("scan")
@@ -519,15 +518,15 @@ func mustBenchDB(b *testing.B) (*DB, int64, int) {
 	for pi := range 8 {
 		p := mustPersona(b, db, c.ID, fmt.Sprintf("p%d", pi), 50)
 		for si, s := range mustSessionsOf(b, db, c.ID, p.ID) {
-			imps := make([]probe.Impression, 500)
+			imps := make([]feed.Impression, 500)
 			for i := range imps {
 				surface, rank := "feed", i+1
 				if i >= 400 {
 					surface, rank = "hot", i-399
 				}
 				n := (pi*7919 + si*104729 + i*31) % 5000
-				imps[i] = probe.Impression{
-					Item: probe.Item{
+				imps[i] = feed.Impression{
+					Item: feed.Item{
 						ID:    fmt.Sprintf("item-%04d", n),
 						Title: fmt.Sprintf("Item %d: a story about topic %d for everyone", n, n%12),
 						Topic: fmt.Sprintf("topic-%d", n%12),

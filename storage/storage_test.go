@@ -4,20 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/feedprobe/feedprobe/probe"
-)
-
-var (
-	_ probe.Sink           = (*DB)(nil)
-	_ probe.IdentityStore  = (*DB)(nil)
-	_ probe.SessionTracker = (*DB)(nil)
-	_ probe.Store          = (*DB)(nil)
 )
 
 // t0 is the base time of the tests: whole milliseconds, as stored.
@@ -236,7 +228,7 @@ func TestOpenReadOnly(t *testing.T) {
 		{"PlanSessions", func() error { return ro.PlanSessions(ctx, f.persona.ID, 5) }},
 		{"StartSession", func() error { return ro.StartSession(ctx, f.sessions[0].ID, t0) }},
 		{"SaveImpressions", func() error {
-			return ro.SaveImpressions(ctx, f.sessions[0].ID, []probe.Impression{{Item: probe.Item{ID: "x"}, Rank: 1}})
+			return ro.SaveImpressions(ctx, f.sessions[0].ID, []feed.Impression{{Item: feed.Item{ID: "x"}, Rank: 1}})
 		}},
 	}
 	for _, tc := range writes {

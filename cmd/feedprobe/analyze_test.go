@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -27,11 +27,11 @@ func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 		term = terms[0]
 		break
 	}
-	imp := func(rank int, surface, title string) probe.Impression {
-		return probe.Impression{Item: probe.Item{ID: fmt.Sprintf("it-%d", rank), Title: title, Topic: "news"},
+	imp := func(rank int, surface, title string) feed.Impression {
+		return feed.Impression{Item: feed.Item{ID: fmt.Sprintf("it-%d", rank), Title: title, Topic: "news"},
 			Rank: rank, SeenAt: t0.Add(time.Duration(rank) * time.Second), Surface: surface}
 	}
-	imps := []probe.Impression{imp(1, "feed", "calm"), imp(3, "feed", "calm too"), imp(2, "hot", "a story of "+term)}
+	imps := []feed.Impression{imp(1, "feed", "calm"), imp(3, "feed", "calm too"), imp(2, "hot", "a story of "+term)}
 	if err := db.SaveImpressions(ctx, sid, imps); err != nil {
 		t.Fatal(err)
 	}

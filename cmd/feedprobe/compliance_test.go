@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -96,9 +97,9 @@ func puppetCampaign(t *testing.T, db *storage.DB, srv *simfeed.Server, yamlText,
 			if err != nil {
 				t.Fatal(err)
 			}
-			imps := make([]probe.Impression, len(items))
+			imps := make([]feed.Impression, len(items))
 			for i, it := range items {
-				imps[i] = probe.Impression{Item: probe.Item{ID: it.ID, Title: it.Title, Topic: it.Topic, Sponsored: it.Sponsored},
+				imps[i] = feed.Impression{Item: feed.Item{ID: it.ID, Title: it.Title, Topic: it.Topic, Sponsored: it.Sponsored},
 					Rank: it.Rank, SeenAt: now.Add(time.Duration(i) * time.Millisecond), Surface: "feed"}
 			}
 			if hotPath != "" {
@@ -117,7 +118,7 @@ func puppetCampaign(t *testing.T, db *storage.DB, srv *simfeed.Server, yamlText,
 
 // hotSnapshot reads a hot-list page as the user and returns its entries
 // as impressions of surface "hot".
-func hotSnapshot(t *testing.T, rt http.RoundTripper, user, path string, now time.Time) []probe.Impression {
+func hotSnapshot(t *testing.T, rt http.RoundTripper, user, path string, now time.Time) []feed.Impression {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, "http://simfeed.test"+path, nil)
 	req.AddCookie(&http.Cookie{Name: simfeed.CookieName, Value: user})
@@ -147,9 +148,9 @@ func hotSnapshot(t *testing.T, rt http.RoundTripper, user, path string, now time
 	if err := json.Unmarshal([]byte(m[1]), &st); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var out []probe.Impression
+	var out []feed.Impression
 	for _, e := range st.Data.Realtime {
-		out = append(out, probe.Impression{Item: probe.Item{ID: e.ID, Title: e.Word, Topic: e.Topic}, Rank: e.Rank, SeenAt: now, Surface: "hot"})
+		out = append(out, feed.Impression{Item: feed.Item{ID: e.ID, Title: e.Word, Topic: e.Topic}, Rank: e.Rank, SeenAt: now, Surface: "hot"})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,10 +13,8 @@ import (
 	"time"
 
 	// A tamperer edits the file with plain SQLite, not through storage.
-	_ "github.com/mattn/go-sqlite3"
-
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // dataT0 is when the test databases' sessions start.
@@ -61,9 +60,9 @@ func mustDataDB(t *testing.T, titles ...string) string {
 	db, _, p, sid := mustStartedSession(t, path, "test")
 	defer db.Close()
 	t0 := dataT0
-	var imps []probe.Impression
+	var imps []feed.Impression
 	for i, title := range titles {
-		imps = append(imps, probe.Impression{Item: probe.Item{ID: fmt.Sprintf("it-%d", i+1), Title: title, Topic: "news"}, Rank: i + 1, SeenAt: t0, Surface: "feed"})
+		imps = append(imps, feed.Impression{Item: feed.Item{ID: fmt.Sprintf("it-%d", i+1), Title: title, Topic: "news"}, Rank: i + 1, SeenAt: t0, Surface: "feed"})
 	}
 	if err := db.SaveImpressions(ctx, sid, imps); err != nil {
 		t.Fatal(err)
@@ -72,7 +71,7 @@ func mustDataDB(t *testing.T, titles ...string) string {
 		t.Fatal(err)
 	}
 	ev := storage.NewEvidenceStore(db, storage.EvidenceDir(path))
-	if err := ev.SaveEvidence(ctx, sid, probe.Evidence{Kind: "html", Reason: "end", At: t0, Data: []byte("<html>" + strings.Join(titles, "</p><p>") + "</html>")}); err != nil {
+	if err := ev.SaveEvidence(ctx, sid, feed.Evidence{Kind: "html", Reason: "end", At: t0, Data: []byte("<html>" + strings.Join(titles, "</p><p>") + "</html>")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.FinishSession(ctx, sid, storage.StatusDone, "", t0.Add(time.Minute)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,7 +364,7 @@ type cancellingStore struct {
 	cancel context.CancelFunc
 }
 
-func (s *cancellingStore) SaveImpressions(ctx context.Context, id int64, imps []probe.Impression) error {
+func (s *cancellingStore) SaveImpressions(ctx context.Context, id int64, imps []feed.Impression) error {
 	if err := s.DB.SaveImpressions(ctx, id, imps); err != nil {
 		return err
 	}

@@ -17,6 +17,19 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
+	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// storage satisfies the interfaces probe declares without importing probe;
+// this is where the two meet.
+var (
+	_ probe.Sink           = (*storage.DB)(nil)
+	_ probe.IdentityStore  = (*storage.DB)(nil)
+	_ probe.SessionTracker = (*storage.DB)(nil)
+	_ probe.Store          = (*storage.DB)(nil)
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -84,6 +97,7 @@ func usage(w io.Writer) {
 
 Usage:
   feedprobe <command> [flags]
+  feedprobe help <command>|<topic>
 
 Commands:
 `)
@@ -92,22 +106,64 @@ Commands:
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintf(w, "\nReference topics (feedprobe help TOPIC):\n")
+	for _, t := range help.Topics() {
+		fmt.Fprintf(w, "  %-14s %s\n", t.Name, t.Summary)
+	}
 	fmt.Fprintf(w, `
 Run "feedprobe <command> --help" for a command's flags.
 Environment: FEEDPROBE_CHROME=/path/to/chromium picks the browser.
 `)
 }
 
+// helpTopic prints the reference topic name. A name that is both a topic
+// and a command (schema, simfeed) is the topic, which names the command's
+// --help. The schema topic ends with the data dictionary from storage.
+func helpTopic(ctx context.Context, w io.Writer, name string) error {
+	text, err := help.Text(name)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, text); err != nil {
+		return err
+	}
+	if name == "schema" {
+		tables, err := storage.Dictionary(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		if err := writeSchemaMarkdown(w, tables); err != nil {
+			return err
+		}
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			fmt.Fprintf(w, "\nThe command's flags: feedprobe %s --help\n", name)
+		}
+	}
+	return nil
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
-			args = []string{args[1], "--help"}
-		} else {
+		if len(args) < 2 {
 			usage(stdout)
 			return nil
 		}
+		if len(args) > 2 {
+			return fmt.Errorf("help takes one command or topic, not %d", len(args)-1)
+		}
+		if _, err := help.Text(args[1]); err == nil {
+			return helpTopic(ctx, stdout, args[1])
+		}
+		if !isCommand(args[1]) {
+			_, err := help.Text(args[1])
+			return fmt.Errorf("%w; or a command: feedprobe help lists them", err)
+		}
+		args = []string{args[1], "--help"}
 	}
 	e := &env{stdout: stdout, stderr: stderr}
 	for _, c := range commands() {
@@ -117,6 +173,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// isCommand reports whether name is one of feedprobe's commands.
+func isCommand(name string) bool {
+	for _, c := range commands() {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // newFlags makes a command's flag set with a usage text that explains it.

@@ -1,6 +1,6 @@
 package main
 
-// The scale benchmarks of scripts/bench/run.sh (README "Performance"). Each
+// The scale benchmarks of scripts/bench/run.sh (scripts/bench/README.md). Each
 // measures feedprobe and its baseline side by side in one run and reports
 // the ratio. They are heavy, so beyond -bench they also need
 // FEEDPROBE_BENCH=1:
@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -307,7 +308,7 @@ func writeSynthetic(tb testing.TB, path string, nPersonas, sessions, items int) 
 		byTopic[it.topic] = append(byTopic[it.topic], i)
 	}
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	batch := make([]probe.Impression, items)
+	batch := make([]feed.Impression, items)
 	var ingest time.Duration
 	total := 0
 	for _, s := range specs {
@@ -347,7 +348,7 @@ func writeSynthetic(tb testing.TB, path string, nPersonas, sessions, items int) 
 			} else {
 				it = cat[r.IntN(catalogue)]
 			}
-			batch[j] = probe.Impression{Item: probe.Item{ID: it.id, Title: it.title, Topic: it.topic},
+			batch[j] = feed.Impression{Item: feed.Item{ID: it.id, Title: it.title, Topic: it.topic},
 				Rank: j + 1, SeenAt: at.Add(time.Duration(j) * 10 * time.Millisecond), Surface: "feed"}
 		}
 		st := time.Now()

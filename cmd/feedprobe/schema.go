@@ -17,7 +17,7 @@ its type (as exported: int64, float64, string, bool, timestamp) and what it
 means, taken from the comments in the schema migrations. Without --db it
 describes the schema this binary creates; with --db, that database's.`)
 	db := fs.String("db", "", "describe this database instead of the built-in schema")
-	format := fs.String("format", "text", "text, markdown (as in the README) or json")
+	format := fs.String("format", "text", "text, markdown (as in feedprobe help schema) or json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

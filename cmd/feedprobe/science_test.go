@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -148,9 +148,9 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			imps := make([]probe.Impression, len(items))
+			imps := make([]feed.Impression, len(items))
 			for i, it := range items {
-				imps[i] = probe.Impression{Item: probe.Item{ID: it.ID, Title: it.Title, Topic: it.Topic, Sponsored: it.Sponsored},
+				imps[i] = feed.Impression{Item: feed.Item{ID: it.ID, Title: it.Title, Topic: it.Topic, Sponsored: it.Sponsored},
 					Rank: it.Rank, SeenAt: now.Add(time.Duration(i) * time.Second), Surface: "feed"}
 			}
 			if err := db.SaveImpressions(ctx, job.SessionID, imps); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"maps"
 	"net"
@@ -822,11 +823,11 @@ func (s countingStore) count(err error) error {
 	return err
 }
 
-func (s countingStore) SaveImpressions(ctx context.Context, id int64, imps []probe.Impression) error {
+func (s countingStore) SaveImpressions(ctx context.Context, id int64, imps []feed.Impression) error {
 	return s.count(s.Store.SaveImpressions(ctx, id, imps))
 }
 
-func (s countingStore) SaveActions(ctx context.Context, id int64, acts []probe.Action) error {
+func (s countingStore) SaveActions(ctx context.Context, id int64, acts []feed.Action) error {
 	return s.count(s.Store.SaveActions(ctx, id, acts))
 }
 
