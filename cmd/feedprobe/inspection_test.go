@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	auditreport "github.com/feedprobe/feedprobe/analysis/report"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -119,7 +120,7 @@ func TestInspectionCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n notice
+	var n auditreport.Notice
 	if err := json.Unmarshal([]byte(out), &n); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
+	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
 // lifecycleCampaign is a small art17-off design: five personas trained on
@@ -145,7 +146,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("finding list: %v\n%s", err, stderr)
 	}
-	var runs []campaignRun
+	var runs []inspection.CampaignRun
 	if err := json.Unmarshal([]byte(out), &runs); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	}
 }
 
-func verdictOf(runs []campaignRun, check string) string {
+func verdictOf(runs []inspection.CampaignRun, check string) string {
 	for _, r := range runs {
 		for _, f := range r.Findings {
 			if f.Check == check {
