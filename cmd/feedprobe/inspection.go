@@ -28,7 +28,7 @@ func inspectionUsage(w io.Writer) {
 An inspection is a case: a platform inspected by a body, as a
 self-inspection, an on-site inspection or a re-inspection, grouping the
 campaigns run for it. Findings of its campaigns become rectification orders
-(feedprobe finding issue); feedprobe serve re-inspects each order at its
+(feedprobe order issue); feedprobe serve re-inspects each order at its
 deadline.
 
 Subcommands:

@@ -86,23 +86,23 @@ func TestInspectionCommands(t *testing.T) {
 		{"clean finding", []string{"--finding", "art21-prices", "--deadline", future}, `has verdict "no evidence"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := runCLI(t, append([]string{"finding", "issue", "--db", db, "--inspection", "CAC-1"}, tc.args...)...)
+			_, _, err := runCLI(t, append([]string{"order", "issue", "--db", db, "--inspection", "CAC-1"}, tc.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("finding issue %v = %v, want an error with %q", tc.args, err, tc.want)
+				t.Fatalf("order issue %v = %v, want an error with %q", tc.args, err, tc.want)
 			}
 		})
 	}
-	out, stderr, err = runCLI(t, "finding", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31", "--time-zone", "Asia/Shanghai")
+	out, stderr, err = runCLI(t, "order", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31", "--time-zone", "Asia/Shanghai")
 	if err != nil || !strings.Contains(out, "order 1: art17-off") || !strings.Contains(out, "2099-12-31T16:00:00Z") {
-		t.Fatalf("finding issue = %q, %v, want order 1 due at the end of 2099-12-31 in Shanghai\n%s", out, err, stderr)
+		t.Fatalf("order issue = %q, %v, want order 1 due at the end of 2099-12-31 in Shanghai\n%s", out, err, stderr)
 	}
-	if _, _, err := runCLI(t, "finding", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31"); err == nil || !strings.Contains(err.Error(), "already ordered") {
-		t.Errorf("finding issue again = %v, want already ordered", err)
+	if _, _, err := runCLI(t, "order", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31"); err == nil || !strings.Contains(err.Error(), "already ordered") {
+		t.Errorf("order issue again = %v, want already ordered", err)
 	}
 
 	html := filepath.Join(t.TempDir(), "notice.html")
-	if _, stderr, err := runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-1", "-o", html); err != nil {
-		t.Fatalf("finding notice: %v\n%s", err, stderr)
+	if _, stderr, err := runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-1", "-o", html); err != nil {
+		t.Fatalf("order notice: %v\n%s", err, stderr)
 	}
 	page, err := os.ReadFile(html)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestInspectionCommands(t *testing.T) {
 			t.Errorf("notice lacks %q", want)
 		}
 	}
-	out, _, err = runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-1", "--json")
+	out, _, err = runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-1", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}

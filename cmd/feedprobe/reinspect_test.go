@@ -142,9 +142,9 @@ func TestInspectionLifecycle(t *testing.T) {
 			t.Errorf("report of %s: disclosure shown %v, want %v (and never as markup)", c.campaign, has, c.want)
 		}
 	}
-	out, stderr, err := runCLI(t, "finding", "list", "--db", db, "--inspection", "CAC-2026-A", "--json")
+	out, stderr, err := runCLI(t, "order", "list", "--db", db, "--inspection", "CAC-2026-A", "--json")
 	if err != nil {
-		t.Fatalf("finding list: %v\n%s", err, stderr)
+		t.Fatalf("order list: %v\n%s", err, stderr)
 	}
 	var runs []inspection.CampaignRun
 	if err := json.Unmarshal([]byte(out), &runs); err != nil {
@@ -176,9 +176,9 @@ func TestInspectionLifecycle(t *testing.T) {
 		inspection string
 		deadline   time.Time
 	}{{"CAC-2026-A", deadlineA}, {"CAC-2026-B", deadlineB}} {
-		if out, stderr, err := runCLI(t, "finding", "issue", "--db", db, "--inspection", o.inspection, "--finding", analysis.CheckArt17Off,
+		if out, stderr, err := runCLI(t, "order", "issue", "--db", db, "--inspection", o.inspection, "--finding", analysis.CheckArt17Off,
 			"--deadline", o.deadline.Format(time.RFC3339)); err != nil {
-			t.Fatalf("finding issue: %v\n%s%s", err, out, stderr)
+			t.Fatalf("order issue: %v\n%s%s", err, out, stderr)
 		}
 	}
 	// Platform A rectifies before its deadline; B keeps ignoring the switch.
@@ -241,8 +241,8 @@ func TestInspectionLifecycle(t *testing.T) {
 		t.Errorf("timeline out of order:\n%s", out)
 	}
 	html := filepath.Join(dir, "notice.html")
-	if _, stderr, err := runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-2026-B", "-o", html); err != nil {
-		t.Fatalf("finding notice: %v\n%s", err, stderr)
+	if _, stderr, err := runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-2026-B", "-o", html); err != nil {
+		t.Fatalf("order notice: %v\n%s", err, stderr)
 	}
 	page, err := os.ReadFile(html)
 	if err != nil {

@@ -15,14 +15,21 @@ import (
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
-func cmdFinding(ctx context.Context, e *env, args []string) error {
-	return subcommand(ctx, e, "finding", args, map[string]func(context.Context, *env, []string) error{
-		"issue": findingIssue, "notice": findingNotice, "list": findingList,
-	}, findingUsage)
+func cmdOrder(ctx context.Context, e *env, args []string) error {
+	return subcommand(ctx, e, "order", args, map[string]func(context.Context, *env, []string) error{
+		"issue": orderIssue, "notice": orderNotice, "list": orderFindings,
+	}, orderUsage)
 }
 
-func findingUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: feedprobe finding <subcommand> [flags]
+// cmdFinding is the old name of cmdOrder, kept for one release: it works
+// but is not listed, and says so on stderr.
+func cmdFinding(ctx context.Context, e *env, args []string) error {
+	fmt.Fprintln(e.stderr, `feedprobe: "feedprobe finding" is deprecated and will be removed; use "feedprobe order"`)
+	return cmdOrder(ctx, e, args)
+}
+
+func orderUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: feedprobe order <subcommand> [flags]
 
 Turn an inspection's findings into rectification orders with deadlines, and
 write the rectification notice. feedprobe serve re-inspects each order at
@@ -33,15 +40,15 @@ Subcommands:
   issue    turn a finding into a rectification order with a deadline
   notice   write the rectification notice (HTML, or JSON with --json)
 
-Run "feedprobe finding <subcommand> --help" for its flags.
+Run "feedprobe order <subcommand> --help" for its flags.
 `)
 }
 
-func findingList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "finding list", "--inspection ID [--db FILE] [--json]", `
+func orderFindings(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order list", "--inspection ID [--db FILE] [--json]", `
 List the compliance findings of every campaign attached to an inspection:
 check, article, verdict, effect and reason. A finding with verdict
-"violation evidence" can become an order with feedprobe finding issue.`)
+"violation evidence" can become an order with feedprobe order issue.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -82,8 +89,8 @@ check, article, verdict, effect and reason. A finding with verdict
 	return tw.Flush()
 }
 
-func findingIssue(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "finding issue", "--inspection ID --finding CHECK --deadline DATE [flags]", `
+func orderIssue(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order issue", "--inspection ID --finding CHECK --deadline DATE [flags]", `
 Turn a finding of one of the inspection's campaigns into a rectification
 order: the platform must fix it by the deadline. The finding as it stands
 (verdict, effect, examples) is stored with the order as its evidence.
@@ -94,7 +101,7 @@ A deadline that is a date (2026-12-31) means the end of that day in
 --time-zone; an RFC 3339 time (2026-12-31T18:00:00+08:00) is exact.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
-	check := fs.String("finding", "", "the finding's check, such as art17-off (feedprobe finding list; required)")
+	check := fs.String("finding", "", "the finding's check, such as art17-off (feedprobe order list; required)")
 	deadline := fs.String("deadline", "", "the rectification deadline (required)")
 	campaign := fs.String("campaign", "", "the campaign whose finding it is (default: the latest attached campaign that has it)")
 	tz := fs.String("time-zone", "UTC", "IANA time zone of a date deadline")
@@ -104,7 +111,7 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	}
 	if *ref == "" || *check == "" || *deadline == "" {
 		fs.Usage()
-		return errors.New("finding issue needs --inspection, --finding and --deadline")
+		return errors.New("order issue needs --inspection, --finding and --deadline")
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -157,8 +164,8 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	return nil
 }
 
-func findingNotice(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "finding notice", "--inspection ID [-o FILE] [--json] [--db FILE]", `
+func orderNotice(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--json] [--db FILE]", `
 Write the rectification notice of an inspection: every order with the
 finding it rests on (article, question, verdict, effect with its interval,
 p-value, n and example impressions), its deadline and, once re-inspected,
