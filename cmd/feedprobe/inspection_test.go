@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	auditreport "github.com/feedprobe/feedprobe/analysis/report"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -85,23 +86,23 @@ func TestInspectionCommands(t *testing.T) {
 		{"clean finding", []string{"--finding", "art21-prices", "--deadline", future}, `has verdict "no evidence"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := runCLI(t, append([]string{"finding", "issue", "--db", db, "--inspection", "CAC-1"}, tc.args...)...)
+			_, _, err := runCLI(t, append([]string{"order", "issue", "--db", db, "--inspection", "CAC-1"}, tc.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("finding issue %v = %v, want an error with %q", tc.args, err, tc.want)
+				t.Fatalf("order issue %v = %v, want an error with %q", tc.args, err, tc.want)
 			}
 		})
 	}
-	out, stderr, err = runCLI(t, "finding", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31", "--time-zone", "Asia/Shanghai")
+	out, stderr, err = runCLI(t, "order", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31", "--time-zone", "Asia/Shanghai")
 	if err != nil || !strings.Contains(out, "order 1: art17-off") || !strings.Contains(out, "2099-12-31T16:00:00Z") {
-		t.Fatalf("finding issue = %q, %v, want order 1 due at the end of 2099-12-31 in Shanghai\n%s", out, err, stderr)
+		t.Fatalf("order issue = %q, %v, want order 1 due at the end of 2099-12-31 in Shanghai\n%s", out, err, stderr)
 	}
-	if _, _, err := runCLI(t, "finding", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31"); err == nil || !strings.Contains(err.Error(), "already ordered") {
-		t.Errorf("finding issue again = %v, want already ordered", err)
+	if _, _, err := runCLI(t, "order", "issue", "--db", db, "--inspection", "1", "--finding", "art17-off", "--deadline", "2099-12-31"); err == nil || !strings.Contains(err.Error(), "already ordered") {
+		t.Errorf("order issue again = %v, want already ordered", err)
 	}
 
 	html := filepath.Join(t.TempDir(), "notice.html")
-	if _, stderr, err := runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-1", "-o", html); err != nil {
-		t.Fatalf("finding notice: %v\n%s", err, stderr)
+	if _, stderr, err := runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-1", "-o", html); err != nil {
+		t.Fatalf("order notice: %v\n%s", err, stderr)
 	}
 	page, err := os.ReadFile(html)
 	if err != nil {
@@ -115,11 +116,11 @@ func TestInspectionCommands(t *testing.T) {
 			t.Errorf("notice lacks %q", want)
 		}
 	}
-	out, _, err = runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-1", "--json")
+	out, _, err = runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-1", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n notice
+	var n auditreport.Notice
 	if err := json.Unmarshal([]byte(out), &n); err != nil {
 		t.Fatal(err)
 	}
@@ -139,37 +140,6 @@ func TestInspectionCommands(t *testing.T) {
 	out, _, err = runCLI(t, "inspection", "list", "--db", db)
 	if err != nil || !strings.Contains(out, "CAC-1") || !strings.Contains(out, "1 open") {
 		t.Errorf("inspection list = %q, %v; want CAC-1 with 1 open order", out, err)
-	}
-}
-
-func TestCloseVerdict(t *testing.T) {
-	before := analysis.Finding{Check: analysis.CheckArt17Off, Verdict: analysis.VerdictViolation,
-		Effect: analysis.FindingEffect{Name: "share", Value: 0.5, Lo: 0.4, Hi: 0.6, Margin: 0.05}}
-	ev, _ := json.Marshal(before)
-	o := storage.Order{ID: 1, Finding: analysis.CheckArt17Off, Evidence: ev}
-	after := func(verdict string, v float64) []analysis.Finding {
-		f := before
-		f.Verdict, f.Effect.Value, f.Effect.Lo, f.Effect.Hi = verdict, analysis.Num(v), analysis.Num(v-0.05), analysis.Num(v+0.05)
-		return []analysis.Finding{f}
-	}
-	for _, tc := range []struct {
-		name     string
-		findings []analysis.Finding
-		status   string
-		cmp      string
-	}{
-		{"fixed", after(analysis.VerdictClean, 0.01), storage.OrderRectified, analysis.StatusFixed},
-		{"not fixed", after(analysis.VerdictViolation, 0.5), storage.OrderNotRectified, analysis.StatusNotFixed},
-		{"worse", after(analysis.VerdictViolation, 0.9), storage.OrderNotRectified, analysis.StatusWorse},
-		{"inconclusive", after(analysis.VerdictInconclusive, 0.3), storage.OrderInconclusive, analysis.StatusNotComparable},
-		{"no such finding", nil, storage.OrderInconclusive, analysis.StatusNotComparable},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, cmp, note, _ := closeVerdict(o, tc.findings)
-			if status != tc.status || cmp != tc.cmp || note == "" {
-				t.Errorf("closeVerdict = %q, %q, %q; want %q, %q with a note", status, cmp, note, tc.status, tc.cmp)
-			}
-		})
 	}
 }
 

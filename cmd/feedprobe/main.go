@@ -87,9 +87,15 @@ func commands() []command {
 		{"verify", "re-hash the evidence chain; name every file or row changed", cmdVerify},
 		{"merge", "merge the databases of a campaign's shards (run --shard I/N) into one", cmdMerge},
 		{"inspection", "inspection cases: new, list, show (timeline), surface filings and disclosures", cmdInspection},
-		{"finding", "turn findings into rectification orders with deadlines; write the notice", cmdFinding},
+		{"order", "turn findings into rectification orders with deadlines; write the notice", cmdOrder},
 		{"version", "print the version", cmdVersion},
 	}
+}
+
+// hiddenCommands work but usage does not list them: old names, kept for
+// one release.
+func hiddenCommands() []command {
+	return []command{{"finding", "old name of order", cmdFinding}}
 }
 
 func usage(w io.Writer) {
@@ -166,7 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		args = []string{args[1], "--help"}
 	}
 	e := &env{stdout: stdout, stderr: stderr}
-	for _, c := range commands() {
+	for _, c := range append(commands(), hiddenCommands()...) {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}

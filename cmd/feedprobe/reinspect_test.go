@@ -19,6 +19,7 @@ import (
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
+	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
 // lifecycleCampaign is a small art17-off design: five personas trained on
@@ -141,11 +142,11 @@ func TestInspectionLifecycle(t *testing.T) {
 			t.Errorf("report of %s: disclosure shown %v, want %v (and never as markup)", c.campaign, has, c.want)
 		}
 	}
-	out, stderr, err := runCLI(t, "finding", "list", "--db", db, "--inspection", "CAC-2026-A", "--json")
+	out, stderr, err := runCLI(t, "order", "list", "--db", db, "--inspection", "CAC-2026-A", "--json")
 	if err != nil {
-		t.Fatalf("finding list: %v\n%s", err, stderr)
+		t.Fatalf("order list: %v\n%s", err, stderr)
 	}
-	var runs []campaignRun
+	var runs []inspection.CampaignRun
 	if err := json.Unmarshal([]byte(out), &runs); err != nil {
 		t.Fatal(err)
 	}
@@ -175,9 +176,9 @@ func TestInspectionLifecycle(t *testing.T) {
 		inspection string
 		deadline   time.Time
 	}{{"CAC-2026-A", deadlineA}, {"CAC-2026-B", deadlineB}} {
-		if out, stderr, err := runCLI(t, "finding", "issue", "--db", db, "--inspection", o.inspection, "--finding", analysis.CheckArt17Off,
+		if out, stderr, err := runCLI(t, "order", "issue", "--db", db, "--inspection", o.inspection, "--finding", analysis.CheckArt17Off,
 			"--deadline", o.deadline.Format(time.RFC3339)); err != nil {
-			t.Fatalf("finding issue: %v\n%s%s", err, out, stderr)
+			t.Fatalf("order issue: %v\n%s%s", err, out, stderr)
 		}
 	}
 	// Platform A rectifies before its deadline; B keeps ignoring the switch.
@@ -240,8 +241,8 @@ func TestInspectionLifecycle(t *testing.T) {
 		t.Errorf("timeline out of order:\n%s", out)
 	}
 	html := filepath.Join(dir, "notice.html")
-	if _, stderr, err := runCLI(t, "finding", "notice", "--db", db, "--inspection", "CAC-2026-B", "-o", html); err != nil {
-		t.Fatalf("finding notice: %v\n%s", err, stderr)
+	if _, stderr, err := runCLI(t, "order", "notice", "--db", db, "--inspection", "CAC-2026-B", "-o", html); err != nil {
+		t.Fatalf("order notice: %v\n%s", err, stderr)
 	}
 	page, err := os.ReadFile(html)
 	if err != nil {
@@ -254,7 +255,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	}
 }
 
-func verdictOf(runs []campaignRun, check string) string {
+func verdictOf(runs []inspection.CampaignRun, check string) string {
 	for _, r := range runs {
 		for _, f := range r.Findings {
 			if f.Check == check {

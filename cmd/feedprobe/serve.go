@@ -60,7 +60,7 @@ short, and records (and logs) every slot it missed. Sessions of all
 campaigns share one Chromium and at most --max-sessions run at once,
 campaigns taking turns.
 
-Rectification orders (feedprobe finding issue) are re-inspected at their
+Rectification orders (feedprobe order issue) are re-inspected at their
 deadline: the order's campaign design runs again with fresh personas and
 twins, and the order closes as rectified, not rectified or inconclusive by
 the re-inspection comparison (see feedprobe inspection show). Orders issued

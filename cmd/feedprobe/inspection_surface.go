@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/feedprobe/feedprobe/storage"
+)
+
+// maxDisclosure bounds a disclosure text.
+const maxDisclosure = 4 << 20
+
+func inspectionSurface(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "inspection surface", "INSPECTION --surface NAME [--filing-number N] [--disclosure-file F | --disclosure-url URL]", `
+Record, for one surface of the inspected platform (feed, hot, search...),
+its algorithm filing number and its public algorithm disclosure text. The
+text is stored byte for byte with its SHA-256 and the time it was retrieved,
+so a report can set what the platform says beside what the probe saw.
+Recording a surface again replaces it.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database")
+	surface := fs.String("surface", "feed", "the surface")
+	filing := fs.String("filing-number", "", "the algorithm filing number the platform shows")
+	file := fs.String("disclosure-file", "", "read the disclosure text from this file")
+	u := fs.String("disclosure-url", "", "fetch the disclosure text from this http(s) URL")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *surface == "" {
+		fs.Usage()
+		return errors.New("inspection surface needs one inspection and --surface")
+	}
+	if *file != "" && *u != "" {
+		return errors.New("give --disclosure-file or --disclosure-url, not both")
+	}
+	s := storage.Surface{Surface: *surface, FilingNumber: *filing}
+	switch {
+	case *file != "":
+		data, err := os.ReadFile(*file)
+		if err != nil {
+			return fmt.Errorf("--disclosure-file: %w", err)
+		}
+		if len(data) > maxDisclosure {
+			return fmt.Errorf("--disclosure-file %s: %d bytes, at most %d", *file, len(data), maxDisclosure)
+		}
+		s.Disclosure, s.Source = string(data), *file
+	case *u != "":
+		text, err := fetchDisclosure(ctx, *u)
+		if err != nil {
+			return fmt.Errorf("--disclosure-url: %w", err)
+		}
+		s.Disclosure, s.Source = text, *u
+	}
+	s.RetrievedAt = time.Now()
+	store, in, err := openInspection(ctx, *db, fs.Arg(0), false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	s.InspectionID = in.ID
+	if s, err = store.SetSurface(ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "inspection %d surface %s: filing number %q, disclosure %d bytes sha256 %s\n",
+		in.ID, s.Surface, s.FilingNumber, len(s.Disclosure), s.DisclosureHash)
+	return nil
+}
+
+func fetchDisclosure(ctx context.Context, u string) (string, error) {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return "", fmt.Errorf("%q: want an http or https URL", u)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDisclosure+1))
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", u, err)
+	}
+	if len(data) > maxDisclosure {
+		return "", fmt.Errorf("GET %s: more than %d bytes", u, maxDisclosure)
+	}
+	return string(data), nil
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	auditreport "github.com/feedprobe/feedprobe/analysis/report"
+	"github.com/feedprobe/feedprobe/storage"
+	"github.com/feedprobe/feedprobe/storage/inspection"
+)
+
+func cmdOrder(ctx context.Context, e *env, args []string) error {
+	return subcommand(ctx, e, "order", args, map[string]func(context.Context, *env, []string) error{
+		"issue": orderIssue, "notice": orderNotice, "list": orderFindings,
+	}, orderUsage)
+}
+
+// cmdFinding is the old name of cmdOrder, kept for one release: it works
+// but is not listed, and says so on stderr.
+func cmdFinding(ctx context.Context, e *env, args []string) error {
+	fmt.Fprintln(e.stderr, `feedprobe: "feedprobe finding" is deprecated and will be removed; use "feedprobe order"`)
+	return cmdOrder(ctx, e, args)
+}
+
+func orderUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: feedprobe order <subcommand> [flags]
+
+Turn an inspection's findings into rectification orders with deadlines, and
+write the rectification notice. feedprobe serve re-inspects each order at
+its deadline and closes it as rectified, not rectified or inconclusive.
+
+Subcommands:
+  list     the findings of an inspection's campaigns, with their verdicts
+  issue    turn a finding into a rectification order with a deadline
+  notice   write the rectification notice (HTML, or JSON with --json)
+
+Run "feedprobe order <subcommand> --help" for its flags.
+`)
+}
+
+func orderFindings(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order list", "--inspection ID [--db FILE] [--json]", `
+List the compliance findings of every campaign attached to an inspection:
+check, article, verdict, effect and reason. A finding with verdict
+"violation evidence" can become an order with feedprobe order issue.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database to read")
+	ref := fs.String("inspection", "", "inspection id or case name (required)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, in, err := openInspection(ctx, *db, *ref, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	var runs []inspection.CampaignRun
+	for _, ic := range ics {
+		run, err := inspection.Summarize(ctx, store, ic, findingsOf)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, run)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, runs)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CAMPAIGN\tFINDING\tARTICLE\tVERDICT\tEFFECT\tREASON")
+	for _, r := range runs {
+		if r.FindError != "" {
+			fmt.Fprintf(tw, "%s\t-\t-\terror\t\t%s\n", r.Name, r.FindError)
+		}
+		for _, f := range r.Findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3g [%.3g, %.3g]\t%s\n", r.Name, f.Check, f.Article, f.Verdict,
+				float64(f.Effect.Value), float64(f.Effect.Lo), float64(f.Effect.Hi), f.Reason)
+		}
+	}
+	return tw.Flush()
+}
+
+func orderIssue(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order issue", "--inspection ID --finding CHECK --deadline DATE [flags]", `
+Turn a finding of one of the inspection's campaigns into a rectification
+order: the platform must fix it by the deadline. The finding as it stands
+(verdict, effect, examples) is stored with the order as its evidence.
+feedprobe serve re-inspects the order at the deadline with the same
+campaign design and fresh personas and twins, and closes it.
+
+A deadline that is a date (2026-12-31) means the end of that day in
+--time-zone; an RFC 3339 time (2026-12-31T18:00:00+08:00) is exact.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database")
+	ref := fs.String("inspection", "", "inspection id or case name (required)")
+	check := fs.String("finding", "", "the finding's check, such as art17-off (feedprobe order list; required)")
+	deadline := fs.String("deadline", "", "the rectification deadline (required)")
+	campaign := fs.String("campaign", "", "the campaign whose finding it is (default: the latest attached campaign that has it)")
+	tz := fs.String("time-zone", "UTC", "IANA time zone of a date deadline")
+	force := fs.Bool("force", false, "issue the order even when the finding's verdict is not \"violation evidence\"")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ref == "" || *check == "" || *deadline == "" {
+		fs.Usage()
+		return errors.New("order issue needs --inspection, --finding and --deadline")
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fmt.Errorf("--time-zone %q: %w", *tz, err)
+	}
+	due, err := inspection.ParseDeadline(*deadline, loc)
+	if err != nil {
+		return fmt.Errorf("--deadline %w", err)
+	}
+	now := time.Now()
+	if !due.After(now) {
+		return fmt.Errorf("--deadline %s is not in the future", due.Format(time.RFC3339))
+	}
+	store, in, err := openInspection(ctx, *db, *ref, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	if *campaign != "" {
+		c, err := findCampaign(ctx, store, *campaign)
+		if err != nil {
+			return fmt.Errorf("--campaign: %w", err)
+		}
+		ics = slices.DeleteFunc(ics, func(ic storage.InspectionCampaign) bool { return ic.Campaign.ID != c.ID })
+		if len(ics) == 0 {
+			return fmt.Errorf("--campaign %s is not attached to inspection %s (feedprobe inspection attach)", c.Name, in.Case)
+		}
+	}
+	if len(ics) == 0 {
+		return fmt.Errorf("inspection %s has no campaign; attach one with feedprobe inspection attach", in.Case)
+	}
+	o, camp, err := inspection.Issue(ctx, store, in, ics, *check, due, now, *force, findingsOf)
+	switch {
+	case errors.Is(err, inspection.ErrNothingToRectify):
+		return fmt.Errorf("--finding %w (--force issues it anyway)", err)
+	case errors.Is(err, inspection.ErrNoFinding):
+		return fmt.Errorf("--finding %w", err)
+	case errors.Is(err, storage.ErrOrderExists):
+		return fmt.Errorf("inspection %s already ordered %s of campaign %s (feedprobe inspection show %d)", in.Case, *check, camp.Name, in.ID)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "order %d: %s (%s) of campaign %s, deadline %s; feedprobe serve re-inspects it then\n",
+		o.ID, o.Finding, o.Article, camp.Name, o.Deadline.Format(time.RFC3339))
+	return nil
+}
+
+func orderNotice(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--json] [--db FILE]", `
+Write the rectification notice of an inspection: every order with the
+finding it rests on (article, question, verdict, effect with its interval,
+p-value, n and example impressions), its deadline and, once re-inspected,
+its verdict. One self-contained HTML file (no network fetches; all platform
+text escaped), or JSON with --json.`)
+	db := fs.String("db", "feedprobe.db", "SQLite database to read")
+	ref := fs.String("inspection", "", "inspection id or case name (required)")
+	out := fs.StringP("output", "o", "", "write to this file (default: stdout)")
+	asJSON := fs.Bool("json", false, "write JSON instead of HTML")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, in, err := openInspection(ctx, *db, *ref, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cf, err := inspection.Load(ctx, store, in, nil)
+	if err != nil {
+		return err
+	}
+	n := auditreport.Notice{Inspection: cf.Inspection, Surfaces: cf.Surfaces, Orders: cf.Orders, Generated: time.Now().UTC(), Limits: auditreport.NoticeLimits}
+	var f *os.File
+	w := e.stdout
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if *asJSON {
+		err = writeJSON(w, n)
+	} else {
+		err = auditreport.WriteNotice(w, n)
+	}
+	if err != nil {
+		return fmt.Errorf("write notice: %w", err)
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write notice: %w", err)
+		}
+		fmt.Fprintf(e.stderr, "notice with %d orders written to %s\n", len(n.Orders), *out)
+	}
+	return nil
+}
