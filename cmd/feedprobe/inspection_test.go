@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
-	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -139,74 +138,5 @@ func TestInspectionCommands(t *testing.T) {
 	out, _, err = runCLI(t, "inspection", "list", "--db", db)
 	if err != nil || !strings.Contains(out, "CAC-1") || !strings.Contains(out, "1 open") {
 		t.Errorf("inspection list = %q, %v; want CAC-1 with 1 open order", out, err)
-	}
-}
-
-func TestCloseVerdict(t *testing.T) {
-	before := analysis.Finding{Check: analysis.CheckArt17Off, Verdict: analysis.VerdictViolation,
-		Effect: analysis.FindingEffect{Name: "share", Value: 0.5, Lo: 0.4, Hi: 0.6, Margin: 0.05}}
-	ev, _ := json.Marshal(before)
-	o := storage.Order{ID: 1, Finding: analysis.CheckArt17Off, Evidence: ev}
-	after := func(verdict string, v float64) []analysis.Finding {
-		f := before
-		f.Verdict, f.Effect.Value, f.Effect.Lo, f.Effect.Hi = verdict, analysis.Num(v), analysis.Num(v-0.05), analysis.Num(v+0.05)
-		return []analysis.Finding{f}
-	}
-	for _, tc := range []struct {
-		name     string
-		findings []analysis.Finding
-		status   string
-		cmp      string
-	}{
-		{"fixed", after(analysis.VerdictClean, 0.01), storage.OrderRectified, analysis.StatusFixed},
-		{"not fixed", after(analysis.VerdictViolation, 0.5), storage.OrderNotRectified, analysis.StatusNotFixed},
-		{"worse", after(analysis.VerdictViolation, 0.9), storage.OrderNotRectified, analysis.StatusWorse},
-		{"inconclusive", after(analysis.VerdictInconclusive, 0.3), storage.OrderInconclusive, analysis.StatusNotComparable},
-		{"no such finding", nil, storage.OrderInconclusive, analysis.StatusNotComparable},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, cmp, note, _ := closeVerdict(o, tc.findings)
-			if status != tc.status || cmp != tc.cmp || note == "" {
-				t.Errorf("closeVerdict = %q, %q, %q; want %q, %q with a note", status, cmp, note, tc.status, tc.cmp)
-			}
-		})
-	}
-}
-
-func TestRecheckCampaign(t *testing.T) {
-	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: a-very-long-campaign-name-that-goes-on-and-on-and-on-for-ever-x
-platform: simfeed
-base_url: http://127.0.0.1:1
-sessions: 2
-items_per_session: 10
-twins: 2
-personas:
-  - name: fan
-    seed: 5
-    interests: {pets: 1}
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := recheckCampaign(c, 12)
-	if len(r.Name) > 64 || !strings.HasSuffix(r.Name, ".re-o12") {
-		t.Errorf("name %q: want at most 64 characters ending .re-o12", r.Name)
-	}
-	if len(r.Personas) != 3 || r.Sessions != 2 || r.ItemsPerSession != 10 {
-		t.Fatalf("recheck = %+v, want the same design", r)
-	}
-	for i, p := range r.Personas {
-		if p.Name != c.Personas[i].Name || p.Seed == c.Personas[i].Seed {
-			t.Errorf("persona %d = %s seed %d, want %s with a seed other than %d", i, p.Name, p.Seed, c.Personas[i].Name, c.Personas[i].Seed)
-		}
-	}
-	if r.Personas[1].Seed != r.Personas[2].Seed {
-		t.Error("the twins' seeds differ; twins must stay identical")
-	}
-	if again := recheckCampaign(c, 12); again.Hash() != r.Hash() {
-		t.Error("recheckCampaign is not deterministic: a restarted serve would not resume the same campaign")
-	}
-	if c.Personas[0].Seed != 5 {
-		t.Error("recheckCampaign changed the original campaign")
 	}
 }

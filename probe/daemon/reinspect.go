@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -17,13 +16,6 @@ import (
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
-
-// findingsOf returns a campaign's compliance findings (the checks of
-// feedprobe findings, with its default options and seed).
-var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign) ([]analysis.Finding, error) {
-	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
-	return fr.Findings, err
-}
 
 // compareFinding is the re-inspection comparison of the report (feedprobe
 // report --baseline): the finding an order was issued for beside the same
@@ -37,10 +29,6 @@ func compareFinding(before, after analysis.Finding) (string, string) {
 	}
 	return analysis.StatusNotComparable, "the comparison does not know check " + before.Check
 }
-
-// defaultOrderPoll is how often serve looks for rectification orders issued
-// since it started (orders it knows of wake it at their deadline).
-const defaultOrderPoll = 30 * time.Second
 
 // maxReinspectAttempts is how many times in a row a re-inspection may fail
 // (its campaign does not decode, its adapter is gone, the browser cannot
@@ -59,7 +47,7 @@ const (
 // the re-inspection comparison. Re-inspections of different orders run at
 // the same time; each takes as many of --max-sessions' places as it runs
 // sessions at once, so scheduled campaigns and re-inspections share them.
-func (d *daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
+func (d *Daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
 	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll, running: map[string]bool{},
 		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
 	d.wg.Add(1)
@@ -71,7 +59,7 @@ func (d *daemon) startReinspections(stop, work context.Context, poll time.Durati
 
 // reinspections is the state of serve's re-inspection loop.
 type reinspections struct {
-	d           *daemon
+	d           *Daemon
 	maxSessions int
 	logger      *slog.Logger
 	acquire     sync.Mutex // one re-inspection takes its session places at a time
@@ -256,7 +244,7 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 		}
 	}
 	logger = logger.With("inspection", parent.Case, "campaign", c.Name)
-	plans, camp, resumed, err := planCampaign(stop, d.db, c)
+	plans, camp, resumed, err := PlanCampaign(stop, d.db, c)
 	if err != nil {
 		return err
 	}
@@ -295,7 +283,7 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 	// Every session finished (perhaps during the grace period after a
 	// stop): the verdict is written whatever happens to stop now.
 	ctx := context.WithoutCancel(stop)
-	findings, err := findingsOf(ctx, d.db, camp)
+	findings, err := d.findings(ctx, d.db, camp)
 	if err != nil {
 		return err
 	}
@@ -341,7 +329,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	if len(plans) == 0 {
 		return nil
 	}
-	adapter, err := loadAdapter(c)
+	adapter, err := AdapterFor(c)
 	if err != nil {
 		return err
 	}
