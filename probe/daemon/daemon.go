@@ -73,6 +73,8 @@ type Daemon struct {
 	bmu     sync.Mutex
 	browser *probe.Browser
 
+	busy busySet // orders and campaigns being run
+
 	mu        sync.Mutex
 	loaded    []*campaignVersion       // by Load, started by Start
 	campaigns map[string]*campaignLoop // by file path
@@ -478,7 +480,11 @@ func (d *Daemon) loop(stop, work context.Context, cl *campaignLoop) {
 			if stop.Err() != nil {
 				return
 			}
-			logger.Error("schedule step failed; retrying", "error", err, "retry_seconds", retryDelay.Seconds())
+			if errors.Is(err, errBusy) {
+				logger.Warn("slot waits: a re-inspection runs the campaign", "retry_seconds", retryDelay.Seconds())
+			} else {
+				logger.Error("schedule step failed; retrying", "error", err, "retry_seconds", retryDelay.Seconds())
+			}
 			wait = retryDelay
 		}
 		if done {
@@ -583,6 +589,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // slot is marked done when every session has finished; when stop cuts it
 // short it stays running, to be resumed by the next start.
 func (d *Daemon) runSlot(stop, work context.Context, v *campaignVersion, slot storage.Slot, logger *slog.Logger) error {
+	if !d.busy.claim(campaignKey(v.campaignID)) {
+		return fmt.Errorf("campaign %s: %w", v.c.Name, errBusy)
+	}
+	defer d.busy.release(campaignKey(v.campaignID))
 	if _, err := d.db.RecoverInterrupted(stop, v.campaignID); err != nil {
 		d.metrics.StorageError()
 		return err

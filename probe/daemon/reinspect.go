@@ -48,13 +48,19 @@ const (
 // the same time; each takes as many of --max-sessions' places as it runs
 // sessions at once, so scheduled campaigns and re-inspections share them.
 func (d *Daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
-	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll, running: map[string]bool{},
-		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
+	rs := d.newReinspections(poll, maxSessions)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		rs.loop(stop, work, poll)
 	}()
+}
+
+func (d *Daemon) newReinspections(poll time.Duration, maxSessions int) *reinspections {
+	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll,
+		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
+	rs.runSessions = rs.runInBrowser
+	return rs
 }
 
 // reinspections is the state of serve's re-inspection loop.
@@ -65,7 +71,9 @@ type reinspections struct {
 	acquire     sync.Mutex // one re-inspection takes its session places at a time
 	poll        time.Duration
 	mu          sync.Mutex
-	running     map[string]bool             // groups being re-inspected, by groupKey
+	// runSessions runs a re-inspection's sessions holding conc session
+	// places (runInBrowser; tests replace it).
+	runSessions func(work context.Context, c *personas.Campaign, adapter *probe.Adapter, plans []probe.PersonaPlan, conc int, logger *slog.Logger) error
 	failures    map[string]reinspectFailure // by orderList
 }
 
@@ -105,25 +113,25 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 		return 0, err
 	}
 	for _, group := range groupOrders(due) {
-		key := groupKey(group[0])
 		rs.mu.Lock()
-		busy := rs.running[key] || d.now().Before(rs.failures[orderList(group)].next)
-		if !busy {
-			rs.running[key] = true
-		}
+		waiting := d.now().Before(rs.failures[orderList(group)].next)
 		rs.mu.Unlock()
-		if busy {
+		// The group's orders (and its campaign, once it has one) stay
+		// claimed while its re-inspection runs, whatever their status
+		// says meanwhile: one run per order and per campaign.
+		keys := groupClaims(group)
+		if waiting || !d.busy.claim(keys...) {
 			continue
 		}
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			defer func() {
-				rs.mu.Lock()
-				delete(rs.running, key)
-				rs.mu.Unlock()
-			}()
+			defer d.busy.release(keys...)
 			err := rs.reinspect(stop, work, group)
+			if errors.Is(err, errBusy) {
+				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group))
+				return
+			}
 			if stop.Err() == nil {
 				rs.settle(stop, group, err)
 			}
@@ -196,6 +204,19 @@ func groupKey(o storage.Order) string {
 	return fmt.Sprintf("open/%d/%d", o.InspectionID, o.CampaignID)
 }
 
+// groupClaims are the busy-set keys a group's re-inspection holds: its
+// orders, and its campaign when it has one already.
+func groupClaims(group []storage.Order) []string {
+	var keys []string
+	for _, o := range group {
+		keys = append(keys, orderKey(o.ID))
+	}
+	if o := group[0]; o.Status == storage.OrderReinspecting && o.RecheckCampaignID != 0 {
+		keys = append(keys, campaignKey(o.RecheckCampaignID))
+	}
+	return keys
+}
+
 // groupOrders groups due orders that one re-inspection checks together:
 // orders already being re-inspected by their re-inspection campaign, and
 // open orders by the inspection and campaign that found them.
@@ -244,9 +265,32 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 		}
 	}
 	logger = logger.With("inspection", parent.Case, "campaign", c.Name)
+	// The campaign is claimed before it is planned: planning marks the
+	// sessions it finds running interrupted.
+	claimed := first.Status == storage.OrderReinspecting
+	if !claimed {
+		existing, err := d.db.CampaignByName(stop, c.Name)
+		switch {
+		case err == nil:
+			if !d.busy.claim(campaignKey(existing.ID)) {
+				return errBusy
+			}
+			defer d.busy.release(campaignKey(existing.ID))
+			claimed = true
+		case !errors.Is(err, storage.ErrNotFound):
+			return err
+		}
+	}
 	plans, camp, resumed, err := PlanCampaign(stop, d.db, c)
 	if err != nil {
 		return err
+	}
+	if !claimed {
+		// New: nothing else can be running it.
+		if !d.busy.claim(campaignKey(camp.ID)) {
+			return errBusy
+		}
+		defer d.busy.release(campaignKey(camp.ID))
 	}
 	reID := first.ReinspectionID
 	if reID == 0 {
@@ -353,6 +397,14 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 		releases = append(releases, r)
 	}
 	rs.acquire.Unlock()
+	return rs.runSessions(work, c, adapter, plans, conc, logger)
+}
+
+// runInBrowser runs a re-inspection's sessions in the shared browser, conc
+// at once. Sessions cut short by the end of work are left to the next
+// start, which resumes them.
+func (rs *reinspections) runInBrowser(work context.Context, c *personas.Campaign, adapter *probe.Adapter, plans []probe.PersonaPlan, conc int, logger *slog.Logger) error {
+	d := rs.d
 	if err := d.ensureBrowser(work); err != nil {
 		return err
 	}
@@ -387,7 +439,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	}
 	// Sessions get --grace after a stop, like the scheduled ones; a
 	// re-inspection cut short is resumed at the next start.
-	err = r.Run(work, plans)
+	err := r.Run(work, plans)
 	logger.Info("re-inspection sessions finished", "done", done, "failed", failed)
 	if err != nil && work.Err() == nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestReinspectionGivesUp(t *testing.T) {
 	d := New(Config{DB: db, Metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return clock }})
 	const poll = time.Minute
-	rs := &reinspections{d: d, poll: poll, running: map[string]bool{}, failures: map[string]reinspectFailure{}, logger: d.logger}
+	rs := d.newReinspections(poll, 1)
 	attempts := func() int { return rs.failures[orderList([]storage.Order{o})].n }
 	for i := 1; i <= maxReinspectAttempts; i++ {
 		wait, err := rs.startDue(ctx, ctx)
@@ -85,6 +86,191 @@ func TestReinspectionGivesUp(t *testing.T) {
 	}
 	if due, err := db.DueOrders(ctx, clock); err != nil || len(due) != 0 {
 		t.Fatalf("due orders after giving up: %v, %v", due, err)
+	}
+}
+
+// dueOrder stores a campaign of two personas and two sessions each, an
+// inspection and an order of it whose deadline has passed, and returns the
+// database, the order and its finding.
+func dueOrder(t *testing.T, ctx context.Context) (*storage.DB, storage.Order, analysis.Finding) {
+	t.Helper()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "once.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: slow
+platform: simfeed
+base_url: http://127.0.0.1:1
+sessions: 2
+items_per_session: 5
+concurrency: 2
+personas:
+  - name: fan
+    seed: 5
+    interests: {pets: 1}
+  - name: control
+    role: control
+    seed: 6
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := json.Marshal(c)
+	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := db.CreateInspection(ctx, storage.Inspection{Case: "CAC-1", Platform: "simfeed", Body: "CAC", Kind: storage.KindOnSite, Start: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finding := analysis.Finding{Check: analysis.CheckArt17Off, Verdict: analysis.VerdictViolation,
+		Effect: analysis.FindingEffect{Name: "share", Value: 0.5, Lo: 0.4, Hi: 0.6, Margin: 0.05}}
+	ev, _ := json.Marshal(finding)
+	o, err := db.IssueOrder(ctx, storage.Order{InspectionID: in.ID, CampaignID: camp.ID, Finding: analysis.CheckArt17Off,
+		Evidence: ev, Deadline: time.Now().Add(-time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return db, o, finding
+}
+
+// TestOneReinspectionPerOrder polls for orders far more often than a
+// re-inspection takes (issue #17): the order's status changes when its
+// re-inspection starts, and the loop must still see it as busy rather than
+// start a second runner that marks the first one's sessions interrupted.
+func TestOneReinspectionPerOrder(t *testing.T) {
+	ctx := context.Background()
+	db, o, finding := dueOrder(t, ctx)
+	const poll = 10 * time.Millisecond
+	var logs logBuffer
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), MaxSessions: 4,
+		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
+			return []analysis.Finding{finding}, nil
+		}})
+	rs := d.newReinspections(poll, 4)
+	var (
+		mu      sync.Mutex
+		runners int
+	)
+	// The fake runner starts every planned session, holds them for many
+	// polls, then finishes them, as a slow platform would.
+	rs.runSessions = func(work context.Context, c *personas.Campaign, _ *probe.Adapter, plans []probe.PersonaPlan, _ int, _ *slog.Logger) error {
+		mu.Lock()
+		runners++
+		mu.Unlock()
+		for _, p := range plans {
+			for _, j := range p.Jobs {
+				if err := db.StartSession(work, j.SessionID, time.Now()); err != nil {
+					return err
+				}
+			}
+		}
+		time.Sleep(30 * poll)
+		for _, p := range plans {
+			for _, j := range p.Jobs {
+				if err := db.FinishSession(work, j.SessionID, storage.StatusDone, "", time.Now()); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	stop, cancel := context.WithCancel(ctx)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		rs.loop(stop, stop, poll)
+	}()
+	var (
+		got storage.Order
+		err error
+	)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if got, err = db.Order(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.Closed() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(poll)
+	}
+	cancel()
+	d.wg.Wait()
+	if !got.Closed() {
+		t.Fatalf("order not closed: %+v\n%s", got, logs.String())
+	}
+	if runners != 1 {
+		t.Errorf("%d runners started for one order, want 1\n%s", runners, logs.String())
+	}
+	sessions, err := db.Sessions(ctx, got.RecheckCampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) != 4 {
+		t.Errorf("re-inspection campaign has %d sessions, want 4 (2 personas x 2)", len(sessions))
+	}
+	for _, s := range sessions {
+		if s.Status != storage.StatusDone {
+			t.Errorf("session %d (persona %d, seq %d) is %s, want done", s.ID, s.PersonaID, s.Seq, s.Status)
+		}
+	}
+}
+
+// TestReinspectionWaitsForItsCampaign: while something else of this
+// process runs the re-inspection campaign (as a scheduled slot would), the
+// loop neither runs it nor counts a failure; it runs once it is free.
+func TestReinspectionWaitsForItsCampaign(t *testing.T) {
+	ctx := context.Background()
+	db, o, finding := dueOrder(t, ctx)
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
+		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
+		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
+			return []analysis.Finding{finding}, nil
+		}})
+	rs := d.newReinspections(time.Minute, 2)
+	runs := 0
+	rs.runSessions = func(context.Context, *personas.Campaign, *probe.Adapter, []probe.PersonaPlan, int, *slog.Logger) error {
+		runs++
+		return nil
+	}
+	// The re-inspection campaign exists (an earlier attempt planned it)
+	// and a slot of this process runs it.
+	orig, err := db.Campaign(ctx, o.CampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base personas.Campaign
+	if err := json.Unmarshal(orig.Spec, &base); err != nil {
+		t.Fatal(err)
+	}
+	_, recheck, _, err := PlanCampaign(ctx, db, recheckCampaign(&base, o.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.busy.claim(campaignKey(recheck.ID)) {
+		t.Fatal("claim of a free campaign refused")
+	}
+	if _, err := rs.startDue(ctx, ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.wg.Wait()
+	if got, _ := db.Order(ctx, o.ID); runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
+		t.Fatalf("with its campaign busy: %d runs, order %s, %d failures; want none, open, none", runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
+	}
+	d.busy.release(campaignKey(recheck.ID))
+	if _, err := rs.startDue(ctx, ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.wg.Wait()
+	if got, _ := db.Order(ctx, o.ID); runs != 1 || !got.Closed() || got.RecheckCampaignID != recheck.ID {
+		t.Fatalf("once free: %d runs, order %+v; want 1 run and the order closed", runs, got)
+	}
+	if d.busy.claim(orderKey(o.ID), campaignKey(recheck.ID)); len(d.busy.held) != 2 {
+		t.Errorf("the re-inspection left claims behind: %v", d.busy.held)
 	}
 }
 
