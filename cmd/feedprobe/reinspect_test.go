@@ -223,7 +223,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("inspection show: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"order 1 issued: art17-off", "re-inspection started", "order 1 closed: RECTIFIED (fixed)",
+	for _, want := range []string{"order 1 issued: art17-off", "re-inspection started", "order 1: re-inspection attempt 1 done: ", "order 1 closed: RECTIFIED (fixed)",
 		"campaign platform-a.re-o1 finished", "网信算备110000000000001"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspection show lacks %q:\n%s", want, out)

@@ -127,7 +127,10 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 		go func() {
 			defer d.wg.Done()
 			defer d.busy.release(keys...)
-			err := rs.reinspect(stop, work, group)
+			attempts := rs.startAttempts(stop, group)
+			var campID int64
+			err := rs.reinspect(stop, work, group, &campID)
+			rs.finishAttempts(stop, work, attempts, campID, err)
 			if errors.Is(err, errBusy) {
 				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group))
 				return
@@ -158,6 +161,42 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	}
 	rs.mu.Unlock()
 	return wait, nil
+}
+
+// startAttempts records the start of an attempt at each order of the
+// group, for the inspection's timeline. A failed write is logged: the
+// re-inspection itself goes on.
+func (rs *reinspections) startAttempts(ctx context.Context, group []storage.Order) []int64 {
+	var ids []int64
+	for _, o := range group {
+		id, err := rs.d.db.StartAttempt(ctx, o.ID, rs.d.now())
+		if err != nil {
+			rs.d.metrics.StorageError()
+			rs.logger.Error("record re-inspection attempt", "order", o.ID, "error", err)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// finishAttempts records how the attempts ended: done, cut short by a stop
+// (the next start resumes them), or failed with err.
+func (rs *reinspections) finishAttempts(stop, work context.Context, ids []int64, campID int64, err error) {
+	outcome, msg := storage.AttemptDone, ""
+	switch {
+	case err == nil && work.Err() == nil:
+	case stop.Err() != nil || work.Err() != nil:
+		outcome = storage.AttemptCutShort
+	default:
+		outcome, msg = storage.AttemptFailed, err.Error()
+	}
+	for _, id := range ids {
+		if ferr := rs.d.db.FinishAttempt(context.WithoutCancel(stop), id, campID, outcome, msg, rs.d.now()); ferr != nil {
+			rs.d.metrics.StorageError()
+			rs.logger.Error("record re-inspection attempt", "attempt", id, "error", ferr)
+		}
+	}
 }
 
 // settle records how a group's re-inspection ended: a success clears its
@@ -239,7 +278,7 @@ func groupOrders(due []storage.Order) [][]storage.Order {
 // reinspect runs one re-inspection for a group of orders of the same
 // inspection and campaign, and closes them. When stop cuts it short the
 // orders stay reinspecting and the next start resumes the campaign.
-func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.Order) error {
+func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.Order, campID *int64) error {
 	d, logger := rs.d, rs.logger
 	first := orders[0]
 	orig, err := d.db.Campaign(stop, first.CampaignID)
@@ -285,6 +324,7 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 	if err != nil {
 		return err
 	}
+	*campID = camp.ID
 	if !claimed {
 		// New: nothing else can be running it.
 		if !d.busy.claim(campaignKey(camp.ID)) {

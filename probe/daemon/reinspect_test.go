@@ -87,6 +87,18 @@ func TestReinspectionGivesUp(t *testing.T) {
 	if due, err := db.DueOrders(ctx, clock); err != nil || len(due) != 0 {
 		t.Fatalf("due orders after giving up: %v, %v", due, err)
 	}
+	recorded, err := db.Attempts(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recorded) != maxReinspectAttempts {
+		t.Fatalf("%d attempts recorded, want %d", len(recorded), maxReinspectAttempts)
+	}
+	for _, a := range recorded {
+		if a.Outcome != storage.AttemptFailed || !strings.Contains(a.Error, "decode campaign") || a.FinishedAt.IsZero() {
+			t.Errorf("attempt %+v: want failed with the decode error", a)
+		}
+	}
 }
 
 // dueOrder stores a campaign of two personas and two sessions each, an
@@ -217,6 +229,14 @@ func TestOneReinspectionPerOrder(t *testing.T) {
 		if s.Status != storage.StatusDone {
 			t.Errorf("session %d (persona %d, seq %d) is %s, want done", s.ID, s.PersonaID, s.Seq, s.Status)
 		}
+	}
+	attempts, err := db.Attempts(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(attempts) != 1 || attempts[0].Outcome != storage.AttemptDone || attempts[0].SessionsDone != 4 ||
+		attempts[0].CampaignID != got.RecheckCampaignID {
+		t.Errorf("attempts = %+v, want one, done, with 4 done sessions of the re-inspection campaign", attempts)
 	}
 }
 
