@@ -99,3 +99,72 @@ func (db *DB) Attempts(ctx context.Context, orderID int64) ([]Attempt, error) {
 	}
 	return out, nil
 }
+
+// PlatformHealth is how a platform's sessions last went, for the probe's
+// health gauges after a restart.
+type PlatformHealth struct {
+	Platform    string
+	LastStatus  string    // of the last finished session (done, failed or blocked); "" if none
+	LastSuccess time.Time // end of the last done session; zero if none
+}
+
+// Health returns, per platform with a finished session, the status of its
+// last finished session and the end of its last done one.
+func (db *DB) Health(ctx context.Context) ([]PlatformHealth, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT p.platform,
+		(SELECT s.status FROM sessions s JOIN campaigns c ON c.id = s.campaign_id
+			WHERE c.platform = p.platform AND s.status IN ('done', 'failed', 'blocked') AND s.finished_at IS NOT NULL
+			ORDER BY s.finished_at DESC, s.id DESC LIMIT 1),
+		(SELECT max(s.finished_at) FROM sessions s JOIN campaigns c ON c.id = s.campaign_id
+			WHERE c.platform = p.platform AND s.status = 'done')
+		FROM (SELECT DISTINCT platform FROM campaigns) p ORDER BY p.platform`)
+	if err != nil {
+		return nil, fmt.Errorf("platform health: %w", err)
+	}
+	defer rows.Close()
+	var out []PlatformHealth
+	for rows.Next() {
+		var (
+			h      PlatformHealth
+			status sql.NullString
+			last   sql.NullInt64
+		)
+		if err := rows.Scan(&h.Platform, &status, &last); err != nil {
+			return nil, fmt.Errorf("platform health: %w", err)
+		}
+		if !status.Valid {
+			continue
+		}
+		h.LastStatus, h.LastSuccess = status.String, fromMillis(last)
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("platform health: %w", err)
+	}
+	return out, nil
+}
+
+// OrderCounts returns how many rectification orders there are in each
+// status.
+func (db *DB) OrderCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT status, count(*) FROM rectification_orders GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("order counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			s string
+			n int
+		)
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("order counts: %w", err)
+		}
+		out[s] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("order counts: %w", err)
+	}
+	return out, nil
+}

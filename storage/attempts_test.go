@@ -69,3 +69,49 @@ func TestReinspectionAttempts(t *testing.T) {
 		t.Errorf("third attempt = %+v, want running", a)
 	}
 }
+
+func TestHealthAndOrderCounts(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	if hs, err := db.Health(ctx); err != nil || len(hs) != 0 {
+		t.Fatalf("Health of an empty database = %v, %v", hs, err)
+	}
+	f := mustFixture(t, db, "health", 3)
+	// Session 1 done, session 2 failed later: the last one failed, the
+	// last success is session 1's end. Session 3 never ran.
+	for i, status := range []string{StatusDone, StatusFailed} {
+		s := f.sessions[i]
+		if err := db.StartSession(ctx, s.ID, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishSession(ctx, s.ID, status, "", t0.Add(time.Duration(i)*time.Hour+time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs, err := db.Health(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hs) != 1 || hs[0].Platform != "simfeed" || hs[0].LastStatus != StatusFailed || !hs[0].LastSuccess.Equal(t0.Add(time.Minute).Truncate(time.Millisecond)) {
+		t.Errorf("Health = %+v, want simfeed, last failed, last success at t0+1m", hs)
+	}
+	in, err := db.CreateInspection(ctx, Inspection{Case: "C", Platform: "simfeed", Body: "CAC", Kind: KindOnSite, Start: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []string{"art17-off", "art18-minors"} {
+		if _, err := db.IssueOrder(ctx, Order{InspectionID: in.ID, CampaignID: f.campaign.ID, Finding: check, Evidence: []byte(`{}`), Deadline: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.CloseOrder(ctx, 2, OrderNotRectified, "not fixed", nil, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := db.OrderCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != 2 || counts[OrderOpen] != 1 || counts[OrderNotRectified] != 1 {
+		t.Errorf("OrderCounts = %v, want 1 open and 1 not rectified", counts)
+	}
+}

@@ -113,6 +113,7 @@ func New(cfg Config) *Daemon {
 // field: message); nothing loaded is started before Start.
 func (d *Daemon) Load(ctx context.Context) ([]*personas.Campaign, error) {
 	vs, errs := d.loadDir(ctx, d.dir)
+	d.metrics.ConfigReloaded(len(errs) == 0)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("campaign files in %s:\n%w", d.dir, errors.Join(errs...))
 	}
@@ -139,6 +140,7 @@ func (d *Daemon) Launch(ctx context.Context, opts probe.BrowserOptions) error {
 // Nothing new starts once stop is done; sessions run under work, which
 // should outlive stop by a grace period.
 func (d *Daemon) Start(stop, work context.Context) {
+	d.restoreHealth(stop)
 	d.mu.Lock()
 	vs := d.loaded
 	d.loaded = nil
@@ -147,6 +149,22 @@ func (d *Daemon) Start(stop, work context.Context) {
 		d.start(stop, work, v)
 	}
 	d.startReinspections(stop, work, d.orderPoll, d.maxSessions)
+}
+
+// restoreHealth sets the last-session gauges of every platform from the
+// database, so that a restart does not hide how the probe was doing, and
+// makes the re-inspection series exist. A failure is logged: it costs
+// only the gauges.
+func (d *Daemon) restoreHealth(ctx context.Context) {
+	d.metrics.InitReinspections()
+	hs, err := d.db.Health(ctx)
+	if err != nil {
+		d.logger.Error("restore health gauges from the database", "error", err)
+		return
+	}
+	for _, h := range hs {
+		d.metrics.RestoreLastSession(h.Platform, h.LastStatus == storage.StatusDone, h.LastSuccess)
+	}
 }
 
 // Reload rereads the directory: new files start, changed ones replace their
@@ -380,8 +398,11 @@ func (d *Daemon) start(stop, work context.Context, v *campaignVersion) {
 // file that fails to load is logged and its old version keeps running.
 func (d *Daemon) reload(stop, work context.Context, dir string) {
 	d.logger.Info("reloading campaign files", "config", dir)
+	ok := true
+	defer func() { d.metrics.ConfigReloaded(ok) }()
 	files, err := campaignFiles(dir)
 	if err != nil {
+		ok = false
 		d.logger.Error("reload failed; everything keeps running", "error", err)
 		return
 	}
@@ -405,14 +426,17 @@ func (d *Daemon) reload(stop, work context.Context, dir string) {
 		}
 		if err != nil {
 			if cl != nil {
+				ok = false
 				d.logger.Error("campaign file rejected; its old version keeps running", "file", p, "error", err)
 			} else {
+				ok = false
 				d.logger.Error("campaign file rejected", "file", p, "error", err)
 			}
 			continue
 		}
 		if cl == nil {
 			if clash := d.byName(v.c.Name); clash != "" {
+				ok = false
 				d.logger.Error("campaign file rejected", "file", p, "error", fmt.Sprintf("campaign %q is also in %s", v.c.Name, clash))
 				continue
 			}

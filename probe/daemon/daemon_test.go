@@ -51,14 +51,16 @@ func TestLoadAndReload(t *testing.T) {
 	}
 	defer db.Close()
 	var logs logBuffer
-	d := New(Config{DB: db, Metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
+	started := time.Now()
+	reg := prometheus.NewRegistry()
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Dir: dir, MaxSessions: 1})
 
 	write("0 25 * * *")
-	_, errs := d.loadDir(ctx, dir)
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "later.yaml:7: schedule.cron") {
-		t.Fatalf("loadDir errors = %v, want later.yaml:7: schedule.cron", errs)
+	if _, err := d.Load(ctx); err == nil || !strings.Contains(err.Error(), "later.yaml:7: schedule.cron") {
+		t.Fatalf("Load error = %v, want later.yaml:7: schedule.cron", err)
 	}
+	gauge(t, reg, "feedprobe_config_last_reload_successful", 0)
 
 	write("0 9 * * *")
 	vs, errs := d.loadDir(ctx, dir)
@@ -78,6 +80,7 @@ func TestLoadAndReload(t *testing.T) {
 	if d.campaigns[path].current() != first {
 		t.Error("a bad file replaced the running version")
 	}
+	gauge(t, reg, "feedprobe_config_last_reload_successful", 0)
 	if !strings.Contains(logs.String(), "its old version keeps running") {
 		t.Errorf("logs = %q, want the rejection reported", logs.String())
 	}
@@ -86,6 +89,10 @@ func TestLoadAndReload(t *testing.T) {
 	d.reload(stop, stop, dir)
 	if cur := d.campaigns[path].current(); cur == first || cur.sched.Spec().Cron != "30 9 * * *" {
 		t.Errorf("reload kept %q, want the new schedule", cur.sched.Spec().Cron)
+	}
+	gauge(t, reg, "feedprobe_config_last_reload_successful", 1)
+	if ts, _ := metricValue(t, reg, "feedprobe_config_last_reload_success_timestamp_seconds"); ts < float64(started.Unix()) {
+		t.Errorf("last successful reload at %v, want after the test started (%v)", ts, started.Unix())
 	}
 
 	os.Remove(path)
@@ -167,4 +174,46 @@ func TestFairSem(t *testing.T) {
 	} else {
 		r()
 	}
+}
+
+// TestHealthRestoredAtStart: after a restart the last-session gauges come
+// from the database, before any session of the new process.
+func TestHealthRestoredAtStart(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{Name: "c", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{}`), SpecHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: "p", Role: "test", Spec: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PlanSessions(ctx, p.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := db.Sessions(ctx, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	if err := db.StartSession(ctx, ss[0].ID, done.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishSession(ctx, ss[0].ID, storage.StatusDone, "", done); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"), Logger: slog.New(slog.DiscardHandler), Dir: t.TempDir()})
+	stop, cancel := context.WithCancel(ctx)
+	d.Start(stop, stop)
+	cancel()
+	d.Wait()
+	gauge(t, reg, `feedprobe_last_session_success{platform="simfeed"}`, 1)
+	gauge(t, reg, `feedprobe_last_success_timestamp_seconds{platform="simfeed"}`, float64(done.Unix()))
+	gauge(t, reg, `feedprobe_rectification_orders{state="open"}`, 0)
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
@@ -68,7 +69,8 @@ type reinspections struct {
 	d           *Daemon
 	maxSessions int
 	logger      *slog.Logger
-	acquire     sync.Mutex // one re-inspection takes its session places at a time
+	acquire     sync.Mutex   // one re-inspection takes its session places at a time
+	active      atomic.Int64 // re-inspections running
 	poll        time.Duration
 	mu          sync.Mutex
 	// runSessions runs a re-inspection's sessions holding conc session
@@ -112,6 +114,11 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	if err != nil {
 		return 0, err
 	}
+	counts, err := d.db.OrderCounts(stop)
+	if err != nil {
+		return 0, err
+	}
+	d.metrics.SetOrders(counts)
 	for _, group := range groupOrders(due) {
 		rs.mu.Lock()
 		waiting := d.now().Before(rs.failures[orderList(group)].next)
@@ -127,6 +134,8 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 		go func() {
 			defer d.wg.Done()
 			defer d.busy.release(keys...)
+			d.metrics.SetReinspectionsRunning(int(rs.active.Add(1)))
+			defer func() { d.metrics.SetReinspectionsRunning(int(rs.active.Add(-1))) }()
 			attempts := rs.startAttempts(stop, group)
 			var campID int64
 			err := rs.reinspect(stop, work, group, &campID)
@@ -191,6 +200,7 @@ func (rs *reinspections) finishAttempts(stop, work context.Context, ids []int64,
 	default:
 		outcome, msg = storage.AttemptFailed, err.Error()
 	}
+	rs.d.metrics.ReinspectionFinished(outcome)
 	for _, id := range ids {
 		if ferr := rs.d.db.FinishAttempt(context.WithoutCancel(stop), id, campID, outcome, msg, rs.d.now()); ferr != nil {
 			rs.d.metrics.StorageError()

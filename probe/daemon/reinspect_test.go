@@ -246,7 +246,8 @@ func TestOneReinspectionPerOrder(t *testing.T) {
 func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	ctx := context.Background()
 	db, o, finding := dueOrder(t, ctx)
-	d := New(Config{DB: db, Metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
+	reg := prometheus.NewRegistry()
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
 		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
 		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
 			return []analysis.Finding{finding}, nil
@@ -281,6 +282,8 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	if got, _ := db.Order(ctx, o.ID); runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
 		t.Fatalf("with its campaign busy: %d runs, order %s, %d failures; want none, open, none", runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
 	}
+	gauge(t, reg, `feedprobe_rectification_orders{state="open"}`, 1)
+	gauge(t, reg, `feedprobe_reinspections_running`, 0)
 	d.busy.release(campaignKey(recheck.ID))
 	if _, err := rs.startDue(ctx, ctx); err != nil {
 		t.Fatal(err)
@@ -289,6 +292,10 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	if got, _ := db.Order(ctx, o.ID); runs != 1 || !got.Closed() || got.RecheckCampaignID != recheck.ID {
 		t.Fatalf("once free: %d runs, order %+v; want 1 run and the order closed", runs, got)
 	}
+	gauge(t, reg, `feedprobe_reinspections_total{outcome="done"}`, 1)
+	// The first, busy, try is recorded as a failed attempt without
+	// counting towards giving up.
+	gauge(t, reg, `feedprobe_reinspections_total{outcome="failed"}`, 1)
 	if d.busy.claim(orderKey(o.ID), campaignKey(recheck.ID)); len(d.busy.held) != 2 {
 		t.Errorf("the re-inspection left claims behind: %v", d.busy.held)
 	}
@@ -361,4 +368,44 @@ personas:
 	if c.Personas[0].Seed != 5 {
 		t.Error("recheckCampaign changed the original campaign")
 	}
+}
+
+// gauge fails the test unless the series (name{labels} as exposed) has
+// value want in reg.
+func gauge(t *testing.T, reg prometheus.Gatherer, series string, want float64) {
+	t.Helper()
+	if got, ok := metricValue(t, reg, series); !ok {
+		t.Errorf("%s is not exported", series)
+	} else if got != want {
+		t.Errorf("%s = %v, want %v", series, got, want)
+	}
+}
+
+// metricValue returns the value of a gauge or counter series of reg.
+func metricValue(t *testing.T, reg prometheus.Gatherer, series string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			id := mf.GetName()
+			if len(m.Label) > 0 {
+				var ls []string
+				for _, l := range m.Label {
+					ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+				}
+				id += "{" + strings.Join(ls, ",") + "}"
+			}
+			if id != series {
+				continue
+			}
+			if m.Gauge != nil {
+				return m.Gauge.GetValue(), true
+			}
+			return m.Counter.GetValue(), true
+		}
+	}
+	return 0, false
 }
