@@ -60,8 +60,9 @@ campaigns taking turns.
 Rectification orders (feedprobe finding issue) are re-inspected at their
 deadline: the order's campaign design runs again with fresh personas and
 twins, and the order closes as rectified, not rectified or inconclusive by
-the re-inspection comparison (see feedprobe inspection show). Orders issued
-while serve runs are found within --order-poll.
+the re-inspection comparison (see feedprobe inspection show, which lists
+every attempt). Orders issued while serve runs are found within
+--order-poll. One re-inspection runs per order and per campaign at a time.
 
 Signals: SIGTERM or SIGINT stops starting sessions, lets running ones finish
 within --grace, marks the rest interrupted (they are redone on the next
@@ -78,7 +79,7 @@ process is alive), /readyz (database writable, browser running).`)
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running sessions may take to finish")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
 	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on when every base_url is loopback)")
-	orderPoll := fs.Duration("order-poll", daemon.DefaultOrderPoll, "how often to look for new rectification orders; each is re-inspected at its deadline ")
+	orderPoll := fs.Duration("order-poll", daemon.DefaultOrderPoll, "how often to look for new rectification orders; each is re-inspected at its deadline")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
