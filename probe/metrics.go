@@ -2,6 +2,7 @@ package probe
 
 import (
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +47,11 @@ type Metrics struct {
 	missedSlots      prometheus.Counter
 	running          prometheus.Gauge
 	queued           prometheus.Gauge
+	orders           *prometheus.GaugeVec
+	reinspections    *prometheus.CounterVec
+	reinspecting     prometheus.Gauge
+	reloadOK         prometheus.Gauge
+	reloadTime       prometheus.Gauge
 	now              func() time.Time
 }
 
@@ -114,6 +120,26 @@ func NewMetrics(reg prometheus.Registerer, version string) *Metrics {
 			Name: "feedprobe_sessions_queued",
 			Help: "Persona sessions waiting for a free browser slot.",
 		}),
+		orders: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "feedprobe_rectification_orders",
+			Help: "Rectification orders in the database by state (open, reinspecting, rectified, not_rectified, inconclusive).",
+		}, []string{"state"}),
+		reinspections: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedprobe_reinspections_total",
+			Help: "Re-inspection attempts finished, by outcome (done: the orders closed; failed: retried, or closed inconclusive after five; cut_short: stopped, resumed at the next start).",
+		}, []string{"outcome"}),
+		reinspecting: f.NewGauge(prometheus.GaugeOpts{
+			Name: "feedprobe_reinspections_running",
+			Help: "Re-inspections running now.",
+		}),
+		reloadOK: f.NewGauge(prometheus.GaugeOpts{
+			Name: "feedprobe_config_last_reload_successful",
+			Help: "1 when the last load of the campaign files (at start or on SIGHUP) took every file, 0 when one was rejected.",
+		}),
+		reloadTime: f.NewGauge(prometheus.GaugeOpts{
+			Name: "feedprobe_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last load of the campaign files that took every file.",
+		}),
 		now: time.Now,
 	}
 	f.NewGaugeVec(prometheus.GaugeOpts{
@@ -146,6 +172,62 @@ func (m *Metrics) Init(platform string) {
 	m.items.WithLabelValues(platform)
 	m.scrolls.WithLabelValues(platform)
 	m.emptyExtractions.WithLabelValues(platform)
+}
+
+// RestoreLastSession sets the platform's last-session gauges from the
+// database at start, so they exist before the first session of this
+// process: success says whether the last finished session succeeded, and
+// lastSuccess is the end of the last successful one (zero if none).
+func (m *Metrics) RestoreLastSession(platform string, success bool, lastSuccess time.Time) {
+	v := 0.0
+	if success {
+		v = 1
+	}
+	m.lastSuccess.WithLabelValues(platform).Set(v)
+	if !lastSuccess.IsZero() {
+		m.lastSuccessTime.WithLabelValues(platform).Set(float64(lastSuccess.UnixMilli()) / 1000)
+	}
+}
+
+// OrderStates are the values of the state label of
+// feedprobe_rectification_orders.
+var OrderStates = []string{"open", "reinspecting", "rectified", "not_rectified", "inconclusive"}
+
+// SetOrders sets feedprobe_rectification_orders from counts by state (as
+// stored: "not rectified" is exported as not_rectified); every state of
+// OrderStates is set, to 0 when absent.
+func (m *Metrics) SetOrders(byState map[string]int) {
+	for _, s := range OrderStates {
+		m.orders.WithLabelValues(s).Set(float64(byState[strings.ReplaceAll(s, "_", " ")]))
+	}
+}
+
+// ReinspectionFinished counts a finished re-inspection attempt with
+// outcome done, failed or cut short.
+func (m *Metrics) ReinspectionFinished(outcome string) {
+	m.reinspections.WithLabelValues(strings.ReplaceAll(outcome, " ", "_")).Inc()
+}
+
+// InitReinspections makes the re-inspection series exist at zero.
+func (m *Metrics) InitReinspections() {
+	for _, o := range []string{"done", "failed", "cut_short"} {
+		m.reinspections.WithLabelValues(o)
+	}
+	m.SetOrders(nil)
+}
+
+// SetReinspectionsRunning sets how many re-inspections run now.
+func (m *Metrics) SetReinspectionsRunning(n int) { m.reinspecting.Set(float64(n)) }
+
+// ConfigReloaded records a load of the campaign files: ok when every file
+// was taken (as Prometheus's prometheus_config_last_reload_successful).
+func (m *Metrics) ConfigReloaded(ok bool) {
+	if ok {
+		m.reloadOK.Set(1)
+		m.reloadTime.Set(float64(m.now().UnixMilli()) / 1000)
+		return
+	}
+	m.reloadOK.Set(0)
 }
 
 // BrowserRestarted counts a relaunch of the shared browser.

@@ -84,3 +84,65 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("lint %s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestHealthMetrics checks the gauges restored at start, the orders and
+// re-inspections by state and the campaign file reloads.
+func TestHealthMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := NewMetrics(reg, "v1")
+	at := time.Unix(1_780_000_000, 0)
+	m.now = func() time.Time { return at }
+
+	m.RestoreLastSession("simfeed", false, at.Add(-time.Hour))
+	m.RestoreLastSession("other", true, time.Time{})
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("simfeed")); got != 0 {
+		t.Errorf("last_session_success{simfeed} = %v, want 0", got)
+	}
+	if got := testutil.ToFloat64(m.lastSuccessTime.WithLabelValues("simfeed")); got != float64(at.Add(-time.Hour).Unix()) {
+		t.Errorf("last_success_timestamp_seconds{simfeed} = %v, want an hour before", got)
+	}
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("other")); got != 1 {
+		t.Errorf("last_session_success{other} = %v, want 1", got)
+	}
+	if n := testutil.CollectAndCount(m.lastSuccessTime); n != 1 {
+		t.Errorf("%d last-success series, want 1 (none for a platform that never succeeded)", n)
+	}
+
+	m.InitReinspections()
+	m.SetOrders(map[string]int{"open": 2, "not rectified": 1})
+	want := `
+# HELP feedprobe_rectification_orders Rectification orders in the database by state (open, reinspecting, rectified, not_rectified, inconclusive).
+# TYPE feedprobe_rectification_orders gauge
+feedprobe_rectification_orders{state="inconclusive"} 0
+feedprobe_rectification_orders{state="not_rectified"} 1
+feedprobe_rectification_orders{state="open"} 2
+feedprobe_rectification_orders{state="rectified"} 0
+feedprobe_rectification_orders{state="reinspecting"} 0
+`
+	if err := testutil.CollectAndCompare(m.orders, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	m.ReinspectionFinished("cut short")
+	m.ReinspectionFinished("failed")
+	m.ReinspectionFinished("failed")
+	if got := testutil.ToFloat64(m.reinspections.WithLabelValues("failed")); got != 2 {
+		t.Errorf("reinspections_total{failed} = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.reinspections.WithLabelValues("cut_short")); got != 1 {
+		t.Errorf("reinspections_total{cut_short} = %v, want 1", got)
+	}
+	m.SetReinspectionsRunning(3)
+	if got := testutil.ToFloat64(m.reinspecting); got != 3 {
+		t.Errorf("reinspections_running = %v, want 3", got)
+	}
+
+	m.ConfigReloaded(true)
+	at = at.Add(time.Minute)
+	m.ConfigReloaded(false)
+	if ok, ts := testutil.ToFloat64(m.reloadOK), testutil.ToFloat64(m.reloadTime); ok != 0 || ts != 1_780_000_000 {
+		t.Errorf("after a good then a bad reload: successful %v at %v, want 0 and the good one's time", ok, ts)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -68,7 +69,7 @@ func puppetCampaign(t *testing.T, db *storage.DB, srv *simfeed.Server, yamlText,
 	if err != nil {
 		t.Fatal(err)
 	}
-	plans, camp, _, err := planCampaign(ctx, db, c)
+	plans, camp, _, err := daemon.PlanCampaign(ctx, db, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/feedprobe/feedprobe/analysis"
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
-	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -140,43 +139,5 @@ func TestInspectionCommands(t *testing.T) {
 	out, _, err = runCLI(t, "inspection", "list", "--db", db)
 	if err != nil || !strings.Contains(out, "CAC-1") || !strings.Contains(out, "1 open") {
 		t.Errorf("inspection list = %q, %v; want CAC-1 with 1 open order", out, err)
-	}
-}
-
-func TestRecheckCampaign(t *testing.T) {
-	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: a-very-long-campaign-name-that-goes-on-and-on-and-on-for-ever-x
-platform: simfeed
-base_url: http://127.0.0.1:1
-sessions: 2
-items_per_session: 10
-twins: 2
-personas:
-  - name: fan
-    seed: 5
-    interests: {pets: 1}
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := recheckCampaign(c, 12)
-	if len(r.Name) > 64 || !strings.HasSuffix(r.Name, ".re-o12") {
-		t.Errorf("name %q: want at most 64 characters ending .re-o12", r.Name)
-	}
-	if len(r.Personas) != 3 || r.Sessions != 2 || r.ItemsPerSession != 10 {
-		t.Fatalf("recheck = %+v, want the same design", r)
-	}
-	for i, p := range r.Personas {
-		if p.Name != c.Personas[i].Name || p.Seed == c.Personas[i].Seed {
-			t.Errorf("persona %d = %s seed %d, want %s with a seed other than %d", i, p.Name, p.Seed, c.Personas[i].Name, c.Personas[i].Seed)
-		}
-	}
-	if r.Personas[1].Seed != r.Personas[2].Seed {
-		t.Error("the twins' seeds differ; twins must stay identical")
-	}
-	if again := recheckCampaign(c, 12); again.Hash() != r.Hash() {
-		t.Error("recheckCampaign is not deterministic: a restarted serve would not resume the same campaign")
-	}
-	if c.Personas[0].Seed != 5 {
-		t.Error("recheckCampaign changed the original campaign")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
@@ -228,7 +224,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("inspection show: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"order 1 issued: art17-off", "re-inspection started", "order 1 closed: RECTIFIED (fixed)",
+	for _, want := range []string{"order 1 issued: art17-off", "re-inspection started", "order 1: re-inspection attempt 1 done: ", "order 1 closed: RECTIFIED (fixed)",
 		"campaign platform-a.re-o1 finished", "网信算备110000000000001"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspection show lacks %q:\n%s", want, out)
@@ -316,75 +312,5 @@ func checkFreshRecheck(t *testing.T, db *storage.DB, o storage.Order) {
 	}
 	if done != 2*len(after) {
 		t.Errorf("order %d: %d re-inspection sessions done, want %d", o.ID, done, 2*len(after))
-	}
-}
-
-// TestReinspectionGivesUp issues an order whose campaign cannot be
-// re-inspected (its stored design does not decode) and checks that serve's
-// loop retries it only after a growing wait, then closes it inconclusive
-// after maxReinspectAttempts failures, with the error in the note.
-func TestReinspectionGivesUp(t *testing.T) {
-	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "giveup.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{Name: "broken", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{"personas": 7}`), SpecHash: "h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := db.CreateInspection(ctx, storage.Inspection{Case: "CAC-X", Platform: "simfeed", Body: "CAC", Kind: storage.KindOnSite, Start: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := time.Now()
-	o, err := db.IssueOrder(ctx, storage.Order{InspectionID: in.ID, CampaignID: camp.ID, Finding: analysis.CheckArt17Off,
-		Deadline: clock.Add(-time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs serveLogBuffer
-	d := &daemon{db: db, metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
-		logger: slog.New(slog.NewTextHandler(&logs, nil)), now: func() time.Time { return clock }}
-	const poll = time.Minute
-	rs := &reinspections{d: d, poll: poll, running: map[string]bool{}, failures: map[string]reinspectFailure{}, logger: d.logger}
-	attempts := func() int { return rs.failures[orderList([]storage.Order{o})].n }
-	for i := 1; i <= maxReinspectAttempts; i++ {
-		wait, err := rs.startDue(ctx, ctx)
-		d.wg.Wait()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i < maxReinspectAttempts {
-			if got := attempts(); got != i {
-				t.Fatalf("after attempt %d: %d failures recorded", i, got)
-			}
-			backoff := poll << (i - 1)
-			if wait != min(poll, backoff) {
-				t.Errorf("attempt %d: wait %v, want %v", i, wait, min(poll, backoff))
-			}
-			// Not again before its wait is over.
-			clock = clock.Add(backoff - time.Second)
-			if _, err := rs.startDue(ctx, ctx); err != nil {
-				t.Fatal(err)
-			}
-			d.wg.Wait()
-			if got := attempts(); got != i {
-				t.Fatalf("retried a second before its wait was over: %d failures", got)
-			}
-			clock = clock.Add(time.Second)
-		}
-	}
-	got, err := db.Order(ctx, o.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != storage.OrderInconclusive || !strings.Contains(got.Note, fmt.Sprintf("failed %d times", maxReinspectAttempts)) ||
-		!strings.Contains(got.Note, "decode campaign") {
-		t.Fatalf("order after %d failures: status %q, note %q; want inconclusive with the error", maxReinspectAttempts, got.Status, got.Note)
-	}
-	if due, err := db.DueOrders(ctx, clock); err != nil || len(due) != 0 {
-		t.Fatalf("due orders after giving up: %v, %v", due, err)
 	}
 }

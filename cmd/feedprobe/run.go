@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -205,29 +204,16 @@ type runSummary struct {
 	Elapsed  time.Duration
 }
 
-// loadAdapter returns the campaign's adapter: its adapter_file if set, else
-// the built-in one named by platform.
-func loadAdapter(c *personas.Campaign) (*probe.Adapter, error) {
-	if c.AdapterFile != "" {
-		a, err := probe.LoadAdapter(c.AdapterFile)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}
-	return probe.BuiltinAdapter(c.Platform)
-}
-
 // runCampaign records the campaign and its personas, plans the sessions that
 // are still to do, and runs them.
 func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o runOptions) (runSummary, error) {
 	start := time.Now()
 	var sum runSummary
-	adapter, err := loadAdapter(c)
+	adapter, err := daemon.AdapterFor(c)
 	if err != nil {
 		return sum, err
 	}
-	plans, camp, resumed, err := planCampaign(ctx, db, c)
+	plans, camp, resumed, err := daemon.PlanCampaign(ctx, db, c)
 	sum.Campaign, sum.Resumed = camp, resumed
 	if err != nil {
 		return sum, err
@@ -321,7 +307,7 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	}
 	if o.metrics != nil {
 		r.Observer = o.metrics.Observer(c.Platform)
-		r.Store = countingStore{Store: r.Store, m: o.metrics}
+		r.Store = daemon.CountErrors(r.Store, o.metrics)
 	}
 	err = r.Run(ctx, plans)
 	sum.Elapsed = time.Since(start)
@@ -339,69 +325,6 @@ func tileBudget(cs ...*personas.Campaign) int {
 		}
 	}
 	return mb
-}
-
-// planCampaign stores the campaign and personas (idempotently), turns
-// sessions left running by a crash into interrupted ones with a new planned
-// attempt, re-plans failed sessions, and returns what is still to do.
-func planCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) ([]probe.PersonaPlan, storage.Campaign, int, error) {
-	spec, err := json.Marshal(c)
-	if err != nil {
-		return nil, storage.Campaign{}, 0, fmt.Errorf("encode campaign: %w", err)
-	}
-	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{
-		Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash(),
-	})
-	if errors.Is(err, storage.ErrSpecChanged) {
-		return nil, camp, 0, fmt.Errorf("campaign %q is already in the database with a different design; give the changed campaign a new name (%w)", c.Name, err)
-	}
-	if err != nil {
-		return nil, camp, 0, err
-	}
-	byID := map[int64]personas.Spec{}
-	var order []int64
-	for _, p := range c.Personas {
-		ps, err := json.Marshal(p)
-		if err != nil {
-			return nil, camp, 0, fmt.Errorf("encode persona %s: %w", p.Name, err)
-		}
-		sp, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: p.Name, Role: p.Role, Spec: ps})
-		if err != nil {
-			return nil, camp, 0, err
-		}
-		if err := db.PlanSessions(ctx, sp.ID, c.Sessions); err != nil {
-			return nil, camp, 0, err
-		}
-		byID[sp.ID] = p
-		order = append(order, sp.ID)
-	}
-	resumed, err := db.RecoverInterrupted(ctx, camp.ID)
-	if err != nil {
-		return nil, camp, 0, err
-	}
-	if _, err := db.ReplanFailed(ctx, camp.ID); err != nil {
-		return nil, camp, resumed, err
-	}
-	sessions, err := db.Sessions(ctx, camp.ID)
-	if err != nil {
-		return nil, camp, resumed, err
-	}
-	jobs := map[int64][]probe.Job{}
-	for _, s := range sessions {
-		if s.Status == storage.StatusPlanned {
-			jobs[s.PersonaID] = append(jobs[s.PersonaID], probe.Job{SessionID: s.ID, Seq: s.Seq})
-		}
-	}
-	var plans []probe.PersonaPlan
-	for _, id := range order {
-		js := jobs[id]
-		if len(js) == 0 {
-			continue
-		}
-		sort.Slice(js, func(i, j int) bool { return js[i].Seq < js[j].Seq })
-		plans = append(plans, probe.PersonaPlan{PersonaID: id, Persona: byID[id], Jobs: js})
-	}
-	return plans, camp, resumed, nil
 }
 
 func printRunSummary(e *env, s runSummary, db string) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -124,7 +125,7 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	plans, camp, _, err := planCampaign(ctx, db, c)
+	plans, camp, _, err := daemon.PlanCampaign(ctx, db, c)
 	if err != nil {
 		t.Fatal(err)
 	}

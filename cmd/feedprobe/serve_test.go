@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -461,162 +458,6 @@ func TestServe(t *testing.T) {
 	}
 }
 
-const reloadCampaign = `campaign: later
-platform: simfeed
-base_url: http://127.0.0.1:1
-sessions: 2
-items_per_session: 5
-schedule:
-  cron: "%s"
-  time_zone: Asia/Shanghai
-  start: 2099-01-01
-personas:
-  - name: p1
-    role: test
-    seed: 1
-`
-
-// TestServeLoadAndReload checks campaign file errors at start and that a
-// bad file on SIGHUP leaves the old version running, without a browser
-// (the schedule starts in 2099, so no slot comes due).
-func TestServeLoadAndReload(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "later.yaml")
-	write := func(cron string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(fmt.Sprintf(reloadCampaign, cron)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var logs serveLogBuffer
-	d := &daemon{
-		db: db, metrics: probe.NewMetrics(prometheus.NewRegistry(), "test"),
-		logger: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now,
-		campaigns: map[string]*campaignLoop{}, started: map[int64]string{},
-	}
-	d.sem = newFairSem(1, d.metrics)
-
-	write("0 25 * * *")
-	_, errs := d.loadDir(ctx, dir)
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "later.yaml:7: schedule.cron") {
-		t.Fatalf("loadDir errors = %v, want later.yaml:7: schedule.cron", errs)
-	}
-
-	write("0 9 * * *")
-	vs, errs := d.loadDir(ctx, dir)
-	if len(errs) != 0 || len(vs) != 1 {
-		t.Fatalf("loadDir = %d campaigns, %v", len(vs), errs)
-	}
-	stop, cancel := context.WithCancel(ctx)
-	d.start(stop, stop, vs[0])
-	defer func() { cancel(); d.wg.Wait() }()
-	first := d.campaigns[path].current()
-	if got := first.sched.Next(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), first.origin); !got.Equal(time.Date(2099, 1, 1, 1, 0, 0, 0, time.UTC)) {
-		t.Errorf("first slot = %s, want 2099-01-01T01:00Z (09:00 Shanghai)", got)
-	}
-
-	write("0 25 * * *") // bad: the old version keeps running
-	d.reload(stop, stop, dir)
-	if d.campaigns[path].current() != first {
-		t.Error("a bad file replaced the running version")
-	}
-	if !strings.Contains(logs.String(), "its old version keeps running") {
-		t.Errorf("logs = %q, want the rejection reported", logs.String())
-	}
-
-	write("30 9 * * *") // good: replaces it
-	d.reload(stop, stop, dir)
-	if cur := d.campaigns[path].current(); cur == first || cur.sched.Spec().Cron != "30 9 * * *" {
-		t.Errorf("reload kept %q, want the new schedule", cur.sched.Spec().Cron)
-	}
-
-	os.Remove(path)
-	d.reload(stop, stop, dir)
-	if len(d.campaigns) != 0 {
-		t.Errorf("campaigns after removing the file = %d, want 0", len(d.campaigns))
-	}
-}
-
-type serveLogBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *serveLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *serveLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// TestFairSem checks the global limit, the per-campaign limit and that a
-// place goes to the campaign with the fewest sessions running.
-func TestFairSem(t *testing.T) {
-	ctx := context.Background()
-	s := newFairSem(2, nil)
-	relA1, _ := s.Acquire(ctx, "a", 5)
-	relA2, _ := s.Acquire(ctx, "a", 5)
-	got := make(chan string, 3)
-	for _, k := range []string{"a", "a", "b"} {
-		go func() {
-			rel, err := s.Acquire(ctx, k, 5)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			got <- k
-			_ = rel
-		}()
-	}
-	waitUntil := func(n int) {
-		for range 200 {
-			s.mu.Lock()
-			w := len(s.waiters)
-			s.mu.Unlock()
-			if w == n {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Fatalf("waiters never reached %d", n)
-	}
-	waitUntil(3)
-	relA1()
-	if k := <-got; k != "b" {
-		t.Errorf("first freed place went to %s, want b (a already runs one)", k)
-	}
-	relA2()
-	if k := <-got; k != "a" {
-		t.Errorf("second freed place went to %s, want a", k)
-	}
-
-	// Per-campaign limit 1: a second session of c waits even with room.
-	s2 := newFairSem(3, nil)
-	rel, _ := s2.Acquire(ctx, "c", 1)
-	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	if _, err := s2.Acquire(cctx, "c", 1); err == nil {
-		t.Error("second session of a campaign with concurrency 1 got a place")
-	}
-	rel()
-	if r, err := s2.Acquire(ctx, "c", 1); err != nil {
-		t.Errorf("after release: %v", err)
-	} else {
-		r()
-	}
-}
-
 // TestServeRefusesNonLoopback: the metrics and health endpoints have no
 // authentication, so listening beyond loopback needs an explicit flag.
 func TestServeRefusesNonLoopback(t *testing.T) {
@@ -633,4 +474,22 @@ func TestServeRefusesNonLoopback(t *testing.T) {
 	if err := checkLoopback("10.1.2.3:9464", true); err != nil {
 		t.Errorf("checkLoopback with the flag = %v", err)
 	}
+}
+
+// serveLogBuffer collects a serve run in-process's logs.
+type serveLogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *serveLogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *serveLogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

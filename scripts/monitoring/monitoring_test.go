@@ -31,6 +31,9 @@ func known(t *testing.T) map[string]map[string]bool {
 	m.Init("simfeed")
 	m.ObserveSession("simfeed", probe.SessionReport{Outcome: probe.OutcomeDone, Duration: time.Second})
 	m.Observer("simfeed").ObservePhase(probe.PhaseScroll, time.Second)
+	m.InitReinspections()
+	m.SetReinspectionsRunning(0)
+	m.ConfigReloaded(true)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -215,6 +218,9 @@ func TestAlertRules(t *testing.T) {
 			if s := r.Labels["severity"]; s != "critical" && s != "warning" {
 				t.Errorf("%s: severity %q, want critical or warning", id, s)
 			}
+			if r.Alert == "FeedprobeSelectorDrift" && !strings.Contains(r.Annotations["description"], "feedprobe adapter check") {
+				t.Errorf("%s: the description should name feedprobe adapter check, the command that tests an adapter against a live page", id)
+			}
 			if r.Annotations["summary"] == "" {
 				t.Errorf("%s: no summary annotation", id)
 			}
@@ -227,7 +233,8 @@ func TestAlertRules(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"FeedprobeDown", "FeedprobeNoSuccessfulSession", "FeedprobeSelectorDrift", "FeedprobeBlocked"} {
+	for _, want := range []string{"FeedprobeDown", "FeedprobeNoSuccessfulSession", "FeedprobeSelectorDrift", "FeedprobeBlocked",
+		"FeedprobeConfigReloadFailed", "FeedprobeReinspectionFailing"} {
 		if !names[want] {
 			t.Errorf("alerts.yml has no %s rule", want)
 		}
@@ -282,7 +289,8 @@ func TestDashboard(t *testing.T) {
 	sort.Strings(covered)
 	joined := strings.Join(covered, " ")
 	for _, want := range []string{"feedprobe_last_session_success", "feedprobe_items_extracted_total", "feedprobe_empty_extractions_total",
-		"feedprobe_sessions_total", "feedprobe_schedule_lag_seconds_bucket"} {
+		"feedprobe_sessions_total", "feedprobe_schedule_lag_seconds_bucket", "feedprobe_rectification_orders",
+		"feedprobe_reinspections_total", "feedprobe_config_last_reload_successful"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("dashboard does not show %s", want)
 		}

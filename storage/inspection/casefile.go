@@ -181,6 +181,21 @@ func Load(ctx context.Context, db *storage.DB, in storage.Inspection, findings F
 		if !o.StartedAt.IsZero() {
 			add(o.StartedAt, "order %d: re-inspection started (campaign %s)", o.ID, j.RecheckCampaign)
 		}
+		attempts, err := db.Attempts(ctx, o.ID)
+		if err != nil {
+			return cf, err
+		}
+		for i, a := range attempts {
+			add(a.StartedAt, "order %d: re-inspection attempt %d started", o.ID, i+1)
+			if a.Outcome == storage.AttemptRunning {
+				continue
+			}
+			msg := fmt.Sprintf("order %d: re-inspection attempt %d %s: %d sessions done, %d failed", o.ID, i+1, a.Outcome, a.SessionsDone, a.SessionsFailed)
+			if a.Error != "" {
+				msg += ": " + a.Error
+			}
+			add(a.FinishedAt, "%s", msg)
+		}
 		if o.Closed() {
 			add(o.ClosedAt, "order %d closed: %s (%s): %s", o.ID, strings.ToUpper(o.Status), o.Comparison, o.Note)
 		}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -7,28 +7,29 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
-	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
-// findingsOf returns a campaign's compliance findings (the checks of
-// feedprobe findings, with its default options and seed).
-var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign) ([]analysis.Finding, error) {
-	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
-	return fr.Findings, err
+// compareFinding is the re-inspection comparison of the report (feedprobe
+// report --baseline): the finding an order was issued for beside the same
+// check at the re-inspection. It returns analysis.StatusFixed,
+// StatusNotFixed, StatusWorse, StatusClean or StatusNotComparable, and why.
+func compareFinding(before, after analysis.Finding) (string, string) {
+	for _, r := range analysis.CompareFindings([]analysis.Finding{before}, []analysis.Finding{after}) {
+		if r.Check == before.Check {
+			return r.Status, r.Reason
+		}
+	}
+	return analysis.StatusNotComparable, "the comparison does not know check " + before.Check
 }
-
-// defaultOrderPoll is how often serve looks for rectification orders issued
-// since it started (orders it knows of wake it at their deadline).
-const defaultOrderPoll = 30 * time.Second
 
 // maxReinspectAttempts is how many times in a row a re-inspection may fail
 // (its campaign does not decode, its adapter is gone, the browser cannot
@@ -47,9 +48,8 @@ const (
 // the re-inspection comparison. Re-inspections of different orders run at
 // the same time; each takes as many of --max-sessions' places as it runs
 // sessions at once, so scheduled campaigns and re-inspections share them.
-func (d *daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
-	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll, running: map[string]bool{},
-		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
+func (d *Daemon) startReinspections(stop, work context.Context, poll time.Duration, maxSessions int) {
+	rs := d.newReinspections(poll, maxSessions)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -57,15 +57,25 @@ func (d *daemon) startReinspections(stop, work context.Context, poll time.Durati
 	}()
 }
 
+func (d *Daemon) newReinspections(poll time.Duration, maxSessions int) *reinspections {
+	rs := &reinspections{d: d, maxSessions: maxSessions, poll: poll,
+		failures: map[string]reinspectFailure{}, logger: d.logger.With("component", "reinspection")}
+	rs.runSessions = rs.runInBrowser
+	return rs
+}
+
 // reinspections is the state of serve's re-inspection loop.
 type reinspections struct {
-	d           *daemon
+	d           *Daemon
 	maxSessions int
 	logger      *slog.Logger
-	acquire     sync.Mutex // one re-inspection takes its session places at a time
+	acquire     sync.Mutex   // one re-inspection takes its session places at a time
+	active      atomic.Int64 // re-inspections running
 	poll        time.Duration
 	mu          sync.Mutex
-	running     map[string]bool             // groups being re-inspected, by groupKey
+	// runSessions runs a re-inspection's sessions holding conc session
+	// places (runInBrowser; tests replace it).
+	runSessions func(work context.Context, c *personas.Campaign, adapter *probe.Adapter, plans []probe.PersonaPlan, conc int, logger *slog.Logger) error
 	failures    map[string]reinspectFailure // by orderList
 }
 
@@ -104,26 +114,36 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	if err != nil {
 		return 0, err
 	}
+	counts, err := d.db.OrderCounts(stop)
+	if err != nil {
+		return 0, err
+	}
+	d.metrics.SetOrders(counts)
 	for _, group := range groupOrders(due) {
-		key := groupKey(group[0])
 		rs.mu.Lock()
-		busy := rs.running[key] || d.now().Before(rs.failures[orderList(group)].next)
-		if !busy {
-			rs.running[key] = true
-		}
+		waiting := d.now().Before(rs.failures[orderList(group)].next)
 		rs.mu.Unlock()
-		if busy {
+		// The group's orders (and its campaign, once it has one) stay
+		// claimed while its re-inspection runs, whatever their status
+		// says meanwhile: one run per order and per campaign.
+		keys := groupClaims(group)
+		if waiting || !d.busy.claim(keys...) {
 			continue
 		}
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			defer func() {
-				rs.mu.Lock()
-				delete(rs.running, key)
-				rs.mu.Unlock()
-			}()
-			err := rs.reinspect(stop, work, group)
+			defer d.busy.release(keys...)
+			d.metrics.SetReinspectionsRunning(int(rs.active.Add(1)))
+			defer func() { d.metrics.SetReinspectionsRunning(int(rs.active.Add(-1))) }()
+			attempts := rs.startAttempts(stop, group)
+			var campID int64
+			err := rs.reinspect(stop, work, group, &campID)
+			rs.finishAttempts(stop, work, attempts, campID, err)
+			if errors.Is(err, errBusy) {
+				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group))
+				return
+			}
 			if stop.Err() == nil {
 				rs.settle(stop, group, err)
 			}
@@ -150,6 +170,43 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	}
 	rs.mu.Unlock()
 	return wait, nil
+}
+
+// startAttempts records the start of an attempt at each order of the
+// group, for the inspection's timeline. A failed write is logged: the
+// re-inspection itself goes on.
+func (rs *reinspections) startAttempts(ctx context.Context, group []storage.Order) []int64 {
+	var ids []int64
+	for _, o := range group {
+		id, err := rs.d.db.StartAttempt(ctx, o.ID, rs.d.now())
+		if err != nil {
+			rs.d.metrics.StorageError()
+			rs.logger.Error("record re-inspection attempt", "order", o.ID, "error", err)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// finishAttempts records how the attempts ended: done, cut short by a stop
+// (the next start resumes them), or failed with err.
+func (rs *reinspections) finishAttempts(stop, work context.Context, ids []int64, campID int64, err error) {
+	outcome, msg := storage.AttemptDone, ""
+	switch {
+	case err == nil && work.Err() == nil:
+	case stop.Err() != nil || work.Err() != nil:
+		outcome = storage.AttemptCutShort
+	default:
+		outcome, msg = storage.AttemptFailed, err.Error()
+	}
+	rs.d.metrics.ReinspectionFinished(outcome)
+	for _, id := range ids {
+		if ferr := rs.d.db.FinishAttempt(context.WithoutCancel(stop), id, campID, outcome, msg, rs.d.now()); ferr != nil {
+			rs.d.metrics.StorageError()
+			rs.logger.Error("record re-inspection attempt", "attempt", id, "error", ferr)
+		}
+	}
 }
 
 // settle records how a group's re-inspection ended: a success clears its
@@ -196,6 +253,19 @@ func groupKey(o storage.Order) string {
 	return fmt.Sprintf("open/%d/%d", o.InspectionID, o.CampaignID)
 }
 
+// groupClaims are the busy-set keys a group's re-inspection holds: its
+// orders, and its campaign when it has one already.
+func groupClaims(group []storage.Order) []string {
+	var keys []string
+	for _, o := range group {
+		keys = append(keys, orderKey(o.ID))
+	}
+	if o := group[0]; o.Status == storage.OrderReinspecting && o.RecheckCampaignID != 0 {
+		keys = append(keys, campaignKey(o.RecheckCampaignID))
+	}
+	return keys
+}
+
 // groupOrders groups due orders that one re-inspection checks together:
 // orders already being re-inspected by their re-inspection campaign, and
 // open orders by the inspection and campaign that found them.
@@ -218,7 +288,7 @@ func groupOrders(due []storage.Order) [][]storage.Order {
 // reinspect runs one re-inspection for a group of orders of the same
 // inspection and campaign, and closes them. When stop cuts it short the
 // orders stay reinspecting and the next start resumes the campaign.
-func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.Order) error {
+func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.Order, campID *int64) error {
 	d, logger := rs.d, rs.logger
 	first := orders[0]
 	orig, err := d.db.Campaign(stop, first.CampaignID)
@@ -244,9 +314,33 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 		}
 	}
 	logger = logger.With("inspection", parent.Case, "campaign", c.Name)
-	plans, camp, resumed, err := planCampaign(stop, d.db, c)
+	// The campaign is claimed before it is planned: planning marks the
+	// sessions it finds running interrupted.
+	claimed := first.Status == storage.OrderReinspecting
+	if !claimed {
+		existing, err := d.db.CampaignByName(stop, c.Name)
+		switch {
+		case err == nil:
+			if !d.busy.claim(campaignKey(existing.ID)) {
+				return errBusy
+			}
+			defer d.busy.release(campaignKey(existing.ID))
+			claimed = true
+		case !errors.Is(err, storage.ErrNotFound):
+			return err
+		}
+	}
+	plans, camp, resumed, err := PlanCampaign(stop, d.db, c)
 	if err != nil {
 		return err
+	}
+	*campID = camp.ID
+	if !claimed {
+		// New: nothing else can be running it.
+		if !d.busy.claim(campaignKey(camp.ID)) {
+			return errBusy
+		}
+		defer d.busy.release(campaignKey(camp.ID))
 	}
 	reID := first.ReinspectionID
 	if reID == 0 {
@@ -283,18 +377,43 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 	// Every session finished (perhaps during the grace period after a
 	// stop): the verdict is written whatever happens to stop now.
 	ctx := context.WithoutCancel(stop)
-	findings, err := findingsOf(ctx, d.db, camp)
+	findings, err := d.findings(ctx, d.db, camp)
 	if err != nil {
 		return err
 	}
 	for _, o := range orders {
-		status, cmp, note, after := inspection.Outcome(o, findings)
+		status, cmp, note, after := closeVerdict(o, findings)
 		if err := d.db.CloseOrder(ctx, o.ID, status, cmp, after, note, d.now()); err != nil {
 			return err
 		}
 		logger.Info("order closed", "order", o.ID, "finding", o.Finding, "verdict", status, "comparison", cmp)
 	}
 	return nil
+}
+
+// closeVerdict turns the re-inspection's findings into an order's verdict:
+// fixed is rectified, not fixed and worse are not rectified, and anything
+// else (not comparable, no such finding) is inconclusive.
+func closeVerdict(o storage.Order, findings []analysis.Finding) (status, comparison, note string, after []byte) {
+	var before analysis.Finding
+	if err := json.Unmarshal(o.Evidence, &before); err != nil {
+		return storage.OrderInconclusive, analysis.StatusNotComparable, "the order's evidence does not decode: " + err.Error(), nil
+	}
+	for _, f := range findings {
+		if f.Check != o.Finding {
+			continue
+		}
+		after, _ = json.Marshal(f)
+		cmp, why := compareFinding(before, f)
+		switch cmp {
+		case analysis.StatusFixed:
+			return storage.OrderRectified, cmp, why, after
+		case analysis.StatusNotFixed, analysis.StatusWorse:
+			return storage.OrderNotRectified, cmp, why, after
+		}
+		return storage.OrderInconclusive, cmp, why, after
+	}
+	return storage.OrderInconclusive, analysis.StatusNotComparable, "the re-inspection campaign gave no finding " + o.Finding, nil
 }
 
 // runRecheck runs the re-inspection campaign's sessions in serve's shared
@@ -304,7 +423,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	if len(plans) == 0 {
 		return nil
 	}
-	adapter, err := loadAdapter(c)
+	adapter, err := AdapterFor(c)
 	if err != nil {
 		return err
 	}
@@ -328,6 +447,14 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 		releases = append(releases, r)
 	}
 	rs.acquire.Unlock()
+	return rs.runSessions(work, c, adapter, plans, conc, logger)
+}
+
+// runInBrowser runs a re-inspection's sessions in the shared browser, conc
+// at once. Sessions cut short by the end of work are left to the next
+// start, which resumes them.
+func (rs *reinspections) runInBrowser(work context.Context, c *personas.Campaign, adapter *probe.Adapter, plans []probe.PersonaPlan, conc int, logger *slog.Logger) error {
+	d := rs.d
 	if err := d.ensureBrowser(work); err != nil {
 		return err
 	}
@@ -362,7 +489,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	}
 	// Sessions get --grace after a stop, like the scheduled ones; a
 	// re-inspection cut short is resumed at the next start.
-	err = r.Run(work, plans)
+	err := r.Run(work, plans)
 	logger.Info("re-inspection sessions finished", "done", done, "failed", failed)
 	if err != nil && work.Err() == nil {
 		return err
