@@ -394,7 +394,9 @@ type Problem struct {
 	CampaignID int64  `json:"campaign_id"`
 	EvidenceID int64  `json:"evidence_id,omitempty"` // the evidence row concerned
 	SessionID  int64  `json:"session_id,omitempty"`
-	Path       string `json:"path,omitempty"` // the file concerned
+	Table      string `json:"table,omitempty"` // the sealed table concerned
+	Key        string `json:"key,omitempty"`   // the row of Table concerned
+	Path       string `json:"path,omitempty"`  // the file concerned
 	Msg        string `json:"message"`
 }
 
@@ -406,6 +408,9 @@ func (p Problem) String() string {
 	}
 	if p.SessionID != 0 {
 		fmt.Fprintf(&b, ", session %d", p.SessionID)
+	}
+	if p.Table != "" {
+		fmt.Fprintf(&b, ", table %s %s", p.Table, p.Key)
 	}
 	if p.Path != "" {
 		fmt.Fprintf(&b, ", %s", p.Path)
@@ -423,6 +428,7 @@ type ChainSummary struct {
 	Rows       int    `json:"rows"`
 	Files      int    `json:"files"`
 	Sessions   int    `json:"sessions_sealed"`
+	Seals      int    `json:"seals"`
 	// Head is the hash of the chain's last row. Written down elsewhere (a
 	// report, a signed e-mail), it also proves that no row was cut off the
 	// end later.
@@ -468,6 +474,9 @@ func (s *EvidenceStore) Verify(ctx context.Context, campaignID int64) (Verificat
 		if err := s.unsealed(ctx, c.ID, &v); err != nil {
 			return v, err
 		}
+	}
+	if err := s.verifySeals(ctx, camps, campaignID, &v); err != nil {
+		return v, err
 	}
 	if campaignID == 0 {
 		s.orphans(referenced, &v)
@@ -517,6 +526,13 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 		}
 		prevHash = r.Hash
 		switch {
+		case r.Kind == EvidenceSeal:
+			sum.Seals++
+			if got := sha256Hex([]byte(r.Detail.String)); got != r.ContentHash {
+				add(Problem{Kind: ProblemRowChanged, EvidenceID: r.ID, Msg: fmt.Sprintf("seq %d: the seal's detail hashes to %s, the row says %s", r.Seq, short(got), short(r.ContentHash))})
+			} else if json.Unmarshal([]byte(r.Detail.String), &sealDetail{}) != nil {
+				add(Problem{Kind: ProblemRowChanged, EvidenceID: r.ID, Msg: fmt.Sprintf("seq %d: unreadable seal", r.Seq)})
+			}
 		case r.Kind == EvidenceSessionDigest:
 			sum.Sessions++
 			if err := s.verifyDigest(ctx, r, add); err != nil {
@@ -633,8 +649,10 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 	return nil
 }
 
-// unsealed warns about finished sessions of the campaign that have no
-// digest.
+// unsealed reports finished sessions of the campaign that have no digest
+// (storage seals every session as it finishes, so their rows are unchecked:
+// a digest was deleted or the session inserted) and warns about running
+// ones, whose rows are sealed when they finish.
 func (s *EvidenceStore) unsealed(ctx context.Context, campaignID int64, v *Verification) error {
 	rows, err := s.db.r.QueryContext(ctx, `SELECT s.id FROM sessions s WHERE s.campaign_id = ?
 		AND s.status NOT IN ('planned', 'running')
@@ -655,8 +673,28 @@ func (s *EvidenceStore) unsealed(ctx context.Context, campaignID int64, v *Verif
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("verify campaign %d: %w", campaignID, err)
 	}
+	for _, id := range ids {
+		sid, _ := strconv.ParseInt(id, 10, 64)
+		v.Problems = append(v.Problems, Problem{Kind: ProblemSealedAdded, CampaignID: campaignID, SessionID: sid, Table: "impressions",
+			Key: "session_id " + id, Msg: "a finished session's impressions and actions have no digest in the chain"})
+	}
+	return s.running(ctx, campaignID, v)
+}
+
+// running warns about sessions still running: their impressions and actions
+// are written after the last seal and cannot be checked yet.
+func (s *EvidenceStore) running(ctx context.Context, campaignID int64, v *Verification) error {
+	var ids []string
+	err := eachRawRow(ctx, s.db.r, "SELECT id FROM sessions WHERE campaign_id = ? AND status = 'running' ORDER BY id",
+		[]any{campaignID}, func(vals []any) error {
+			ids = append(ids, strconv.FormatInt(vals[0].(int64), 10))
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("verify campaign %d: %w", campaignID, err)
+	}
 	if len(ids) > 0 {
-		v.Warnings = append(v.Warnings, fmt.Sprintf("campaign %d: %d finished sessions have no digest in the chain (sessions %s)", campaignID, len(ids), strings.Join(ids, ", ")))
+		v.Warnings = append(v.Warnings, fmt.Sprintf("campaign %d: %d sessions are running; their rows are sealed when they finish (sessions %s)", campaignID, len(ids), strings.Join(ids, ", ")))
 	}
 	return nil
 }
