@@ -479,6 +479,11 @@ func (s *EvidenceStore) Verify(ctx context.Context, campaignID int64) (Verificat
 		return v, err
 	}
 	if campaignID == 0 {
+		if err := s.goneCampaigns(ctx, &v); err != nil {
+			return v, err
+		}
+	}
+	if campaignID == 0 {
 		s.orphans(referenced, &v)
 	}
 	return v, nil
@@ -507,6 +512,9 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 	}
 	add := func(p Problem) {
 		p.CampaignID = c.ID
+		if p.Table == "" && p.Path == "" {
+			p.Table, p.Key = "evidence", "id "+strconv.FormatInt(p.EvidenceID, 10)
+		}
 		v.Problems = append(v.Problems, p)
 	}
 	prevHash := ""
@@ -548,6 +556,11 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 	}
 	sum.Head = prevHash
 	return sum, nil
+}
+
+// impKeyString names an impression row by its primary key.
+func impKeyString(sessionID int64, surface string, rank int64) string {
+	return fmt.Sprintf("(session_id, surface, rank) = (%d, %q, %d)", sessionID, surface, rank)
 }
 
 func short(h string) string {
@@ -606,9 +619,9 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		delete(wantImp, k)
 		switch {
 		case !ok:
-			add(Problem{Kind: ProblemImpressionAdded, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d was not in the session when it was sealed", d.Surface, d.Rank)})
+			add(Problem{Kind: ProblemImpressionAdded, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, d.Surface, d.Rank), Msg: fmt.Sprintf("%s rank %d was not in the session when it was sealed", d.Surface, d.Rank)})
 		case h != d.Hash:
-			add(Problem{Kind: ProblemImpressionChanged, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d differs from the sealed row", d.Surface, d.Rank)})
+			add(Problem{Kind: ProblemImpressionChanged, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, d.Surface, d.Rank), Msg: fmt.Sprintf("%s rank %d differs from the sealed row", d.Surface, d.Rank)})
 		}
 	}
 	var missing []impKey
@@ -622,7 +635,7 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		return missing[i].rank < missing[j].rank
 	})
 	for _, k := range missing {
-		add(Problem{Kind: ProblemImpressionMissing, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d was deleted", k.surface, k.rank)})
+		add(Problem{Kind: ProblemImpressionMissing, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, k.surface, k.rank), Msg: fmt.Sprintf("%s rank %d was deleted", k.surface, k.rank)})
 	}
 	wantAct := map[int64]string{}
 	for _, d := range want.Actions {
@@ -633,9 +646,9 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		delete(wantAct, d.ID)
 		switch {
 		case !ok:
-			add(Problem{Kind: ProblemActionAdded, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d was not in the session when it was sealed", d.ID)})
+			add(Problem{Kind: ProblemActionAdded, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(d.ID, 10), Msg: fmt.Sprintf("action %d was not in the session when it was sealed", d.ID)})
 		case h != d.Hash:
-			add(Problem{Kind: ProblemActionChanged, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d differs from the sealed row", d.ID)})
+			add(Problem{Kind: ProblemActionChanged, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(d.ID, 10), Msg: fmt.Sprintf("action %d differs from the sealed row", d.ID)})
 		}
 	}
 	var gone []int64
@@ -644,7 +657,7 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i] < gone[j] })
 	for _, id := range gone {
-		add(Problem{Kind: ProblemActionMissing, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d was deleted", id)})
+		add(Problem{Kind: ProblemActionMissing, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(id, 10), Msg: fmt.Sprintf("action %d was deleted", id)})
 	}
 	return nil
 }
@@ -679,6 +692,19 @@ func (s *EvidenceStore) unsealed(ctx context.Context, campaignID int64, v *Verif
 			Key: "session_id " + id, Msg: "a finished session's impressions and actions have no digest in the chain"})
 	}
 	return s.running(ctx, campaignID, v)
+}
+
+// goneCampaigns reports campaigns that have rows in the evidence table but
+// are no longer in the campaigns table.
+func (s *EvidenceStore) goneCampaigns(ctx context.Context, v *Verification) error {
+	return eachRawRow(ctx, s.db.r, `SELECT DISTINCT campaign_id FROM evidence
+		WHERE campaign_id NOT IN (SELECT id FROM campaigns) ORDER BY campaign_id`, nil, func(vals []any) error {
+		id, _ := vals[0].(int64)
+		key := strconv.FormatInt(id, 10)
+		v.Problems = append(v.Problems, Problem{Kind: ProblemSealedMissing, CampaignID: id, Table: "campaigns", Key: "id " + key,
+			Msg: "campaigns row id " + key + " has an evidence chain but is gone"})
+		return nil
+	})
 }
 
 // running warns about sessions still running: their impressions and actions

@@ -355,7 +355,7 @@ func (s *EvidenceStore) verifySeals(ctx context.Context, camps []Campaign, campa
 		}
 		rp := all[c.ID]
 		if rp.last == 0 {
-			v.Problems = append(v.Problems, Problem{Kind: ProblemNotSealed, CampaignID: c.ID,
+			v.Problems = append(v.Problems, Problem{Kind: ProblemNotSealed, CampaignID: c.ID, Table: "campaigns", Key: "id " + strconv.FormatInt(c.ID, 10),
 				Msg: "its evidence chain has no seal: the evidence table was emptied or cut, so none of its rows can be checked"})
 			continue
 		}
