@@ -181,7 +181,7 @@ func (db *DB) EnsurePersona(ctx context.Context, p Persona) (Persona, error) {
 	if err != nil {
 		return Persona{}, fmt.Errorf("ensure persona %s: %w", p.Name, err)
 	}
-	if err := db.sealTx(ctx, tx, p.CampaignID, "persona "+p.Name+" recorded"); err != nil {
+	if err := db.sealOwnTx(ctx, tx, p.CampaignID, "persona "+p.Name+" recorded"); err != nil {
 		return Persona{}, fmt.Errorf("ensure persona %s: %w", p.Name, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -305,29 +304,49 @@ func eachRawRow(ctx context.Context, q queryer, query string, args []any, fn fun
 // hashValues hashes typed values: NULL, integers, reals, text and blobs all
 // encode differently, so a changed type is a changed row.
 func hashValues(tag string, vals []any) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s/%s;", chainVersion, tag)
+	b := make([]byte, 0, 256)
+	b = append(b, chainVersion...)
+	b = append(b, '/')
+	b = append(b, tag...)
+	b = append(b, ';')
 	for _, v := range vals {
 		switch v := v.(type) {
 		case nil:
-			io.WriteString(h, "n;")
+			b = append(b, "n;"...)
 		case int64:
-			fmt.Fprintf(h, "i%d;", v)
+			b = append(b, 'i')
+			b = strconv.AppendInt(b, v, 10)
+			b = append(b, ';')
 		case float64:
-			fmt.Fprintf(h, "f%s;", strconv.FormatFloat(v, 'g', -1, 64))
+			b = append(b, 'f')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			b = append(b, ';')
 		case string:
-			fmt.Fprintf(h, "s%d:%s;", len(v), v)
+			b = append(b, 's')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+			b = append(b, ';')
 		case []byte:
-			fmt.Fprintf(h, "b%d:%s;", len(v), v)
+			b = append(b, 'b')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+			b = append(b, ';')
 		case bool:
-			fmt.Fprintf(h, "t%v;", v)
+			b = append(b, 't')
+			b = strconv.AppendBool(b, v)
+			b = append(b, ';')
 		case time.Time:
-			fmt.Fprintf(h, "d%d;", v.UnixNano())
+			b = append(b, 'd')
+			b = strconv.AppendInt(b, v.UnixNano(), 10)
+			b = append(b, ';')
 		default:
-			fmt.Fprintf(h, "?%v;", v)
+			b = fmt.Appendf(b, "?%v;", v)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // SealSession appends the digest of a finished session's impressions and

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // EvidenceSeal is the kind of a chain row that seals a campaign's rows: its
@@ -111,10 +112,13 @@ func showKey(table, key string) string {
 }
 
 // currentState hashes every row a seal of the campaign covers, as stored
-// now.
-func currentState(ctx context.Context, q queryer, campaignID int64, platform string) (sealState, error) {
+// now; without platformToo, only the campaign's own tables.
+func currentState(ctx context.Context, q queryer, campaignID int64, platform string, platformToo bool) (sealState, error) {
 	st := sealState{}
 	for _, t := range sealedTables {
+		if t.platform && !platformToo {
+			continue
+		}
 		rows := map[string]string{}
 		err := eachRawRow(ctx, q, t.query, []any{campaignID, platform}, func(vals []any) error {
 			rows[rowKey(vals, t.keyCols)] = hashValues(t.name, vals)
@@ -172,11 +176,14 @@ func replaySeals(ctx context.Context, q queryer, campaignID int64) (sealState, i
 	return st, last, rows.Err()
 }
 
-// diffState returns, per table, the entries of now that differ from was,
-// and "" for keys of was that now lacks.
+// diffState returns, per table of now, the entries of now that differ from
+// was, and "" for keys of was that now lacks.
 func diffState(was, now sealState) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, t := range sealedTables {
+		if _, ok := now[t.name]; !ok {
+			continue
+		}
 		d := map[string]string{}
 		for k, h := range now[t.name] {
 			if was[t.name][k] != h {
@@ -201,6 +208,17 @@ func diffState(was, now sealState) map[string]map[string]string {
 // session, item and label row that changed since the previous seal. A seal
 // with nothing to record is not appended, except the campaign's first.
 func (db *DB) sealTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
+	return db.sealScopeTx(ctx, tx, campaignID, reason, true)
+}
+
+// sealOwnTx is sealTx for a change that touches only the campaign's own
+// rows (a persona, planned sessions, a session started): it leaves out the
+// platform's items and labels, which cost the most to hash.
+func (db *DB) sealOwnTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
+	return db.sealScopeTx(ctx, tx, campaignID, reason, false)
+}
+
+func (db *DB) sealScopeTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string, platformToo bool) error {
 	var platform string
 	if err := tx.QueryRowContext(ctx, "SELECT platform FROM campaigns WHERE id = ?", campaignID).Scan(&platform); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -242,15 +260,20 @@ func (db *DB) sealTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason s
 			return fmt.Errorf("seal session %d: %w", sid, err)
 		}
 	}
-	was, last, err := replaySeals(ctx, tx, campaignID)
+	was, last, err := db.sealedState(ctx, tx, campaignID)
 	if err != nil {
 		return err
 	}
-	cur, err := currentState(ctx, tx, campaignID, platform)
+	cur, err := currentState(ctx, tx, campaignID, platform, platformToo || last == 0)
 	if err != nil {
 		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
 	}
 	delta := diffState(was, cur)
+	for table, rows := range was {
+		if _, ok := cur[table]; !ok {
+			cur[table] = rows // not hashed now: as last sealed
+		}
+	}
 	if len(delta) == 0 && last != 0 {
 		return nil
 	}
@@ -267,7 +290,61 @@ func (db *DB) sealTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason s
 	if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
 		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
 	}
+	db.seals.put(campaignID, row.Hash, cur)
 	return nil
+}
+
+// sealCache keeps, per campaign, the state its last seal records, keyed by
+// that seal row's hash, so that a seal need not replay the whole chain. A
+// seal whose transaction rolled back leaves an entry whose hash is in no
+// row, which is then not used.
+type sealCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedSeal
+}
+
+type cachedSeal struct {
+	hash string
+	st   sealState
+}
+
+func (c *sealCache) put(campaignID int64, hash string, st sealState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]cachedSeal{}
+	}
+	c.m[campaignID] = cachedSeal{hash, st}
+}
+
+func (c *sealCache) get(campaignID int64, hash string) (sealState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[campaignID]
+	if !ok || e.hash != hash {
+		return nil, false
+	}
+	return e.st, true
+}
+
+// sealedState returns the state the campaign's seals record and the
+// evidence id of its last seal, from the cache when the last seal row is
+// the one cached.
+func (db *DB) sealedState(ctx context.Context, tx *sql.Tx, campaignID int64) (sealState, int64, error) {
+	var id int64
+	var hash string
+	err := tx.QueryRowContext(ctx, "SELECT id, hash FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+		campaignID, EvidenceSeal).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return replaySeals(ctx, tx, campaignID)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+	}
+	if st, ok := db.seals.get(campaignID, hash); ok {
+		return st, id, nil
+	}
+	return replaySeals(ctx, tx, campaignID)
 }
 
 // Seal seals the campaign's rows into its evidence chain now (see sealTx);
@@ -359,7 +436,7 @@ func (s *EvidenceStore) verifySeals(ctx context.Context, camps []Campaign, campa
 				Msg: "its evidence chain has no seal: the evidence table was emptied or cut, so none of its rows can be checked"})
 			continue
 		}
-		cur, err := currentState(ctx, s.db.r, c.ID, c.Platform)
+		cur, err := currentState(ctx, s.db.r, c.ID, c.Platform, true)
 		if err != nil {
 			return fmt.Errorf("verify campaign %d: %w", c.ID, err)
 		}
@@ -411,10 +488,10 @@ func compareTable(campaignID int64, table string, sealed, now map[string]string,
 }
 
 // sealSessionTx seals the campaign of a session inside tx.
-func (db *DB) sealSessionTx(ctx context.Context, tx *sql.Tx, sessionID int64, reason string) error {
+func (db *DB) sealSessionTx(ctx context.Context, tx *sql.Tx, sessionID int64, reason string, platformToo bool) error {
 	var campaignID int64
 	if err := tx.QueryRowContext(ctx, "SELECT campaign_id FROM sessions WHERE id = ?", sessionID).Scan(&campaignID); err != nil {
 		return fmt.Errorf("seal session %d: %w", sessionID, err)
 	}
-	return db.sealTx(ctx, tx, campaignID, reason)
+	return db.sealScopeTx(ctx, tx, campaignID, reason, platformToo)
 }

@@ -75,7 +75,7 @@ func (db *DB) PlanSessions(ctx context.Context, personaID int64, n int) error {
 			return fmt.Errorf("plan session %d of persona %d: %w", seq, personaID, err)
 		}
 	}
-	if err := db.sealTx(ctx, tx, campaignID, fmt.Sprintf("planned persona %d", personaID)); err != nil {
+	if err := db.sealOwnTx(ctx, tx, campaignID, fmt.Sprintf("planned persona %d", personaID)); err != nil {
 		return fmt.Errorf("plan sessions of persona %d: %w", personaID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -242,7 +242,7 @@ func (db *DB) StartSession(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE sessions SET status = 'running', started_at = ? WHERE id = ?", millis(at), id); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
-	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d started", id)); err != nil {
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d started", id), false); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -279,7 +279,7 @@ func (db *DB) FinishSession(ctx context.Context, id int64, status string, errTex
 	if err != nil {
 		return fmt.Errorf("finish session %d: %w", id, err)
 	}
-	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d %s", id, status)); err != nil {
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d %s", id, status), true); err != nil {
 		return fmt.Errorf("finish session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -346,7 +346,7 @@ func (db *DB) RetrySession(ctx context.Context, id int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("retry session %d: %w", id, err)
 	}
-	if err := db.sealTx(ctx, tx, campaign, fmt.Sprintf("retry of session %d planned", id)); err != nil {
+	if err := db.sealOwnTx(ctx, tx, campaign, fmt.Sprintf("retry of session %d planned", id)); err != nil {
 		return 0, fmt.Errorf("retry session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

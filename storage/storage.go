@@ -54,6 +54,7 @@ type DB struct {
 	readOnly bool
 	now      func() time.Time
 	sql      *batchSQL
+	seals    sealCache
 }
 
 // Open opens the data set at path, creating the file if needed, and brings
