@@ -50,3 +50,43 @@ func BenchmarkSaveImpressions(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessionEnd runs whole short sessions (start, 100 impressions from
+// a catalogue of 5000 items, finish) so that the seals at start and finish
+// are measured with the ingest they follow. It reports sessions/s.
+func BenchmarkSessionEnd(b *testing.B) {
+	ctx := context.Background()
+	db := mustOpenDB(b)
+	f := mustFixture(b, db, "bench", 0)
+	// The catalogue the seals hash: 5000 items of the platform.
+	seed := mustPersona(b, db, f.campaign.ID, "seed", 1)
+	sid := mustSessionsOf(b, db, f.campaign.ID, seed.ID)[0].ID
+	mustStart(b, db, sid)
+	cat := make([]feed.Impression, 5000)
+	for i := range cat {
+		cat[i] = feed.Impression{Item: feed.Item{ID: fmt.Sprintf("item-%05d", i), Title: "title"}, Rank: i + 1, SeenAt: t0, Surface: "feed"}
+	}
+	if err := db.SaveImpressions(ctx, sid, cat); err != nil {
+		b.Fatal(err)
+	}
+	mustFinish(b, db, sid, StatusDone)
+	if err := db.PlanSessions(ctx, f.persona.ID, b.N); err != nil {
+		b.Fatal(err)
+	}
+	sessions := mustSessionsOf(b, db, f.campaign.ID, f.persona.ID)
+	batch := make([]feed.Impression, 100)
+	b.ResetTimer()
+	for i := range b.N {
+		id := sessions[i].ID
+		mustStart(b, db, id)
+		for j := range batch {
+			batch[j] = feed.Impression{Item: feed.Item{ID: fmt.Sprintf("item-%05d", (i*100+j)%5000), Title: "title"},
+				Rank: j + 1, SeenAt: t0.Add(time.Duration(i) * time.Second), Surface: "feed"}
+		}
+		if err := db.SaveImpressions(ctx, id, batch); err != nil {
+			b.Fatal(err)
+		}
+		mustFinish(b, db, id, StatusDone)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+}

@@ -83,6 +83,9 @@ func (db *DB) EnsureCampaign(ctx context.Context, c Campaign) (Campaign, bool, e
 	if err != nil {
 		return Campaign{}, false, fmt.Errorf("insert campaign %s: %w", c.Name, err)
 	}
+	if err := db.sealTx(ctx, tx, c.ID, "campaign created"); err != nil {
+		return Campaign{}, false, fmt.Errorf("insert campaign %s: %w", c.Name, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return Campaign{}, false, fmt.Errorf("insert campaign %s: %w", c.Name, err)
 	}
@@ -176,6 +179,9 @@ func (db *DB) EnsurePersona(ctx context.Context, p Persona) (Persona, error) {
 		ON CONFLICT (campaign_id, name) DO UPDATE SET role = excluded.role, spec = excluded.spec
 		RETURNING id`, p.CampaignID, p.Name, p.Role, string(p.Spec)).Scan(&p.ID)
 	if err != nil {
+		return Persona{}, fmt.Errorf("ensure persona %s: %w", p.Name, err)
+	}
+	if err := db.sealOwnTx(ctx, tx, p.CampaignID, "persona "+p.Name+" recorded"); err != nil {
 		return Persona{}, fmt.Errorf("ensure persona %s: %w", p.Name, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -20,6 +20,67 @@
 // PRAGMA user_version. A database whose version is newer than this binary's
 // is refused with ErrSchemaTooNew.
 //
+// # Foreign and damaged files
+//
+// A feedprobe database carries PRAGMA application_id ApplicationID
+// (0x66647072, "fdpr"). Before Open changes anything in an existing,
+// non-empty file (its journal mode included), it reads the application id,
+// the schema version and the table names through a read-only connection,
+// and runs PRAGMA quick_check: another application's database is refused
+// with ErrForeignDatabase, a damaged one with ErrCorrupt, naming the file
+// and what was found, and the file is left byte for byte as it was. A
+// database from before the application id (feedprobe's tables and a known
+// user_version) opens and is marked. quick_check reads the whole file, so
+// Open of a large database takes a moment longer.
+//
+// # Seals
+//
+// The evidence table is a hash chain per campaign (see EvidenceStore).
+// Besides evidence files and session digests it holds seal rows (kind
+// "seal"): every storage method that changes a campaign's rows
+// (EnsureCampaign when it creates one, EnsurePersona, PlanSessions,
+// StartSession, FinishSession, RecoverInterrupted, ReplanFailed,
+// RetrySession, SaveLabels, Import, Merge; Seal by hand) appends one in the
+// same transaction. A seal first adds a session digest (a hash of every
+// impression and action) for each finished session of the campaign that
+// has none (done, failed, blocked or interrupted), then records, per table,
+// the hash of every row changed since the campaign's previous seal and ""
+// for every row deleted since: campaigns (the campaign's row), personas
+// and sessions (the campaign's, status and times included), items and
+// labels (the campaign's platform's). Each row hash covers every stored
+// column, typed. Verify replays the seals in chain order and compares the
+// result with the rows stored now, naming each row changed, deleted or
+// inserted by table and key; items and labels are shared by a platform's
+// campaigns and are checked against the platform's most recent seal only.
+// A campaign without any seal (the evidence table emptied) and a finished
+// session without a digest are problems; a running session is a warning.
+//
+// What seals cannot cover: rows written after the last seal (a running
+// session's impressions and the items it upserts, until it finishes); a
+// chain rebuilt from scratch by someone who recomputes every hash, which
+// only a head hash written down elsewhere exposes; inspections,
+// rectification orders, schedules and persona_state, which are not sealed.
+// Upgrading a database to schema version 6 seals what is in it then.
+// SaveImpressions and SaveActions never seal, so ingest is not slowed; a
+// seal hashes the campaign's sessions and its platform's items and labels,
+// which FinishSession pays once per session.
+//
+// # One writer per campaign
+//
+// The leases table holds one lease per campaign name: its holder (host, pid
+// and command), a random token, its last heartbeat and its expiry.
+// HoldCampaign acquires it and keeps it with a heartbeat (every TTL/3,
+// default TTL 30 s) until Release; AcquireLease fails with a
+// *LeaseHeldError naming the holder and its last heartbeat (or waits), and
+// takes over a lease whose holder stopped renewing it past its expiry.
+//
+// # Query limits
+//
+// Query runs a researcher's read-only SQL with an optional timeout (the
+// context deadline interrupts SQLite; ErrQueryTimeout) and memory cap
+// (SQLite's hard heap limit, process-wide while the query runs;
+// ErrQueryMemory).
+//
 // # Times
 //
 // Every time is stored as INTEGER milliseconds since the Unix epoch, UTC

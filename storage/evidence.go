@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/feedprobe/feedprobe/probe/feed"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -304,29 +303,49 @@ func eachRawRow(ctx context.Context, q queryer, query string, args []any, fn fun
 // hashValues hashes typed values: NULL, integers, reals, text and blobs all
 // encode differently, so a changed type is a changed row.
 func hashValues(tag string, vals []any) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s/%s;", chainVersion, tag)
+	b := make([]byte, 0, 256)
+	b = append(b, chainVersion...)
+	b = append(b, '/')
+	b = append(b, tag...)
+	b = append(b, ';')
 	for _, v := range vals {
 		switch v := v.(type) {
 		case nil:
-			io.WriteString(h, "n;")
+			b = append(b, "n;"...)
 		case int64:
-			fmt.Fprintf(h, "i%d;", v)
+			b = append(b, 'i')
+			b = strconv.AppendInt(b, v, 10)
+			b = append(b, ';')
 		case float64:
-			fmt.Fprintf(h, "f%s;", strconv.FormatFloat(v, 'g', -1, 64))
+			b = append(b, 'f')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			b = append(b, ';')
 		case string:
-			fmt.Fprintf(h, "s%d:%s;", len(v), v)
+			b = append(b, 's')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+			b = append(b, ';')
 		case []byte:
-			fmt.Fprintf(h, "b%d:%s;", len(v), v)
+			b = append(b, 'b')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+			b = append(b, ';')
 		case bool:
-			fmt.Fprintf(h, "t%v;", v)
+			b = append(b, 't')
+			b = strconv.AppendBool(b, v)
+			b = append(b, ';')
 		case time.Time:
-			fmt.Fprintf(h, "d%d;", v.UnixNano())
+			b = append(b, 'd')
+			b = strconv.AppendInt(b, v.UnixNano(), 10)
+			b = append(b, ';')
 		default:
-			fmt.Fprintf(h, "?%v;", v)
+			b = fmt.Appendf(b, "?%v;", v)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // SealSession appends the digest of a finished session's impressions and
@@ -393,7 +412,9 @@ type Problem struct {
 	CampaignID int64  `json:"campaign_id"`
 	EvidenceID int64  `json:"evidence_id,omitempty"` // the evidence row concerned
 	SessionID  int64  `json:"session_id,omitempty"`
-	Path       string `json:"path,omitempty"` // the file concerned
+	Table      string `json:"table,omitempty"` // the sealed table concerned
+	Key        string `json:"key,omitempty"`   // the row of Table concerned
+	Path       string `json:"path,omitempty"`  // the file concerned
 	Msg        string `json:"message"`
 }
 
@@ -405,6 +426,9 @@ func (p Problem) String() string {
 	}
 	if p.SessionID != 0 {
 		fmt.Fprintf(&b, ", session %d", p.SessionID)
+	}
+	if p.Table != "" {
+		fmt.Fprintf(&b, ", table %s %s", p.Table, p.Key)
 	}
 	if p.Path != "" {
 		fmt.Fprintf(&b, ", %s", p.Path)
@@ -422,6 +446,7 @@ type ChainSummary struct {
 	Rows       int    `json:"rows"`
 	Files      int    `json:"files"`
 	Sessions   int    `json:"sessions_sealed"`
+	Seals      int    `json:"seals"`
 	// Head is the hash of the chain's last row. Written down elsewhere (a
 	// report, a signed e-mail), it also proves that no row was cut off the
 	// end later.
@@ -468,6 +493,14 @@ func (s *EvidenceStore) Verify(ctx context.Context, campaignID int64) (Verificat
 			return v, err
 		}
 	}
+	if err := s.verifySeals(ctx, camps, campaignID, &v); err != nil {
+		return v, err
+	}
+	if campaignID == 0 {
+		if err := s.goneCampaigns(ctx, &v); err != nil {
+			return v, err
+		}
+	}
 	if campaignID == 0 {
 		s.orphans(referenced, &v)
 	}
@@ -497,6 +530,9 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 	}
 	add := func(p Problem) {
 		p.CampaignID = c.ID
+		if p.Table == "" && p.Path == "" {
+			p.Table, p.Key = "evidence", "id "+strconv.FormatInt(p.EvidenceID, 10)
+		}
 		v.Problems = append(v.Problems, p)
 	}
 	prevHash := ""
@@ -516,6 +552,13 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 		}
 		prevHash = r.Hash
 		switch {
+		case r.Kind == EvidenceSeal:
+			sum.Seals++
+			if got := sha256Hex([]byte(r.Detail.String)); got != r.ContentHash {
+				add(Problem{Kind: ProblemRowChanged, EvidenceID: r.ID, Msg: fmt.Sprintf("seq %d: the seal's detail hashes to %s, the row says %s", r.Seq, short(got), short(r.ContentHash))})
+			} else if json.Unmarshal([]byte(r.Detail.String), &sealDetail{}) != nil {
+				add(Problem{Kind: ProblemRowChanged, EvidenceID: r.ID, Msg: fmt.Sprintf("seq %d: unreadable seal", r.Seq)})
+			}
 		case r.Kind == EvidenceSessionDigest:
 			sum.Sessions++
 			if err := s.verifyDigest(ctx, r, add); err != nil {
@@ -531,6 +574,11 @@ func (s *EvidenceStore) verifyChain(ctx context.Context, c Campaign, v *Verifica
 	}
 	sum.Head = prevHash
 	return sum, nil
+}
+
+// impKeyString names an impression row by its primary key.
+func impKeyString(sessionID int64, surface string, rank int64) string {
+	return fmt.Sprintf("(session_id, surface, rank) = (%d, %q, %d)", sessionID, surface, rank)
 }
 
 func short(h string) string {
@@ -589,9 +637,9 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		delete(wantImp, k)
 		switch {
 		case !ok:
-			add(Problem{Kind: ProblemImpressionAdded, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d was not in the session when it was sealed", d.Surface, d.Rank)})
+			add(Problem{Kind: ProblemImpressionAdded, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, d.Surface, d.Rank), Msg: fmt.Sprintf("%s rank %d was not in the session when it was sealed", d.Surface, d.Rank)})
 		case h != d.Hash:
-			add(Problem{Kind: ProblemImpressionChanged, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d differs from the sealed row", d.Surface, d.Rank)})
+			add(Problem{Kind: ProblemImpressionChanged, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, d.Surface, d.Rank), Msg: fmt.Sprintf("%s rank %d differs from the sealed row", d.Surface, d.Rank)})
 		}
 	}
 	var missing []impKey
@@ -605,7 +653,7 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		return missing[i].rank < missing[j].rank
 	})
 	for _, k := range missing {
-		add(Problem{Kind: ProblemImpressionMissing, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("%s rank %d was deleted", k.surface, k.rank)})
+		add(Problem{Kind: ProblemImpressionMissing, EvidenceID: r.ID, SessionID: sid, Table: "impressions", Key: impKeyString(sid, k.surface, k.rank), Msg: fmt.Sprintf("%s rank %d was deleted", k.surface, k.rank)})
 	}
 	wantAct := map[int64]string{}
 	for _, d := range want.Actions {
@@ -616,9 +664,9 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 		delete(wantAct, d.ID)
 		switch {
 		case !ok:
-			add(Problem{Kind: ProblemActionAdded, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d was not in the session when it was sealed", d.ID)})
+			add(Problem{Kind: ProblemActionAdded, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(d.ID, 10), Msg: fmt.Sprintf("action %d was not in the session when it was sealed", d.ID)})
 		case h != d.Hash:
-			add(Problem{Kind: ProblemActionChanged, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d differs from the sealed row", d.ID)})
+			add(Problem{Kind: ProblemActionChanged, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(d.ID, 10), Msg: fmt.Sprintf("action %d differs from the sealed row", d.ID)})
 		}
 	}
 	var gone []int64
@@ -627,13 +675,15 @@ func (s *EvidenceStore) verifyDigest(ctx context.Context, r evidenceRow, add fun
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i] < gone[j] })
 	for _, id := range gone {
-		add(Problem{Kind: ProblemActionMissing, EvidenceID: r.ID, SessionID: sid, Msg: fmt.Sprintf("action %d was deleted", id)})
+		add(Problem{Kind: ProblemActionMissing, EvidenceID: r.ID, SessionID: sid, Table: "actions", Key: "id " + strconv.FormatInt(id, 10), Msg: fmt.Sprintf("action %d was deleted", id)})
 	}
 	return nil
 }
 
-// unsealed warns about finished sessions of the campaign that have no
-// digest.
+// unsealed reports finished sessions of the campaign that have no digest
+// (storage seals every session as it finishes, so their rows are unchecked:
+// a digest was deleted or the session inserted) and warns about running
+// ones, whose rows are sealed when they finish.
 func (s *EvidenceStore) unsealed(ctx context.Context, campaignID int64, v *Verification) error {
 	rows, err := s.db.r.QueryContext(ctx, `SELECT s.id FROM sessions s WHERE s.campaign_id = ?
 		AND s.status NOT IN ('planned', 'running')
@@ -654,8 +704,41 @@ func (s *EvidenceStore) unsealed(ctx context.Context, campaignID int64, v *Verif
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("verify campaign %d: %w", campaignID, err)
 	}
+	for _, id := range ids {
+		sid, _ := strconv.ParseInt(id, 10, 64)
+		v.Problems = append(v.Problems, Problem{Kind: ProblemSealedAdded, CampaignID: campaignID, SessionID: sid, Table: "impressions",
+			Key: "session_id " + id, Msg: "a finished session's impressions and actions have no digest in the chain"})
+	}
+	return s.running(ctx, campaignID, v)
+}
+
+// goneCampaigns reports campaigns that have rows in the evidence table but
+// are no longer in the campaigns table.
+func (s *EvidenceStore) goneCampaigns(ctx context.Context, v *Verification) error {
+	return eachRawRow(ctx, s.db.r, `SELECT DISTINCT campaign_id FROM evidence
+		WHERE campaign_id NOT IN (SELECT id FROM campaigns) ORDER BY campaign_id`, nil, func(vals []any) error {
+		id, _ := vals[0].(int64)
+		key := strconv.FormatInt(id, 10)
+		v.Problems = append(v.Problems, Problem{Kind: ProblemSealedMissing, CampaignID: id, Table: "campaigns", Key: "id " + key,
+			Msg: "campaigns row id " + key + " has an evidence chain but is gone"})
+		return nil
+	})
+}
+
+// running warns about sessions still running: their impressions and actions
+// are written after the last seal and cannot be checked yet.
+func (s *EvidenceStore) running(ctx context.Context, campaignID int64, v *Verification) error {
+	var ids []string
+	err := eachRawRow(ctx, s.db.r, "SELECT id FROM sessions WHERE campaign_id = ? AND status = 'running' ORDER BY id",
+		[]any{campaignID}, func(vals []any) error {
+			ids = append(ids, strconv.FormatInt(vals[0].(int64), 10))
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("verify campaign %d: %w", campaignID, err)
+	}
 	if len(ids) > 0 {
-		v.Warnings = append(v.Warnings, fmt.Sprintf("campaign %d: %d finished sessions have no digest in the chain (sessions %s)", campaignID, len(ids), strings.Join(ids, ", ")))
+		v.Warnings = append(v.Warnings, fmt.Sprintf("campaign %d: %d sessions are running; their rows are sealed when they finish (sessions %s)", campaignID, len(ids), strings.Join(ids, ", ")))
 	}
 	return nil
 }

@@ -222,6 +222,18 @@ func (db *DB) Import(ctx context.Context, im Import) (ImportResult, error) {
 		}
 		res.Labels++
 	}
+	if err := db.sealTx(ctx, tx, c.ID, "imported"); err != nil {
+		return res, fmt.Errorf("import: %w", err)
+	}
+	platforms := map[string]bool{c.Platform: true}
+	for _, l := range im.Labels {
+		if !platforms[l.Platform] {
+			platforms[l.Platform] = true
+			if err := db.sealPlatformTx(ctx, tx, l.Platform, "labels imported"); err != nil {
+				return res, fmt.Errorf("import: %w", err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}

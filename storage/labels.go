@@ -56,6 +56,15 @@ func (db *DB) SaveLabels(ctx context.Context, labels []Label) (int, error) {
 			return 0, fmt.Errorf("save label %s/%s %s: %w", l.Platform, l.ItemID, l.Category, err)
 		}
 	}
+	platforms := map[string]bool{}
+	for _, l := range labels {
+		if !platforms[l.Platform] {
+			platforms[l.Platform] = true
+			if err := db.sealPlatformTx(ctx, tx, l.Platform, "labels saved"); err != nil {
+				return 0, fmt.Errorf("save labels: %w", err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("save labels: %w", err)
 	}

@@ -171,6 +171,15 @@ func Merge(ctx context.Context, out string, shards []string) (MergeReport, error
 	if err := m.catalogue(ctx, shards); err != nil {
 		return rep, err
 	}
+	for _, c := range camps {
+		have, err := dst.CampaignByName(ctx, c.Name)
+		if err != nil {
+			return rep, fmt.Errorf("merge: %w", err)
+		}
+		if err := dst.Seal(ctx, have.ID, "merged"); err != nil {
+			return rep, fmt.Errorf("merge: %w", err)
+		}
+	}
 	return rep, nil
 }
 

@@ -2,9 +2,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -16,7 +19,29 @@ type QueryOptions struct {
 	IncludeSecrets bool
 	// Args are bound to the query's ? parameters.
 	Args []any
+	// Timeout interrupts the query after this long (0: no limit) with an
+	// error wrapping ErrQueryTimeout.
+	Timeout time.Duration
+	// MaxMemory caps the bytes SQLite may allocate while the query runs,
+	// beyond what it holds when the query starts (0: no cap); past it the
+	// query fails with an error wrapping ErrQueryMemory. It uses SQLite's
+	// hard heap limit, which is one for the whole process: while a capped
+	// query runs, every other connection of the process is under the same
+	// cap, and capped queries run one at a time. The previous limit is
+	// restored afterwards.
+	MaxMemory int64
 }
+
+// Limits of Query.
+var (
+	// ErrQueryTimeout means a query ran past QueryOptions.Timeout.
+	ErrQueryTimeout = errors.New("query timed out")
+	// ErrQueryMemory means a query needed more than QueryOptions.MaxMemory.
+	ErrQueryMemory = errors.New("query needs too much memory")
+)
+
+// seconds shows a duration as seconds: 60s, 0.5s.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s" }
 
 // secretColumns are the columns Query hides unless told otherwise:
 // table -> column.
@@ -38,13 +63,23 @@ var readOnlyPragmas = map[string]bool{
 // an error wrapping ErrReadOnly that names what was refused; nothing is
 // changed. On a DB opened with OpenReadOnly, SQLite's read-only mode is a
 // second guard. persona_state.identity reads as NULL unless
-// opts.IncludeSecrets. Cancelling ctx interrupts the query.
+// opts.IncludeSecrets. Cancelling ctx interrupts the query; so do
+// opts.Timeout and opts.MaxMemory, with errors that say which limit it hit.
 func (db *DB) Query(ctx context.Context, query string, opts QueryOptions, fn func(cols []string, row []any) error) error {
-	conn, err := db.r.Conn(ctx)
+	qctx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	conn, err := db.r.Conn(qctx)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
 	defer conn.Close()
+	if opts.MaxMemory > 0 {
+		defer capHeap(opts.MaxMemory)()
+	}
 	var (
 		mu      sync.Mutex
 		refused []string
@@ -87,6 +122,13 @@ func (db *DB) Query(ctx context.Context, query string, opts QueryOptions, fn fun
 	defer setAuth(nil)
 
 	fail := func(err error) error {
+		if opts.Timeout > 0 && errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("query took longer than %s (--timeout): %w", seconds(opts.Timeout), ErrQueryTimeout)
+		}
+		var se sqlite3.Error
+		if opts.MaxMemory > 0 && errors.As(err, &se) && (se.Code == sqlite3.ErrNomem || se.Code == sqlite3.ErrTooBig) {
+			return fmt.Errorf("query needed more than %d MiB of memory (--max-memory): %w", opts.MaxMemory>>20, ErrQueryMemory)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if len(refused) > 0 {
@@ -98,7 +140,7 @@ func (db *DB) Query(ctx context.Context, query string, opts QueryOptions, fn fun
 		}
 		return fmt.Errorf("query: %w", err)
 	}
-	rows, err := conn.QueryContext(ctx, query, opts.Args...)
+	rows, err := conn.QueryContext(qctx, query, opts.Args...)
 	if err != nil {
 		return fail(err)
 	}

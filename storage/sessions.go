@@ -75,6 +75,9 @@ func (db *DB) PlanSessions(ctx context.Context, personaID int64, n int) error {
 			return fmt.Errorf("plan session %d of persona %d: %w", seq, personaID, err)
 		}
 	}
+	if err := db.sealOwnTx(ctx, tx, campaignID, fmt.Sprintf("planned persona %d", personaID)); err != nil {
+		return fmt.Errorf("plan sessions of persona %d: %w", personaID, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("plan sessions of persona %d: %w", personaID, err)
 	}
@@ -154,6 +157,15 @@ func (db *DB) replan(ctx context.Context, campaignID int64, from string, interru
 			return 0, fmt.Errorf("plan attempt %d of session %d: %w", k.attempt+1, k.id, err)
 		}
 	}
+	if len(todo) > 0 {
+		reason := "replanned failed sessions"
+		if interrupt {
+			reason = "recovered interrupted sessions"
+		}
+		if err := db.sealTx(ctx, tx, campaignID, reason); err != nil {
+			return 0, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
@@ -230,6 +242,9 @@ func (db *DB) StartSession(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE sessions SET status = 'running', started_at = ? WHERE id = ?", millis(at), id); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d started", id), false); err != nil {
+		return fmt.Errorf("start session %d: %w", id, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
@@ -262,6 +277,9 @@ func (db *DB) FinishSession(ctx context.Context, id int64, status string, errTex
 		items = (SELECT count(*) FROM impressions WHERE session_id = sessions.id) WHERE id = ?`,
 		status, nullString(errText), millis(at), id)
 	if err != nil {
+		return fmt.Errorf("finish session %d: %w", id, err)
+	}
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d %s", id, status), true); err != nil {
 		return fmt.Errorf("finish session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -326,6 +344,9 @@ func (db *DB) RetrySession(ctx context.Context, id int64) (int64, error) {
 	}
 	next, err := res.LastInsertId()
 	if err != nil {
+		return 0, fmt.Errorf("retry session %d: %w", id, err)
+	}
+	if err := db.sealOwnTx(ctx, tx, campaign, fmt.Sprintf("retry of session %d planned", id)); err != nil {
 		return 0, fmt.Errorf("retry session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -54,11 +54,16 @@ type DB struct {
 	readOnly bool
 	now      func() time.Time
 	sql      *batchSQL
+	seals    sealCache
 }
 
 // Open opens the data set at path, creating the file if needed, and brings
 // its schema up to date. It returns an error wrapping ErrSchemaTooNew when
-// the file was written by a newer feedprobe. Cancelling ctx aborts the
+// the file was written by a newer feedprobe. Before it changes anything
+// (journal mode included) it checks an existing file: another application's
+// non-empty database is refused with ErrForeignDatabase, one that fails
+// PRAGMA quick_check with ErrCorrupt, and the file is left byte for byte as
+// it was. A feedprobe database is marked with ApplicationID. Cancelling ctx aborts the
 // migrations (each runs in its own transaction).
 func Open(ctx context.Context, path string) (*DB, error) {
 	uri, err := fileURI(path)
@@ -69,6 +74,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFile(ctx, path, uri, len(migs)); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	w, err := sql.Open("sqlite3", uri+"?"+writerParams())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -78,6 +86,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	if err := migrateRetrying(ctx, w, migs); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := markApplication(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -307,6 +319,11 @@ func applyMigration(ctx context.Context, w *sql.DB, m migration, known int) erro
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
+	if step := migrationSteps[m.version]; step != nil {
+		if err := step(ctx, tx); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
 		return fmt.Errorf("migration %s: set version: %w", m.name, err)
 	}
@@ -314,6 +331,15 @@ func applyMigration(ctx context.Context, w *sql.DB, m migration, known int) erro
 		return fmt.Errorf("migration %s: commit: %w", m.name, err)
 	}
 	return nil
+}
+
+// migrationSteps are Go steps run in a migration's transaction after its
+// SQL, by version.
+var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
+	// Version 6 seals: seal what an older feedprobe wrote, once.
+	6: func(ctx context.Context, tx *sql.Tx) error {
+		return (&DB{now: time.Now}).sealAllTx(ctx, tx, "first seal: database upgraded to schema 6")
+	},
 }
 
 // writable returns ErrReadOnly, wrapped with what, for a read-only DB.

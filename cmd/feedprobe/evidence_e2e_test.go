@@ -29,7 +29,7 @@ func TestRunKeepsVerifiableEvidence(t *testing.T) {
 		t.Errorf("verify output = %q, want 2 sessions sealed and no warning", out)
 	}
 	counts, _, err := runCLI(t, "query", "--db", dbPath, "--format", "csv",
-		"SELECT kind, count(*) > 0, sum(reason LIKE 'scroll %') > 0 FROM evidence WHERE kind != 'session_digest' GROUP BY kind ORDER BY kind")
+		"SELECT kind, count(*) > 0, sum(reason LIKE 'scroll %') > 0 FROM evidence WHERE kind NOT IN ('session_digest', 'seal') GROUP BY kind ORDER BY kind")
 	if err != nil || counts != "kind,count(*) > 0,sum(reason LIKE 'scroll %') > 0\nhtml,1,1\nscreenshot,1,1\n" {
 		t.Errorf("evidence kinds = %q, %v; want html and screenshots, some taken on scrolls", counts, err)
 	}
@@ -58,5 +58,19 @@ func TestRunKeepsVerifiableEvidence(t *testing.T) {
 		if !strings.Contains(out, w) {
 			t.Errorf("verify output lacks %q:\n%s", w, out)
 		}
+	}
+	// The rows a finding rests on are sealed too, and emptying the chain
+	// is no way out.
+	mustExec(t, dbPath, "UPDATE sessions SET status = 'failed' WHERE id = (SELECT min(id) FROM sessions); UPDATE campaigns SET base_url = 'http://127.0.0.1:1'")
+	out, _, err = runCLI(t, "verify", "--db", dbPath)
+	for _, w := range []string{"FAIL sealed row changed", "table sessions id 1", "table campaigns id 1"} {
+		if err == nil || !strings.Contains(out, w) {
+			t.Errorf("verify after changing a session and the campaign = %v, output lacks %q:\n%s", err, w, out)
+		}
+	}
+	mustExec(t, dbPath, "DELETE FROM evidence; UPDATE impressions SET title = 'forged'")
+	out, _, err = runCLI(t, "verify", "--db", dbPath)
+	if err == nil || !strings.Contains(out, "FAIL campaign not sealed") {
+		t.Errorf("verify after emptying the evidence table = %v, want a failure naming the unsealed campaign:\n%s", err, out)
 	}
 }

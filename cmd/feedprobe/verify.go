@@ -40,8 +40,13 @@ Check that the evidence was not altered. Every evidence file (screenshots and
 feed HTML kept during sessions, in the folder DB-evidence beside the
 database) is re-hashed against its row; every row's hash is recomputed from
 its fields and the previous row's hash (one chain per campaign); and every
-finished session's impressions and actions are hashed again and compared
-with the digest sealed into the chain when the session ended.
+finished session's impressions and actions (interrupted sessions included)
+are hashed again and compared with the digest sealed into the chain when the
+session ended. The campaign's campaigns, personas, sessions, items and labels
+rows are compared with the seals written into the chain whenever feedprobe
+changed them; each row changed, deleted or inserted since is named by table
+and key. Rows written after the last seal (a session still running) cannot be
+checked yet.
 
 Each file missing or altered, each row changed, added or deleted, and each
 break of a chain is named on stdout, and the command exits with status 1.
@@ -94,8 +99,8 @@ end. The database is opened read-only.`)
 			fmt.Fprintln(e.stdout, "warning:", w)
 		}
 		for _, c := range v.Chains {
-			fmt.Fprintf(e.stdout, "campaign %d %q: %d rows, %d files, %d sessions sealed, head %s\n",
-				c.CampaignID, c.Campaign, c.Rows, c.Files, c.Sessions, headOrNone(c.Head))
+			fmt.Fprintf(e.stdout, "campaign %d %q: %d rows, %d files, %d sessions sealed, %d seals, head %s\n",
+				c.CampaignID, c.Campaign, c.Rows, c.Files, c.Sessions, c.Seals, headOrNone(c.Head))
 		}
 	}
 	if !v.OK() {

@@ -1,0 +1,497 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// EvidenceSeal is the kind of a chain row that seals a campaign's rows: its
+// detail holds, per sealed table, the hash of every row added or changed
+// since the campaign's previous seal and "" for every row deleted since.
+const EvidenceSeal = "seal"
+
+// Problem kinds for sealed rows (see sealedTables).
+const (
+	ProblemSealedChanged = "sealed row changed"
+	ProblemSealedMissing = "sealed row deleted"
+	ProblemSealedAdded   = "row not sealed"
+	ProblemNotSealed     = "campaign not sealed"
+)
+
+// sealTable is one table a seal covers: scope says which rows belong to a
+// campaign; query selects key column(s) first, then every stored column.
+type sealTable struct {
+	name string
+	// platform tables (items, labels) are shared by every campaign of a
+	// platform; verify checks them against the platform's newest seal.
+	platform bool
+	query    string
+	// keyCols is how many leading columns make the row's key.
+	keyCols int
+}
+
+// sealedTables are the tables a seal covers besides impressions and actions,
+// which session digests cover, and the evidence table, which its own hash
+// chain covers. The column lists are explicit, so a later migration that
+// adds a column does not change old rows' hashes.
+var sealedTables = []sealTable{
+	{name: "campaigns", keyCols: 1, query: `SELECT id, name, platform, base_url, spec, spec_hash, created_at
+		FROM campaigns WHERE id = ?1`},
+	{name: "personas", keyCols: 1, query: `SELECT id, campaign_id, name, role, spec FROM personas WHERE campaign_id = ?1`},
+	{name: "sessions", keyCols: 1, query: `SELECT id, campaign_id, persona_id, seq, attempt, status, planned_at, started_at,
+		finished_at, error, items FROM sessions WHERE campaign_id = ?1`},
+	{name: "items", platform: true, keyCols: 2, query: `SELECT platform, item_id, title, author, url, topic, first_seen_at,
+		last_seen_at FROM items WHERE platform = ?2`},
+	{name: "labels", platform: true, keyCols: 1, query: `SELECT id, platform, item_id, category, value, source,
+		source_version, annotator, created_at FROM labels WHERE platform = ?2`},
+}
+
+// sealState is, per table, the hash of every row by key.
+type sealState map[string]map[string]string
+
+// sealDetail is the detail of a seal row.
+type sealDetail struct {
+	// Tables holds, per table, key -> row hash; "" means the row was
+	// deleted since the previous seal.
+	Tables map[string]map[string]string `json:"tables"`
+}
+
+// rowKey encodes a row's key columns so that no two keys collide: one
+// column is written as is (ids), several are length-prefixed.
+func rowKey(vals []any, n int) string {
+	if n == 1 {
+		return keyPart(vals[0])
+	}
+	var b strings.Builder
+	for i := range n {
+		s := keyPart(vals[i])
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func keyPart(v any) string {
+	switch v := v.(type) {
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// showKey turns a stored key back into words for a problem message.
+func showKey(table, key string) string {
+	if table != "items" {
+		return "id " + key
+	}
+	var parts []string
+	for rest := key; rest != ""; {
+		n, after, ok := strings.Cut(rest, ":")
+		l, err := strconv.Atoi(n)
+		if !ok || err != nil || l > len(after) {
+			return strconv.Quote(key)
+		}
+		parts = append(parts, strconv.Quote(after[:l]))
+		rest = after[l:]
+	}
+	return "(platform, item_id) = (" + strings.Join(parts, ", ") + ")"
+}
+
+// currentState hashes every row a seal of the campaign covers, as stored
+// now; without platformToo, only the campaign's own tables.
+func currentState(ctx context.Context, q queryer, campaignID int64, platform string, platformToo bool) (sealState, error) {
+	st := sealState{}
+	for _, t := range sealedTables {
+		if t.platform && !platformToo {
+			continue
+		}
+		rows := map[string]string{}
+		err := eachRawRow(ctx, q, t.query, []any{campaignID, platform}, func(vals []any) error {
+			rows[rowKey(vals, t.keyCols)] = hashValues(t.name, vals)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("hash %s: %w", t.name, err)
+		}
+		st[t.name] = rows
+	}
+	return st, nil
+}
+
+// replaySeals rebuilds the state the campaign's seals record, applying them
+// in chain order, and returns it with the evidence id of the last seal (0
+// when there is none). Rows whose detail is not valid JSON are skipped here;
+// verify reports them.
+func replaySeals(ctx context.Context, q queryer, campaignID int64) (sealState, int64, error) {
+	st := sealState{}
+	for _, t := range sealedTables {
+		st[t.name] = map[string]string{}
+	}
+	var last int64
+	rows, err := q.QueryContext(ctx, "SELECT id, detail FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq, id", campaignID, EvidenceSeal)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var detail sql.NullString
+		if err := rows.Scan(&id, &detail); err != nil {
+			return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+		}
+		var d sealDetail
+		if json.Unmarshal([]byte(detail.String), &d) != nil {
+			continue
+		}
+		last = id
+		for table, delta := range d.Tables {
+			m := st[table]
+			if m == nil {
+				m = map[string]string{}
+				st[table] = m
+			}
+			for k, h := range delta {
+				if h == "" {
+					delete(m, k)
+				} else {
+					m[k] = h
+				}
+			}
+		}
+	}
+	return st, last, rows.Err()
+}
+
+// diffState returns, per table of now, the entries of now that differ from
+// was, and "" for keys of was that now lacks.
+func diffState(was, now sealState) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, t := range sealedTables {
+		if _, ok := now[t.name]; !ok {
+			continue
+		}
+		d := map[string]string{}
+		for k, h := range now[t.name] {
+			if was[t.name][k] != h {
+				d[k] = h
+			}
+		}
+		for k := range was[t.name] {
+			if _, ok := now[t.name][k]; !ok {
+				d[k] = ""
+			}
+		}
+		if len(d) > 0 {
+			out[t.name] = d
+		}
+	}
+	return out
+}
+
+// sealTx seals a campaign inside tx: it appends a session digest for every
+// finished (done, failed, blocked or interrupted) session of the campaign
+// that has none, then a seal row recording every campaign, persona,
+// session, item and label row that changed since the previous seal. A seal
+// with nothing to record is not appended, except the campaign's first.
+func (db *DB) sealTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
+	return db.sealScopeTx(ctx, tx, campaignID, reason, true)
+}
+
+// sealOwnTx is sealTx for a change that touches only the campaign's own
+// rows (a persona, planned sessions, a session started): it leaves out the
+// platform's items and labels, which cost the most to hash.
+func (db *DB) sealOwnTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
+	return db.sealScopeTx(ctx, tx, campaignID, reason, false)
+}
+
+func (db *DB) sealScopeTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string, platformToo bool) error {
+	var platform string
+	if err := tx.QueryRowContext(ctx, "SELECT platform FROM campaigns WHERE id = ?", campaignID).Scan(&platform); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("seal campaign %d: %w", campaignID, ErrNotFound)
+		}
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	now := db.now().UnixMilli()
+	var todo []int64
+	err := eachRawRow(ctx, tx, `SELECT s.id FROM sessions s WHERE s.campaign_id = ? AND s.status NOT IN ('planned', 'running')
+		AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.session_id = s.id AND e.kind = ?) ORDER BY s.id`,
+		[]any{campaignID, EvidenceSessionDigest}, func(vals []any) error {
+			todo = append(todo, vals[0].(int64))
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	for _, sid := range todo {
+		var status string
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM sessions WHERE id = ?", sid).Scan(&status); err != nil {
+			return fmt.Errorf("seal session %d: %w", sid, err)
+		}
+		d, err := digestSession(ctx, tx, sid)
+		if err != nil {
+			return err
+		}
+		detail, err := jsonString(d)
+		if err != nil {
+			return err
+		}
+		row := evidenceRow{
+			SessionID: sql.NullInt64{Int64: sid, Valid: true},
+			Kind:      EvidenceSessionDigest, Reason: "session " + status, At: now,
+			Size: int64(len(detail)), Detail: sql.NullString{String: detail, Valid: true},
+			ContentHash: sha256Hex([]byte(detail)),
+		}
+		if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
+			return fmt.Errorf("seal session %d: %w", sid, err)
+		}
+	}
+	was, last, err := db.sealedState(ctx, tx, campaignID)
+	if err != nil {
+		return err
+	}
+	cur, err := currentState(ctx, tx, campaignID, platform, platformToo || last == 0)
+	if err != nil {
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	delta := diffState(was, cur)
+	for table, rows := range was {
+		if _, ok := cur[table]; !ok {
+			cur[table] = rows // not hashed now: as last sealed
+		}
+	}
+	if len(delta) == 0 && last != 0 {
+		return nil
+	}
+	b, err := json.Marshal(sealDetail{Tables: delta})
+	if err != nil {
+		return err
+	}
+	detail := string(b)
+	row := evidenceRow{
+		Kind: EvidenceSeal, Reason: reason, At: now,
+		Size: int64(len(detail)), Detail: sql.NullString{String: detail, Valid: true},
+		ContentHash: sha256Hex(b),
+	}
+	if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	db.seals.put(campaignID, row.Hash, cur)
+	return nil
+}
+
+// sealCache keeps, per campaign, the state its last seal records, keyed by
+// that seal row's hash, so that a seal need not replay the whole chain. A
+// seal whose transaction rolled back leaves an entry whose hash is in no
+// row, which is then not used.
+type sealCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedSeal
+}
+
+type cachedSeal struct {
+	hash string
+	st   sealState
+}
+
+func (c *sealCache) put(campaignID int64, hash string, st sealState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]cachedSeal{}
+	}
+	c.m[campaignID] = cachedSeal{hash, st}
+}
+
+func (c *sealCache) get(campaignID int64, hash string) (sealState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[campaignID]
+	if !ok || e.hash != hash {
+		return nil, false
+	}
+	return e.st, true
+}
+
+// sealedState returns the state the campaign's seals record and the
+// evidence id of its last seal, from the cache when the last seal row is
+// the one cached.
+func (db *DB) sealedState(ctx context.Context, tx *sql.Tx, campaignID int64) (sealState, int64, error) {
+	var id int64
+	var hash string
+	err := tx.QueryRowContext(ctx, "SELECT id, hash FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+		campaignID, EvidenceSeal).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return replaySeals(ctx, tx, campaignID)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+	}
+	if st, ok := db.seals.get(campaignID, hash); ok {
+		return st, id, nil
+	}
+	return replaySeals(ctx, tx, campaignID)
+}
+
+// Seal seals the campaign's rows into its evidence chain now (see sealTx);
+// storage already seals at every point it changes them (campaign and
+// persona creation, planning, a session's end, recovery, labels, import,
+// merge), so a caller needs it only after writing by other means.
+func (db *DB) Seal(ctx context.Context, campaignID int64, reason string) error {
+	if err := db.writable("seal campaign"); err != nil {
+		return err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	defer tx.Rollback()
+	if err := db.sealTx(ctx, tx, campaignID, reason); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
+	}
+	return nil
+}
+
+// sealPlatformTx seals the newest campaign of the platform, whose seal then
+// covers the platform's items and labels (verify checks those against the
+// platform's newest seal). A platform with no campaign has nothing to seal.
+func (db *DB) sealPlatformTx(ctx context.Context, tx *sql.Tx, platform, reason string) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT id FROM campaigns WHERE platform = ? ORDER BY id DESC LIMIT 1", platform).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("seal platform %s: %w", platform, err)
+	}
+	return db.sealTx(ctx, tx, id, reason)
+}
+
+// sealAllTx seals every campaign that has no seal yet: run once when a
+// database is upgraded to the schema that seals (version 6).
+func (db *DB) sealAllTx(ctx context.Context, tx *sql.Tx, reason string) error {
+	var ids []int64
+	err := eachRawRow(ctx, tx, `SELECT c.id FROM campaigns c WHERE NOT EXISTS
+		(SELECT 1 FROM evidence e WHERE e.campaign_id = c.id AND e.kind = ?) ORDER BY c.id`, []any{EvidenceSeal},
+		func(vals []any) error {
+			ids = append(ids, vals[0].(int64))
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := db.sealTx(ctx, tx, id, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verifySeals compares the rows stored now with what the seals record. Each
+// campaign's own tables are compared with its replayed seals; the items and
+// labels of a platform with the seals of the platform's campaign sealed most
+// recently, once per platform.
+func (s *EvidenceStore) verifySeals(ctx context.Context, camps []Campaign, campaignID int64, v *Verification) error {
+	type replayed struct {
+		st   sealState
+		last int64
+	}
+	all := map[int64]replayed{}
+	newest := map[string]int64{} // platform -> campaign id of its newest seal
+	for _, c := range camps {
+		st, last, err := replaySeals(ctx, s.db.r, c.ID)
+		if err != nil {
+			return err
+		}
+		all[c.ID] = replayed{st, last}
+		if cur, ok := newest[c.Platform]; last != 0 && (!ok || last > all[cur].last) {
+			newest[c.Platform] = c.ID
+		}
+	}
+	for _, c := range camps {
+		if campaignID != 0 && c.ID != campaignID {
+			continue
+		}
+		rp := all[c.ID]
+		if rp.last == 0 {
+			v.Problems = append(v.Problems, Problem{Kind: ProblemNotSealed, CampaignID: c.ID, Table: "campaigns", Key: "id " + strconv.FormatInt(c.ID, 10),
+				Msg: "its evidence chain has no seal: the evidence table was emptied or cut, so none of its rows can be checked"})
+			continue
+		}
+		cur, err := currentState(ctx, s.db.r, c.ID, c.Platform, true)
+		if err != nil {
+			return fmt.Errorf("verify campaign %d: %w", c.ID, err)
+		}
+		for _, t := range sealedTables {
+			if t.platform && newest[c.Platform] != c.ID {
+				continue
+			}
+			compareTable(c.ID, t.name, rp.st[t.name], cur[t.name], v)
+		}
+	}
+	return nil
+}
+
+// compareTable reports every row of one table that differs from its seal.
+func compareTable(campaignID int64, table string, sealed, now map[string]string, v *Verification) {
+	var keys []string
+	for k := range sealed {
+		keys = append(keys, k)
+	}
+	for k := range now {
+		if _, ok := sealed[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, errA := strconv.ParseInt(keys[i], 10, 64)
+		b, errB := strconv.ParseInt(keys[j], 10, 64)
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		want, sealedOK := sealed[k]
+		got, nowOK := now[k]
+		p := Problem{CampaignID: campaignID, Table: table, Key: showKey(table, k)}
+		switch {
+		case !nowOK:
+			p.Kind, p.Msg = ProblemSealedMissing, fmt.Sprintf("%s row %s was sealed and is gone", table, p.Key)
+		case !sealedOK:
+			p.Kind, p.Msg = ProblemSealedAdded, fmt.Sprintf("%s row %s is in no seal: inserted after the last seal", table, p.Key)
+		case want != got:
+			p.Kind, p.Msg = ProblemSealedChanged, fmt.Sprintf("%s row %s differs from its sealed hash", table, p.Key)
+		default:
+			continue
+		}
+		v.Problems = append(v.Problems, p)
+	}
+}
+
+// sealSessionTx seals the campaign of a session inside tx.
+func (db *DB) sealSessionTx(ctx context.Context, tx *sql.Tx, sessionID int64, reason string, platformToo bool) error {
+	var campaignID int64
+	if err := tx.QueryRowContext(ctx, "SELECT campaign_id FROM sessions WHERE id = ?", sessionID).Scan(&campaignID); err != nil {
+		return fmt.Errorf("seal session %d: %w", sessionID, err)
+	}
+	return db.sealScopeTx(ctx, tx, campaignID, reason, platformToo)
+}
