@@ -61,7 +61,7 @@ type Adapter struct {
 	// Capture reads items from what the platform sent (network responses
 	// and the JSON its HTML embeds); see Capture.
 	Capture *Capture `yaml:"capture" json:"capture,omitempty"`
-	WaitFor  WaitFor          `yaml:"wait_for" json:"wait_for"`
+	WaitFor WaitFor  `yaml:"wait_for" json:"wait_for"`
 	// Dismiss are selectors of buttons that close what stands in front of
 	// the feed (a cookie-consent dialog, an app-install banner). When one
 	// is shown, the session clicks it, then goes on.
