@@ -318,6 +318,10 @@ type ItemPaths struct {
 	// reaches several values (tags[*].name) joins string fields with ", "
 	// and makes a boolean field true when any value is truthy.
 	Fields map[string]JSONPath
+	// Equals holds, for a boolean field written `path == value`
+	// (`labels[*].kind == sponsored`), the value: the field is true when
+	// any value the path reaches, as text, equals it.
+	Equals map[string]string
 }
 
 // CompileItemPaths compiles an item list path and field paths; errors name
@@ -335,7 +339,19 @@ func CompileItemPaths(items string, fields map[string]string) (ItemPaths, error)
 			errs = append(errs, fmt.Errorf("fields.%s: unknown field (known: %s)", k, strings.Join(append(slices.Clone(stringFields), boolFields...), ", ")))
 			continue
 		}
-		jp, err := CompileJSONPath(fields[k])
+		src := fields[k]
+		if path, want, ok := strings.Cut(src, "=="); ok {
+			if !slices.Contains(boolFields, k) {
+				errs = append(errs, fmt.Errorf("fields.%s: only a boolean field may compare with ==", k))
+				continue
+			}
+			if ip.Equals == nil {
+				ip.Equals = map[string]string{}
+			}
+			ip.Equals[k] = strings.Trim(strings.TrimSpace(want), `"'`)
+			src = strings.TrimSpace(path)
+		}
+		jp, err := CompileJSONPath(src)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("fields.%s: %w", k, err))
 			continue
@@ -391,6 +407,12 @@ func (ip ItemPaths) field(el any, name string) (string, bool) {
 	}
 	vals := p.Eval(el)
 	if len(vals) == 0 {
+		return "", false
+	}
+	if want, ok := ip.Equals[name]; ok {
+		if slices.ContainsFunc(vals, func(v any) bool { return jsonString(v) == want }) {
+			return "true", true
+		}
 		return "", false
 	}
 	if slices.Contains(boolFields, name) {

@@ -89,6 +89,17 @@ func TestItemPathsItemsFrom(t *testing.T) {
 	if got := ip2.ItemsFrom(doc, nil, 0); len(got) != 1 || got[0].ID != "no aweme" {
 		t.Errorf("ItemsFrom(data.items) = %+v, want the one card", got)
 	}
+	ip3, err := CompileItemPaths("l[*]", map[string]string{"id": "id", "sponsored": "labels[*].kind == sponsored", "synthetic": `labels[*].kind == "aigc"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq, _ := DecodeJSONBody([]byte(`{"l": [{"id": "e1", "labels": [{"kind": "aigc"}]}, {"id": "e2", "labels": [{"kind": "x"}, {"kind": "sponsored"}]}]}`), CaptureLimits{})
+	if got, want := ip3.ItemsFrom(eq, nil, 0), []Item{{ID: "e1", Synthetic: true}, {ID: "e2", Sponsored: true}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ItemsFrom with == = %+v, want %+v", got, want)
+	}
+	if _, err := CompileItemPaths("x", map[string]string{"id": "a == b"}); err == nil {
+		t.Error("== on a string field gave no error")
+	}
 	if _, err := CompileItemPaths("x", map[string]string{"colour": "c", "id": ""}); err == nil ||
 		!strings.Contains(err.Error(), "fields.colour") || !strings.Contains(err.Error(), "fields.id") {
 		t.Errorf("CompileItemPaths with bad fields: error %v, want both named", err)

@@ -1,0 +1,182 @@
+package probe
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+)
+
+func (m *memEvidence) kinds() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := map[string]int{}
+	for _, ev := range m.evs {
+		k[ev.Kind]++
+	}
+	return k
+}
+
+func captureAdapter(t *testing.T) *Adapter {
+	t.Helper()
+	a, err := BuiltinAdapter("simfeed-capture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// checkCaptured checks a capture session's impressions against what simfeed
+// served: the served ranks list exactly the served items in order, and the
+// displayed items, in displayed order, follow the served order.
+func checkCaptured(t *testing.T, imps []Impression, served []simfeed.Served, wantDisplayed bool) {
+	t.Helper()
+	byServed := slices.Clone(imps)
+	byServed = slices.DeleteFunc(byServed, func(im Impression) bool { return im.ServedRank == 0 })
+	sort.Slice(byServed, func(i, j int) bool { return byServed[i].ServedRank < byServed[j].ServedRank })
+	if len(byServed) == 0 || len(byServed) > len(served) {
+		t.Fatalf("%d items from traffic, simfeed served %d", len(byServed), len(served))
+	}
+	for i, im := range byServed {
+		if im.ServedRank != i+1 {
+			t.Fatalf("served ranks are not 1..n: rank %d at %d", im.ServedRank, i)
+		}
+		if im.ID != served[i].Item {
+			t.Fatalf("served rank %d is %s, simfeed served %s", i+1, im.ID, served[i].Item)
+		}
+		if im.Source != SourceNetwork && im.Source != SourceBoth {
+			t.Errorf("served item %s has source %q", im.ID, im.Source)
+		}
+	}
+	var disp []Impression
+	for _, im := range imps {
+		if im.DisplayedAt != nil {
+			disp = append(disp, im)
+			if im.DisplayedRank == 0 {
+				t.Errorf("item %s displayed at %v without a displayed rank", im.ID, im.DisplayedAt)
+			}
+		} else if im.DisplayedRank != 0 {
+			t.Errorf("item %s has displayed rank %d and no displayed_at", im.ID, im.DisplayedRank)
+		}
+	}
+	if !wantDisplayed {
+		if len(disp) != 0 {
+			t.Errorf("%d items displayed, want none", len(disp))
+		}
+		return
+	}
+	if len(disp) == 0 {
+		t.Fatal("no item was displayed")
+	}
+	sort.Slice(disp, func(i, j int) bool { return disp[i].DisplayedRank < disp[j].DisplayedRank })
+	last := 0
+	for i, im := range disp {
+		if im.DisplayedRank != i+1 {
+			t.Fatalf("displayed ranks are not 1..n: %d at %d", im.DisplayedRank, i)
+		}
+		if im.ServedRank <= last {
+			t.Errorf("displayed item %s (served %d) comes after served %d: display order breaks served order", im.ID, im.ServedRank, last)
+		}
+		last = im.ServedRank
+		if im.Source != SourceBoth {
+			t.Errorf("displayed item %s has source %q, want both", im.ID, im.Source)
+		}
+	}
+	if disp[0].ServedRank != 1 {
+		t.Errorf("first displayed item has served rank %d, want 1 (the first screen)", disp[0].ServedRank)
+	}
+}
+
+// TestCaptureSimfeed runs simfeed's feed in capture mode: the items read
+// from the traffic equal simfeed's truth of what it served, in order; the
+// displayed items are a subset in served order; every item is stored once;
+// the raw bodies reach the evidence sink.
+func TestCaptureSimfeed(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	sink := newMemSink()
+	ev := &memEvidence{}
+	p := mustPersona(t, "  - {name: reader, seed: 3}\n")
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: captureAdapter(t), BaseURL: base,
+		Items: 30, Timeout: time.Minute, Evidence: ev,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Items != 30 {
+		t.Fatalf("session read %d items, want 30", res.Items)
+	}
+	imps := sink.impressions(1)
+	if len(imps) != 30 {
+		t.Fatalf("stored %d impressions, want 30", len(imps))
+	}
+	seen := map[string]bool{}
+	ranks := map[int]bool{}
+	for _, im := range imps {
+		if seen[im.ID] || ranks[im.Rank] {
+			t.Fatalf("item %s or rank %d stored twice", im.ID, im.Rank)
+		}
+		seen[im.ID], ranks[im.Rank] = true, true
+	}
+	truth := srv.Truth()
+	served := truth.Users[0].Visits[0].Served
+	checkCaptured(t, imps, served, true)
+	if k := ev.kinds(); k[EvidenceResponse] < 2 {
+		t.Errorf("evidence kinds %v, want the document and at least one /api/feed body", k)
+	}
+	checkFlags(t, imps, srv.Catalogue())
+	d, both, net := countDisplayed(imps)
+	t.Logf("displayed %d, both %d, network only %d", d, both, net)
+}
+
+// checkFlags compares titles, ad and AI labels with simfeed's catalogue.
+func checkFlags(t *testing.T, imps []Impression, cat []simfeed.Item) {
+	t.Helper()
+	byID := map[string]simfeed.Item{}
+	for _, it := range cat {
+		byID[it.ID] = it
+	}
+	ads, ai := 0, 0
+	for _, im := range imps {
+		it, ok := byID[im.ID]
+		if !ok {
+			t.Fatalf("item %s is not in the catalogue", im.ID)
+		}
+		if im.Title != it.Title || im.Sponsored != it.Sponsored || im.Synthetic != (it.Synthetic && it.SyntheticLabelled) {
+			t.Errorf("item %s: title %q sponsored %v synthetic %v; catalogue %q %v %v (labelled %v)",
+				im.ID, im.Title, im.Sponsored, im.Synthetic, it.Title, it.Sponsored, it.Synthetic, it.SyntheticLabelled)
+		}
+		if im.Sponsored {
+			ads++
+		}
+		if im.Synthetic {
+			ai++
+		}
+	}
+	t.Logf("%d items, %d ads, %d AI-labelled", len(imps), ads, ai)
+}
+
+func (m *memSink) impressions(id int64) []Impression {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.imps[id])
+}
+
+func countDisplayed(imps []Impression) (displayed, both, network int) {
+	for _, im := range imps {
+		if im.DisplayedAt != nil {
+			displayed++
+		}
+		switch im.Source {
+		case SourceBoth:
+			both++
+		case SourceNetwork:
+			network++
+		}
+	}
+	return
+}
