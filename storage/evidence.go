@@ -25,6 +25,9 @@ const (
 	EvidenceScreenshot    = "screenshot"
 	EvidenceHTML          = "html"
 	EvidenceSessionDigest = "session_digest"
+	// EvidenceResponse is a raw response body a capture rule matched
+	// (probe.EvidenceResponse).
+	EvidenceResponse = probe.EvidenceResponse
 )
 
 // chainVersion prefixes every hashed record, so that a future change of the
@@ -113,6 +116,8 @@ func evidenceExt(kind string) string {
 		return ".png"
 	case EvidenceHTML:
 		return ".html"
+	case EvidenceResponse:
+		return ".body"
 	}
 	return ".bin"
 }

@@ -37,6 +37,44 @@ func TestSaveImpressionsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSaveImpressionsCapture stores the capture columns (source, displayed
+// time, served and displayed ranks) and reads them back; NULL stays nil.
+func TestSaveImpressionsCapture(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	f := mustFixture(t, db, "c", 1)
+	id := f.sessions[0].ID
+	mustStart(t, db, id)
+	shown := t0.Add(3 * time.Second).UTC()
+	imps := []probe.Impression{
+		{Item: probe.Item{ID: "a", Title: "A"}, Rank: 1, SeenAt: t0, Surface: "feed", Source: probe.SourceBoth, DisplayedAt: &shown, ServedRank: 1, DisplayedRank: 1},
+		{Item: probe.Item{ID: "b", Title: "B", Sponsored: true}, Rank: 2, SeenAt: t0, Surface: "feed", Source: probe.SourceNetwork, ServedRank: 2},
+		{Item: probe.Item{ID: "c", Title: "C"}, Rank: 3, SeenAt: t0, Surface: "feed", Source: probe.SourceDOM},
+	}
+	if err := db.SaveImpressions(ctx, id, imps); err != nil {
+		t.Fatalf("SaveImpressions: %v", err)
+	}
+	got, err := db.Impressions(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, imps) {
+		t.Errorf("Impressions =\n%+v\nwant\n%+v", got, imps)
+	}
+	var nullDisplayed, nullServed int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE displayed_at IS NULL), count(*) FILTER (WHERE served_rank IS NULL)
+		FROM impressions WHERE session_id = ?`, id).Scan(&nullDisplayed, &nullServed); err != nil {
+		t.Fatal(err)
+	}
+	if nullDisplayed != 2 || nullServed != 1 {
+		t.Errorf("NULL displayed_at %d, NULL served_rank %d; want 2 and 1", nullDisplayed, nullServed)
+	}
+	bad := []probe.Impression{{Item: probe.Item{ID: "d"}, Rank: 4, Surface: "feed", Source: "guess"}}
+	if err := db.SaveImpressions(ctx, id, bad); err == nil {
+		t.Error("SaveImpressions with source \"guess\" gave no error")
+	}
+}
+
 func TestSaveImpressionsUpsertsItems(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
