@@ -316,8 +316,10 @@ type ItemPaths struct {
 	// Fields maps an item field (id, title, author, url, topic, sponsored,
 	// synthetic, price, price_text) to its path in one item. A path that
 	// reaches several values (tags[*].name) joins string fields with ", "
-	// and makes a boolean field true when any value is truthy.
-	Fields map[string]JSONPath
+	// and makes a boolean field true when any value is truthy. A field
+	// written `a.b | c.d` has alternatives: the first that reaches a value
+	// is used (an ad card and a video card keep their ids apart).
+	Fields map[string][]JSONPath
 	// Equals holds, for a boolean field written `path == value`
 	// (`labels[*].kind == sponsored`), the value: the field is true when
 	// any value the path reaches, as text, equals it.
@@ -333,7 +335,7 @@ func CompileItemPaths(items string, fields map[string]string) (ItemPaths, error)
 	if ip.Items, err = CompileJSONPath(items); err != nil {
 		errs = append(errs, fmt.Errorf("items: %w", err))
 	}
-	ip.Fields = make(map[string]JSONPath, len(fields))
+	ip.Fields = make(map[string][]JSONPath, len(fields))
 	for _, k := range slices.Sorted(mapKeys(fields)) {
 		if !slices.Contains(stringFields, k) && !slices.Contains(boolFields, k) {
 			errs = append(errs, fmt.Errorf("fields.%s: unknown field (known: %s)", k, strings.Join(append(slices.Clone(stringFields), boolFields...), ", ")))
@@ -351,16 +353,23 @@ func CompileItemPaths(items string, fields map[string]string) (ItemPaths, error)
 			ip.Equals[k] = strings.Trim(strings.TrimSpace(want), `"'`)
 			src = strings.TrimSpace(path)
 		}
-		jp, err := CompileJSONPath(src)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("fields.%s: %w", k, err))
-			continue
-		}
 		if fields[k] == "" {
 			errs = append(errs, fmt.Errorf("fields.%s: needs a path", k))
 			continue
 		}
-		ip.Fields[k] = jp
+		var alts []JSONPath
+		for _, alt := range strings.Split(src, "|") {
+			jp, err := CompileJSONPath(strings.TrimSpace(alt))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("fields.%s: %w", k, err))
+				alts = nil
+				break
+			}
+			alts = append(alts, jp)
+		}
+		if alts != nil {
+			ip.Fields[k] = alts
+		}
 	}
 	return ip, errors.Join(errs...)
 }
@@ -401,11 +410,16 @@ func (ip ItemPaths) ItemsFrom(doc any, base *url.URL, max int) []Item {
 }
 
 func (ip ItemPaths) field(el any, name string) (string, bool) {
-	p, ok := ip.Fields[name]
+	alts, ok := ip.Fields[name]
 	if !ok {
 		return "", false
 	}
-	vals := p.Eval(el)
+	var vals []any
+	for _, p := range alts {
+		if vals = p.Eval(el); len(vals) > 0 {
+			break
+		}
+	}
 	if len(vals) == 0 {
 		return "", false
 	}

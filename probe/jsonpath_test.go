@@ -97,6 +97,14 @@ func TestItemPathsItemsFrom(t *testing.T) {
 	if got, want := ip3.ItemsFrom(eq, nil, 0), []Item{{ID: "e1", Synthetic: true}, {ID: "e2", Sponsored: true}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ItemsFrom with == = %+v, want %+v", got, want)
 	}
+	ip4, err := CompileItemPaths("l[*]", map[string]string{"id": "v.id | ad.slot", "title": "v.t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alt, _ := DecodeJSONBody([]byte(`{"l": [{"v": {"id": "v1", "t": "T"}}, {"ad": {"slot": "s1"}}, {"x": 1}]}`), CaptureLimits{})
+	if got, want := ip4.ItemsFrom(alt, nil, 0), []Item{{ID: "v1", Title: "T"}, {ID: "s1"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ItemsFrom with alternatives = %+v, want %+v", got, want)
+	}
 	if _, err := CompileItemPaths("x", map[string]string{"id": "a == b"}); err == nil {
 		t.Error("== on a string field gave no error")
 	}
@@ -154,7 +162,7 @@ func FuzzJSONPath(f *testing.F) {
 				t.Fatalf("Eval(%q) yielded nil", path)
 			}
 		}
-		ip := ItemPaths{Items: p, Fields: map[string]JSONPath{"id": p, "title": p}}
+		ip := ItemPaths{Items: p, Fields: map[string][]JSONPath{"id": {p}, "title": {p, p}}}
 		if got := ip.ItemsFrom(doc, nil, 10); len(got) > 10 {
 			t.Fatalf("ItemsFrom gave %d items over its cap", len(got))
 		}
