@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
 
@@ -179,4 +181,78 @@ func countDisplayed(imps []Impression) (displayed, both, network int) {
 		}
 	}
 	return
+}
+
+// TestNetCaptureReadsOnlyMatches feeds the listener the events of a page
+// load: only the responses the capture block matches (and the document,
+// for embedded rules) are queued for reading, in the order they finished;
+// a body over the cap is skipped before it is read.
+func TestNetCaptureReadsOnlyMatches(t *testing.T) {
+	a := captureAdapter(t)
+	a.Capture.MaxBodyBytes = 1 << 20
+	nc := newNetCapture(a.Capture)
+	type req struct {
+		id, method, url, mime string
+		typ                   network.ResourceType
+		size                  float64
+	}
+	for _, r := range []req{
+		{"1", "GET", "http://127.0.0.1/", "text/html", network.ResourceTypeDocument, 2000},
+		{"2", "GET", "http://127.0.0.1/static/app.js", "application/javascript", network.ResourceTypeScript, 900},
+		{"3", "GET", "http://127.0.0.1/api/feed?visit=1&page=3", "application/json", network.ResourceTypeFetch, 800},
+		{"4", "GET", "http://127.0.0.1/api/feed?visit=1&page=2", "application/json", network.ResourceTypeFetch, 700},
+		{"5", "POST", "http://127.0.0.1/api/feed?visit=1&page=4", "application/json", network.ResourceTypeFetch, 700},
+		{"6", "GET", "http://127.0.0.1/api/item/i1", "application/json", network.ResourceTypeFetch, 300},
+		{"7", "GET", "http://127.0.0.1/api/feed?visit=1&page=5", "application/json", network.ResourceTypeFetch, 5 << 20},
+	} {
+		id := network.RequestID(r.id)
+		nc.event(&network.EventRequestWillBeSent{RequestID: id, Request: &network.Request{Method: r.method, URL: r.url}})
+		nc.event(&network.EventResponseReceived{RequestID: id, Type: r.typ, Response: &network.Response{URL: r.url, MimeType: r.mime}})
+	}
+	// Finished out of request order: 4 before 3.
+	for _, id := range []string{"1", "2", "4", "3", "5", "6", "7"} {
+		var size float64
+		if id == "7" {
+			size = 5 << 20
+		}
+		nc.event(&network.EventLoadingFinished{RequestID: network.RequestID(id), EncodedDataLength: size})
+	}
+	var got []string
+	for _, r := range nc.take() {
+		got = append(got, string(r.id))
+	}
+	if want := []string{"1", "4", "3"}; !slices.Equal(got, want) {
+		t.Errorf("queued %v, want %v (the document, then the feed pages in finish order)", got, want)
+	}
+	if nc.skipped != 1 {
+		t.Errorf("skipped %d over the cap, want 1", nc.skipped)
+	}
+	if len(nc.reqs) != 0 {
+		t.Errorf("%d requests still followed after they finished", len(nc.reqs))
+	}
+}
+
+// TestCaptureFallsBackToDOM caps bodies below simfeed's sizes: nothing is
+// read from the traffic, and the page still gives every item, from the DOM.
+func TestCaptureFallsBackToDOM(t *testing.T) {
+	b := needBrowser(t)
+	_, base := startSimfeed(t, nil)
+	a := captureAdapter(t)
+	a.Capture.MaxBodyBytes = 64
+	sink := newMemSink()
+	if _, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: mustPersona(t, "  - {name: reader, seed: 3}\n"), Adapter: a, BaseURL: base,
+		Items: 15, Timeout: time.Minute,
+	}, sink); err != nil {
+		t.Fatal(err)
+	}
+	imps := sink.impressions(1)
+	if len(imps) != 15 {
+		t.Fatalf("stored %d impressions, want 15", len(imps))
+	}
+	for _, im := range imps {
+		if im.Source != SourceDOM || im.ServedRank != 0 {
+			t.Errorf("item %s: source %q served rank %d, want dom and none", im.ID, im.Source, im.ServedRank)
+		}
+	}
 }
