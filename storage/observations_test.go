@@ -525,3 +525,43 @@ func TestSaveImpressionsAcrossChunks(t *testing.T) {
 		t.Errorf("Impressions after the failed batch = %d, %v, want none", len(got), err)
 	}
 }
+
+// TestDigestCoversCapture: changing a capture column changes the session
+// digest; an impression without capture hashes as before 0007.
+func TestDigestCoversCapture(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	f := mustFixture(t, db, "c", 1)
+	id := f.sessions[0].ID
+	mustStart(t, db, id)
+	imps := []probe.Impression{
+		{Item: probe.Item{ID: "a"}, Rank: 1, SeenAt: t0, Surface: "feed"},
+		{Item: probe.Item{ID: "b"}, Rank: 2, SeenAt: t0, Surface: "feed", Source: probe.SourceDOM},
+	}
+	if err := db.SaveImpressions(ctx, id, imps); err != nil {
+		t.Fatal(err)
+	}
+	before, err := digestSession(ctx, db.r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, "UPDATE impressions SET source = 'network' WHERE session_id = ? AND rank = 2", id); err != nil {
+		t.Fatal(err)
+	}
+	after, err := digestSession(ctx, db.r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Impressions[0].Hash != after.Impressions[0].Hash {
+		t.Error("an untouched impression's hash changed")
+	}
+	if before.Impressions[1].Hash == after.Impressions[1].Hash {
+		t.Error("changing source left the digest unchanged")
+	}
+	if _, err := db.w.ExecContext(ctx, "UPDATE impressions SET source = '', displayed_at = 5 WHERE session_id = ? AND rank = 1", id); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := digestSession(ctx, db.r, id); again.Impressions[0].Hash == before.Impressions[0].Hash {
+		t.Error("setting displayed_at left the digest unchanged")
+	}
+}
