@@ -187,6 +187,23 @@ func (c *Capture) ExtractResponse(method, rawURL, mimeType string, body []byte) 
 	if i < 0 {
 		return nil, nil
 	}
+	return c.extractWith(i, rawURL, body)
+}
+
+// ExtractBody reads a stored body again (a `response` evidence file, whose
+// reason is "METHOD URL"): the first response rule whose method and URL
+// match reads it, whatever its MIME type was. It is what a re-extraction
+// with a corrected adapter calls; nil and no error when no rule matches.
+func (c *Capture) ExtractBody(method, rawURL string, body []byte) ([]Item, error) {
+	for i, r := range c.rules {
+		if r.url != nil && strings.EqualFold(r.method, method) && r.url.MatchString(rawURL) {
+			return c.extractWith(i, rawURL, body)
+		}
+	}
+	return nil, nil
+}
+
+func (c *Capture) extractWith(i int, rawURL string, body []byte) ([]Item, error) {
 	lim := c.Limits()
 	doc, err := DecodeJSONBody(body, lim)
 	if err != nil {

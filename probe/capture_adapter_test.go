@@ -93,6 +93,12 @@ capture:
 	if want := []Item{{ID: "a1", Title: "one", Sponsored: true}, {ID: "a2"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ExtractResponse = %+v, want %+v", got, want)
 	}
+	if again, err := c.ExtractBody("GET", "https://x.test/api/feed?page=1", []byte(`{"data": {"list": [{"card": {"id": "a1"}}]}}`)); err != nil || len(again) != 1 {
+		t.Errorf("ExtractBody = %+v, %v; want a1", again, err)
+	}
+	if none, err := c.ExtractBody("GET", "https://x.test/other", []byte(`{}`)); none != nil || err != nil {
+		t.Errorf("ExtractBody of an unmatched URL = %+v, %v", none, err)
+	}
 	if _, err := c.ExtractResponse("GET", "https://x.test/api/feed?", "application/json", []byte(`<html>`)); err == nil {
 		t.Error("ExtractResponse of HTML gave no error")
 	}
