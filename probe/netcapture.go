@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -87,7 +88,9 @@ func (nc *netCapture) event(ev any) {
 			return
 		}
 		r.url, r.mime = e.Response.URL, e.Response.MimeType
-		r.doc = e.Type == network.ResourceTypeDocument && nc.c.HasEmbedded()
+		// Only the feed's own document: an item page opened later may
+		// embed JSON of its own (related items) that was not the feed.
+		r.doc = e.Type == network.ResourceTypeDocument && nc.c.HasEmbedded() && samePage(r.url, nc.docURL)
 		if !r.doc && !nc.c.MatchResponse(r.method, r.url, r.mime) {
 			delete(nc.reqs, e.RequestID) // its body is never read
 		}
@@ -108,6 +111,18 @@ func (nc *netCapture) event(ev any) {
 	}
 }
 
+// samePage reports whether two URLs have the same scheme, host and path
+// (the query and fragment may differ).
+func samePage(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	norm := func(p string) string { return strings.TrimSuffix(p, "/") }
+	return ua.Scheme == ub.Scheme && ua.Host == ub.Host && norm(ua.Path) == norm(ub.Path)
+}
+
 // take returns the finished matched responses not taken before.
 func (nc *netCapture) take() []*capReq {
 	nc.mu.Lock()
@@ -119,11 +134,12 @@ func (nc *netCapture) take() []*capReq {
 
 // startCapture listens to the tab's network for the adapter's capture
 // block, once per session; it does nothing for an adapter without one.
-func (s *session) startCapture() error {
+func (s *session) startCapture(feed string) error {
 	if s.cfg.Adapter.Capture == nil || s.cap != nil {
 		return nil
 	}
 	s.cap = newNetCapture(s.cfg.Adapter.Capture)
+	s.cap.docURL = feed
 	if err := chromedp.Listen(s.tab, s.cap.event); err != nil {
 		return fmt.Errorf("watch network for capture: %w", err)
 	}

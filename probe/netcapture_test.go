@@ -191,6 +191,7 @@ func TestNetCaptureReadsOnlyMatches(t *testing.T) {
 	a := captureAdapter(t)
 	a.Capture.MaxBodyBytes = 1 << 20
 	nc := newNetCapture(a.Capture)
+	nc.docURL = "http://127.0.0.1/"
 	type req struct {
 		id, method, url, mime string
 		typ                   network.ResourceType
@@ -204,13 +205,14 @@ func TestNetCaptureReadsOnlyMatches(t *testing.T) {
 		{"5", "POST", "http://127.0.0.1/api/feed?visit=1&page=4", "application/json", network.ResourceTypeFetch, 700},
 		{"6", "GET", "http://127.0.0.1/api/item/i1", "application/json", network.ResourceTypeFetch, 300},
 		{"7", "GET", "http://127.0.0.1/api/feed?visit=1&page=5", "application/json", network.ResourceTypeFetch, 5 << 20},
+		{"8", "GET", "http://127.0.0.1/item/i1", "text/html", network.ResourceTypeDocument, 900},
 	} {
 		id := network.RequestID(r.id)
 		nc.event(&network.EventRequestWillBeSent{RequestID: id, Request: &network.Request{Method: r.method, URL: r.url}})
 		nc.event(&network.EventResponseReceived{RequestID: id, Type: r.typ, Response: &network.Response{URL: r.url, MimeType: r.mime}})
 	}
 	// Finished out of request order: 4 before 3.
-	for _, id := range []string{"1", "2", "4", "3", "5", "6", "7"} {
+	for _, id := range []string{"1", "2", "4", "3", "5", "6", "7", "8"} {
 		var size float64
 		if id == "7" {
 			size = 5 << 20
@@ -222,7 +224,7 @@ func TestNetCaptureReadsOnlyMatches(t *testing.T) {
 		got = append(got, string(r.id))
 	}
 	if want := []string{"1", "4", "3"}; !slices.Equal(got, want) {
-		t.Errorf("queued %v, want %v (the document, then the feed pages in finish order)", got, want)
+		t.Errorf("queued %v, want %v (the feed's document, then the feed pages in finish order; not an item page)", got, want)
 	}
 	if nc.skipped != 1 {
 		t.Errorf("skipped %d over the cap, want 1", nc.skipped)

@@ -570,7 +570,7 @@ func (s *session) open(feed string, base *url.URL) ([]seenItem, error) {
 			return nil, fmt.Errorf("watch network: %w", err)
 		}
 	}
-	if err := s.startCapture(); err != nil {
+	if err := s.startCapture(feed); err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
