@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"io"
 	"net/url"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -59,7 +60,10 @@ type Adapter struct {
 	Item     string           `yaml:"item" json:"item"`
 	Fields   map[string]Field `yaml:"fields" json:"fields"`
 	Embedded *Embedded        `yaml:"embedded" json:"embedded,omitempty"`
-	WaitFor  WaitFor          `yaml:"wait_for" json:"wait_for"`
+	// Capture reads items from what the platform sent (network responses
+	// and the JSON its HTML embeds); see Capture.
+	Capture *Capture `yaml:"capture" json:"capture,omitempty"`
+	WaitFor WaitFor  `yaml:"wait_for" json:"wait_for"`
 	// Dismiss are selectors of buttons that close what stands in front of
 	// the feed (a cookie-consent dialog, an app-install banner). When one
 	// is shown, the session clicks it, then goes on.
@@ -326,6 +330,14 @@ func yamlError(name string, err error) error {
 func nodeLine(n *yaml.Node, path ...string) int {
 	line := n.Line
 	for _, key := range path {
+		if i, err := strconv.Atoi(key); err == nil && n.Kind == yaml.SequenceNode {
+			if i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n.Kind != yaml.MappingNode {
 			return line
 		}
@@ -361,16 +373,25 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.Name == "" {
 		fail("missing: give the adapter a name", "name")
 	}
-	if a.Item == "" && a.Embedded == nil {
-		fail("missing: the CSS selector of one item element (or an embedded: block)", "item")
+	if a.Item == "" && a.Embedded == nil && a.Capture == nil {
+		fail("missing: the CSS selector of one item element (or an embedded: or capture: block)", "item")
 	} else if a.Item != "" {
 		a.item = compileSel(a.Item, "item")
 	}
 	if a.FeedURL == "" {
 		a.FeedURL = "/"
 	}
-	if _, err := url.Parse(a.FeedURL); err != nil {
-		fail(fmt.Sprintf("bad URL: %v", err), "feed_url")
+	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}} {
+		if err := checkFeedScheme(u.v); err != nil {
+			path := []string{u.section}
+			if u.key != "" {
+				path = append(path, u.key)
+			}
+			fail(err.Error(), path...)
+		}
+	}
+	if a.Capture != nil {
+		a.Capture.compile(fail)
 	}
 	if a.Surface == "" {
 		a.Surface = "feed"
@@ -413,7 +434,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		}
 		a.fields[k] = cf
 	}
-	if _, ok := a.Fields["id"]; !ok && (a.Item != "" || a.Embedded == nil) {
+	if _, ok := a.Fields["id"]; !ok && (a.Item != "" || (a.Embedded == nil && a.Capture == nil)) {
 		fail("missing: an item needs an id field (used to dedupe and to join with other data)", "fields", "id")
 	}
 	if e := a.Embedded; e != nil {
@@ -511,7 +532,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		fail("key is only used by the key strategy", "scroll", "key")
 	}
 	if a.Item == "" && sc.Strategy != StrategyNone {
-		fail("an adapter without an item selector reads only the embedded JSON: use strategy none", "scroll", "strategy")
+		fail("an adapter without an item selector reads only the embedded or captured JSON: use strategy none", "scroll", "strategy")
 	}
 	if sc.Wait == 0 {
 		sc.Wait = 4 * time.Second

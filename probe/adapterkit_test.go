@@ -2,10 +2,11 @@ package probe
 
 import (
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -63,7 +64,7 @@ func TestParseAdapterKitErrors(t *testing.T) {
 		{"bad blocked", head + "blocked: [\"]\"]\n", `x.yaml:4: blocked.0: bad CSS selector`},
 		{"bad date", head + "last_checked: yesterday\n", `x.yaml:4: last_checked: "yesterday" is not a date`},
 		{"embedded without id", "name: a\nembedded: {script: s, fields: {title: t}}\nscroll: {strategy: none}\n", "x.yaml:2: embedded.fields.id: missing"},
-		{"embedded only, scrolling", "name: a\nembedded: {script: s, fields: {id: i}}\n", "scroll.strategy: an adapter without an item selector reads only the embedded JSON"},
+		{"embedded only, scrolling", "name: a\nembedded: {script: s, fields: {id: i}}\n", "scroll.strategy: an adapter without an item selector reads only the embedded or captured JSON"},
 		{"negative wait", head + "wait_for: {network_idle: -1s}\n", "x.yaml:4: wait_for: durations must not be negative"},
 	}
 	for _, tc := range tests {

@@ -3,11 +3,12 @@ package probe
 import (
 	"context"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/probe/simfeed/simfeedtest"

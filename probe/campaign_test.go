@@ -3,13 +3,15 @@ package probe
 import (
 	"context"
 	"fmt"
-	"github.com/chromedp/chromedp"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe/simfeed"

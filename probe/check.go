@@ -3,13 +3,14 @@ package probe
 import (
 	"context"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -3,9 +3,10 @@ package probe
 import (
 	"context"
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )

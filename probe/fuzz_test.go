@@ -27,7 +27,7 @@ func FuzzParseAdapter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := ParseAdapter("fuzz.yaml", data)
 		if err == nil {
-			if a == nil || (a.Item == "" && a.Embedded == nil) {
+			if a == nil || (a.Item == "" && a.Embedded == nil && a.Capture == nil) {
 				t.Fatalf("ParseAdapter returned no error and adapter %+v", a)
 			}
 			return

@@ -2,8 +2,9 @@ package probe
 
 import (
 	"context"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // Phases of a session, the closed label set of phase metrics.

@@ -3,10 +3,11 @@ package probe
 import (
 	"context"
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/chromedp/chromedp"
 

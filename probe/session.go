@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
@@ -107,6 +108,9 @@ type session struct {
 	waited bool
 	// atEnd, when set, sees the tab after browsing, before it closes.
 	atEnd func(tab context.Context)
+	// cap reads what the platform sends (adapters with a capture block;
+	// see netcapture.go).
+	cap *netCapture
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -190,6 +194,9 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 		} else {
 			err = s.browse()
 		}
+	}
+	if ferr := s.flushCapture(tab); ferr != nil && err == nil {
+		err = ferr
 	}
 	if err != nil {
 		s.captureEvidence("error: " + err.Error())
@@ -565,6 +572,9 @@ func (s *session) open(feedURL string, base *url.URL) ([]seenItem, error) {
 			return nil, fmt.Errorf("watch network: %w", err)
 		}
 	}
+	if err := s.startCapture(feedURL); err != nil {
+		return nil, err
+	}
 	t0 := time.Now()
 	if _, err := call(s, stepTimeout*2, chromedp.Navigate(feedURL)); err != nil {
 		return nil, fmt.Errorf("open feed %s: %w", feedURL, err)
@@ -583,6 +593,7 @@ func (s *session) open(feedURL string, base *url.URL) ([]seenItem, error) {
 		}
 	}
 	s.obs.ObservePhase(PhaseNavigate, time.Since(t0))
+	s.drainCapture()
 	if ad.Embedded == nil {
 		return nil, nil
 	}
@@ -711,12 +722,23 @@ func (s *session) browse() error {
 
 // handle stores new items and lets the persona engage with them.
 func (s *session) handle(fresh []seenItem) error {
-	if len(fresh) == 0 {
+	if len(fresh) == 0 && s.cap == nil {
 		return nil
 	}
 	t2 := time.Now()
-	if err := s.sink.SaveImpressions(s.tab, s.cfg.SessionID, impressions(fresh)); err != nil {
-		return fmt.Errorf("store impressions: %w", err)
+	save := impressions(fresh)
+	if s.cap != nil {
+		// With capture, an impression is stored once displayed (or at the
+		// end of the session): see netcapture.go.
+		var err error
+		if save, err = s.settleCapture(); err != nil {
+			return err
+		}
+	}
+	if len(save) > 0 {
+		if err := s.sink.SaveImpressions(s.tab, s.cfg.SessionID, save); err != nil {
+			return fmt.Errorf("store impressions: %w", err)
+		}
 	}
 	s.obs.ObservePhase(PhaseStore, time.Since(t2))
 	if s.noEngage {
@@ -727,7 +749,7 @@ func (s *session) handle(fresh []seenItem) error {
 			return err
 		}
 	}
-	if p := s.cfg.Persona.Behaviour.ScrollPause; p > 0 {
+	if p := s.cfg.Persona.Behaviour.ScrollPause; p > 0 && len(fresh) > 0 {
 		if err := sleep(s.tab, p); err != nil {
 			return fmt.Errorf("pause after %d items: %w", s.items, err)
 		}
@@ -907,6 +929,7 @@ func impressions(items []seenItem) []feed.Impression {
 // ranks the rest in order of first appearance, and stops at the session's
 // item count.
 func (s *session) extract(c collected, base *url.URL) []seenItem {
+	s.drainCapture() // the traffic first: served items rank before the page draws them
 	var out []seenItem
 	for _, el := range c.Items {
 		if s.captured != nil {
@@ -928,15 +951,22 @@ func (s *session) keep(items []feed.Item, n int) []seenItem {
 	var out []seenItem
 	now := s.now().UTC()
 	for _, it := range items {
+		if s.seen[it.ID] {
+			if si, ok := s.domAgain(it, n); ok {
+				out = append(out, si)
+			}
+			continue
+		}
 		if s.items >= s.cfg.Items {
 			break
 		}
-		if s.seen[it.ID] {
-			continue
-		}
 		s.seen[it.ID] = true
 		s.items++
-		out = append(out, seenItem{n: n, imp: feed.Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}})
+		si := seenItem{n: n, imp: feed.Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface}}
+		if s.cap != nil {
+			s.holdDOM(si)
+		}
+		out = append(out, si)
 	}
 	s.res.Items = s.items
 	return out

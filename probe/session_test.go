@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe/simfeed"

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+
 	"github.com/feedprobe/feedprobe/probe/feed"
 )
 

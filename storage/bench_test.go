@@ -3,9 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // BenchmarkSaveImpressions saves batches into one running session, drawing

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // Evidence kinds, as stored in evidence.kind.
@@ -23,6 +24,9 @@ const (
 	EvidenceScreenshot    = "screenshot"
 	EvidenceHTML          = "html"
 	EvidenceSessionDigest = "session_digest"
+	// EvidenceResponse is a raw response body a capture rule matched
+	// (feed.EvidenceResponse).
+	EvidenceResponse = feed.EvidenceResponse
 )
 
 // chainVersion prefixes every hashed record, so that a future change of the
@@ -111,6 +115,8 @@ func evidenceExt(kind string) string {
 		return ".png"
 	case EvidenceHTML:
 		return ".html"
+	case EvidenceResponse:
+		return ".body"
 	}
 	return ".bin"
 }
@@ -250,11 +256,19 @@ type queryer interface {
 // row over every stored column (128 bits of SHA-256 each).
 func digestSession(ctx context.Context, q queryer, sessionID int64) (sessionDigest, error) {
 	d := sessionDigest{Impressions: []digestImpression{}, Actions: []digestAction{}}
+	// The capture columns (0007) join the hash only when set, so that the
+	// digests of sessions stored before them still verify.
 	err := eachRawRow(ctx, q, `SELECT surface, rank, session_id, platform, item_id, seen_at, title, topic,
-		sponsored, synthetic, price, price_text FROM impressions WHERE session_id = ? ORDER BY surface, rank`,
+		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank
+		FROM impressions WHERE session_id = ? ORDER BY surface, rank`,
 		[]any{sessionID}, func(vals []any) error {
 			surface, _ := vals[0].(string)
 			rank, _ := vals[1].(int64)
+			capture := vals[12:]
+			vals = vals[:12]
+			if src, _ := capture[0].(string); src != "" || capture[1] != nil || capture[2] != nil || capture[3] != nil {
+				vals = append(vals, capture...)
+			}
 			d.Impressions = append(d.Impressions, digestImpression{Surface: surface, Rank: rank, Hash: hashValues("impression", vals)})
 			return nil
 		})

@@ -3,12 +3,13 @@ package storage
 import (
 	"context"
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // evidenceFixture is a database with one campaign whose session 1 has

@@ -5,13 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"

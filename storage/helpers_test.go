@@ -2,8 +2,9 @@ package storage
 
 import (
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // makeImpressions returns n impressions on surface, ranks 1..n, items

@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 var mergePersonas = []string{"alice", "bob", "carol", "dave"}

@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // openSession checks, inside tx, that the session exists and still takes
@@ -38,7 +39,7 @@ func openSession(ctx context.Context, tx *sql.Tx, id int64) (string, error) {
 const (
 	insertChunk      = 128
 	itemParams       = 6  // per row, after the shared platform
-	impressionParams = 10 // per row, after the shared session and platform
+	impressionParams = 14 // per row, after the shared session and platform
 )
 
 // upsertItemsSQL returns the item upsert for n rows. ?1 is the platform;
@@ -67,11 +68,11 @@ func upsertItemsSQL(n int) string {
 // insertImpressionsSQL returns the impression insert for n rows. ?1 is the
 // session and ?2 the platform; each row has impressionParams more: rank,
 // item_id, seen_at, surface, title, topic, sponsored, synthetic, price,
-// price_text.
+// price_text, source, displayed_at, served_rank, displayed_rank.
 func insertImpressionsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO impressions (session_id, platform, rank, item_id, seen_at, surface, title, topic,
-		sponsored, synthetic, price, price_text) VALUES `)
+		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank) VALUES `)
 	for r := range n {
 		if r > 0 {
 			b.WriteString(", ")
@@ -159,7 +160,8 @@ func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []feed.
 				price = im.Price
 			}
 			args = append(args, im.Rank, im.ID, millis(im.SeenAt), im.Surface,
-				im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText))
+				im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText),
+				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank))
 		}
 		if _, err := tx.ExecContext(ctx, db.sql.insertImpressions(len(part)), args...); err != nil {
 			return fmt.Errorf("save impressions for session %d: insert ranks %d..%d: %w", sessionID, part[0].Rank, part[len(part)-1].Rank, err)
@@ -239,7 +241,8 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, erro
 // from the item catalogue.
 func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impression, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT i.rank, i.item_id, i.seen_at, i.surface, i.title, i.topic,
-			i.sponsored, i.synthetic, i.price, i.price_text, coalesce(it.author, ''), coalesce(it.url, '')
+			i.sponsored, i.synthetic, i.price, i.price_text, coalesce(it.author, ''), coalesce(it.url, ''),
+			i.source, i.displayed_at, coalesce(i.served_rank, 0), coalesce(i.displayed_rank, 0)
 		FROM impressions i LEFT JOIN items it ON it.platform = i.platform AND it.item_id = i.item_id
 		WHERE i.session_id = ? ORDER BY i.surface, i.rank`, sessionID)
 	if err != nil {
@@ -253,10 +256,16 @@ func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impressi
 			seen      sql.NullInt64
 			price     sql.NullFloat64
 			priceText sql.NullString
+			displayed sql.NullInt64
 		)
 		if err := rows.Scan(&im.Rank, &im.ID, &seen, &im.Surface, &im.Title, &im.Topic,
-			&im.Sponsored, &im.Synthetic, &price, &priceText, &im.Author, &im.URL); err != nil {
+			&im.Sponsored, &im.Synthetic, &price, &priceText, &im.Author, &im.URL,
+			&im.Source, &displayed, &im.ServedRank, &im.DisplayedRank); err != nil {
 			return nil, fmt.Errorf("impressions of session %d: %w", sessionID, err)
+		}
+		if displayed.Valid {
+			t := fromMillis(displayed)
+			im.DisplayedAt = &t
 		}
 		im.SeenAt, im.Price, im.PriceText = fromMillis(seen), price.Float64, priceText.String
 		imps = append(imps, im)
@@ -326,4 +335,21 @@ func (db *DB) EachImpression(ctx context.Context, campaignID int64, fn func(Impr
 		return fmt.Errorf("impressions of campaign %d: %w", campaignID, err)
 	}
 	return nil
+}
+
+// displayedMillis is displayed_at as stored: NULL for an item never
+// displayed (or a session that did not track display).
+func displayedMillis(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return millis(*t)
+}
+
+// nullRank stores a rank of 0 (none) as NULL.
+func nullRank(r int) any {
+	if r <= 0 {
+		return nil
+	}
+	return r
 }

@@ -5,11 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 func TestSaveImpressionsRoundTrip(t *testing.T) {
@@ -33,6 +34,44 @@ func TestSaveImpressionsRoundTrip(t *testing.T) {
 	want := []feed.Impression{imps[1], imps[0], imps[2]} // by surface, rank
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Impressions =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestSaveImpressionsCapture stores the capture columns (source, displayed
+// time, served and displayed ranks) and reads them back; NULL stays nil.
+func TestSaveImpressionsCapture(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	f := mustFixture(t, db, "c", 1)
+	id := f.sessions[0].ID
+	mustStart(t, db, id)
+	shown := t0.Add(3 * time.Second).UTC()
+	imps := []feed.Impression{
+		{Item: feed.Item{ID: "a", Title: "A"}, Rank: 1, SeenAt: t0, Surface: "feed", Source: feed.SourceBoth, DisplayedAt: &shown, ServedRank: 1, DisplayedRank: 1},
+		{Item: feed.Item{ID: "b", Title: "B", Sponsored: true}, Rank: 2, SeenAt: t0, Surface: "feed", Source: feed.SourceNetwork, ServedRank: 2},
+		{Item: feed.Item{ID: "c", Title: "C"}, Rank: 3, SeenAt: t0, Surface: "feed", Source: feed.SourceDOM},
+	}
+	if err := db.SaveImpressions(ctx, id, imps); err != nil {
+		t.Fatalf("SaveImpressions: %v", err)
+	}
+	got, err := db.Impressions(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, imps) {
+		t.Errorf("Impressions =\n%+v\nwant\n%+v", got, imps)
+	}
+	var nullDisplayed, nullServed int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE displayed_at IS NULL), count(*) FILTER (WHERE served_rank IS NULL)
+		FROM impressions WHERE session_id = ?`, id).Scan(&nullDisplayed, &nullServed); err != nil {
+		t.Fatal(err)
+	}
+	if nullDisplayed != 2 || nullServed != 1 {
+		t.Errorf("NULL displayed_at %d, NULL served_rank %d; want 2 and 1", nullDisplayed, nullServed)
+	}
+	bad := []feed.Impression{{Item: feed.Item{ID: "d"}, Rank: 4, Surface: "feed", Source: "guess"}}
+	if err := db.SaveImpressions(ctx, id, bad); err == nil {
+		t.Error("SaveImpressions with source \"guess\" gave no error")
 	}
 }
 
@@ -484,5 +523,45 @@ func TestSaveImpressionsAcrossChunks(t *testing.T) {
 	}
 	if got, err := db.Impressions(ctx, f.sessions[1].ID); err != nil || len(got) != 0 {
 		t.Errorf("Impressions after the failed batch = %d, %v, want none", len(got), err)
+	}
+}
+
+// TestDigestCoversCapture: changing a capture column changes the session
+// digest; an impression without capture hashes as before 0007.
+func TestDigestCoversCapture(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	f := mustFixture(t, db, "c", 1)
+	id := f.sessions[0].ID
+	mustStart(t, db, id)
+	imps := []feed.Impression{
+		{Item: feed.Item{ID: "a"}, Rank: 1, SeenAt: t0, Surface: "feed"},
+		{Item: feed.Item{ID: "b"}, Rank: 2, SeenAt: t0, Surface: "feed", Source: feed.SourceDOM},
+	}
+	if err := db.SaveImpressions(ctx, id, imps); err != nil {
+		t.Fatal(err)
+	}
+	before, err := digestSession(ctx, db.r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, "UPDATE impressions SET source = 'network' WHERE session_id = ? AND rank = 2", id); err != nil {
+		t.Fatal(err)
+	}
+	after, err := digestSession(ctx, db.r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Impressions[0].Hash != after.Impressions[0].Hash {
+		t.Error("an untouched impression's hash changed")
+	}
+	if before.Impressions[1].Hash == after.Impressions[1].Hash {
+		t.Error("changing source left the digest unchanged")
+	}
+	if _, err := db.w.ExecContext(ctx, "UPDATE impressions SET source = '', displayed_at = 5 WHERE session_id = ? AND rank = 1", id); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := digestSession(ctx, db.r, id); again.Impressions[0].Hash == before.Impressions[0].Hash {
+		t.Error("setting displayed_at left the digest unchanged")
 	}
 }

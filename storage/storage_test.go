@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 // t0 is the base time of the tests: whole milliseconds, as stored.

@@ -21,12 +21,35 @@ type Item struct {
 
 // Impression is an item served to a persona at a rank in one session. Rank
 // starts at 1 and is the order of first appearance in the session.
+//
+// A session whose adapter has a capture block also records where the item
+// was observed and when it reached the screen (see probe.Capture for the
+// rank rules); without one, Source is empty (the page) and the rest zero.
 type Impression struct {
 	Item
 	Rank    int       `json:"rank"`
 	SeenAt  time.Time `json:"seen_at"`
 	Surface string    `json:"surface"` // "feed", "hot", "search", ...
+	// Source is SourceNetwork, SourceDOM or SourceBoth; empty for a
+	// session without capture (the page only).
+	Source string `json:"source,omitempty"`
+	// DisplayedAt is when the item's element was first seen in the
+	// viewport; nil when it never was (or the session did not track it).
+	DisplayedAt *time.Time `json:"displayed_at"`
+	// ServedRank is the item's position, from 1, in the platform's
+	// traffic; 0 when it never came in a captured response.
+	ServedRank int `json:"served_rank,omitempty"`
+	// DisplayedRank is the item's position, from 1, in the order items
+	// first reached the viewport; 0 when it never did.
+	DisplayedRank int `json:"displayed_rank,omitempty"`
 }
+
+// Impression sources.
+const (
+	SourceNetwork = "network" // in what the platform sent, never drawn
+	SourceDOM     = "dom"     // drawn by the page, not in captured traffic
+	SourceBoth    = "both"    // sent and drawn
+)
 
 // ActionKind names what a persona did.
 type ActionKind string
@@ -63,3 +86,7 @@ type Evidence struct {
 	At     time.Time
 	Data   []byte
 }
+
+// EvidenceResponse is the evidence kind of a raw response body that a
+// capture rule matched (JSON, or the HTML document for embedded rules).
+const EvidenceResponse = "response"

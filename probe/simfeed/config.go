@@ -62,6 +62,11 @@ type Config struct {
 	// Hostile plants HostileTitles on the first items of the catalogue,
 	// made the most popular, for tests of untrusted platform text.
 	Hostile bool `yaml:"hostile" json:"hostile"`
+	// ScrambleClasses renames every fp- and rp- class and id in the pages
+	// (HTML, CSS and JavaScript alike) to a prefix drawn from Seed: the
+	// pages work, and no selector an adapter names matches. It checks
+	// that capture does not depend on the DOM (see replay.go).
+	ScrambleClasses bool `yaml:"scramble_classes" json:"scramble_classes"`
 	// Faults are the fault modes in force at start (see Faults; SetFaults
 	// changes them at run time).
 	Faults Faults `yaml:"faults" json:"faults"`

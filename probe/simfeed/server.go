@@ -138,6 +138,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	s.complianceRoutes(mux)
+	s.replayRoutes(mux) // replay.go: pages shaped like real platforms' traffic
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")
@@ -158,6 +159,10 @@ func (s *Server) routes() {
 // ground truth.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveFault(w, r) {
+		return
+	}
+	if s.cfg.ScrambleClasses {
+		s.serveScrambled(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

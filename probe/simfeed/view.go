@@ -76,3 +76,10 @@ func itemBody(it *Item) string {
 	}
 	return fmt.Sprintf("%s — a story by %s in %s. Like it to see more like this.", it.Title, it.Author, it.Topic)
 }
+
+// State is the first page of a visit as the feed page embeds it in
+// script#fp-state: the same JSON as GET /api/feed answers for later pages,
+// so that a probe can read what was served from the traffic.
+func (d feedData) State() feedPage {
+	return feedPage{Visit: d.Visit, Page: 1, Items: d.Items}
+}
