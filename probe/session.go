@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
@@ -106,6 +107,8 @@ type session struct {
 	waited bool
 	// atEnd, when set, sees the tab after browsing, before it closes.
 	atEnd func(tab context.Context)
+	// crashed reports whether the tab's renderer crashed.
+	crashed func() bool
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -169,7 +172,19 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	// calls, and closeTab then disposes of the tab and its browser context.
 	var cancel context.CancelFunc
 	s.parentTab = tab
-	s.tab, cancel = context.WithTimeout(tab, cfg.Timeout)
+	// A crashed renderer answers nothing: without this the session would
+	// only notice at its deadline. The crash cancels the session at once.
+	crashCtx, crashed := context.WithCancelCause(tab)
+	defer crashed(nil)
+	if err := chromedp.Listen(tab, func(ev any) {
+		if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+			crashed(ErrRendererCrashed)
+		}
+	}); err != nil {
+		return s.res, fmt.Errorf("watch for a renderer crash: %w", err)
+	}
+	s.crashed = func() bool { return errors.Is(context.Cause(crashCtx), ErrRendererCrashed) }
+	s.tab, cancel = context.WithTimeout(crashCtx, cfg.Timeout)
 	defer cancel()
 
 	if vw, vh := s.viewport(); b.tileMB > 0 && TileMemoryFor(vw, vh) > b.tileMB {
@@ -178,6 +193,9 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	}
 	t0 := time.Now()
 	if err := s.setup(); err != nil {
+		if s.crashed() {
+			err = fmt.Errorf("%w during set-up (%v)", ErrRendererCrashed, err)
+		}
 		s.captureEvidence("error: " + err.Error())
 		return s.res, err
 	}
@@ -189,6 +207,9 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 		} else {
 			err = s.browse()
 		}
+	}
+	if err != nil && s.crashed() {
+		err = fmt.Errorf("%w after %d items (%v)", ErrRendererCrashed, s.items, err)
 	}
 	if err != nil {
 		s.captureEvidence("error: " + err.Error())
@@ -343,6 +364,9 @@ func (s *session) saveIdentity(tab context.Context) ([]byte, error) {
 	}
 	// A hung page never answers: give it little time, and keep the local
 	// storage saved before.
+	if s.crashed != nil && s.crashed() {
+		return json.Marshal(id) // its page is gone with the renderer
+	}
 	lctx, lcancel := context.WithTimeout(ctx, afterTimeout)
 	defer lcancel()
 	ls, err := chromedp.Run(lctx, chromedp.Evaluate[originStorage](`(() => { const items = {};
@@ -802,7 +826,8 @@ func (n *netTracker) wait(ctx context.Context, quiet, max time.Duration) bool {
 // deadline, so it also works after a timeout; its own failure is logged,
 // never returned: evidence must not turn a good session into a failed one.
 func (s *session) captureEvidence(reason string) {
-	if s.cfg.Evidence == nil {
+	if s.cfg.Evidence == nil || s.crashed != nil && s.crashed() {
+		// A crashed page has nothing left to show.
 		return
 	}
 	// s.tab may be past its deadline: work on the tab itself.
