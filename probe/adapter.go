@@ -176,7 +176,9 @@ type Action2 struct {
 }
 
 // Login locates a login form: the page, the username and password inputs,
-// the submit button, and optionally an element shown once logged in.
+// the submit button, and optionally an element shown once logged in. Only
+// URL and Submit are required: a passwordless form has no Password, and a
+// login link (Submit alone) neither Username nor Password.
 type Login struct {
 	URL      string `yaml:"url" json:"url,omitempty"`
 	Username string `yaml:"username" json:"username,omitempty"`
@@ -448,10 +450,15 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		compileSel(b, "blocked", strconv.Itoa(i))
 	}
 	if a.Login != (Login{}) {
-		for _, f := range []struct{ v, name string }{{a.Login.URL, "url"}, {a.Login.Username, "username"}, {a.Login.Password, "password"}, {a.Login.Submit, "submit"}} {
+		// username and password are optional: a passwordless form asks for
+		// a name only, and a login link asks for nothing.
+		for _, f := range []struct{ v, name string }{{a.Login.URL, "url"}, {a.Login.Submit, "submit"}} {
 			if f.v == "" {
-				fail("missing: a login form needs url, username, password and submit", "login", f.name)
+				fail("missing: a login form needs url and submit", "login", f.name)
 			}
+		}
+		if a.Login.Password != "" && a.Login.Username == "" {
+			fail("a login form with a password needs a username too", "login", "username")
 		}
 	}
 	for _, s := range []struct {

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -850,10 +851,11 @@ func (s *session) captureEvidence(reason string) {
 	}
 }
 
-// canLogin reports whether the persona has credentials and the adapter a
-// login form.
+// canLogin reports whether the adapter has a login form and the persona
+// what it asks for: credentials, unless the form is a bare link.
 func (s *session) canLogin() bool {
-	return !s.cfg.Persona.Credentials.IsZero() && s.cfg.Adapter.Login.URL != ""
+	lf := s.cfg.Adapter.Login
+	return lf.URL != "" && (lf.Username == "" || !s.cfg.Persona.Credentials.IsZero())
 }
 
 // login fills the adapter's login form with the persona's credentials,
@@ -874,11 +876,17 @@ func (s *session) login() error {
 	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
 		return fmt.Errorf("open login page: %w", err)
 	}
-	if err := s.waitFor(lf.Username, true, 10*time.Second); err != nil {
+	if err := s.waitFor(cmp.Or(lf.Username, lf.Submit), true, 10*time.Second); err != nil {
 		return fmt.Errorf("login form: %w", err)
 	}
 	for _, f := range []struct{ sel, v, what string }{{lf.Username, user, "username"}, {lf.Password, pass, "password"}} {
+		if f.sel == "" {
+			continue // a passwordless form, or a login link
+		}
 		if f.v == "" {
+			if f.what == "username" {
+				return fmt.Errorf("the login form asks for a username and the credentials of %s give none", s.cfg.Persona.Name)
+			}
 			continue
 		}
 		if _, err := call(s, stepTimeout, chromedp.SendKeys(chromedp.CSS(f.sel), f.v)); err != nil {
@@ -894,8 +902,11 @@ func (s *session) login() error {
 			return fmt.Errorf("not logged in: %w", err)
 		}
 	}
-	source := c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
-	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionLogin, At: s.now().UTC(), Value: 1, Detail: "credentials from " + source}})
+	source := "credentials from " + c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
+	if c.IsZero() {
+		source = "login link"
+	}
+	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []Action{{Kind: ActionLogin, At: s.now().UTC(), Value: 1, Detail: source}})
 }
 
 // pageState describes the page for an error message: how far it is
