@@ -72,6 +72,10 @@ type Action struct {
 	// for a scroll, 1/0 for a toggle set on/off.
 	Value  float64 `json:"value,omitempty"`
 	Detail string  `json:"detail,omitempty"`
+	// Unconfirmed marks an action the probe took but the platform did not
+	// confirm (see Action2): it may never have reached the platform, so
+	// training history counts only confirmed actions.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Sink receives what a session observed. *storage.DB satisfies it.
