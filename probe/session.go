@@ -59,7 +59,7 @@ type SessionConfig struct {
 
 // SessionResult is what a session did.
 type SessionResult struct {
-	Items   int
+	Items int
 	Opens int
 	// Likes counts the likes the platform confirmed; Unconfirmed the likes
 	// and "not interested" presses it did not (stored as unconfirmed).
