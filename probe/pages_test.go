@@ -279,3 +279,28 @@ func TestLoginFormFields(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutPagesHistoryBack goes back with the browser's back button: the
+// feed page is loaded again from the server (it is not cacheable), possibly
+// as a new visit with other items; the session opens items on whichever
+// page it finds, and every stored like reached simfeed.
+func TestLayoutPagesHistoryBack(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) { c.Latency = 200 * time.Millisecond })
+	ad := layoutAdapter(t, "simfeed-pages")
+	ad.Actions.Back = Action2{}
+	sink := newMemSink()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: mustPersona(t, pagesPersona), Adapter: ad, BaseURL: base, Items: 20, Timeout: 2 * time.Minute,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := onlyUser(t, srv)
+	confirmed, unconfirmed := likes(sink.acts[1])
+	if res.Opens < 2 || u.Opens != res.Opens || confirmed != u.Likes || res.Likes != u.Likes || unconfirmed != 0 {
+		t.Errorf("probe opened %d (simfeed %d), liked %d; stored %d confirmed, %d unconfirmed; simfeed received %d likes",
+			res.Opens, u.Opens, res.Likes, confirmed, unconfirmed, u.Likes)
+	}
+	t.Logf("%d opens, %d likes over %d visits", res.Opens, res.Likes, len(u.Visits))
+}

@@ -115,6 +115,9 @@ type session struct {
 	atEnd func(tab context.Context)
 	// crashed reports whether the tab's renderer crashed.
 	crashed func() bool
+	// feedEntry is the history entry the open item was opened from (-1:
+	// unknown), where going back without a back link returns to.
+	feedEntry int64
 	// confirmWait is how long an action waits for its confirmation
 	// (confirmTimeout unless a test shortens it).
 	confirmWait time.Duration
@@ -1008,6 +1011,7 @@ func (s *session) engage(it seenItem) error {
 		return nil
 	}
 	id := it.imp.ID
+	s.feedEntry = s.historyEntry()
 	if err := s.openItem(it); err != nil {
 		if errors.Is(err, errItemGone) {
 			// The page was loaded again (a multi-page site) and no longer
@@ -1152,6 +1156,12 @@ func (s *session) leave(id string, opened time.Time, acts []Action) error {
 			if err := s.clickGlobal(back.Click); err != nil {
 				return fmt.Errorf("leave item %s: %w", id, err)
 			}
+		} else if cur := s.historyEntry(); s.feedEntry >= 0 && cur >= 0 && cur != s.feedEntry {
+			// Straight back to the feed's history entry, past the pages
+			// a like's form POST added (the way back loads nothing twice).
+			if err := s.goToEntry(s.feedEntry); err != nil {
+				return fmt.Errorf("leave item %s: %w", id, err)
+			}
 		} else if _, err := call(s, stepTimeout, chromedp.NavigateBack()); err != nil {
 			return fmt.Errorf("leave item %s: %w", id, err)
 		}
@@ -1172,6 +1182,46 @@ func (s *session) leave(id string, opened time.Time, acts []Action) error {
 		Action{ItemID: id, Kind: ActionDwell, At: left, Value: left.Sub(opened).Seconds()},
 		Action{ItemID: id, Kind: ActionBack, At: left})
 	return s.sink.SaveActions(s.tab, s.cfg.SessionID, acts)
+}
+
+// goToEntry navigates the tab to a history entry. A page still loading
+// (the answer to a form POST) refuses for a moment: it tries again for up
+// to five seconds.
+func (s *session) goToEntry(entry int64) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := call(s, stepTimeout, chromedp.Action[cdp.Empty](func(ctx context.Context, t *chromedp.Target) (cdp.Empty, error) {
+			return cdp.Call(ctx, t, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: entry})
+		}))
+		if err == nil || s.tab.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(s.tab, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// historyEntry returns the id of the tab's current history entry, -1 when
+// unknown.
+// A page still loading refuses for a moment: it tries again for up to five
+// seconds.
+func (s *session) historyEntry() int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, err := call(s, stepTimeout, chromedp.Action[page.GetNavigationHistoryResult](func(ctx context.Context, t *chromedp.Target) (page.GetNavigationHistoryResult, error) {
+			return cdp.Call(ctx, t, page.GetNavigationHistory, cdp.Empty{})
+		}))
+		if err == nil {
+			if h.CurrentIndex < 0 || int(h.CurrentIndex) >= len(h.Entries) {
+				return -1
+			}
+			return h.Entries[h.CurrentIndex].ID
+		}
+		if time.Now().After(deadline) || sleep(s.tab, 100*time.Millisecond) != nil {
+			return -1
+		}
+	}
 }
 
 type point struct {
