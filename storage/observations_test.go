@@ -176,6 +176,7 @@ func TestActionsRoundTrip(t *testing.T) {
 	acts := []probe.Action{
 		{Kind: probe.ActionScroll, At: t0, Value: 1200},
 		{ItemID: "a", Kind: probe.ActionOpen, At: t0.Add(time.Second)},
+		{ItemID: "a", Kind: probe.ActionLike, At: t0.Add(1500 * time.Millisecond), Unconfirmed: true},
 		{ItemID: "a", Kind: probe.ActionDwell, At: t0.Add(2 * time.Second), Value: 7.5, Detail: "read"},
 	}
 	if err := db.SaveActions(ctx, id, acts[:2]); err != nil {
