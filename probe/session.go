@@ -113,8 +113,11 @@ type session struct {
 	waited bool
 	// atEnd, when set, sees the tab after browsing, before it closes.
 	atEnd func(tab context.Context)
-	// crashed reports whether the tab's renderer crashed.
-	crashed func() bool
+	// crashed reports whether the tab's renderer crashed; watchCrash
+	// makes a crash of the renderer of ctx's tab (an item's own tab) end
+	// the session too.
+	crashed    func() bool
+	watchCrash func(ctx context.Context) error
 	// feedEntry is the history entry the open item was opened from (-1:
 	// unknown), where going back without a back link returns to.
 	feedEntry int64
@@ -191,11 +194,14 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	// only notice at its deadline. The crash cancels the session at once.
 	crashCtx, crashed := context.WithCancelCause(tab)
 	defer crashed(nil)
-	if err := chromedp.Listen(tab, func(ev any) {
-		if _, ok := ev.(*inspector.EventTargetCrashed); ok {
-			crashed(ErrRendererCrashed)
-		}
-	}); err != nil {
+	s.watchCrash = func(ctx context.Context) error {
+		return chromedp.Listen(ctx, func(ev any) {
+			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+				crashed(ErrRendererCrashed)
+			}
+		})
+	}
+	if err := s.watchCrash(tab); err != nil {
 		return s.res, fmt.Errorf("watch for a renderer crash: %w", err)
 	}
 	s.crashed = func() bool { return errors.Is(context.Cause(crashCtx), ErrRendererCrashed) }
@@ -1294,6 +1300,10 @@ func (s *session) openItem(it seenItem) error {
 	if err := chromedp.Do(itemTab); err != nil {
 		cancel()
 		return fmt.Errorf("attach to the item's tab: %w", err)
+	}
+	if err := s.watchCrash(itemTab); err != nil {
+		cancel()
+		return fmt.Errorf("watch the item's tab: %w", err)
 	}
 	s.tab = itemTab
 	s.closeItemTab = func() {
