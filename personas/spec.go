@@ -56,7 +56,8 @@ type Spec struct {
 	// persona). Never nil in a loaded Spec.
 	Interests map[string]float64 `json:"interests"`
 	// Keywords maps an interest topic to title keywords, used to match items
-	// that carry no topic hint. Default: empty. Never nil in a loaded Spec.
+	// by title whatever their topic hint (see Match). Default: empty. Never
+	// nil in a loaded Spec.
 	Keywords map[string][]string `json:"keywords"`
 	// Phases, when not empty, split the persona's sessions into phases
 	// with their own interests ("train on sports for 5 sessions, then on
@@ -210,28 +211,33 @@ func defaultSeed(name string) int64 {
 	return int64(h.Sum64())
 }
 
-// Match reports how well an item matches the persona's interests, in [0, 1].
-// If topic (the platform's topic hint) names one of the persona's interests,
-// compared case-insensitively, Match returns that interest's weight.
-// Otherwise it returns the largest weight among the topics that have a
-// keyword occurring in title (case-insensitive substring, so it works for
-// scripts without word breaks such as Chinese), or 0 when none does.
+// Match reports how well an item matches the persona's interests, in [0, 1]:
+// the larger of two signals. The topic signal is the weight of the interest
+// that topic (the platform's topic hint) names, compared
+// case-insensitively. The keyword signal is the largest weight among the
+// interests that have a keyword occurring in title (case-insensitive
+// substring, so it works for scripts without word breaks such as Chinese),
+// whatever the topic: a persona can seek one stance within a topic the
+// platform shows, with a low weight on the topic and a high one on the
+// stance's keywords. Match returns 0 when neither signal matches.
 func (s Spec) Match(topic, title string) float64 {
+	best := 0.0
 	if topic = strings.TrimSpace(topic); topic != "" {
 		if w, ok := s.Interests[topic]; ok {
-			return clamp01(w)
-		}
-		for t, w := range s.Interests {
-			if strings.EqualFold(t, topic) {
-				return clamp01(w)
+			best = w
+		} else {
+			for t, w := range s.Interests {
+				if strings.EqualFold(t, topic) {
+					best = w
+					break
+				}
 			}
 		}
 	}
 	if len(s.Keywords) == 0 || title == "" {
-		return 0
+		return clamp01(best)
 	}
 	lower := strings.ToLower(title)
-	best := 0.0
 	for t, kws := range s.Keywords {
 		w := s.Interests[t]
 		if w <= best {

@@ -23,7 +23,8 @@ func TestMatch(t *testing.T) {
 	}{
 		{"topic hint", "sports", "", 1},
 		{"topic hint case-insensitive", "Fitness", "", 0.3},
-		{"topic hint wins over keywords", "fitness", "football night", 0.3},
+		{"keywords count whatever the topic", "fitness", "football night", 1},
+		{"topic outweighs a weaker keyword", "sports", "gym and hotpot", 1},
 		{"unknown topic falls back to keywords", "news", "Football results", 1},
 		{"keyword case-insensitive", "", "best HOTPOT in town", 0.6},
 		{"chinese keyword without word breaks", "", "今晚足球比赛直播", 1},

@@ -174,14 +174,29 @@ type Actions struct {
 }
 
 // Action2 is one click and what to wait for after it.
+//
+// For a like and a "not interested" press, Wait and Response say what
+// confirms that the platform received the action: an element matching Wait
+// that was not on the page before the click (a new element, an element
+// that gained a class, or any match on the page a form POST led to), and a
+// network response (2xx or a redirect) to a URL matching the regular
+// expression Response. With both, both must come. An action nothing
+// confirms within ten seconds, or whose adapter names no confirmation, is
+// stored as unconfirmed (Action.Unconfirmed). Skip, present before the
+// click, means the action was done before (an item liked in an earlier
+// session): the click is skipped, as a person would not undo it.
 type Action2 struct {
-	Click string `yaml:"click" json:"click,omitempty"`
-	Wait  string `yaml:"wait" json:"wait,omitempty"` // a selector that must appear
-	Gone  string `yaml:"gone" json:"gone,omitempty"` // a selector that must disappear
+	Click    string `yaml:"click" json:"click,omitempty"`
+	Wait     string `yaml:"wait" json:"wait,omitempty"`         // a selector that must appear
+	Gone     string `yaml:"gone" json:"gone,omitempty"`         // a selector that must disappear
+	Response string `yaml:"response" json:"response,omitempty"` // a URL pattern (regular expression) of the confirming response
+	Skip     string `yaml:"skip" json:"skip,omitempty"`         // a selector: the action was done already
 }
 
 // Login locates a login form: the page, the username and password inputs,
-// the submit button, and optionally an element shown once logged in.
+// the submit button, and optionally an element shown once logged in. Only
+// URL and Submit are required: a passwordless form has no Password, and a
+// login link (Submit alone) neither Username nor Password.
 type Login struct {
 	URL      string `yaml:"url" json:"url,omitempty"`
 	Username string `yaml:"username" json:"username,omitempty"`
@@ -470,10 +485,15 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		compileSel(b, "blocked", strconv.Itoa(i))
 	}
 	if a.Login != (Login{}) {
-		for _, f := range []struct{ v, name string }{{a.Login.URL, "url"}, {a.Login.Username, "username"}, {a.Login.Password, "password"}, {a.Login.Submit, "submit"}} {
+		// username and password are optional: a passwordless form asks for
+		// a name only, and a login link asks for nothing.
+		for _, f := range []struct{ v, name string }{{a.Login.URL, "url"}, {a.Login.Submit, "submit"}} {
 			if f.v == "" {
-				fail("missing: a login form needs url, username, password and submit", "login", f.name)
+				fail("missing: a login form needs url and submit", "login", f.name)
 			}
+		}
+		if a.Login.Password != "" && a.Login.Username == "" {
+			fail("a login form with a password needs a username too", "login", "username")
 		}
 	}
 	for _, s := range []struct {
@@ -490,6 +510,8 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Settings.Saved, []string{"settings", "saved"}},
 		{a.Actions.NotInterested.Click, []string{"actions", "not_interested", "click"}},
 		{a.Actions.NotInterested.Wait, []string{"actions", "not_interested", "wait"}},
+		{a.Actions.Like.Skip, []string{"actions", "like", "skip"}},
+		{a.Actions.NotInterested.Skip, []string{"actions", "not_interested", "skip"}},
 		{a.Login.Username, []string{"login", "username"}},
 		{a.Login.Password, []string{"login", "password"}},
 		{a.Login.Submit, []string{"login", "submit"}},
@@ -503,6 +525,19 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	}
 	for k, v := range a.Settings.Toggles {
 		compileSel(v, "settings", "toggles", k)
+	}
+	for _, r := range []struct {
+		v    string
+		name string
+	}{{a.Actions.Like.Response, "like"}, {a.Actions.NotInterested.Response, "not_interested"}, {a.Actions.Open.Response, "open"}, {a.Actions.Back.Response, "back"}} {
+		if r.v == "" {
+			continue
+		}
+		if r.name == "open" || r.name == "back" {
+			fail("only like and not_interested wait for a response", "actions", r.name, "response")
+		} else if _, err := regexp.Compile(r.v); err != nil {
+			fail("not a regular expression: "+err.Error(), "actions", r.name, "response")
+		}
 	}
 	sc := &a.Scroll
 	if sc.Strategy == "" {

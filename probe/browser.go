@@ -50,8 +50,9 @@ type BrowserOptions struct {
 	Remote string
 	// ExecPath is the browser binary; empty means FindChrome.
 	ExecPath string
-	// ClosedNetwork stops every DNS lookup except for 127.0.0.1, for tests and
-	// closed networks. Never set it for real platforms.
+	// ClosedNetwork stops every DNS lookup except for 127.0.0.1 and every
+	// WebRTC packet (STUN to literal addresses, mDNS, host candidates), for
+	// tests and closed networks. Never set it for real platforms.
 	ClosedNetwork bool
 	// Visible shows a window instead of running headless (needs a display).
 	Visible bool
@@ -131,14 +132,21 @@ func chromeFlags(o BrowserOptions, dataDir string) []chromedp.ExecAllocatorOptio
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-features", "Translate,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess,NetworkTimeServiceQuerying,MediaRouter,OptimizationHints"),
+		chromedp.Flag("disable-features", disabledFeatures(o)),
 		chromedp.UserDataDir(dataDir),
 	)
 	if mb := o.tileMemoryMB(); mb > 0 {
 		opts = append(opts, chromedp.Flag("force-gpu-mem-available-mb", strconv.Itoa(mb)))
 	}
 	if o.ClosedNetwork {
-		opts = append(opts, chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"))
+		// DNS is not all: WebRTC sends STUN to literal addresses and
+		// mDNS to the local link. Without a proxy, disable_non_proxied_udp
+		// leaves it no UDP at all (no host candidate, no STUN).
+		opts = append(opts,
+			chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+			chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
+			chromedp.Flag("webrtc-ip-handling-policy", "disable_non_proxied_udp"),
+		)
 	}
 	if o.ExecPath != "" {
 		opts = append(opts, chromedp.ExecPath(o.ExecPath))
@@ -147,6 +155,17 @@ func chromeFlags(o BrowserOptions, dataDir string) []chromedp.ExecAllocatorOptio
 		opts = append(opts, chromedp.VisibleWindow)
 	}
 	return opts
+}
+
+// disabledFeatures is Chromium's --disable-features list: the lean set and
+// what fights a closed network; with ClosedNetwork also WebRTC's mDNS
+// (host candidates hidden behind names it announces on the local link).
+func disabledFeatures(o BrowserOptions) string {
+	f := "Translate,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess,NetworkTimeServiceQuerying,MediaRouter,OptimizationHints"
+	if o.ClosedNetwork {
+		f += ",WebRtcHideLocalIpsWithMdns"
+	}
+	return f
 }
 
 // Launch starts Chromium, or connects to a running one when o.Remote is

@@ -274,7 +274,7 @@ func (r *Runner) runAndReport(ctx context.Context, p PersonaPlan, job Job) error
 		if rep.Err != nil {
 			logger.Warn("session failed", "seq", job.Seq, "attempt", attempt+1, "outcome", rep.Outcome, "items", rep.Result.Items, "error", rep.Err)
 		} else {
-			logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "duration_seconds", rep.Duration.Seconds())
+			logger.Info("session finished", "seq", job.Seq, "items", rep.Result.Items, "opens", rep.Result.Opens, "likes", rep.Result.Likes, "unconfirmed", rep.Result.Unconfirmed, "duration_seconds", rep.Duration.Seconds())
 		}
 		if r.OnSession != nil {
 			r.OnSession(rep)

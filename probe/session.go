@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -18,9 +20,11 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/feedprobe/feedprobe/personas"
@@ -57,10 +61,13 @@ type SessionConfig struct {
 
 // SessionResult is what a session did.
 type SessionResult struct {
-	Items   int
-	Opens   int
-	Likes   int
-	Scrolls int
+	Items int
+	Opens int
+	// Likes counts the likes the platform confirmed; Unconfirmed the likes
+	// and "not interested" presses it did not (stored as unconfirmed).
+	Likes       int
+	Unconfirmed int
+	Scrolls     int
 	// Dismissed counts clicks on the adapter's dismiss selectors (consent
 	// dialogs and the like).
 	Dismissed int
@@ -111,6 +118,20 @@ type session struct {
 	// cap reads what the platform sends (adapters with a capture block;
 	// see netcapture.go).
 	cap *netCapture
+	// crashed reports whether the tab's renderer crashed; watchCrash
+	// makes a crash of the renderer of ctx's tab (an item's own tab) end
+	// the session too.
+	crashed    func() bool
+	watchCrash func(ctx context.Context) error
+	// feedEntry is the history entry the open item was opened from (-1:
+	// unknown), where going back without a back link returns to.
+	feedEntry int64
+	// confirmWait is how long an action waits for its confirmation
+	// (confirmTimeout unless a test shortens it).
+	confirmWait time.Duration
+	// closeItemTab, while an item is open in a tab of its own (s.tab is
+	// then that tab), closes it and returns to the feed's tab.
+	closeItemTab func()
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -174,7 +195,22 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	// calls, and closeTab then disposes of the tab and its browser context.
 	var cancel context.CancelFunc
 	s.parentTab = tab
-	s.tab, cancel = context.WithTimeout(tab, cfg.Timeout)
+	// A crashed renderer answers nothing: without this the session would
+	// only notice at its deadline. The crash cancels the session at once.
+	crashCtx, crashed := context.WithCancelCause(tab)
+	defer crashed(nil)
+	s.watchCrash = func(ctx context.Context) error {
+		return chromedp.Listen(ctx, func(ev any) {
+			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+				crashed(ErrRendererCrashed)
+			}
+		})
+	}
+	if err := s.watchCrash(tab); err != nil {
+		return s.res, fmt.Errorf("watch for a renderer crash: %w", err)
+	}
+	s.crashed = func() bool { return errors.Is(context.Cause(crashCtx), ErrRendererCrashed) }
+	s.tab, cancel = context.WithTimeout(crashCtx, cfg.Timeout)
 	defer cancel()
 
 	if vw, vh := s.viewport(); b.tileMB > 0 && TileMemoryFor(vw, vh) > b.tileMB {
@@ -183,6 +219,9 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	}
 	t0 := time.Now()
 	if err := s.setup(); err != nil {
+		if s.crashed() {
+			err = fmt.Errorf("%w during set-up (%v)", ErrRendererCrashed, err)
+		}
 		s.captureEvidence("error: " + err.Error())
 		return s.res, err
 	}
@@ -194,6 +233,9 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 		} else {
 			err = s.browse()
 		}
+	}
+	if err != nil && s.crashed() {
+		err = fmt.Errorf("%w after %d items (%v)", ErrRendererCrashed, s.items, err)
 	}
 	if ferr := s.flushCapture(tab); ferr != nil && err == nil {
 		err = ferr
@@ -351,6 +393,9 @@ func (s *session) saveIdentity(tab context.Context) ([]byte, error) {
 	}
 	// A hung page never answers: give it little time, and keep the local
 	// storage saved before.
+	if s.crashed != nil && s.crashed() {
+		return json.Marshal(id) // its page is gone with the renderer
+	}
 	lctx, lcancel := context.WithTimeout(ctx, afterTimeout)
 	defer lcancel()
 	ls, err := chromedp.Run(lctx, chromedp.Evaluate[originStorage](`(() => { const items = {};
@@ -825,7 +870,8 @@ func (n *netTracker) wait(ctx context.Context, quiet, max time.Duration) bool {
 // deadline, so it also works after a timeout; its own failure is logged,
 // never returned: evidence must not turn a good session into a failed one.
 func (s *session) captureEvidence(reason string) {
-	if s.cfg.Evidence == nil {
+	if s.cfg.Evidence == nil || s.crashed != nil && s.crashed() {
+		// A crashed page has nothing left to show.
 		return
 	}
 	// s.tab may be past its deadline: work on the tab itself.
@@ -848,10 +894,11 @@ func (s *session) captureEvidence(reason string) {
 	}
 }
 
-// canLogin reports whether the persona has credentials and the adapter a
-// login form.
+// canLogin reports whether the adapter has a login form and the persona
+// what it asks for: credentials, unless the form is a bare link.
 func (s *session) canLogin() bool {
-	return !s.cfg.Persona.Credentials.IsZero() && s.cfg.Adapter.Login.URL != ""
+	lf := s.cfg.Adapter.Login
+	return lf.URL != "" && (lf.Username == "" || !s.cfg.Persona.Credentials.IsZero())
 }
 
 // login fills the adapter's login form with the persona's credentials,
@@ -872,11 +919,17 @@ func (s *session) login() error {
 	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
 		return fmt.Errorf("open login page: %w", err)
 	}
-	if err := s.waitFor(lf.Username, true, 10*time.Second); err != nil {
+	if err := s.waitFor(cmp.Or(lf.Username, lf.Submit), true, 10*time.Second); err != nil {
 		return fmt.Errorf("login form: %w", err)
 	}
 	for _, f := range []struct{ sel, v, what string }{{lf.Username, user, "username"}, {lf.Password, pass, "password"}} {
+		if f.sel == "" {
+			continue // a passwordless form, or a login link
+		}
 		if f.v == "" {
+			if f.what == "username" {
+				return fmt.Errorf("the login form asks for a username and the credentials of %s give none", s.cfg.Persona.Name)
+			}
 			continue
 		}
 		if _, err := call(s, stepTimeout, chromedp.SendKeys(chromedp.CSS(f.sel), f.v)); err != nil {
@@ -892,8 +945,11 @@ func (s *session) login() error {
 			return fmt.Errorf("not logged in: %w", err)
 		}
 	}
-	source := c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
-	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []feed.Action{{Kind: feed.ActionLogin, At: s.now().UTC(), Value: 1, Detail: "credentials from " + source}})
+	source := "credentials from " + c.UsernameEnv + c.UsernameFile + "/" + c.PasswordEnv + c.PasswordFile
+	if c.IsZero() {
+		source = "login link"
+	}
+	return s.sink.SaveActions(s.tab, s.cfg.SessionID, []feed.Action{{Kind: feed.ActionLogin, At: s.now().UTC(), Value: 1, Detail: source}})
 }
 
 // pageState describes the page for an error message: how far it is
@@ -992,7 +1048,14 @@ func (s *session) engage(it seenItem) error {
 		return nil
 	}
 	id := it.imp.ID
-	if err := s.clickItem(it.n, ad.Actions.Open.Click); err != nil {
+	s.feedEntry = s.historyEntry()
+	if err := s.openItem(it); err != nil {
+		if errors.Is(err, errItemGone) {
+			// The page was loaded again (a multi-page site) and no longer
+			// shows the item: a person could not open it either.
+			s.logger.Info("item no longer on the page", "item", id)
+			return nil
+		}
 		return fmt.Errorf("open item %s: %w", id, err)
 	}
 	if ad.Actions.Open.Wait != "" {
@@ -1006,50 +1069,149 @@ func (s *session) engage(it seenItem) error {
 	if notWanted {
 		// Say so and leave: no dwell, no like.
 		ni := ad.Actions.NotInterested
-		if err := s.clickGlobal(ni.Click); err != nil {
-			return fmt.Errorf("not interested in %s: %w", id, err)
-		}
-		if ni.Wait != "" {
-			if err := s.waitFor(ni.Wait, true, 10*time.Second); err != nil {
+		if !s.present(ni.Skip) {
+			confirmed, err := s.act(ni)
+			if err != nil {
 				return fmt.Errorf("not interested in %s: %w", id, err)
 			}
+			acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionNotInterested, At: s.now().UTC(), Detail: it.imp.Topic}, confirmed))
 		}
-		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionNotInterested, At: s.now().UTC(), Detail: it.imp.Topic})
 		return s.leave(id, opened, acts)
 	}
 	dwell := b.Dwell.Sample(s.rng)
 	if err := sleep(s.tab, dwell); err != nil {
 		return fmt.Errorf("dwell on %s: %w", id, err)
 	}
-	if ad.Actions.Like.Click != "" && s.rng.Float64() < b.Like.P(match) && !s.present(ad.Actions.Like.Wait) {
-		if err := s.clickGlobal(ad.Actions.Like.Click); err != nil {
+	if like := ad.Actions.Like; like.Click != "" && s.rng.Float64() < b.Like.P(match) && !s.present(like.Skip) {
+		confirmed, err := s.act(like)
+		if err != nil {
 			return fmt.Errorf("like item %s: %w", id, err)
 		}
-		if w := ad.Actions.Like.Wait; w != "" {
-			if err := s.waitFor(w, true, 10*time.Second); err != nil {
-				return fmt.Errorf("like item %s: %w", id, err)
-			}
+		if confirmed {
+			s.res.Likes++
 		}
-		s.res.Likes++
-		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionLike, At: s.now().UTC()})
+		acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionLike, At: s.now().UTC()}, confirmed))
 	}
 	return s.leave(id, opened, acts)
 }
 
+// confirmedAction marks a unconfirmed unless the platform confirmed it,
+// and counts and logs it.
+func (s *session) confirmedAction(a feed.Action, confirmed bool) feed.Action {
+	if !confirmed {
+		a.Unconfirmed = true
+		s.res.Unconfirmed++
+		s.logger.Warn("action not confirmed by the platform", "kind", string(a.Kind), "item", a.ItemID)
+	}
+	return a
+}
+
+// confirmTimeout is how long an action waits for the platform's
+// confirmation.
+const confirmTimeout = 10 * time.Second
+
+// act clicks a's element and waits for what confirms it (see Action2). It
+// reports whether the platform confirmed the action; an error means the
+// click itself failed.
+func (s *session) act(a Action2) (confirmed bool, err error) {
+	var got chan struct{}
+	if a.Response != "" {
+		re, err := regexp.Compile(a.Response)
+		if err != nil {
+			return false, fmt.Errorf("response pattern %q: %w", a.Response, err)
+		}
+		got = make(chan struct{})
+		var once sync.Once
+		match := func(u string, status int64) {
+			if status >= 200 && status < 400 && re.MatchString(u) {
+				once.Do(func() { close(got) })
+			}
+		}
+		lctx, cancel := context.WithCancel(s.tab)
+		defer cancel()
+		if err := chromedp.Listen(lctx, func(ev any) {
+			switch e := ev.(type) {
+			case *network.EventResponseReceived:
+				match(e.Response.URL, e.Response.Status)
+			case *network.EventRequestWillBeSent:
+				if r := e.RedirectResponse; r != nil {
+					match(r.URL, r.Status)
+				}
+			}
+		}); err != nil {
+			return false, fmt.Errorf("watch network: %w", err)
+		}
+	}
+	if a.Wait != "" {
+		// Remember what matches now: only a new match confirms.
+		if _, err := call(s, stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel) => { window.__fpPre = new WeakSet(document.querySelectorAll(sel)); return true; }`, a.Wait))); err != nil {
+			return false, fmt.Errorf("read the page before the click: %w", err)
+		}
+	}
+	if err := s.clickGlobal(a.Click); err != nil {
+		return false, err
+	}
+	wait := cmp.Or(s.confirmWait, confirmTimeout)
+	deadline := time.Now().Add(wait)
+	confirmed = a.Response != "" || a.Wait != ""
+	if got != nil {
+		t := time.NewTimer(wait)
+		select {
+		case <-got:
+		case <-t.C:
+			confirmed = false
+		case <-s.tab.Done():
+			t.Stop()
+			return false, s.tab.Err()
+		}
+		t.Stop()
+	}
+	if a.Wait != "" && confirmed {
+		if err := s.waitNew(a.Wait, time.Until(deadline)); err != nil {
+			if s.tab.Err() != nil {
+				return false, err
+			}
+			confirmed = false
+		}
+	}
+	return confirmed, nil
+}
+
 // leave goes back from the open item to the feed and stores the item's
-// actions with the dwell and back that close them.
+// actions with the dwell and back that close them. An item open in a tab
+// of its own is left by closing that tab.
 func (s *session) leave(id string, opened time.Time, acts []feed.Action) error {
 	back := s.cfg.Adapter.Actions.Back
-	if back.Click != "" {
-		if err := s.clickGlobal(back.Click); err != nil {
+	if s.closeItemTab != nil {
+		s.closeItemTab()
+	} else {
+		if back.Click != "" {
+			// A like's form POST may still be loading its answer page.
+			if err := s.waitFor(back.Click, true, 10*time.Second); err != nil {
+				return fmt.Errorf("leave item %s: %w", id, err)
+			}
+			if err := s.clickGlobal(back.Click); err != nil {
+				return fmt.Errorf("leave item %s: %w", id, err)
+			}
+		} else if cur := s.historyEntry(); s.feedEntry >= 0 && cur >= 0 && cur != s.feedEntry {
+			// Straight back to the feed's history entry, past the pages
+			// a like's form POST added (the way back loads nothing twice).
+			if err := s.goToEntry(s.feedEntry); err != nil {
+				return fmt.Errorf("leave item %s: %w", id, err)
+			}
+		} else if _, err := call(s, stepTimeout, chromedp.NavigateBack()); err != nil {
 			return fmt.Errorf("leave item %s: %w", id, err)
 		}
-	} else if _, err := call(s, stepTimeout, chromedp.NavigateBack()); err != nil {
-		return fmt.Errorf("leave item %s: %w", id, err)
-	}
-	if back.Gone != "" {
-		if err := s.waitFor(back.Gone, false, 10*time.Second); err != nil {
-			return fmt.Errorf("leave item %s: %w", id, err)
+		if back.Gone != "" {
+			if err := s.waitFor(back.Gone, false, 10*time.Second); err != nil {
+				return fmt.Errorf("leave item %s: %w", id, err)
+			}
+		}
+		// Going back may load the feed page again: wait for its items.
+		if item := s.cfg.Adapter.Item; item != "" {
+			if err := s.waitFor(item, true, 10*time.Second); err != nil {
+				return fmt.Errorf("back to the feed from item %s: %w", id, err)
+			}
 		}
 	}
 	left := s.now().UTC()
@@ -1059,9 +1221,57 @@ func (s *session) leave(id string, opened time.Time, acts []feed.Action) error {
 	return s.sink.SaveActions(s.tab, s.cfg.SessionID, acts)
 }
 
+// goToEntry navigates the tab to a history entry. A page still loading
+// (the answer to a form POST) refuses for a moment: it tries again for up
+// to five seconds.
+func (s *session) goToEntry(entry int64) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := call(s, stepTimeout, chromedp.Action[cdp.Empty](func(ctx context.Context, t *chromedp.Target) (cdp.Empty, error) {
+			return cdp.Call(ctx, t, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: entry})
+		}))
+		if err == nil || s.tab.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(s.tab, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// historyEntry returns the id of the tab's current history entry, -1 when
+// unknown.
+// A page still loading refuses for a moment: it tries again for up to five
+// seconds.
+func (s *session) historyEntry() int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, err := call(s, stepTimeout, chromedp.Action[page.GetNavigationHistoryResult](func(ctx context.Context, t *chromedp.Target) (page.GetNavigationHistoryResult, error) {
+			return cdp.Call(ctx, t, page.GetNavigationHistory, cdp.Empty{})
+		}))
+		if err == nil {
+			if h.CurrentIndex < 0 || int(h.CurrentIndex) >= len(h.Entries) {
+				return -1
+			}
+			return h.Entries[h.CurrentIndex].ID
+		}
+		if time.Now().After(deadline) || sleep(s.tab, 100*time.Millisecond) != nil {
+			return -1
+		}
+	}
+}
+
 type point struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`
+}
+
+// target is where to click, and whether the click opens a new tab (a link
+// with target=_blank) or finds the item element gone.
+type clickTarget struct {
+	point
+	NewTab bool `json:"newTab"`
+	Gone   bool `json:"gone"`
 }
 
 const centreJS = `(e) => { e.scrollIntoView({block: "center", inline: "nearest"}); const r = e.getBoundingClientRect();
@@ -1069,22 +1279,100 @@ const centreJS = `(e) => { e.scrollIntoView({block: "center", inline: "nearest"}
   if (rr <= l || b <= t) throw new Error("element is not in the viewport: " + JSON.stringify(r) + " " + window.innerWidth + "x" + window.innerHeight);
   return {x: (l + rr) / 2, y: (t + b) / 2}; }`
 
-// clickItem clicks the element sel inside the item element n with a real
-// mouse event (trusted, as a person's click would be), at the centre of the
-// element's visible part (an element larger than the viewport has its
-// centre off screen).
-func (s *session) clickItem(n int, sel string) error {
-	pt, err := call(s, stepTimeout, chromedp.Evaluate[point](jsCall(`(n, sel, centre) => {
+// errItemGone means the item is no longer on the page.
+var errItemGone = errors.New("item is no longer on the page")
+
+// openItem clicks the adapter's open selector inside the item with a real
+// mouse event. The item element is the one collected, or, when the page was
+// loaded again since (a multi-page site goes back by loading the feed
+// again), the element that now shows the item's id; errItemGone when none
+// does. A link that opens a new tab is followed into it: the session works
+// in that tab until leave closes it.
+func (s *session) openItem(it seenItem) error {
+	sel := s.cfg.Adapter.Actions.Open.Click
+	ct, err := call(s, stepTimeout, chromedp.Evaluate[clickTarget](jsCall(`(n, sel, centre) => {
   const st = window.__fp; const item = st && st.nodes[n];
-  if (!item || !item.isConnected) throw new Error("item element is gone");
+  if (!item || !item.isConnected) return {gone: true};
   const e = sel ? item.querySelector(sel) : item;
   if (!e) throw new Error("no element " + sel + " in item");
-  return centre(e); }`, n, sel, jsRaw(centreJS))))
+  const a = e.closest("a");
+  return Object.assign(centre(e), {newTab: !!a && a.target === "_blank"}); }`, it.n, sel, jsRaw(centreJS))))
 	if err != nil {
 		return err
 	}
-	_, err = call(s, stepTimeout, chromedp.MouseClickXY(pt.X, pt.Y))
-	return err
+	if ct.Gone {
+		if ct, err = s.refind(it.imp.ID, sel); err != nil {
+			return err
+		}
+	}
+	var opened <-chan target.ID
+	if ct.NewTab {
+		self := chromedp.FromContext(s.tab).Target.TargetID
+		opened = chromedp.WaitNewTarget(s.tab, func(info *target.Info) bool { return info.OpenerID == self })
+	}
+	if _, err := call(s, stepTimeout, chromedp.MouseClickXY(ct.X, ct.Y)); err != nil {
+		return err
+	}
+	if opened == nil {
+		return nil
+	}
+	var tid target.ID
+	t := time.NewTimer(stepTimeout)
+	defer t.Stop()
+	select {
+	case tid = <-opened:
+	case <-t.C:
+		return errors.New("the link's new tab did not open")
+	case <-s.tab.Done():
+		return s.tab.Err()
+	}
+	feedTab := s.tab
+	itemTab, cancel := chromedp.NewContext(feedTab, chromedp.WithTargetID(tid))
+	if err := chromedp.Do(itemTab); err != nil {
+		cancel()
+		return fmt.Errorf("attach to the item's tab: %w", err)
+	}
+	if err := s.watchCrash(itemTab); err != nil {
+		cancel()
+		return fmt.Errorf("watch the item's tab: %w", err)
+	}
+	s.tab = itemTab
+	s.closeItemTab = func() {
+		cancel() // closes the tab
+		s.tab, s.closeItemTab = feedTab, nil
+	}
+	return nil
+}
+
+// refind finds the element of item id on the page by extracting every item
+// element again, and returns where to click it.
+func (s *session) refind(id, sel string) (clickTarget, error) {
+	ad := s.cfg.Adapter
+	htmls, err := call(s, stepTimeout, chromedp.Evaluate[[]string](jsCall(`(itemSel) => Array.from(document.querySelectorAll(itemSel), e => e.outerHTML)`, ad.Item)))
+	if err != nil {
+		return clickTarget{}, fmt.Errorf("find the item again: %w", err)
+	}
+	for i, h := range htmls {
+		items, err := ad.ExtractHTML(strings.NewReader(h), nil)
+		if err != nil || len(items) == 0 || items[0].ID != id {
+			continue
+		}
+		ct, err := call(s, stepTimeout, chromedp.Evaluate[clickTarget](jsCall(`(itemSel, i, sel, centre) => {
+  const item = document.querySelectorAll(itemSel)[i];
+  if (!item) return {gone: true};
+  const e = sel ? item.querySelector(sel) : item;
+  if (!e) throw new Error("no element " + sel + " in item");
+  const a = e.closest("a");
+  return Object.assign(centre(e), {newTab: !!a && a.target === "_blank"}); }`, ad.Item, i, sel, jsRaw(centreJS))))
+		if err != nil {
+			return clickTarget{}, err
+		}
+		if ct.Gone {
+			break
+		}
+		return ct, nil
+	}
+	return clickTarget{}, errItemGone
 }
 
 // clickGlobal clicks the first element matching sel with a real mouse event.
@@ -1103,9 +1391,7 @@ func (s *session) clickGlobal(sel string) error {
 type jsRaw string
 
 // present reports whether an element matching sel is on the page now; an
-// empty selector is never present. The like action's acknowledgement being
-// present already means the item was liked before: a person would not click
-// it again (on most platforms that would undo the like).
+// empty selector is never present.
 func (s *session) present(sel string) bool {
 	if sel == "" {
 		return false
@@ -1119,6 +1405,17 @@ func (s *session) present(sel string) bool {
 // JavaScript context; waitFor then tries again on the new page until d is
 // over.
 func (s *session) waitFor(sel string, want bool, d time.Duration) error {
+	return s.waitMatch(sel, want, false, d)
+}
+
+// waitNew waits until an element matching sel appears that did not match
+// when act marked the page (window.__fpPre); on a new page (a form POST's
+// answer) any match counts.
+func (s *session) waitNew(sel string, d time.Duration) error {
+	return s.waitMatch(sel, true, true, d)
+}
+
+func (s *session) waitMatch(sel string, want, fresh bool, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var last error
 	for {
@@ -1126,13 +1423,14 @@ func (s *session) waitFor(sel string, want bool, d time.Duration) error {
 		if left <= 0 {
 			break
 		}
-		ok, err := call(s, left+stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel, want, ms) => new Promise(resolve => {
-  const ok = () => (document.querySelector(sel) !== null) === want;
+		ok, err := call(s, left+stepTimeout, chromedp.Evaluate[bool](jsCall(`(sel, want, fresh, ms) => new Promise(resolve => {
+  const pre = window.__fpPre;
+  const ok = () => fresh ? Array.from(document.querySelectorAll(sel)).some(e => !(pre && pre.has(e))) : (document.querySelector(sel) !== null) === want;
   if (ok()) return resolve(true);
   const obs = new MutationObserver(() => { if (ok()) { obs.disconnect(); clearTimeout(t); resolve(true); } });
   obs.observe(document.documentElement, {childList: true, subtree: true, attributes: true});
   const t = setTimeout(() => { obs.disconnect(); resolve(ok()); }, ms);
-})`, sel, want, left.Milliseconds()), chromedp.EvalAwaitPromise))
+})`, sel, want, fresh, left.Milliseconds()), chromedp.EvalAwaitPromise))
 		if err == nil && ok {
 			return nil
 		}

@@ -15,6 +15,10 @@ var (
 	// ErrNoItems means the adapter's item selector found nothing on a page
 	// that loaded: the platform changed its layout or the adapter is wrong.
 	ErrNoItems = errors.New("item selector found no items")
+	// ErrRendererCrashed means the tab's renderer process crashed (killed,
+	// out of memory): the session ends within a second instead of at its
+	// deadline, and counts as failed, so the runner retries it.
+	ErrRendererCrashed = errors.New("renderer crashed")
 )
 
 // Sink receives what a session observed. *storage.DB satisfies it.

@@ -100,6 +100,7 @@ var columnNotes = map[string]string{
 	"actions.at":                 "when",
 	"actions.value":              "seconds for a dwell, new items for a scroll, 1/0 for a toggle",
 	"actions.detail":             "free text (the toggle's name, the search query...)",
+	"actions.unconfirmed":        "1 when the platform did not confirm the action (it may never have arrived); training history counts only 0",
 	"persona_state.persona_id":   "the persona",
 	"persona_state.identity":     "cookies and local storage as JSON: secret",
 	"persona_state.updated_at":   "when it was last saved",

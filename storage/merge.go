@@ -467,8 +467,8 @@ func (m *merger) persona(ctx context.Context, ms *MergeShard, path string, src *
 		}
 		n, _ := res.RowsAffected()
 		ms.Impressions += int(n)
-		res, err = tx.ExecContext(ctx, `INSERT INTO actions (session_id, item_id, kind, at, value, detail)
-			SELECT ?, item_id, kind, at, value, detail FROM src.actions WHERE session_id = ? ORDER BY id`, id, s.ID)
+		res, err = tx.ExecContext(ctx, `INSERT INTO actions (session_id, item_id, kind, at, value, detail, unconfirmed)
+			SELECT ?, item_id, kind, at, value, detail, unconfirmed FROM src.actions WHERE session_id = ? ORDER BY id`, id, s.ID)
 		if err != nil {
 			return false, fmt.Errorf("actions of session %d: %w", s.Seq, err)
 		}

@@ -193,13 +193,13 @@ func (db *DB) SaveActions(ctx context.Context, sessionID int64, acts []feed.Acti
 	if _, err := openSession(ctx, tx, sessionID); err != nil {
 		return fmt.Errorf("save actions for session %d: %w", sessionID, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO actions (session_id, item_id, kind, at, value, detail) VALUES (?, ?, ?, ?, ?, ?)")
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO actions (session_id, item_id, kind, at, value, detail, unconfirmed) VALUES (?, ?, ?, ?, ?, ?, ?)")
 	if err != nil {
 		return fmt.Errorf("save actions for session %d: %w", sessionID, err)
 	}
 	defer stmt.Close()
 	for _, a := range acts {
-		if _, err := stmt.ExecContext(ctx, sessionID, nullString(a.ItemID), string(a.Kind), millis(a.At), a.Value, a.Detail); err != nil {
+		if _, err := stmt.ExecContext(ctx, sessionID, nullString(a.ItemID), string(a.Kind), millis(a.At), a.Value, a.Detail, a.Unconfirmed); err != nil {
 			return fmt.Errorf("save actions for session %d: %s: %w", sessionID, a.Kind, err)
 		}
 	}
@@ -211,7 +211,7 @@ func (db *DB) SaveActions(ctx context.Context, sessionID int64, acts []feed.Acti
 
 // Actions returns the actions of a session in the order they were saved.
 func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT item_id, kind, at, value, detail FROM actions WHERE session_id = ? ORDER BY id", sessionID)
+	rows, err := db.r.QueryContext(ctx, "SELECT item_id, kind, at, value, detail, unconfirmed FROM actions WHERE session_id = ? ORDER BY id", sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("actions of session %d: %w", sessionID, err)
 	}
@@ -224,7 +224,7 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, erro
 			kind   string
 			at     sql.NullInt64
 		)
-		if err := rows.Scan(&itemID, &kind, &at, &a.Value, &a.Detail); err != nil {
+		if err := rows.Scan(&itemID, &kind, &at, &a.Value, &a.Detail, &a.Unconfirmed); err != nil {
 			return nil, fmt.Errorf("actions of session %d: %w", sessionID, err)
 		}
 		a.ItemID, a.Kind, a.At = itemID.String, feed.ActionKind(kind), fromMillis(at)

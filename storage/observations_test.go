@@ -214,6 +214,7 @@ func TestActionsRoundTrip(t *testing.T) {
 	acts := []feed.Action{
 		{Kind: feed.ActionScroll, At: t0, Value: 1200},
 		{ItemID: "a", Kind: feed.ActionOpen, At: t0.Add(time.Second)},
+		{ItemID: "a", Kind: feed.ActionLike, At: t0.Add(1500 * time.Millisecond), Unconfirmed: true},
 		{ItemID: "a", Kind: feed.ActionDwell, At: t0.Add(2 * time.Second), Value: 7.5, Detail: "read"},
 	}
 	if err := db.SaveActions(ctx, id, acts[:2]); err != nil {

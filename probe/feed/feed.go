@@ -77,6 +77,11 @@ type Action struct {
 	// for a scroll, 1/0 for a toggle set on/off.
 	Value  float64 `json:"value,omitempty"`
 	Detail string  `json:"detail,omitempty"`
+	// Unconfirmed marks an action the probe took but the platform did not
+	// confirm (no confirming response or page change within the wait): it
+	// may never have reached the platform. Training history counts only
+	// confirmed actions.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Evidence is one piece of evidence a session captured.

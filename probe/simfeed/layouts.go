@@ -30,6 +30,8 @@ import (
 //	         until the user accepts or rejects (cookie sf_consent).
 //	/wall    a login wall (.sf-login-wall) until the user logs in at /login
 //	         (cookie sf_login), then the main feed.
+//	/pages   a multi-page site without page script: item pages, form-POST
+//	         likes, the feed loaded again on the way back (see pages.go).
 
 // Cookies of the layouts.
 const (
@@ -74,6 +76,7 @@ type layoutData struct {
 	State   template.JS
 	Consent bool // the consent dialog is shown
 	Next    string
+	NewTab  bool // /pages?newtab=1: item links open a new tab
 }
 
 func (s *Server) visitPage(name string) http.HandlerFunc {

@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
+	s.pagesRoutes(mux)  // pages.go: the multi-page layout
 	s.complianceRoutes(mux)
 	s.replayRoutes(mux) // replay.go: pages shaped like real platforms' traffic
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
