@@ -30,8 +30,8 @@ import (
 var reportAssets embed.FS
 
 var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"num":         fmtFinding,
-	"effect":      fmtEffect,
+	"num":         analysis.FormatFinding,
+	"effect":      analysis.FormatEffect,
 	"joinmap":     joinWeights,
 	"clip":        clipTitle,
 	"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
@@ -117,13 +117,13 @@ All platform text (titles, topics, persona names) is escaped.`)
 // reportData is what the report template gets.
 type reportData struct {
 	Generated    string
-	Campaign     findingsReport
+	Campaign     storage.Findings
 	Sessions     []storage.Session
 	Done, Failed int
 	Blocked      int
 	Personas     []personaRow
 	Charts       []chart
-	Baseline     *findingsReport
+	Baseline     *storage.Findings
 	Reinspection []analysis.Reinspection
 	Limitations  []string
 	Impressions  int
@@ -196,16 +196,16 @@ type chart struct {
 }
 
 func writeReport(ctx context.Context, w io.Writer, db *storage.DB, camp storage.Campaign, base *storage.Campaign, seed uint64) error {
-	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(seed, 0)))
+	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return err
 	}
-	rep, err := analyzeCampaign(ctx, db, camp, rand.New(rand.NewPCG(seed, 0)))
+	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return err
 	}
 	data := reportData{Generated: time.Now().UTC().Format(time.RFC3339), Campaign: fr, Limitations: limitations,
-		Impressions: len(fr.in.Impressions)}
+		Impressions: len(fr.Input.Impressions)}
 	for c := range rep.Lexicon {
 		data.Lexicon = append(data.Lexicon, c)
 	}
@@ -233,7 +233,7 @@ func writeReport(ctx context.Context, w io.Writer, db *storage.DB, camp storage.
 	if !first.IsZero() && !last.IsZero() {
 		data.Observed = first.UTC().Format(time.RFC3339) + " to " + last.UTC().Format(time.RFC3339)
 	}
-	for _, p := range fr.spec.Personas {
+	for _, p := range fr.Spec.Personas {
 		row := personaRow{Name: p.Name, Role: p.Role, TwinOf: p.TwinOf, Interests: p.Interests,
 			Traits:   fmt.Sprintf("%s, %s, %s", p.Traits.AgeGroup, p.Traits.Locale, p.Traits.Device),
 			Settings: settingsText(p.Settings.Personalization, p.Settings.MinorMode)}
@@ -247,9 +247,9 @@ func writeReport(ctx context.Context, w io.Writer, db *storage.DB, camp storage.
 		return err
 	}
 	data.Charts = reportCharts(rep.Audit)
-	data.FirstScreens = firstScreens(fr.in)
+	data.FirstScreens = firstScreens(fr.Input)
 	if base != nil {
-		bf, err := campaignFindings(ctx, db, *base, rand.New(rand.NewPCG(seed, 0)))
+		bf, err := db.Findings(ctx, *base, rand.New(rand.NewPCG(seed, 0)))
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}

@@ -58,7 +58,7 @@ func TestFalsePositiveRate(t *testing.T) {
 	skipShort(t)
 	const runs, alpha = 24, 0.05
 	limit := binomialLimit(runs, alpha)
-	twins := planDesign(3, 0, 2, 4, 60)
+	twins := simfeed.Design(3, 0, 2, 4, 60)
 	for _, tc := range []struct {
 		name string
 		c    *personas.Campaign
@@ -66,7 +66,7 @@ func TestFalsePositiveRate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := simfeed.DefaultConfig()
 			cfg.Personalization = 0
-			res, err := estimatePower(context.Background(), cfg, tc.c, runs, 11, analysis.AuditOptions{Alpha: alpha, Resamples: 1000})
+			res, err := simfeed.EstimatePower(context.Background(), cfg, tc.c, runs, 11, analysis.AuditOptions{Alpha: alpha, Resamples: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestPower(t *testing.T) {
 	const runs = 20
 	cfg := simfeed.DefaultConfig()
 	cfg.Personalization = 0.3
-	res, err := estimatePower(context.Background(), cfg, demoDesign(t), runs, 23, analysis.AuditOptions{Alpha: 0.05, Resamples: 1000})
+	res, err := simfeed.EstimatePower(context.Background(), cfg, demoDesign(t), runs, 23, analysis.AuditOptions{Alpha: 0.05, Resamples: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := analyzeCampaign(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
+	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
