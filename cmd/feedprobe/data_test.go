@@ -14,6 +14,7 @@ import (
 	// A tamperer edits the file with plain SQLite, not through storage.
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -178,7 +179,7 @@ func TestLabelImportBadRows(t *testing.T) {
 	}
 	// Agreement: alice and bob share it-1 and disagree.
 	out, _, err = runCLI(t, "label", "stats", "--db", path, "--json")
-	var st labelStats
+	var st analysis.LabelStats
 	if err != nil || json.Unmarshal([]byte(out), &st) != nil {
 		t.Fatalf("label stats --json = %q, %v", out, err)
 	}
