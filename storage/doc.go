@@ -11,11 +11,14 @@
 // transaction BEGIN IMMEDIATE), every read through a separate pool of
 // read-only connections, so analysis never blocks the probe.
 //
-// Analyze and Findings read a campaign into the input of package analysis
+// PlanCampaign records a campaign and its personas and returns the sessions
+// still to run (probe.PersonaPlan). Analyze and Findings read a campaign into the input of package analysis
 // (labels resolved, sessions in compact form) and return what `feedprobe
 // analyze` and `feedprobe findings` print. The package imports analysis,
 // personas and probe (for their plain types) and never imports chromedp,
-// goquery or net/http.
+// goquery or net/http. ParseImportCSV and ParseLabelCSV read other tools'
+// and annotators' CSV files into its rows, reporting each bad row as a
+// RowError (file, line, column).
 //
 // # Schema
 //

@@ -67,7 +67,7 @@ func puppetCampaign(t *testing.T, db *storage.DB, srv *simfeed.Server, yamlText,
 	if err != nil {
 		t.Fatal(err)
 	}
-	plans, camp, _, err := planCampaign(ctx, db, c)
+	plans, camp, _, err := db.PlanCampaign(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

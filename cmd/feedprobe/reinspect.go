@@ -256,7 +256,7 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 		}
 	}
 	logger = logger.With("inspection", parent.Case, "campaign", c.Name)
-	plans, camp, resumed, err := planCampaign(stop, d.db, c)
+	plans, camp, resumed, err := d.db.PlanCampaign(stop, c)
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	if len(plans) == 0 {
 		return nil
 	}
-	adapter, err := loadAdapter(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -205,29 +202,16 @@ type runSummary struct {
 	Elapsed  time.Duration
 }
 
-// loadAdapter returns the campaign's adapter: its adapter_file if set, else
-// the built-in one named by platform.
-func loadAdapter(c *personas.Campaign) (*probe.Adapter, error) {
-	if c.AdapterFile != "" {
-		a, err := probe.LoadAdapter(c.AdapterFile)
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	}
-	return probe.BuiltinAdapter(c.Platform)
-}
-
 // runCampaign records the campaign and its personas, plans the sessions that
-// are still to do, and runs them.
+// are still to do (this shard's), and runs them.
 func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o runOptions) (runSummary, error) {
 	start := time.Now()
 	var sum runSummary
-	adapter, err := loadAdapter(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return sum, err
 	}
-	plans, camp, resumed, err := planCampaign(ctx, db, c)
+	plans, camp, resumed, err := db.PlanCampaign(ctx, c)
 	sum.Campaign, sum.Resumed = camp, resumed
 	if err != nil {
 		return sum, err
@@ -244,164 +228,29 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	if o.progress != nil {
 		o.progress.Plan(sum.Planned)
 	}
-	if o.browser.TileMemoryMB == 0 {
-		o.browser.TileMemoryMB = tileBudget(c)
-	}
-	browser, err := probe.Launch(ctx, o.browser)
-	if err != nil {
-		return sum, err
-	}
-	defer browser.Close()
-	var store probe.Store = db
-	if o.store != nil {
-		store = o.store
-	}
-	var mu sync.Mutex
-	var relaunched []*probe.Browser
-	defer func() {
-		for _, b := range relaunched {
-			b.Close()
-		}
-	}()
-	r := &probe.Runner{
-		Browser:         browser,
-		Store:           store,
-		Adapter:         adapter,
-		BaseURL:         c.BaseURL,
-		ItemsPerSession: c.ItemsPerSession,
-		SessionTimeout:  c.SessionTimeout,
-		Pause:           c.Pause,
-		Concurrency:     c.Concurrency,
-		Logger:          o.logger.With("campaign", c.Name),
-		Retries:         o.retries,
-		Backoff:         2 * time.Second,
-		Relaunch: func(context.Context) (*probe.Browser, error) {
-			b, err := probe.Launch(ctx, o.browser)
-			if err == nil {
-				mu.Lock()
-				relaunched = append(relaunched, b)
-				mu.Unlock()
-			}
-			return b, err
-		},
-		OnBrowserRestart: func() {
-			mu.Lock()
-			sum.Restarts++
-			mu.Unlock()
-			if o.metrics != nil {
-				o.metrics.BrowserRestarted()
-			}
-		},
+	run := probe.CampaignRun{Browser: o.browser, Adapter: adapter, Store: db, Logger: o.logger, Retries: o.retries, Metrics: o.metrics,
 		OnSession: func(rep probe.SessionReport) {
-			mu.Lock()
-			switch rep.Outcome {
-			case probe.OutcomeDone:
-				sum.Done++
-			case probe.OutcomeBlocked:
-				sum.Blocked++
-			default:
-				sum.Failed++
-			}
-			sum.Items += rep.Result.Items
-			mu.Unlock()
 			if o.progress != nil {
 				o.progress.Session(rep)
-			}
-			if o.metrics != nil {
-				o.metrics.ObserveSession(c.Platform, rep)
 			}
 			o.sealSession(ctx, rep)
 			if o.onSession != nil {
 				o.onSession(rep)
 			}
-		},
+		}}
+	if o.store != nil {
+		run.Store = o.store
 	}
 	if o.evidence != nil {
-		r.Evidence, r.EvidenceEvery = o.evidence, o.evidenceEvery
+		run.Evidence, run.EvidenceEvery = o.evidence, o.evidenceEvery
 	}
 	if o.metrics != nil {
-		r.Observer = o.metrics.Observer(c.Platform)
-		r.Store = countingStore{Store: r.Store, m: o.metrics}
+		run.Store = countingStore{Store: run.Store, m: o.metrics}
 	}
-	err = r.Run(ctx, plans)
+	t, err := probe.RunCampaign(ctx, c, plans, run)
+	sum.Done, sum.Failed, sum.Blocked, sum.Items, sum.Restarts = t.Done, t.Failed, t.Blocked, t.Items, t.Restarts
 	sum.Elapsed = time.Since(start)
 	return sum, err
-}
-
-// tileBudget is the tile memory (MiB) a browser needs for the campaigns'
-// personas: the default, or enough for the largest persona viewport, so no
-// screenshot comes out partly blank.
-func tileBudget(cs ...*personas.Campaign) int {
-	mb := probe.DefaultTileMemoryMB
-	for _, c := range cs {
-		for _, p := range c.Personas {
-			mb = max(mb, probe.TileMemoryFor(p.Traits.Viewport.Width, p.Traits.Viewport.Height))
-		}
-	}
-	return mb
-}
-
-// planCampaign stores the campaign and personas (idempotently), turns
-// sessions left running by a crash into interrupted ones with a new planned
-// attempt, re-plans failed sessions, and returns what is still to do.
-func planCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) ([]probe.PersonaPlan, storage.Campaign, int, error) {
-	spec, err := json.Marshal(c)
-	if err != nil {
-		return nil, storage.Campaign{}, 0, fmt.Errorf("encode campaign: %w", err)
-	}
-	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{
-		Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash(),
-	})
-	if errors.Is(err, storage.ErrSpecChanged) {
-		return nil, camp, 0, fmt.Errorf("campaign %q is already in the database with a different design; give the changed campaign a new name (%w)", c.Name, err)
-	}
-	if err != nil {
-		return nil, camp, 0, err
-	}
-	byID := map[int64]personas.Spec{}
-	var order []int64
-	for _, p := range c.Personas {
-		ps, err := json.Marshal(p)
-		if err != nil {
-			return nil, camp, 0, fmt.Errorf("encode persona %s: %w", p.Name, err)
-		}
-		sp, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: p.Name, Role: p.Role, Spec: ps})
-		if err != nil {
-			return nil, camp, 0, err
-		}
-		if err := db.PlanSessions(ctx, sp.ID, c.Sessions); err != nil {
-			return nil, camp, 0, err
-		}
-		byID[sp.ID] = p
-		order = append(order, sp.ID)
-	}
-	resumed, err := db.RecoverInterrupted(ctx, camp.ID)
-	if err != nil {
-		return nil, camp, 0, err
-	}
-	if _, err := db.ReplanFailed(ctx, camp.ID); err != nil {
-		return nil, camp, resumed, err
-	}
-	sessions, err := db.Sessions(ctx, camp.ID)
-	if err != nil {
-		return nil, camp, resumed, err
-	}
-	jobs := map[int64][]probe.Job{}
-	for _, s := range sessions {
-		if s.Status == storage.StatusPlanned {
-			jobs[s.PersonaID] = append(jobs[s.PersonaID], probe.Job{SessionID: s.ID, Seq: s.Seq})
-		}
-	}
-	var plans []probe.PersonaPlan
-	for _, id := range order {
-		js := jobs[id]
-		if len(js) == 0 {
-			continue
-		}
-		sort.Slice(js, func(i, j int) bool { return js[i].Seq < js[j].Seq })
-		plans = append(plans, probe.PersonaPlan{PersonaID: id, Persona: byID[id], Jobs: js})
-	}
-	return plans, camp, resumed, nil
 }
 
 func printRunSummary(e *env, s runSummary, db string) {

@@ -124,7 +124,7 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	plans, camp, _, err := planCampaign(ctx, db, c)
+	plans, camp, _, err := db.PlanCampaign(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

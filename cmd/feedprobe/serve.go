@@ -144,7 +144,7 @@ process is alive), /readyz (database writable, browser running).`)
 	for _, v := range loaded {
 		cs = append(cs, v.c)
 	}
-	d.browserOpts = probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, TileMemoryMB: tileBudget(cs...)}
+	d.browserOpts = probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, TileMemoryMB: probe.TileBudget(cs...)}
 	if err := d.ensureBrowser(workCtx); err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func (d *daemon) loadFile(ctx context.Context, path string) (*campaignVersion, e
 	if sched == nil {
 		return nil, fmt.Errorf("%s: no schedule", path)
 	}
-	adapter, err := loadAdapter(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
