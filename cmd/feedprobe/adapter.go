@@ -168,7 +168,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			fmt.Fprintf(e.stderr, "note: persona %s has no saved identity yet\n", p.Name)
 		}
 	}
-	closedNet, err := closedNetwork(*closed, u)
+	closedNet, err := probe.ClosedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ identity holds secrets: keep the database private.`)
 	if err != nil {
 		return err
 	}
-	closedNet, err := closedNetwork(*closed, u)
+	closedNet, err := probe.ClosedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -73,7 +72,7 @@ not repeated, and a session that was interrupted half-way is marked
 	if *baseURL != "" {
 		c.BaseURL = *baseURL
 	}
-	closedNet, err := closedNetwork(*closed, c.BaseURL)
+	closedNet, err := probe.ClosedNetwork(*closed, c.BaseURL)
 	if err != nil {
 		return err
 	}
@@ -115,27 +114,6 @@ not repeated, and a session that was interrupted half-way is marked
 	}
 	printRunSummary(e, sum, *db)
 	return err
-}
-
-func closedNetwork(mode, base string) (bool, error) {
-	switch mode {
-	case "on":
-		return true, nil
-	case "off":
-		return false, nil
-	case "auto":
-		u, err := url.Parse(base)
-		if err != nil {
-			return false, fmt.Errorf("base_url %q: %w", base, err)
-		}
-		host := u.Hostname()
-		if host == "localhost" {
-			return true, nil
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback(), nil
-	}
-	return false, fmt.Errorf("--closed-network %q: want on, off or auto", mode)
 }
 
 type runOptions struct {

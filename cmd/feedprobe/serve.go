@@ -215,10 +215,10 @@ process is alive), /readyz (database writable, browser running).`)
 // on when every campaign's base_url is loopback.
 func closedForAll(mode string, vs []*campaignVersion) (bool, error) {
 	if mode != "auto" {
-		return closedNetwork(mode, "")
+		return probe.ClosedNetwork(mode, "")
 	}
 	for _, v := range vs {
-		on, err := closedNetwork("auto", v.c.BaseURL)
+		on, err := probe.ClosedNetwork("auto", v.c.BaseURL)
 		if err != nil || !on {
 			return false, err
 		}
@@ -447,7 +447,7 @@ func (d *daemon) reload(stop, work context.Context, dir string) {
 		}
 		v, err := d.loadFile(stop, p)
 		if err == nil && d.browserOpts.ClosedNetwork {
-			if on, _ := closedNetwork("auto", v.c.BaseURL); !on {
+			if on, _ := probe.ClosedNetwork("auto", v.c.BaseURL); !on {
 				err = fmt.Errorf("%s: base_url %s is not loopback, but the shared browser runs with a closed network; restart serve (or use --closed-network off) to add it", p, v.c.BaseURL)
 			}
 		}
