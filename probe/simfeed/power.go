@@ -54,13 +54,13 @@ type Power struct {
 // vary with the run), analyzes each as `feedprobe analyze` does, and counts
 // how often the audit's primary test is significant. MeanEffect is the mean
 // over runs of the per-topic test-minus-control share difference.
-// Cancelling ctx stops the simulation with ctx's error.
+// ctx goes with the puppets' requests to the in-process server.
 func EstimatePower(ctx context.Context, cfg Config, c *personas.Campaign, runs int, seed uint64, opt analysis.AuditOptions) (Power, error) {
 	res := Power{Runs: runs}
 	effect := 0.0
 	for i := range runs {
 		cfg.Seed = int64(seed)*1000 + int64(i)
-		sim, err := Simulate(ctx, cfg, c, int64(i))
+		sim, err := simulate(ctx, cfg, c, int64(i))
 		if err != nil {
 			return res, err
 		}
@@ -80,26 +80,25 @@ func EstimatePower(ctx context.Context, cfg Config, c *personas.Campaign, runs i
 	return res, nil
 }
 
-// Simulation is a simulated campaign: the audit's input and the platform.
-type Simulation struct {
+// simulation is a simulated campaign: the audit's input and the platform.
+type simulation struct {
 	Input  analysis.AuditInput
 	Server *Server
 	// Users maps a persona to its simfeed user id.
 	Users map[string]string
 }
 
-// Simulate plays campaign c with HTTP sock puppets against a new
+// simulate plays campaign c with HTTP sock puppets against a new
 // in-process simfeed: session by session, every persona's session seq in
 // the campaign's order (lock-step). Puppet seeds are offset by shift, so
 // repeated simulations differ. Items are labelled with the harm lexicon,
 // as analyze does without a labels table.
-// Cancelling ctx stops it with ctx's error.
-func Simulate(ctx context.Context, cfg Config, c *personas.Campaign, shift int64) (Simulation, error) {
+func simulate(ctx context.Context, cfg Config, c *personas.Campaign, shift int64) (simulation, error) {
 	srv, err := New(cfg, nil)
 	if err != nil {
-		return Simulation{}, err
+		return simulation{}, err
 	}
-	sim := Simulation{Server: srv, Users: map[string]string{}}
+	sim := simulation{Server: srv, Users: map[string]string{}}
 	rt := HandlerTransport{Handler: srv}
 	puppets := make([]*Puppet, len(c.Personas))
 	for i, p := range c.Personas {
