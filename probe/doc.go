@@ -8,11 +8,16 @@
 // engine of jsonpath.go. Every impression then says where it was observed
 // and when it reached the viewport.
 //
-// Everything that touches chromedp or goquery lives here. The plain values a
-// session produces (feed.Item, feed.Impression, feed.Action, feed.Evidence)
-// live in the subpackage feed, so that storage and analysis can use them
-// without the browser; the interfaces that receive them (Sink,
-// IdentityStore, SessionTracker, EvidenceSink) live here, and *storage.DB
-// satisfies them without importing probe. The simulated platform used by
-// tests and the demo lives in the subpackage simfeed.
+// Everything that touches chromedp or goquery lives here. RunCampaign runs a
+// campaign's planned sessions (a Runner with one shared browser, relaunched
+// when it dies); CampaignAdapter, ResolveAdapter and TileBudget pick what it
+// runs with; CheckAdapter and WriteCheck try an adapter on one page. The
+// plain values a session produces (feed.Item, feed.Impression, feed.Action,
+// feed.Evidence) live in the subpackage feed, so that storage and analysis
+// can use them without the browser. The simulated platform used by tests
+// and the demo lives in the subpackage simfeed.
+//
+// The package imports personas and never imports storage or analysis:
+// what it writes goes through the Store, EvidenceSink and IdentityStore
+// interfaces, which *storage.DB satisfies.
 package probe

@@ -13,6 +13,12 @@
 // transaction BEGIN IMMEDIATE), every read through a separate pool of
 // read-only connections, so analysis never blocks the probe.
 //
+// Analyze and Findings read a campaign into the input of package analysis
+// (labels resolved, sessions in compact form) and return what `feedprobe
+// analyze` and `feedprobe findings` print. The package imports analysis,
+// personas and probe/feed (plain types only) and never imports probe,
+// chromedp or cmd.
+//
 // # Schema
 //
 // The schema is kept in numbered migrations embedded from migrations/

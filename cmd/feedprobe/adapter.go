@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
@@ -44,35 +43,6 @@ Run "feedprobe adapter <command> --help" for its flags.
 		return fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0])
 	}
 	return f(ctx, e, args[1:])
-}
-
-// resolveAdapter loads an adapter from a file path, a built-in name or a
-// template name ("template:NAME" or just NAME).
-func resolveAdapter(arg string) (*probe.Adapter, error) {
-	if _, err := os.Stat(arg); err == nil {
-		return probe.LoadAdapter(arg)
-	}
-	if name, ok := strings.CutPrefix(arg, "template:"); ok {
-		return probe.AdapterTemplate(name)
-	}
-	if name, ok := strings.CutPrefix(arg, "builtin:"); ok {
-		return probe.BuiltinAdapter(name)
-	}
-	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
-		return probe.LoadAdapter(arg) // reports the missing file
-	}
-	for _, n := range probe.BuiltinAdapters() {
-		if n == arg {
-			return probe.BuiltinAdapter(n)
-		}
-	}
-	for _, n := range probe.Templates() {
-		if n == arg {
-			return probe.AdapterTemplate(n)
-		}
-	}
-	return nil, fmt.Errorf("adapter %q: no such file, built-in adapter (%s) or template (%s)",
-		arg, strings.Join(probe.BuiltinAdapters(), ", "), strings.Join(probe.Templates(), ", "))
 }
 
 func cmdAdapterList(_ context.Context, e *env, args []string) error {
@@ -164,7 +134,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 	if err != nil {
 		return err
 	}
-	ad, err := resolveAdapter(*adapterArg)
+	ad, err := probe.ResolveAdapter(*adapterArg)
 	if err != nil {
 		return err
 	}
@@ -198,7 +168,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			fmt.Fprintf(e.stderr, "note: persona %s has no saved identity yet\n", p.Name)
 		}
 	}
-	closedNet, err := closedNetwork(*closed, u)
+	closedNet, err := probe.ClosedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}
@@ -216,7 +186,9 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 		dir = "adapter-check-" + ad.Name
 	}
 	saved, serr := saveCheckFiles(dir, rep)
-	printCheck(e, ad, rep, *rows, saved)
+	if err := probe.WriteCheck(e.stdout, ad, rep, *rows, saved); err != nil {
+		return err
+	}
 	if serr != nil {
 		return serr
 	}
@@ -251,88 +223,4 @@ func saveCheckFiles(dir string, rep probe.CheckReport) ([]string, error) {
 		saved = append(saved, p)
 	}
 	return saved, nil
-}
-
-func printCheck(e *env, ad *probe.Adapter, rep probe.CheckReport, rows int, saved []string) {
-	w := e.stdout
-	fmt.Fprintf(w, "adapter %s (%s) on %s\n", ad.Name, ad.Source, rep.URL)
-	if ad.Experimental {
-		checked := ad.LastChecked
-		if checked == "" {
-			checked = "never"
-		}
-		fmt.Fprintf(w, "experimental adapter: drafted %s, last checked on the live site: %s\n", ad.Drafted, checked)
-	}
-	outcome := "ok"
-	switch {
-	case errors.Is(rep.Err, probe.ErrBlocked):
-		outcome = "BLOCKED: " + rep.Err.Error()
-	case errors.Is(rep.Err, probe.ErrNoItems):
-		outcome = "NO ITEMS: " + rep.Err.Error()
-	case rep.Err != nil:
-		outcome = "stopped: " + rep.Err.Error()
-	}
-	fmt.Fprintf(w, "outcome: %s\n", outcome)
-	fmt.Fprintf(w, "items: %d from %d item elements, %d %s steps, %d dismissed\n\n", len(rep.Items), rep.Elements, rep.Steps, ad.Scroll.Strategy, rep.Dismissed)
-
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SELECTOR\tCSS\tON THE FINAL PAGE")
-	for _, s := range rep.Selectors {
-		fmt.Fprintf(tw, "%s\t%s\t%d\n", s.Name, s.Selector, s.Count)
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FIELD\tSOURCE\tFROM\tFOUND\tNOT EMPTY\tOF")
-	var empty []string
-	for _, f := range rep.Fields {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", f.Name, f.Source, f.Selector, f.Found, f.NonEmpty, f.Of)
-		if f.Of > 0 && f.NonEmpty == 0 && f.Name != "sponsored" && f.Name != "synthetic" && f.Name != "price" && f.Name != "price_text" {
-			empty = append(empty, f.Name)
-		}
-	}
-	tw.Flush()
-	if len(empty) > 0 {
-		fmt.Fprintf(w, "empty in every item: %s (check these selectors)\n", strings.Join(empty, ", "))
-	}
-	fmt.Fprintln(w)
-	if len(rep.Items) > 0 {
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "RANK\tID\tTITLE\tAUTHOR\tTOPIC\tLABELS\tPRICE")
-		for i, it := range rep.Items {
-			if i >= rows {
-				break
-			}
-			var labels []string
-			if it.Sponsored {
-				labels = append(labels, "sponsored")
-			}
-			if it.Synthetic {
-				labels = append(labels, "synthetic")
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, clip(it.ID, 24), clip(it.Title, 40), clip(it.Author, 16), clip(it.Topic, 12), strings.Join(labels, ","), it.PriceText)
-		}
-		tw.Flush()
-		if len(rep.Items) > rows {
-			fmt.Fprintf(w, "... and %d more\n", len(rep.Items)-rows)
-		}
-	}
-	for _, p := range saved {
-		fmt.Fprintf(w, "saved %s\n", p)
-	}
-}
-
-// clip shortens s to n runes for a table, without control characters.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

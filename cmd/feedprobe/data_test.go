@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +12,11 @@ import (
 	"time"
 
 	// A tamperer edits the file with plain SQLite, not through storage.
-	"github.com/feedprobe/feedprobe/storage"
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/probe/feed"
+	"github.com/feedprobe/feedprobe/storage"
 )
 
 // dataT0 is when the test databases' sessions start.
@@ -177,7 +179,7 @@ func TestLabelImportBadRows(t *testing.T) {
 	}
 	// Agreement: alice and bob share it-1 and disagree.
 	out, _, err = runCLI(t, "label", "stats", "--db", path, "--json")
-	var st labelStats
+	var st analysis.LabelStats
 	if err != nil || json.Unmarshal([]byte(out), &st) != nil {
 		t.Fatalf("label stats --json = %q, %v", out, err)
 	}

@@ -85,12 +85,12 @@ tour in the README; each demo run adds a new campaign to it.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "labelled the %d items seen with simfeed's ground truth\n", seen)
-	rep, err := analyzeCampaign(ctx, store, sum.Campaign, rand.New(rand.NewPCG(1, 0)))
+	rep, err := store.Analyze(ctx, sum.Campaign, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout)
-	if err := rep.writeTable(e.stdout); err != nil {
+	if err := writeAnalysis(e.stdout, rep); err != nil {
 		return err
 	}
 	if err := printTruth(ctx, e, store, sum.Campaign, srv.Truth()); err != nil {

@@ -5,13 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/feedprobe/feedprobe/probe/feed"
+
+	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
@@ -202,11 +204,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("feedprobe analyze: %v\n%s", err, alogs)
 	}
-	var rep report
+	var rep storage.Analysis
 	if err := json.Unmarshal([]byte(aout), &rep); err != nil {
 		t.Fatalf("analyze --json output does not decode: %v\n%s", err, aout)
 	}
-	var last *comparisonRow
+	var last *analysis.ControlComparison
 	for i := range rep.Comparison {
 		if c := &rep.Comparison[i]; c.Persona == "sports-fan" && c.Session == sessions {
 			last = c

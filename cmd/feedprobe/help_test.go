@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/spf13/pflag"
+
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 )
 
 func runHelp(t *testing.T, args ...string) (stdout, stderr string, err error) {

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
-	"time"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
@@ -34,7 +29,7 @@ lexicon, the adapter's labels) are measured against what was planted.`)
 		fs.Usage()
 		return errors.New("label truth needs --url and no arguments")
 	}
-	catalogue, err := fetchTruthItems(ctx, *base)
+	catalogue, err := simfeed.FetchTruthItems(ctx, *base)
 	if err != nil {
 		return err
 	}
@@ -49,29 +44,6 @@ lexicon, the adapter's labels) are measured against what was planted.`)
 	}
 	fmt.Fprintf(e.stdout, "labelled %d observed items (%d labels) with simfeed's truth from %s\n", items, n, *base)
 	return nil
-}
-
-func fetchTruthItems(ctx context.Context, base string) ([]simfeed.Item, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	u := strings.TrimRight(base, "/") + "/truth/items"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("truth URL %q: %w", u, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("read simfeed's truth: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s (is simfeed running with --truth?)", u, resp.Status)
-	}
-	var items []simfeed.Item
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&items); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", u, err)
-	}
-	return items, nil
 }
 
 // saveTruthLabels writes ground-truth labels for every item of platform

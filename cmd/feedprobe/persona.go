@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
@@ -107,7 +105,7 @@ identity holds secrets: keep the database private.`)
 	}
 	u := *pageURL
 	if u == "" {
-		if u, err = campaignFeedURL(camp); err != nil {
+		if u, err = probe.CampaignFeedURL(camp.Platform, camp.BaseURL); err != nil {
 			return err
 		}
 	}
@@ -115,7 +113,7 @@ identity holds secrets: keep the database private.`)
 	if err != nil {
 		return err
 	}
-	closedNet, err := closedNetwork(*closed, u)
+	closedNet, err := probe.ClosedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}
@@ -150,7 +148,7 @@ identity holds secrets: keep the database private.`)
 	if err := store.SaveIdentity(ctx, p.ID, id); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "saved the identity of persona %s (campaign %s): %s\n", p.Name, camp.Name, describeIdentity(id))
+	fmt.Fprintf(e.stdout, "saved the identity of persona %s (campaign %s): %s\n", p.Name, camp.Name, probe.DescribeIdentity(id))
 	return nil
 }
 
@@ -184,119 +182,22 @@ func hasDisplay() bool {
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
-// describeIdentity summarises an identity without its secrets.
-func describeIdentity(id []byte) string {
-	var v struct {
-		Cookies []struct {
-			Domain string `json:"domain"`
-		} `json:"cookies"`
-		LocalStorage map[string]map[string]string `json:"local_storage"`
-	}
-	if err := json.Unmarshal(id, &v); err != nil {
-		return fmt.Sprintf("%d bytes", len(id))
-	}
-	domains := map[string]bool{}
-	var ds []string
-	for _, c := range v.Cookies {
-		if !domains[c.Domain] {
-			domains[c.Domain] = true
-			ds = append(ds, c.Domain)
-		}
-	}
-	return fmt.Sprintf("%d cookies (%s), local storage of %d origins", len(v.Cookies), strings.Join(ds, ", "), len(v.LocalStorage))
-}
-
 // findPersona finds a persona by name: in the campaign given by name or
 // YAML file (which is recorded first, as "run" does), or, without one, in
 // the only campaign that has a persona of that name.
 func findPersona(ctx context.Context, db *storage.DB, campaign, name string) (storage.Persona, storage.Campaign, error) {
-	var camps []storage.Campaign
-	switch {
-	case campaign != "" && fileExists(campaign):
+	if campaign != "" && fileExists(campaign) {
 		c, err := personas.LoadCampaign(campaign)
 		if err != nil {
 			return storage.Persona{}, storage.Campaign{}, err
 		}
-		camp, err := recordCampaign(ctx, db, c)
-		if err != nil {
-			return storage.Persona{}, camp, err
+		p, camp, err := db.RecordPersona(ctx, c, name)
+		if errors.Is(err, storage.ErrNotFound) {
+			return p, camp, fmt.Errorf("campaign %s has no persona %q", campaign, name)
 		}
-		for _, ps := range c.Personas {
-			if ps.Name == name {
-				spec, err := json.Marshal(ps)
-				if err != nil {
-					return storage.Persona{}, camp, err
-				}
-				p, err := db.EnsurePersona(ctx, storage.Persona{CampaignID: camp.ID, Name: ps.Name, Role: ps.Role, Spec: spec})
-				return p, camp, err
-			}
-		}
-		return storage.Persona{}, camp, fmt.Errorf("campaign %s has no persona %q", campaign, name)
-	case campaign != "":
-		c, err := db.CampaignByName(ctx, campaign)
-		if err != nil {
-			return storage.Persona{}, storage.Campaign{}, fmt.Errorf("campaign %q: %w", campaign, err)
-		}
-		camps = []storage.Campaign{c}
-	default:
-		var err error
-		if camps, err = db.Campaigns(ctx); err != nil {
-			return storage.Persona{}, storage.Campaign{}, err
-		}
+		return p, camp, err
 	}
-	var found []storage.Persona
-	var foundCamp []storage.Campaign
-	for _, c := range camps {
-		ps, err := db.Personas(ctx, c.ID)
-		if err != nil {
-			return storage.Persona{}, c, err
-		}
-		for _, p := range ps {
-			if p.Name == name {
-				found, foundCamp = append(found, p), append(foundCamp, c)
-			}
-		}
-	}
-	switch len(found) {
-	case 0:
-		return storage.Persona{}, storage.Campaign{}, fmt.Errorf("no persona %q in the database: give --campaign FILE.yaml to record its campaign first", name)
-	case 1:
-		return found[0], foundCamp[0], nil
-	}
-	var names []string
-	for _, c := range foundCamp {
-		names = append(names, c.Name)
-	}
-	return storage.Persona{}, storage.Campaign{}, fmt.Errorf("persona %q is in campaigns %s: pick one with --campaign", name, strings.Join(names, ", "))
-}
-
-// recordCampaign records a campaign as "run" does, so that a later run
-// finds it unchanged.
-func recordCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) (storage.Campaign, error) {
-	spec, err := json.Marshal(c)
-	if err != nil {
-		return storage.Campaign{}, fmt.Errorf("encode campaign: %w", err)
-	}
-	camp, _, err := db.EnsureCampaign(ctx, storage.Campaign{
-		Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL, Spec: spec, SpecHash: c.Hash(),
-	})
-	if errors.Is(err, storage.ErrSpecChanged) {
-		return camp, fmt.Errorf("campaign %q is already in the database with a different design (%w)", c.Name, err)
-	}
-	return camp, err
-}
-
-// campaignFeedURL is the feed page of a recorded campaign: its base URL
-// and, when its platform is a built-in adapter, that adapter's feed page.
-func campaignFeedURL(c storage.Campaign) (string, error) {
-	if c.BaseURL == "" {
-		return "", errors.New("no --url and the campaign has no base_url")
-	}
-	ad, err := probe.BuiltinAdapter(c.Platform)
-	if err != nil {
-		return c.BaseURL, nil
-	}
-	return ad.ResolveFeedURL(c.BaseURL)
+	return db.FindPersona(ctx, campaign, name)
 }
 
 func fileExists(p string) bool {

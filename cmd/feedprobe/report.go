@@ -79,15 +79,15 @@ All platform text (titles, topics, persona names) is escaped.`)
 // reportInput reads what the report of camp shows (with base, a
 // re-inspection against it) from the database.
 func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, base *storage.Campaign, seed uint64) (auditreport.Input, error) {
-	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(seed, 0)))
+	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	rep, err := analyzeCampaign(ctx, db, camp, rand.New(rand.NewPCG(seed, 0)))
+	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	in := auditreport.Input{Generated: time.Now(), Campaign: fr.reportFindings(), Compliance: fr.in, Audit: rep.Audit}
+	in := auditreport.Input{Generated: time.Now(), Campaign: reportFindings(fr), Compliance: fr.Input, Audit: rep.Audit}
 	for c := range rep.Lexicon {
 		in.Lexicon = append(in.Lexicon, c)
 	}
@@ -116,17 +116,17 @@ func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, bas
 		return in, err
 	}
 	if base != nil {
-		bf, err := campaignFindings(ctx, db, *base, rand.New(rand.NewPCG(seed, 0)))
+		bf, err := db.Findings(ctx, *base, rand.New(rand.NewPCG(seed, 0)))
 		if err != nil {
 			return in, fmt.Errorf("baseline: %w", err)
 		}
-		b := bf.reportFindings()
+		b := reportFindings(bf)
 		in.Baseline = &b
 	}
 	return in, nil
 }
 
 // reportFindings is fr as the report shows it.
-func (fr findingsReport) reportFindings() auditreport.CampaignFindings {
-	return auditreport.CampaignFindings{Campaign: auditreport.Campaign(fr.Campaign), Spec: fr.spec, Findings: fr.Findings}
+func reportFindings(fr storage.Findings) auditreport.CampaignFindings {
+	return auditreport.CampaignFindings{Campaign: auditreport.Campaign(fr.Campaign), Spec: fr.Spec, Findings: fr.Findings}
 }

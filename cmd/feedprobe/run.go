@@ -7,9 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,7 +73,7 @@ not repeated, and a session that was interrupted half-way is marked
 	if *baseURL != "" {
 		c.BaseURL = *baseURL
 	}
-	closedNet, err := closedNetwork(*closed, c.BaseURL)
+	closedNet, err := probe.ClosedNetwork(*closed, c.BaseURL)
 	if err != nil {
 		return err
 	}
@@ -117,27 +115,6 @@ not repeated, and a session that was interrupted half-way is marked
 	}
 	printRunSummary(e, sum, *db)
 	return err
-}
-
-func closedNetwork(mode, base string) (bool, error) {
-	switch mode {
-	case "on":
-		return true, nil
-	case "off":
-		return false, nil
-	case "auto":
-		u, err := url.Parse(base)
-		if err != nil {
-			return false, fmt.Errorf("base_url %q: %w", base, err)
-		}
-		host := u.Hostname()
-		if host == "localhost" {
-			return true, nil
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback(), nil
-	}
-	return false, fmt.Errorf("--closed-network %q: want on, off or auto", mode)
 }
 
 type runOptions struct {
@@ -205,11 +182,11 @@ type runSummary struct {
 }
 
 // runCampaign records the campaign and its personas, plans the sessions that
-// are still to do, and runs them.
+// are still to do (this shard's), and runs them.
 func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o runOptions) (runSummary, error) {
 	start := time.Now()
 	var sum runSummary
-	adapter, err := daemon.AdapterFor(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return sum, err
 	}
@@ -230,101 +207,29 @@ func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o ru
 	if o.progress != nil {
 		o.progress.Plan(sum.Planned)
 	}
-	if o.browser.TileMemoryMB == 0 {
-		o.browser.TileMemoryMB = tileBudget(c)
-	}
-	browser, err := probe.Launch(ctx, o.browser)
-	if err != nil {
-		return sum, err
-	}
-	defer browser.Close()
-	var store probe.Store = db
-	if o.store != nil {
-		store = o.store
-	}
-	var mu sync.Mutex
-	var relaunched []*probe.Browser
-	defer func() {
-		for _, b := range relaunched {
-			b.Close()
-		}
-	}()
-	r := &probe.Runner{
-		Browser:         browser,
-		Store:           store,
-		Adapter:         adapter,
-		BaseURL:         c.BaseURL,
-		ItemsPerSession: c.ItemsPerSession,
-		SessionTimeout:  c.SessionTimeout,
-		Pause:           c.Pause,
-		Concurrency:     c.Concurrency,
-		Logger:          o.logger.With("campaign", c.Name),
-		Retries:         o.retries,
-		Backoff:         2 * time.Second,
-		Relaunch: func(context.Context) (*probe.Browser, error) {
-			b, err := probe.Launch(ctx, o.browser)
-			if err == nil {
-				mu.Lock()
-				relaunched = append(relaunched, b)
-				mu.Unlock()
-			}
-			return b, err
-		},
-		OnBrowserRestart: func() {
-			mu.Lock()
-			sum.Restarts++
-			mu.Unlock()
-			if o.metrics != nil {
-				o.metrics.BrowserRestarted()
-			}
-		},
+	run := probe.CampaignRun{Browser: o.browser, Adapter: adapter, Store: db, Logger: o.logger, Retries: o.retries, Metrics: o.metrics,
 		OnSession: func(rep probe.SessionReport) {
-			mu.Lock()
-			switch rep.Outcome {
-			case probe.OutcomeDone:
-				sum.Done++
-			case probe.OutcomeBlocked:
-				sum.Blocked++
-			default:
-				sum.Failed++
-			}
-			sum.Items += rep.Result.Items
-			mu.Unlock()
 			if o.progress != nil {
 				o.progress.Session(rep)
-			}
-			if o.metrics != nil {
-				o.metrics.ObserveSession(c.Platform, rep)
 			}
 			o.sealSession(ctx, rep)
 			if o.onSession != nil {
 				o.onSession(rep)
 			}
-		},
+		}}
+	if o.store != nil {
+		run.Store = o.store
 	}
 	if o.evidence != nil {
-		r.Evidence, r.EvidenceEvery = o.evidence, o.evidenceEvery
+		run.Evidence, run.EvidenceEvery = o.evidence, o.evidenceEvery
 	}
 	if o.metrics != nil {
-		r.Observer = o.metrics.Observer(c.Platform)
-		r.Store = daemon.CountErrors(r.Store, o.metrics)
+		run.Store = daemon.CountErrors(run.Store, o.metrics)
 	}
-	err = r.Run(ctx, plans)
+	t, err := probe.RunCampaign(ctx, c, plans, run)
+	sum.Done, sum.Failed, sum.Blocked, sum.Items, sum.Restarts = t.Done, t.Failed, t.Blocked, t.Items, t.Restarts
 	sum.Elapsed = time.Since(start)
 	return sum, err
-}
-
-// tileBudget is the tile memory (MiB) a browser needs for the campaigns'
-// personas: the default, or enough for the largest persona viewport, so no
-// screenshot comes out partly blank.
-func tileBudget(cs ...*personas.Campaign) int {
-	mb := probe.DefaultTileMemoryMB
-	for _, c := range cs {
-		for _, p := range c.Personas {
-			mb = max(mb, probe.TileMemoryFor(p.Traits.Viewport.Width, p.Traits.Viewport.Height))
-		}
-	}
-	return mb
 }
 
 func printRunSummary(e *env, s runSummary, db string) {

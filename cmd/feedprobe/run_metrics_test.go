@@ -96,30 +96,3 @@ func TestRunMetricsLoopback(t *testing.T) {
 		t.Errorf("serveRunMetrics(10.1.2.3:9464) = %v, want a --metrics-listen loopback error", err)
 	}
 }
-
-func TestTileBudget(t *testing.T) {
-	camp := func(viewports ...personas.Viewport) *personas.Campaign {
-		c := &personas.Campaign{}
-		for _, v := range viewports {
-			c.Personas = append(c.Personas, personas.Spec{Traits: personas.Traits{Viewport: v}})
-		}
-		return c
-	}
-	for _, tc := range []struct {
-		name string
-		cs   []*personas.Campaign
-		want int
-	}{
-		{"no campaign", nil, probe.DefaultTileMemoryMB},
-		{"default viewports", []*personas.Campaign{camp(personas.Viewport{Width: 1280, Height: 900}, personas.Viewport{Width: 390, Height: 844})}, probe.DefaultTileMemoryMB},
-		{"a large screen in the second campaign", []*personas.Campaign{camp(personas.Viewport{Width: 1280, Height: 900}), camp(personas.Viewport{Width: 2560, Height: 1440})},
-			probe.TileMemoryFor(2560, 1440)},
-	} {
-		if got := tileBudget(tc.cs...); got != tc.want {
-			t.Errorf("%s: tileBudget = %d MiB, want %d", tc.name, got, tc.want)
-		}
-	}
-	if probe.TileMemoryFor(2560, 1440) <= probe.DefaultTileMemoryMB {
-		t.Fatal("the large-screen case does not exceed the default: the test checks nothing")
-	}
-}

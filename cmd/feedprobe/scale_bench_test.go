@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -24,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/chromedp/chromedp"
 

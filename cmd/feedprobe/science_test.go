@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
@@ -59,7 +60,7 @@ func TestFalsePositiveRate(t *testing.T) {
 	skipShort(t)
 	const runs, alpha = 24, 0.05
 	limit := binomialLimit(runs, alpha)
-	twins := planDesign(3, 0, 2, 4, 60)
+	twins := simfeed.Design(3, 0, 2, 4, 60)
 	for _, tc := range []struct {
 		name string
 		c    *personas.Campaign
@@ -67,7 +68,7 @@ func TestFalsePositiveRate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := simfeed.DefaultConfig()
 			cfg.Personalization = 0
-			res, err := estimatePower(context.Background(), cfg, tc.c, runs, 11, analysis.AuditOptions{Alpha: alpha, Resamples: 1000})
+			res, err := simfeed.EstimatePower(context.Background(), cfg, tc.c, runs, 11, analysis.AuditOptions{Alpha: alpha, Resamples: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +92,7 @@ func TestPower(t *testing.T) {
 	const runs = 20
 	cfg := simfeed.DefaultConfig()
 	cfg.Personalization = 0.3
-	res, err := estimatePower(context.Background(), cfg, demoDesign(t), runs, 23, analysis.AuditOptions{Alpha: 0.05, Resamples: 1000})
+	res, err := simfeed.EstimatePower(context.Background(), cfg, demoDesign(t), runs, 23, analysis.AuditOptions{Alpha: 0.05, Resamples: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := analyzeCampaign(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
+	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 // findingsOf returns a campaign's compliance findings (the checks of
 // feedprobe findings, with its default options and seed).
 var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign) ([]analysis.Finding, error) {
-	fr, err := campaignFindings(ctx, db, camp, rand.New(rand.NewPCG(1, 0)))
+	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(1, 0)))
 	return fr.Findings, err
 }
 
@@ -115,7 +115,7 @@ process is alive), /readyz (database writable, browser running).`)
 		DB: store, Metrics: probe.NewMetrics(reg, version), Logger: logger, Dir: *dir,
 		MaxSessions: *maxSessions, OrderPoll: *orderPoll, Findings: findingsOf,
 		Accept: func(c *personas.Campaign) error {
-			if on, _ := closedNetwork("auto", c.BaseURL); closedNet && !on {
+			if on, _ := probe.ClosedNetwork("auto", c.BaseURL); closedNet && !on {
 				return fmt.Errorf("base_url %s is not loopback, but the shared browser runs with a closed network; restart serve (or use --closed-network off) to add it", c.BaseURL)
 			}
 			return nil
@@ -137,7 +137,7 @@ process is alive), /readyz (database writable, browser running).`)
 	defer cancelWork()
 	// Tiles for the largest persona viewport of the campaigns loaded now;
 	// a campaign added later with a larger one logs a warning per session.
-	opts := probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, TileMemoryMB: tileBudget(loaded...)}
+	opts := probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, TileMemoryMB: probe.TileBudget(loaded...)}
 	if err := d.Launch(workCtx, opts); err != nil {
 		return err
 	}
@@ -195,10 +195,10 @@ process is alive), /readyz (database writable, browser running).`)
 // on when every campaign's base_url is loopback.
 func closedForAll(mode string, cs []*personas.Campaign) (bool, error) {
 	if mode != "auto" {
-		return closedNetwork(mode, "")
+		return probe.ClosedNetwork(mode, "")
 	}
 	for _, c := range cs {
-		on, err := closedNetwork("auto", c.BaseURL)
+		on, err := probe.ClosedNetwork("auto", c.BaseURL)
 		if err != nil || !on {
 			return false, err
 		}

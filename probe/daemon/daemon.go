@@ -332,7 +332,7 @@ func (d *Daemon) loadFile(ctx context.Context, path string) (*campaignVersion, e
 	if sched == nil {
 		return nil, fmt.Errorf("%s: no schedule", path)
 	}
-	adapter, err := AdapterFor(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -423,7 +423,7 @@ func (rs *reinspections) runRecheck(stop, work context.Context, c *personas.Camp
 	if len(plans) == 0 {
 		return nil
 	}
-	adapter, err := AdapterFor(c)
+	adapter, err := probe.CampaignAdapter(c)
 	if err != nil {
 		return err
 	}

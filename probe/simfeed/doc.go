@@ -10,4 +10,9 @@
 // a personalization switch that is ignored and a minor mode that leaks
 // harmful items. The DOM contract (class names and ids) is fixed because the
 // probe's simfeed adapter depends on it.
+//
+// Puppet browses it without a browser, through its HTTP interface;
+// EstimatePower plays whole campaigns that way to estimate the power of a
+// design before it runs (`feedprobe plan`). The package imports personas
+// and analysis, never probe or storage.
 package simfeed

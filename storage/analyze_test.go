@@ -1,16 +1,15 @@
-package main
+package storage
 
 import (
 	"context"
 	"fmt"
-	"github.com/feedprobe/feedprobe/probe/feed"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/feedprobe/feedprobe/probe/feed"
+
 	"github.com/feedprobe/feedprobe/analysis"
-	"github.com/feedprobe/feedprobe/storage"
 )
 
 // TestAnalyzeMergesSurfacesByRank stores one session served on two
@@ -19,9 +18,22 @@ import (
 // rank 2, one second after the session's first impression.
 func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 	ctx := context.Background()
-	db, c, _, sid := mustStartedSession(t, filepath.Join(t.TempDir(), "surfaces.db"), "control")
-	defer db.Close()
-	t0 := dataT0
+	db := mustOpenDB(t)
+	c, _, err := db.EnsureCampaign(ctx, Campaign{Name: "c", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{}`), SpecHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.EnsurePersona(ctx, Persona{CampaignID: c.ID, Name: "p1", Role: "control", Spec: []byte(`{"name":"p1"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PlanSessions(ctx, p.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	s0 := mustSessionsOf(t, db, c.ID, p.ID)[0]
+	if err := db.StartSession(ctx, s0.ID, t0); err != nil {
+		t.Fatal(err)
+	}
 	var term string
 	for _, terms := range analysis.DefaultLexicon() {
 		term = terms[0]
@@ -32,13 +44,13 @@ func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 			Rank: rank, SeenAt: t0.Add(time.Duration(rank) * time.Second), Surface: surface}
 	}
 	imps := []feed.Impression{imp(1, "feed", "calm"), imp(3, "feed", "calm too"), imp(2, "hot", "a story of "+term)}
-	if err := db.SaveImpressions(ctx, sid, imps); err != nil {
+	if err := db.SaveImpressions(ctx, s0.ID, imps); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishSession(ctx, sid, storage.StatusDone, "", t0.Add(time.Minute)); err != nil {
+	if err := db.FinishSession(ctx, s0.ID, StatusDone, "", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := analyzeCampaign(ctx, db, c, rand.New(rand.NewPCG(1, 1)))
+	rep, err := db.Analyze(ctx, c, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,5 +63,8 @@ func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 	}
 	if s.FirstHarmRank != 2 || s.FirstHarmCensored || float64(s.FirstHarmSeconds) != 1 {
 		t.Errorf("first harm at rank %d (censored %v) after %v s, want rank 2 after 1 s", s.FirstHarmRank, s.FirstHarmCensored, s.FirstHarmSeconds)
+	}
+	if got := rep.Labels.Sources["lexicon"]; got != 1 {
+		t.Errorf("lexicon votes = %d, want 1", got)
 	}
 }

@@ -1,0 +1,26 @@
+package probe
+
+import "testing"
+
+func TestClosedNetwork(t *testing.T) {
+	for _, tc := range []struct {
+		mode, base string
+		want       bool
+		wantErr    bool
+	}{
+		{"on", "https://example.com", true, false},
+		{"off", "http://127.0.0.1:1", false, false},
+		{"auto", "http://127.0.0.1:8080/feed", true, false},
+		{"auto", "http://localhost:8080", true, false},
+		{"auto", "http://[::1]:8080", true, false},
+		{"auto", "https://www.example.com", false, false},
+		{"auto", "http://10.0.0.1", false, false},
+		{"auto", "http://%zz", false, true},
+		{"sometimes", "", false, true},
+	} {
+		got, err := ClosedNetwork(tc.mode, tc.base)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("ClosedNetwork(%q, %q) = %v, %v, want %v (error %v)", tc.mode, tc.base, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

@@ -1,0 +1,282 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/personas"
+)
+
+// CampaignInfo names a campaign in a report.
+type CampaignInfo struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Platform string `json:"platform"`
+	BaseURL  string `json:"base_url"`
+}
+
+func campaignInfo(c Campaign) CampaignInfo {
+	return CampaignInfo{ID: c.ID, Name: c.Name, Platform: c.Platform, BaseURL: c.BaseURL}
+}
+
+// Analysis is what `feedprobe analyze` prints; its JSON field names are
+// documented in the README and stable.
+type Analysis struct {
+	Campaign   CampaignInfo                 `json:"campaign"`
+	Summary    analysis.Summary             `json:"summary"`
+	Comparison []analysis.ControlComparison `json:"comparison"`
+	Lexicon    analysis.Lexicon             `json:"harm_lexicon"`
+	Labels     analysis.LabelProvenance     `json:"labels"`
+	Audit      analysis.Audit               `json:"audit"`
+}
+
+// Analyze reads campaign camp's finished sessions and labels and runs the
+// summary and the audit on them. Item labels come from the labels table of
+// the campaign's platform and the built-in harm lexicon on the title an
+// item had when first seen, resolved by source precedence. r drives the
+// bootstrap and permutation resampling. Cancelling ctx stops the reading
+// with ctx's error.
+func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysis, error) {
+	rep := Analysis{Campaign: campaignInfo(camp), Lexicon: analysis.DefaultLexicon()}
+	ps, err := db.Personas(ctx, camp.ID)
+	if err != nil {
+		return rep, err
+	}
+	var infos []analysis.PersonaInfo
+	var aps []analysis.AuditPersona
+	for _, p := range ps {
+		var spec personas.Spec
+		if err := json.Unmarshal(p.Spec, &spec); err != nil {
+			return rep, fmt.Errorf("decode persona %s: %w", p.Name, err)
+		}
+		info := analysis.PersonaInfo{
+			Name: p.Name, Role: p.Role, Interests: spec.Interests,
+			Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
+		}
+		infos = append(infos, info)
+		spec.Role = p.Role
+		aps = append(aps, auditPersona(spec))
+	}
+	// Labels: the labels table for this platform, then the lexicon on
+	// every title seen, resolved by source precedence.
+	var votes []analysis.LabelVote
+	rep.Labels.Sources = map[string]int{}
+	err = db.EachLabel(ctx, camp.Platform, func(l Label) error {
+		votes = append(votes, analysis.LabelVote{ItemID: l.ItemID, Category: l.Category, Source: l.Source, Value: l.Value})
+		rep.Labels.Sources[l.Source]++
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	acc := analysis.NewAccumulator(infos, nil)
+	lex := rep.Lexicon
+	harm := analysis.HarmCategories(lex)
+	// The table's votes by item, so an item's labels resolve the first
+	// time it is seen, with the lexicon on the title it had then: the
+	// summary's harmful flag follows the same precedence as the audit, and
+	// the lexicon runs once per item, not once per impression.
+	tableVotes := map[string][]analysis.LabelVote{}
+	for _, v := range votes {
+		tableVotes[v.ItemID] = append(tableVotes[v.ItemID], v)
+	}
+	// The audit gets every session in compact form: items and topics as
+	// integer codes, about 17 bytes an impression (10M impressions: 170 MB
+	// instead of gigabytes of rows).
+	itemCode := map[string]int32{}
+	var itemScore []int8
+	topicCode := map[string]int32{}
+	var topics []string
+	personaName := map[string]string{}
+	var sessions []analysis.AuditSession
+	var order []int         // a session's impressions by rank, surfaces mixed
+	var topicN, harmN []int // per topic code, in the current session
+	err = db.EachSessionImpressions(ctx, camp.ID, func(s *SessionImpressions) error {
+		n := s.Len()
+		if n == 0 {
+			return nil
+		}
+		name, ok := personaName[s.Persona]
+		if !ok {
+			name = strings.Clone(s.Persona)
+			personaName[name] = name
+		}
+		// Within a surface the rows come by rank; a session of several
+		// surfaces (sorted, so the first and last differ) is merged by
+		// rank, keeping surface order on ties.
+		order = order[:0]
+		for i := range n {
+			order = append(order, i)
+		}
+		if s.Surface[0] != s.Surface[n-1] {
+			slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s.Rank[x], s.Rank[y]) })
+		}
+		cs := analysis.AuditSession{Persona: name, Session: s.Session.Seq,
+			Items: make([]int32, n), Topics: make([]int32, n), Seconds: make([]float64, n), Scores: make([]int8, n)}
+		for k := range topicN {
+			topicN[k], harmN[k] = 0, 0
+		}
+		start := s.SeenAt[0]
+		for k, i := range order {
+			id := s.ItemID[i]
+			ic, ok := itemCode[id]
+			if !ok {
+				id = strings.Clone(id)
+				ic = int32(len(itemScore))
+				itemCode[id] = ic
+				item := tableVotes[id]
+				for _, c := range lex.Match(s.Title[i]) {
+					item = append(item, analysis.LabelVote{ItemID: id, Category: c, Source: "lexicon", Value: 1})
+					rep.Labels.Sources["lexicon"]++
+				}
+				itemScore = append(itemScore, int8(analysis.LabelScore(analysis.ResolveLabels(item)[id], harm)))
+			}
+			tc, ok := topicCode[s.Topic[i]]
+			if !ok {
+				tc = int32(len(topics))
+				t := strings.Clone(s.Topic[i])
+				topicCode[t] = tc
+				topics = append(topics, t)
+				topicN, harmN = append(topicN, 0), append(harmN, 0)
+			}
+			cs.Items[k], cs.Topics[k], cs.Scores[k] = ic, tc, itemScore[ic]
+			cs.Seconds[k] = math.NaN() // a NULL seen_at
+			if s.SeenAt[i] >= 0 && start >= 0 {
+				cs.Seconds[k] = float64(s.SeenAt[i]-start) / 1000
+			}
+			topicN[tc]++
+			if itemScore[ic] > 0 {
+				harmN[tc]++
+			}
+		}
+		for tc, c := range topicN {
+			acc.AddCounts(name, cs.Session, topics[tc], c, harmN[tc])
+		}
+		sessions = append(sessions, cs)
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	rep.Labels.HarmCategories = harm
+	rep.Labels.Precedence = analysis.SourcePrecedence
+	rep.Summary = acc.Summary(r)
+	rep.Comparison = analysis.CompareWithControls(rep.Summary)
+	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
+	rep.Audit = analysis.Analyze(in, analysis.AuditOptions{}, r)
+	return rep, nil
+}
+
+// auditPersona turns a persona spec into what the audit needs, with its
+// phases' sessions laid out from session 1.
+func auditPersona(spec personas.Spec) analysis.AuditPersona {
+	ap := analysis.AuditPersona{
+		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests,
+		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
+	}
+	from := 1
+	for i, ph := range spec.Phases {
+		to := from + ph.Sessions - 1
+		if i == len(spec.Phases)-1 {
+			to = 0 // the last phase runs to the end
+		}
+		ap.Phases = append(ap.Phases, analysis.AuditPhase{Name: ph.Name, From: from, To: to, Interests: ph.Interests})
+		from += ph.Sessions
+	}
+	return ap
+}
+
+// Findings is what `feedprobe findings` prints (JSON names documented in
+// the README), with the campaign as recorded and the checks' input for the
+// HTML report.
+type Findings struct {
+	Campaign CampaignInfo               `json:"campaign"`
+	Design   personas.Design            `json:"design"`
+	Options  analysis.ComplianceOptions `json:"options"`
+	Findings []analysis.Finding         `json:"findings"`
+	// Spec is the campaign as recorded.
+	Spec personas.Campaign `json:"-"`
+	// Input is what the checks ran on.
+	Input analysis.ComplianceInput `json:"-"`
+}
+
+// Findings reads campaign camp's impressions, labels harmful items (labels
+// table and harm lexicon, as Analyze does) and runs the compliance checks
+// its design supports with the default options. r drives the resampling.
+// Findings is never nil in the result.
+func (db *DB) Findings(ctx context.Context, camp Campaign, r *rand.Rand) (Findings, error) {
+	fr := Findings{Campaign: campaignInfo(camp), Options: analysis.DefaultComplianceOptions()}
+	if err := json.Unmarshal(camp.Spec, &fr.Spec); err != nil {
+		return fr, fmt.Errorf("decode campaign %s: %w", camp.Name, err)
+	}
+	fr.Design = fr.Spec.Design
+	ps, err := db.Personas(ctx, camp.ID)
+	if err != nil {
+		return fr, err
+	}
+	for _, p := range ps {
+		var spec personas.Spec
+		if err := json.Unmarshal(p.Spec, &spec); err != nil {
+			return fr, fmt.Errorf("decode persona %s: %w", p.Name, err)
+		}
+		cp := analysis.CompliancePersona{Name: p.Name, Role: p.Role, TwinOf: spec.TwinOf, AgeGroup: spec.Traits.AgeGroup}
+		for seq := 1; seq <= max(fr.Spec.Sessions, 1); seq++ {
+			s := spec.ForSession(seq)
+			cp.Sessions = append(cp.Sessions, analysis.ComplianceSession{
+				Session: seq, Interests: s.Interests,
+				PersonalizationOff: s.Settings.Personalization != nil && !*s.Settings.Personalization,
+				MinorMode:          s.Settings.MinorMode != nil && *s.Settings.MinorMode,
+			})
+			if i, _, _ := spec.PhaseAt(seq, fr.Spec.Sessions); i >= 0 {
+				cp.Sessions[len(cp.Sessions)-1].Phase = spec.Phases[i].Name
+			}
+		}
+		fr.Input.Personas = append(fr.Input.Personas, cp)
+	}
+	lex := analysis.DefaultLexicon()
+	var votes []analysis.LabelVote
+	if err := db.EachLabel(ctx, camp.Platform, func(l Label) error {
+		votes = append(votes, analysis.LabelVote{ItemID: l.ItemID, Category: l.Category, Source: l.Source, Value: l.Value})
+		return nil
+	}); err != nil {
+		return fr, err
+	}
+	seen := map[string]bool{}
+	err = db.EachImpression(ctx, camp.ID, func(row ImpressionRow) error {
+		if !seen[row.ItemID] {
+			seen[row.ItemID] = true
+			for _, c := range lex.Match(row.Title) {
+				votes = append(votes, analysis.LabelVote{ItemID: row.ItemID, Category: c, Source: "lexicon", Value: 1})
+			}
+		}
+		fr.Input.Impressions = append(fr.Input.Impressions, analysis.ComplianceImpression{
+			Persona: row.Persona, Session: row.Seq, Surface: row.Surface, Rank: row.Rank, ItemID: row.ItemID,
+			Title: row.Title, Topic: row.Topic, Price: row.Price, HasPrice: row.HasPrice,
+		})
+		return nil
+	})
+	if err != nil {
+		return fr, err
+	}
+	labels := analysis.ResolveLabels(votes)
+	harm := analysis.HarmCategories(lex)
+	for i := range fr.Input.Impressions {
+		for _, c := range harm {
+			if labels[fr.Input.Impressions[i].ItemID][c] > 0 {
+				fr.Input.Impressions[i].Harmful = true
+			}
+		}
+	}
+	fr.Findings = analysis.Compliance(fr.Input, fr.Options, r)
+	if fr.Findings == nil {
+		fr.Findings = []analysis.Finding{}
+	}
+	return fr, nil
+}
