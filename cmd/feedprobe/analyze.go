@@ -22,7 +22,7 @@ lexicon), drift from the first session (Jensen-Shannon divergence), then
 group means with bootstrap intervals over personas, and each trained
 persona against the controls on its own topic.
 
-Then the audit (METRICS.md): per group (role, and each trait that splits the
+Then the audit (feedprobe help metrics): per group (role, and each trait that splits the
 personas) persona-level means with percentile bootstrap intervals and n of
 reference-topic share, evenness, harmful items per 100 and drift (JSD
 against the first session and against matched controls); the first harmful
