@@ -3,6 +3,9 @@
 #   make test   installs what is missing and runs every test (browser included)
 GO ?= go
 BIN := bin/feedprobe
+# VERSION is stamped into the binary (feedprobe version, reports, notices);
+# the source revision comes from Go's build info (vcs.revision).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export CGO_ENABLED := 1
 
 .PHONY: all setup build demo test test-short vet fmt bench clean
@@ -13,7 +16,7 @@ setup:
 	@bash scripts/setup.sh
 
 build:
-	$(GO) build -o $(BIN) ./cmd/feedprobe
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/feedprobe
 
 demo: setup build
 	./$(BIN) demo --db feedprobe.db
