@@ -375,12 +375,14 @@ func viewFinding(f analysis.Finding, pics []Picture, lang Lang, loc *time.Locati
 // generated from the campaign and the analysis options.
 func methodology(in Input, lang Lang) []string {
 	spec := in.Campaign.Spec
-	var test, control int
+	var test, blank, twins int
 	for _, ps := range spec.Personas {
-		switch ps.Role {
-		case "control":
-			control++
-		case "test":
+		switch {
+		case ps.TwinOf != "":
+			twins++
+		case ps.Role == "control":
+			blank++
+		default:
 			test++
 		}
 	}
@@ -417,7 +419,7 @@ func methodology(in Input, lang Lang) []string {
 		network = text(lang, "method.closed")
 	}
 	return []string{
-		text(lang, "method.personas", len(spec.Personas), test, control, spec.Twins),
+		text(lang, "method.personas", len(spec.Personas), test, blank, twins),
 		text(lang, "method.sessions", spec.Sessions, spec.ItemsPerSession, conc),
 		text(lang, "method.units"),
 		text(lang, "method.tests", o.Resamples, o.Alpha, 100*o.Level, o.Resamples),
