@@ -101,10 +101,17 @@ func writeOutput(path, dbPath string, force bool, data []byte) error {
 	return nil
 }
 
+// revision and modified are the source revision and whether the working
+// tree had changes, set at build time by make build with -ldflags "-X
+// main.revision=... -X main.modified=true"; Go's build info wins when it
+// has them.
+var revision, modified string
+
 // toolInfo is this binary's version and the source revision it was built
-// from (Go's build info: vcs.revision and vcs.modified).
+// from (Go's build info: vcs.revision and vcs.modified; else what make
+// build stamped).
 func toolInfo() auditreport.Tool {
-	t := auditreport.Tool{Version: version}
+	t := auditreport.Tool{Version: version, Revision: revision, Modified: modified == "true"}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return t

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -116,5 +117,21 @@ func TestDocumentOutputSafety(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(existing); !strings.Contains(string(b), "Rectification notice") {
 		t.Errorf("order notice --force wrote %.80q, want the notice", b)
+	}
+}
+
+func TestToolInfo(t *testing.T) {
+	oldV, oldR, oldM := version, revision, modified
+	t.Cleanup(func() { version, revision, modified = oldV, oldR, oldM })
+	version, revision, modified = "v9.9.9", "0123abcd", "true"
+	got := toolInfo()
+	vcs := false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			vcs = vcs || s.Key == "vcs.revision"
+		}
+	}
+	if got.Version != "v9.9.9" || !vcs && (got.Revision != "0123abcd" || !got.Modified) {
+		t.Errorf("toolInfo() = %+v, want version v9.9.9 and the stamped revision 0123abcd, modified", got)
 	}
 }
