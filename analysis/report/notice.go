@@ -15,6 +15,9 @@ var noticeTemplate = template.Must(template.New("rectification-notice.html").Fun
 // notice, in English (the notice prints it in its language).
 var NoticeLimits = text(English, "notice.limitstext")
 
+// LimitsText returns the limitations statement of a notice in lang.
+func LimitsText(lang Lang) string { return text(lang, "notice.limitstext") }
+
 // Notice is the rectification notice of an inspection: every order with
 // the finding it rests on, its deadline and, once re-inspected, its
 // verdict. Its JSON is what `feedprobe order notice --json` prints.

@@ -212,7 +212,7 @@ SQLite file, and another existing file only with --force.`)
 		return err
 	}
 	n := auditreport.Notice{Inspection: cf.Inspection, Surfaces: cf.Surfaces, Orders: cf.Orders, Generated: time.Now().UTC(),
-		Limits: auditreport.NoticeLimits, Lang: lang, Location: loc, Signature: doc.signature(), Tool: toolInfo()}
+		Limits: auditreport.LimitsText(lang), Lang: lang, Location: loc, Signature: doc.signature(), Tool: toolInfo()}
 	var buf bytes.Buffer
 	if *asJSON {
 		err = writeJSON(&buf, n)
