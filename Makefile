@@ -3,6 +3,13 @@
 #   make test   installs what is missing and runs every test (browser included)
 GO ?= go
 BIN := bin/feedprobe
+# VERSION and the source revision are stamped into the binary (feedprobe
+# version, reports, notices); Go's own build info (vcs.revision,
+# vcs.modified) wins when the toolchain records it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED ?= $(shell test -n "$$(git status --porcelain 2>/dev/null)" && echo true || echo false)
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION) -X main.modified=$(MODIFIED)
 export CGO_ENABLED := 1
 
 .PHONY: all setup build demo test test-short vet fmt bench clean
@@ -13,7 +20,7 @@ setup:
 	@bash scripts/setup.sh
 
 build:
-	$(GO) build -o $(BIN) ./cmd/feedprobe
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/feedprobe
 
 demo: setup build
 	./$(BIN) demo --db feedprobe.db

@@ -6,7 +6,9 @@
 #
 # It installs Debian's chromium when no browser is found, and a font with
 # Chinese glyphs (fonts-wqy-zenhei) when none is installed, so evidence
-# screenshots of Chinese platforms are readable.
+# screenshots of Chinese platforms and PDF reports are readable, and
+# poppler-utils (pdftotext) when missing, which the report's PDF test reads
+# the Chinese text back with.
 #   FEEDPROBE_SKIP_BROWSER=1           do not install a browser (unit tests only)
 set -euo pipefail
 
@@ -48,12 +50,15 @@ have_cjk_font() {
 	command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ]
 }
 
+# have_pdftotext reports whether pdftotext (poppler-utils) is installed.
+have_pdftotext() { command -v pdftotext >/dev/null 2>&1; }
+
 rc=0
 b=$(find_browser) || rc=$?
 if [ "$rc" = 2 ]; then
 	exit 1
 fi
-if [ "$rc" = 0 ] && have_cjk_font; then
+if [ "$rc" = 0 ] && have_cjk_font && have_pdftotext; then
 	log "browser: $b"
 	exit 0
 fi
@@ -84,6 +89,7 @@ fi
 pkgs=()
 [ "$rc" = 0 ] || pkgs+=(chromium fonts-liberation)
 have_cjk_font || pkgs+=(fonts-wqy-zenhei fontconfig)
+have_pdftotext || pkgs+=(poppler-utils)
 log "installing Debian packages: ${pkgs[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -56,6 +56,25 @@ type Inspection struct {
 	End      time.Time // last day; zero when unset
 	Note     string
 	Created  time.Time
+	// TimeZone is the case's IANA time zone (Asia/Shanghai): reports and
+	// notices print times in it. Empty means UTC.
+	TimeZone string
+	// Locale is the language of the case's documents (zh-CN or en).
+	// Empty means en.
+	Locale string
+}
+
+// Location returns the case's time zone, UTC when none is set, and
+// whether one was set. An unknown zone is an error.
+func (in Inspection) Location() (*time.Location, bool, error) {
+	if in.TimeZone == "" {
+		return time.UTC, false, nil
+	}
+	loc, err := time.LoadLocation(in.TimeZone)
+	if err != nil {
+		return time.UTC, true, fmt.Errorf("inspection %s: time zone %q: %w", in.Case, in.TimeZone, err)
+	}
+	return loc, true, nil
 }
 
 // Surface is what the platform publishes about the algorithm of one
@@ -134,9 +153,10 @@ func (db *DB) CreateInspection(ctx context.Context, in Inspection) (Inspection, 
 		in.Created = db.now()
 	}
 	in.Created = in.Created.UTC()
-	res, err := db.w.ExecContext(ctx, `INSERT INTO inspections (case_name, platform, body, kind, parent_id, start_at, end_at, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		in.Case, in.Platform, in.Body, in.Kind, nullID(in.ParentID), millis(in.Start), millis(in.End), in.Note, in.Created.UnixMilli())
+	res, err := db.w.ExecContext(ctx, `INSERT INTO inspections (case_name, platform, body, kind, parent_id, start_at, end_at, note, created_at, time_zone, locale)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.Case, in.Platform, in.Body, in.Kind, nullID(in.ParentID), millis(in.Start), millis(in.End), in.Note, in.Created.UnixMilli(),
+		in.TimeZone, in.Locale)
 	if isUnique(err) {
 		return Inspection{}, fmt.Errorf("create inspection %q: %w", in.Case, ErrCaseExists)
 	}
@@ -149,7 +169,7 @@ func (db *DB) CreateInspection(ctx context.Context, in Inspection) (Inspection, 
 	return in, nil
 }
 
-const inspectionColumns = "id, case_name, platform, body, kind, parent_id, start_at, end_at, note, created_at"
+const inspectionColumns = "id, case_name, platform, body, kind, parent_id, start_at, end_at, note, created_at, time_zone, locale"
 
 func scanInspection(r rowScanner) (Inspection, error) {
 	var (
@@ -157,7 +177,7 @@ func scanInspection(r rowScanner) (Inspection, error) {
 		parent, start, end sql.NullInt64
 		created            int64
 	)
-	if err := r.Scan(&in.ID, &in.Case, &in.Platform, &in.Body, &in.Kind, &parent, &start, &end, &in.Note, &created); err != nil {
+	if err := r.Scan(&in.ID, &in.Case, &in.Platform, &in.Body, &in.Kind, &parent, &start, &end, &in.Note, &created, &in.TimeZone, &in.Locale); err != nil {
 		return Inspection{}, err
 	}
 	in.ParentID = parent.Int64

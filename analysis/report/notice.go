@@ -3,25 +3,20 @@ package report
 import (
 	"html/template"
 	"io"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
 )
 
-var noticeTemplate = template.Must(template.New("rectification-notice.html").Funcs(template.FuncMap{
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
-	"pct": func(v analysis.Num) string { return strconv.FormatFloat(100*float64(v), 'f', 1, 64) },
-	"num": func(v analysis.Num) string { return strconv.FormatFloat(float64(v), 'g', 3, 64) },
-}).ParseFS(templates, "templates/rectification-notice.html"))
+var noticeTemplate = template.Must(template.New("rectification-notice.html").Funcs(funcs()).ParseFS(templates, "templates/rectification-notice.html"))
 
-// NoticeLimits is the limitations statement of every rectification notice.
-const NoticeLimits = "The evidence is what scripted sock-puppet personas were served by the platform during the campaigns named: observable outcomes for those personas, not the platform's intent, internal data or what its users at large see. Personas are scripted accounts, not a population sample; confounders are controlled only by time-matched controls and twins on the same network."
+// NoticeLimits is the limitations statement of every rectification
+// notice, in English (the notice prints it in its language).
+var NoticeLimits = text(English, "notice.limitstext")
+
+// LimitsText returns the limitations statement of a notice in lang.
+func LimitsText(lang Lang) string { return text(lang, "notice.limitstext") }
 
 // Notice is the rectification notice of an inspection: every order with
 // the finding it rests on, its deadline and, once re-inspected, its
@@ -32,11 +27,55 @@ type Notice struct {
 	Orders     []Order    `json:"orders"`
 	Generated  time.Time  `json:"generated_at"`
 	Limits     string     `json:"limitations"`
+	// Lang is the notice's language (English when empty).
+	Lang Lang `json:"lang"`
+	// Location is the case's time zone, which every time is printed in;
+	// nil means UTC (the inspection's TimeZone names it in the JSON).
+	Location *time.Location `json:"-"`
+	// Signature fills the signatory lines; empty fields are lines to sign
+	// on.
+	Signature Signature `json:"signature"`
+	// Tool is the build that wrote the notice.
+	Tool Tool `json:"tool"`
 }
 
-// WriteNotice renders n as one self-contained HTML file.
+// noticePage is what the notice template gets.
+type noticePage struct {
+	Notice
+	Zone     string
+	Basis    []string
+	Signers  []string
+	Provides string
+}
+
+// WriteNotice renders n as one self-contained HTML file in n.Lang, every
+// time in n.Location.
 func WriteNotice(w io.Writer, n Notice) error {
-	return noticeTemplate.Execute(w, n)
+	lang := n.Lang
+	if lang == "" {
+		lang = English
+	}
+	loc := n.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	n.Lang = lang
+	p := noticePage{Notice: n, Zone: loc.String(), Signers: n.Signature.signers(), Provides: provisions[lang]}
+	seen := map[string]bool{}
+	for _, o := range n.Orders {
+		for _, part := range strings.Split(o.Article, ";") {
+			name := ArticleName(strings.TrimSpace(part), lang)
+			if !seen[name] {
+				seen[name] = true
+				p.Basis = append(p.Basis, name)
+			}
+		}
+	}
+	tmpl, err := bind(noticeTemplate, lang, loc)
+	if err != nil {
+		return err
+	}
+	return tmpl.Execute(w, p)
 }
 
 // Inspection is an inspection case as the notice and `feedprobe
@@ -52,6 +91,10 @@ type Inspection struct {
 	End      *time.Time `json:"end,omitempty"`
 	Note     string     `json:"note,omitempty"`
 	Created  time.Time  `json:"created"`
+	// TimeZone is the case's IANA time zone ("" is UTC) and Locale the
+	// language of its documents ("" is en).
+	TimeZone string `json:"time_zone,omitempty"`
+	Locale   string `json:"locale,omitempty"`
 }
 
 // Surface is what a platform publishes about one surface's algorithm:

@@ -2,6 +2,7 @@ package report
 
 import (
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -18,37 +19,105 @@ import (
 //go:embed templates/*.html
 var templates embed.FS
 
-var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"num":         fmtNum,
-	"effect":      fmtEffect,
-	"joinmap":     joinWeights,
-	"clip":        clipTitle,
-	"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
-	"verdictClass": func(v string) string {
-		switch v {
-		case analysis.VerdictViolation:
-			return "violation"
-		case analysis.VerdictClean:
-			return "clean"
-		}
-		return "inconclusive"
-	},
-}).ParseFS(templates, "templates/report.html"))
-
-// Limitations is the statement every audit report carries.
-var Limitations = []string{
-	"A black-box probe gives evidence of observable outcomes for scripted personas: never intent, internal data, population prevalence or legal \"unreasonableness\".",
-	"Personas are scripted accounts, not a population sample.",
-	"Confounders (time, region, A/B buckets, fingerprint, account age) are controlled only by time-matched, replicated twins and blank controls on the same network egress.",
-	"Bot detection (captcha, forced logout) is recorded as data: blocked sessions are listed, not silently dropped.",
-	"\"Harmful\" and \"mainstream\" have no legal thresholds: the harm lexicon and label sources are published with the numbers, and the margins each verdict is held to are stated beside it.",
-	"The unit of most tests is the persona-session; sessions of one persona are not independent, so p-values from few personas deserve caution.",
+// funcs are the template functions both documents share; the language
+// and time zone dependent ones are bound per document by bind.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"num":         fmtNum,
+		"effect":      fmtEffect,
+		"joinmap":     joinWeights,
+		"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
+		"verdictClass": func(v string) string {
+			switch v {
+			case analysis.VerdictViolation:
+				return "violation"
+			case analysis.VerdictClean:
+				return "clean"
+			}
+			return "inconclusive"
+		},
+		// Bound per document (bind): these panic if left unbound.
+		"t":       func(string, ...any) string { panic("unbound") },
+		"v":       func(string) string { panic("unbound") },
+		"when":    func(time.Time) string { panic("unbound") },
+		"article": func(string) string { panic("unbound") },
+		"clip":    func(string) string { panic("unbound") },
+	}
 }
+
+var reportTemplate = template.Must(template.New("report.html").Funcs(funcs()).ParseFS(templates, "templates/report.html"))
+
+// bind returns tmpl with its language and time zone functions bound: t
+// (a fixed text), v (a value such as a verdict, in lang when the table has
+// it), when (a time in loc) and article (an article reference spelled
+// out).
+func bind(tmpl *template.Template, lang Lang, loc *time.Location) (*template.Template, error) {
+	c, err := tmpl.Clone()
+	if err != nil {
+		return nil, err
+	}
+	return c.Funcs(template.FuncMap{
+		"t": func(key string, args ...any) string { return text(lang, key, args...) },
+		"v": func(s string) string {
+			if _, ok := texts["v."+s]; ok {
+				return text(lang, "v."+s)
+			}
+			return s
+		},
+		"when":    func(t time.Time) string { return when(t, loc) },
+		"article": func(ref string) string { return ArticleName(ref, lang) },
+		"clip":    func(s string) string { return clipTitle(s, lang) },
+	}), nil
+}
+
+// when prints t in loc with its offset; "" for a zero time.
+func when(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 -07:00")
+}
+
+// Limitations is the statement every audit report carries, in English
+// (the report prints it in its language).
+var Limitations = []string{text(English, "limits.1"), text(English, "limits.2"), text(English, "limits.3"),
+	text(English, "limits.4"), text(English, "limits.5"), text(English, "limits.6")}
 
 // Input is everything an audit report shows, as plain values.
 type Input struct {
-	// Generated is when the report was made; it is printed in UTC.
+	// Generated is when the report was made; it is printed in Location.
 	Generated time.Time
+	// Lang is the report's language (English when empty).
+	Lang Lang
+	// Location is the case's time zone, every time is printed in; nil
+	// means UTC. ZoneSet says whether the case set it (the header says
+	// when UTC is a default).
+	Location *time.Location
+	ZoneSet  bool
+	// Case is the inspection the campaign belongs to, nil when none.
+	Case *Inspection
+	// Tool is the feedprobe build that made the report.
+	Tool Tool
+	// SpecHash is the SHA-256 (hex) of the campaign specification as
+	// stored.
+	SpecHash string
+	// ChainHead is the hash of the last row of the campaign's evidence
+	// chain ("" without evidence) and ChainRows its length.
+	ChainHead string
+	ChainRows int
+	// Options are the settings the findings were computed with.
+	Options analysis.ComplianceOptions
+	// ClosedNetwork says whether the campaign ran in closed-network mode.
+	ClosedNetwork bool
+	// Pictures are the screenshots where the findings' example items were
+	// seen.
+	Pictures []Picture
+	// Signature fills the signature block; empty fields are lines to sign
+	// on.
+	Signature Signature
 	// Campaign is the campaign reported on, with its findings.
 	Campaign CampaignFindings
 	// Baseline, when set, makes the report a re-inspection: its findings
@@ -67,6 +136,53 @@ type Input struct {
 	// Disclosures are the surfaces of the inspections the campaign belongs
 	// to, read beside the findings.
 	Disclosures []Disclosure
+}
+
+// Tool is the build of feedprobe that made a document: its version and
+// the source revision it was built from (Modified: from a working tree
+// with uncommitted changes).
+type Tool struct {
+	Version  string `json:"version"`
+	Revision string `json:"revision,omitempty"`
+	Modified bool   `json:"modified,omitempty"`
+}
+
+// Picture is a screenshot from the evidence store that shows a finding's
+// example item: the example it belongs to (Check, Persona, Session,
+// Surface, Rank), the image (MIME and Data), the SHA-256 of Data as the
+// evidence row records it, the row's hash in the chain, and when and why
+// it was taken.
+type Picture struct {
+	Check   string
+	Persona string
+	Session int
+	Surface string
+	Rank    int
+	MIME    string
+	Data    []byte
+	SHA256  string
+	RowHash string
+	At      time.Time
+	Reason  string
+}
+
+// Signature is what the signature block of a report or notice prints:
+// the inspectors' names, the place and the date. Empty fields leave a line
+// to fill in by hand; two inspector lines at least.
+type Signature struct {
+	Inspectors []string `json:"inspectors,omitempty"`
+	Place      string   `json:"place,omitempty"`
+	Date       string   `json:"date,omitempty"`
+}
+
+// signers returns the inspector lines: the names, and blank lines up to
+// two.
+func (s Signature) signers() []string {
+	out := slices.Clone(s.Inspectors)
+	for len(out) < 2 {
+		out = append(out, "")
+	}
+	return out
 }
 
 // Campaign identifies a campaign.
@@ -102,8 +218,18 @@ type Disclosure struct {
 
 // page is what the report template gets.
 type page struct {
-	Generated    string
+	Lang         Lang
+	Generated    time.Time
+	Zone         string
+	ZoneSet      bool
+	Case         *Inspection
+	Tool         Tool
+	SpecHash     string
+	ChainHead    string
+	ChainRows    int
+	Method       []string
 	Campaign     CampaignFindings
+	Findings     []findingView
 	Done, Failed int
 	Blocked      int
 	Personas     []personaRow
@@ -112,12 +238,29 @@ type page struct {
 	Reinspection []analysis.Reinspection
 	Limitations  []string
 	Impressions  int
-	Lexicon      []string
-	// Observed is the period the sessions actually ran.
-	Observed string
+	Lexicon      string
+	First, Last  time.Time
 	// FirstScreens are the first items of each persona's first session.
 	FirstScreens []firstScreen
 	Disclosures  []Disclosure
+	Signers      []string
+	Signature    Signature
+}
+
+// findingView is a finding with its evidence pictures.
+type findingView struct {
+	analysis.Finding
+	Pictures []pictureView
+	// Missing names the examples no screenshot was kept for.
+	Missing []string
+}
+
+// pictureView is a picture as the template shows it.
+type pictureView struct {
+	Caption string
+	SHA256  string
+	RowHash string
+	Src     template.URL
 }
 
 // firstScreen is what one persona was shown first.
@@ -133,52 +276,171 @@ const firstScreenItems = 5
 
 type personaRow struct {
 	Name, Role, TwinOf string
-	Interests          map[string]float64
+	Interests          string
 	Traits             string
 	Settings           string
 	Phases             []string
 }
 
-// Write renders the audit report of in as one self-contained HTML file:
-// the campaign design, the findings with their details and examples, what
-// the platform discloses, the re-inspection comparison when in.Baseline is
-// set, the charts, each persona's first screen and the limitations.
+// Write renders the audit report of in as one self-contained HTML file
+// in in.Lang: the header (case, campaign, tool, hashes), the methodology,
+// the campaign design, the findings with their details, examples and
+// evidence pictures, what the platform discloses, the re-inspection
+// comparison when in.Baseline is set, the charts, each persona's first
+// screen, the limitations and the signature block.
 func Write(w io.Writer, in Input) error {
-	p := page{Generated: in.Generated.UTC().Format(time.RFC3339), Campaign: in.Campaign, Limitations: Limitations,
-		Impressions: len(in.Compliance.Impressions), Done: in.Sessions.Done, Failed: in.Sessions.Failed,
-		Blocked: in.Sessions.Blocked, Lexicon: slices.Sorted(slices.Values(in.Lexicon)), Disclosures: in.Disclosures}
-	if s := in.Sessions; !s.First.IsZero() && !s.Last.IsZero() {
-		p.Observed = s.First.UTC().Format(time.RFC3339) + " to " + s.Last.UTC().Format(time.RFC3339)
+	lang := in.Lang
+	if lang == "" {
+		lang = English
 	}
+	loc := in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	p := page{Lang: lang, Generated: in.Generated, Zone: loc.String(), ZoneSet: in.ZoneSet, Case: in.Case, Tool: in.Tool,
+		SpecHash: in.SpecHash, ChainHead: in.ChainHead, ChainRows: in.ChainRows, Campaign: in.Campaign,
+		Impressions: len(in.Compliance.Impressions), Done: in.Sessions.Done, Failed: in.Sessions.Failed,
+		Blocked: in.Sessions.Blocked, Lexicon: strings.Join(slices.Sorted(slices.Values(in.Lexicon)), ", "), Disclosures: in.Disclosures,
+		First: in.Sessions.First, Last: in.Sessions.Last, Signers: in.Signature.signers(), Signature: in.Signature}
+	for i := 1; i <= 6; i++ {
+		p.Limitations = append(p.Limitations, text(lang, fmt.Sprintf("limits.%d", i)))
+	}
+	p.Method = methodology(in, lang)
 	for _, ps := range in.Campaign.Spec.Personas {
-		row := personaRow{Name: ps.Name, Role: ps.Role, TwinOf: ps.TwinOf, Interests: ps.Interests,
+		row := personaRow{Name: ps.Name, Role: ps.Role, TwinOf: ps.TwinOf, Interests: weights(ps.Interests, lang),
 			Traits:   fmt.Sprintf("%s, %s, %s", ps.Traits.AgeGroup, ps.Traits.Locale, ps.Traits.Device),
-			Settings: settingsText(ps.Settings.Personalization, ps.Settings.MinorMode)}
+			Settings: settingsText(ps.Settings.Personalization, ps.Settings.MinorMode, lang)}
 		for i, ph := range ps.Phases {
-			row.Phases = append(row.Phases, fmt.Sprintf("%d. %s: %d sessions, interests %s%s", i+1, ph.Name, ph.Sessions,
-				joinWeights(ph.Interests), settingsSuffix(ph.Settings.Personalization, ph.Settings.MinorMode)))
+			s := text(lang, "set.phase", i+1, ph.Name, ph.Sessions, weights(ph.Interests, lang))
+			if x := settingsList(ph.Settings.Personalization, ph.Settings.MinorMode, lang); x != "" {
+				s += ", " + x
+			}
+			row.Phases = append(row.Phases, s)
 		}
 		p.Personas = append(p.Personas, row)
 	}
-	p.Charts = charts(in.Audit)
+	for _, f := range in.Campaign.Findings {
+		p.Findings = append(p.Findings, viewFinding(f, in.Pictures, lang, loc))
+	}
+	p.Charts = charts(in.Audit, lang)
 	p.FirstScreens = firstScreens(in.Compliance)
 	if in.Baseline != nil {
 		p.Baseline = in.Baseline
 		p.Reinspection = analysis.CompareFindings(in.Baseline.Findings, in.Campaign.Findings)
 	}
-	return reportTemplate.Execute(w, p)
+	tmpl, err := bind(reportTemplate, lang, loc)
+	if err != nil {
+		return err
+	}
+	return tmpl.Execute(w, p)
+}
+
+// viewFinding attaches to f the pictures of its examples, one per
+// screenshot (examples seen on the same screenshot share it).
+func viewFinding(f analysis.Finding, pics []Picture, lang Lang, loc *time.Location) findingView {
+	v := findingView{Finding: f}
+	seen := map[string]bool{}
+	for _, ex := range f.Examples {
+		i := slices.IndexFunc(pics, func(p Picture) bool {
+			return p.Check == f.Check && p.Persona == ex.Persona && p.Session == ex.Session && p.Surface == ex.Surface && p.Rank == ex.Rank
+		})
+		if i < 0 {
+			v.Missing = append(v.Missing, text(lang, "pic.none", ex.Persona, ex.Session))
+			continue
+		}
+		pic := pics[i]
+		if seen[pic.SHA256] {
+			continue
+		}
+		seen[pic.SHA256] = true
+		mime := pic.MIME
+		if mime == "" {
+			mime = "image/png"
+		}
+		v.Pictures = append(v.Pictures, pictureView{
+			Caption: text(lang, "pic.caption", ex.Persona, ex.Session, ex.Surface, ex.Rank, when(pic.At, loc), pic.Reason),
+			SHA256:  pic.SHA256, RowHash: pic.RowHash,
+			// The bytes come from the evidence store, base64 cannot
+			// break out of the attribute, and the page's CSP allows
+			// data: images only.
+			Src: template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(pic.Data)), //nolint:gosec
+		})
+	}
+	slices.Sort(v.Missing)
+	v.Missing = slices.Compact(v.Missing)
+	return v
+}
+
+// methodology is the report's methodology, one paragraph per subject,
+// generated from the campaign and the analysis options.
+func methodology(in Input, lang Lang) []string {
+	spec := in.Campaign.Spec
+	var test, blank, twins int
+	for _, ps := range spec.Personas {
+		switch {
+		case ps.TwinOf != "":
+			twins++
+		case ps.Role == "control":
+			blank++
+		default:
+			test++
+		}
+	}
+	o := in.Options
+	d := analysis.DefaultComplianceOptions()
+	if o.Resamples == 0 {
+		o = d
+	}
+	ao := in.Audit.Options
+	if ao.Resamples == 0 {
+		ao = analysis.DefaultAuditOptions()
+	}
+	k := ao.Taxonomy
+	if k == 0 {
+		k = len(in.Audit.Topics)
+	}
+	conc := spec.Concurrency
+	if conc <= 0 {
+		conc = len(spec.Personas)
+	}
+	rbo := text(lang, "method.rbowhole")
+	if ao.RBODepth > 0 {
+		rbo = text(lang, "method.rbodepth", ao.RBODepth)
+	}
+	var srcs []string
+	for _, s := range slices.SortedFunc(slices.Values(analysis.SourcePrecedence), func(a, b string) int {
+		return analysis.LabelPrecedence(a) - analysis.LabelPrecedence(b)
+	}) {
+		srcs = append(srcs, text(lang, "src."+s))
+	}
+	sep := " > "
+	network := text(lang, "method.open")
+	if in.ClosedNetwork {
+		network = text(lang, "method.closed")
+	}
+	return []string{
+		text(lang, "method.personas", len(spec.Personas), test, blank, twins),
+		text(lang, "method.sessions", spec.Sessions, spec.ItemsPerSession, conc),
+		text(lang, "method.units"),
+		text(lang, "method.tests", o.Resamples, o.Alpha, 100*o.Level, o.Resamples),
+		text(lang, "method.margins", 100*o.ShareMargin, o.HarmMargin, 100*o.PriceEpsilon, o.ListMargin, o.RunMargin, o.FirstScreen),
+		text(lang, "method.conv", k, ao.SERPMSDepth, rbo, ao.RBOP),
+		text(lang, "method.labels", strings.Join(srcs, sep)),
+		network,
+		text(lang, "method.limits"),
+	}
 }
 
 // clipRunes is the longest title the report shows whole.
 const clipRunes = 300
 
 // clipTitle shortens s to clipRunes characters, saying how many it left out.
-func clipTitle(s string) string {
+func clipTitle(s string, lang Lang) string {
 	r := []rune(s)
 	if len(r) <= clipRunes {
 		return s
 	}
-	return string(r[:clipRunes]) + fmt.Sprintf("… (%d more characters)", len(r)-clipRunes)
+	return string(r[:clipRunes]) + text(lang, "clip", len(r)-clipRunes)
 }
 
 // firstScreens returns, per persona in order, the first feed items of its
@@ -206,32 +468,39 @@ func firstScreens(in analysis.ComplianceInput) []firstScreen {
 	return out
 }
 
-func settingsText(pers, minor *bool) string {
-	s := settingsSuffix(pers, minor)
-	if s == "" {
-		return "platform defaults"
+func settingsText(pers, minor *bool, lang Lang) string {
+	if s := settingsList(pers, minor, lang); s != "" {
+		return s
 	}
-	return strings.TrimPrefix(s, ", ")
+	return text(lang, "set.defaults")
 }
 
-func settingsSuffix(pers, minor *bool) string {
+func settingsList(pers, minor *bool, lang Lang) string {
+	onOff := func(b bool) string {
+		if b {
+			return text(lang, "set.on")
+		}
+		return text(lang, "set.off")
+	}
 	var parts []string
 	if pers != nil {
-		parts = append(parts, fmt.Sprintf("personalization %v", *pers))
+		parts = append(parts, text(lang, "set.pers", onOff(*pers)))
 	}
 	if minor != nil {
-		parts = append(parts, fmt.Sprintf("minor mode %v", *minor))
+		parts = append(parts, text(lang, "set.minor", onOff(*minor)))
 	}
-	if len(parts) == 0 {
-		return ""
+	return strings.Join(parts, ", ")
+}
+
+// weights prints topic weights sorted by topic.
+func weights(m map[string]float64, lang Lang) string {
+	if len(m) == 0 {
+		return text(lang, "set.blank")
 	}
-	return ", " + strings.Join(parts, ", ")
+	return joinWeights(m)
 }
 
 func joinWeights(m map[string]float64) string {
-	if len(m) == 0 {
-		return "none (blank)"
-	}
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %g", k, m[k]))

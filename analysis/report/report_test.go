@@ -61,27 +61,32 @@ func TestWrite(t *testing.T) {
 	}
 	html := buf.String()
 	for _, want := range []string{
-		"Generated 2026-03-02T00:00:00Z",
-		"4 sessions done, 1 failed, 2 blocked",
+		`<td id="generated">2026-03-02 00:00:00 &#43;00:00 (times in UTC: the case sets no time zone)</td>`,
+		"4 done, 1 failed, 2 blocked",
 		"14 impressions",
-		"(sessions ran 2026-03-01T00:00:00Z to 2026-03-01T01:00:00Z)",
+		"2026-03-01 00:00:00 &#43;00:00 to 2026-03-01 01:00:00 &#43;00:00",
 		"why &lt;b&gt;",
 		"<td>cars 0.3, pets 0.7</td>", // interests sorted by topic
-		"<td>personalization false</td>",
+		"<td>personalization off</td>",
 		"Re-inspection against campaign “before”",
 		`<td class="status-fixed">fixed</td>`,
 		`<td class="clean">no evidence</td>`,
 		"<h3>Interest share per session</h3><svg",
 		"not drawn: no data for this chart",
+		"No control persona in this campaign",
+		"font-family:inherit",
 		"gambling, violence", // lexicon sorted
 		"… (1 more characters)",
 		"<td>CAC-1</td><td>feed</td><td>F-1</td>",
-		"2026-02-01T00:00:00Z",
+		"2026-02-01 00:00:00 &#43;00:00",
 		Limitations[0][:40],
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	if strings.Contains(html, "%!") {
+		t.Error("report has a broken format (%!)")
 	}
 	if strings.Contains(html, hostile) || !strings.Contains(html, "&lt;script&gt;window.pwned=1") {
 		t.Error("report carries a hostile title or disclosure unescaped")
@@ -109,7 +114,7 @@ func TestWriteNoBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, absent := range []string{"Re-inspection against", "What the platform discloses", "sessions ran"} {
+	for _, absent := range []string{"Re-inspection against", "What the platform discloses", "Sessions ran"} {
 		if strings.Contains(html, absent) {
 			t.Errorf("report without baseline, disclosures or start has %q", absent)
 		}
@@ -127,7 +132,7 @@ func TestClipTitle(t *testing.T) {
 		{strings.Repeat("x", 300), strings.Repeat("x", 300)},
 		{strings.Repeat("ü", 302), strings.Repeat("ü", 300) + "… (2 more characters)"},
 	} {
-		if got := clipTitle(tc.in); got != tc.want {
+		if got := clipTitle(tc.in, English); got != tc.want {
 			t.Errorf("clipTitle(%d runes) = %q, want %q", len([]rune(tc.in)), got, tc.want)
 		}
 	}
@@ -150,9 +155,10 @@ func TestWriteNotice(t *testing.T) {
 	html := buf.String()
 	for _, want := range []string{
 		"<title>Rectification notice: CAC-1</title>",
-		"<tr><th>From</th><td>2026-03-01 00:00:00 UTC</td></tr>",
+		"<tr><th>From</th><td>2026-03-01 00:00:00 &#43;00:00</td></tr>",
 		`<section id="order-7">`,
-		`<td class="deadline">2099-12-31 16:00:00 UTC</td>`,
+		`<td class="deadline">2099-12-31 16:00:00 &#43;00:00 (UTC)</td>`,
+		"<li>Internet Information Service Algorithmic Recommendation Management Provisions, Article 17, paragraph 1</li>",
 		"share: 0.8 [0.7, 0.9] points (margin 0.05); p = 0.01",
 		"audit-1 (id 3)",
 		"<h3>Surface: feed</h3>",

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	auditreport "github.com/feedprobe/feedprobe/analysis/report"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
@@ -111,7 +112,8 @@ feedprobe serve opens these by itself).`)
 	kind := fs.String("kind", storage.KindOnSite, "self-inspection, on-site or re-inspection")
 	start := fs.String("start", "", "first day (2026-03-01 or an RFC 3339 time; default today)")
 	end := fs.String("end", "", "last day (optional)")
-	tz := fs.String("time-zone", "UTC", "IANA time zone of the dates")
+	tz := fs.String("time-zone", "UTC", "IANA time zone of the case: of the dates given here, and of every time its report and notice print")
+	locale := fs.String("locale", "en", "language of the case's report and notice: en or zh-CN")
 	note := fs.String("note", "", "free text")
 	camps := fs.StringArray("campaign", nil, "campaign id or name run under the inspection (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -131,7 +133,10 @@ feedprobe serve opens these by itself).`)
 		problems = append(problems, fmt.Sprintf("--time-zone %q: %v", *tz, err))
 		loc = time.UTC
 	}
-	in := storage.Inspection{Case: *caseName, Platform: *platform, Body: *body, Kind: *kind, Note: *note}
+	if _, err := auditreport.ParseLang(*locale); err != nil {
+		problems = append(problems, "--locale "+err.Error())
+	}
+	in := storage.Inspection{Case: *caseName, Platform: *platform, Body: *body, Kind: *kind, Note: *note, TimeZone: loc.String(), Locale: *locale}
 	if *start == "" {
 		in.Start = time.Now().In(loc)
 		in.Start = time.Date(in.Start.Year(), in.Start.Month(), in.Start.Day(), 0, 0, 0, 0, loc)

@@ -104,12 +104,20 @@ rectification orders with their deadlines, and each order's verdict
 		return writeJSON(e.stdout, cf)
 	}
 	w := e.stdout
+	// The case's days are days in its time zone.
+	loc, _, err := in.Location()
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "inspection %d: %s\n  %s of %s by %s", in.ID, in.Case, in.Kind, in.Platform, in.Body)
 	if !in.Start.IsZero() {
-		fmt.Fprintf(w, ", from %s", in.Start.Format("2006-01-02"))
+		fmt.Fprintf(w, ", from %s", in.Start.In(loc).Format("2006-01-02"))
 	}
 	if !in.End.IsZero() {
-		fmt.Fprintf(w, " to %s", in.End.Format("2006-01-02"))
+		fmt.Fprintf(w, " to %s", in.End.In(loc).Format("2006-01-02"))
+	}
+	if in.TimeZone != "" {
+		fmt.Fprintf(w, " (%s)", in.TimeZone)
 	}
 	fmt.Fprintln(w)
 	if in.ParentID != 0 {

@@ -65,7 +65,7 @@ func TestInspectionCommands(t *testing.T) {
 		})
 	}
 	out, stderr, err := runCLI(t, "inspection", "new", "--db", db, "--case", "CAC-1", "--platform", "simfeed", "--body", "CAC",
-		"--kind", "self-inspection", "--start", "2026-03-01", "--campaign", "audit-1")
+		"--kind", "self-inspection", "--start", "2026-03-01", "--campaign", "audit-1", "--time-zone", "Asia/Shanghai")
 	if err != nil || !strings.Contains(out, "inspection 1: CAC-1") {
 		t.Fatalf("inspection new = %q, %v\n%s", out, err, stderr)
 	}
@@ -110,7 +110,7 @@ func TestInspectionCommands(t *testing.T) {
 	if strings.Contains(string(page), "<script>window") || strings.Contains(string(page), "<img src=x") {
 		t.Error("notice carries the hostile title unescaped")
 	}
-	for _, want := range []string{"&lt;script&gt;window.pwned=1&lt;/script&gt;", "Order 1: art17-off", "2099-12-31 16:00:00 UTC", "open"} {
+	for _, want := range []string{"&lt;script&gt;window.pwned=1&lt;/script&gt;", "Order 1: art17-off", "2100-01-01 00:00:00 &#43;08:00 (Asia/Shanghai)", "open"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("notice lacks %q", want)
 		}

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -98,13 +98,14 @@ feedprobe serve re-inspects the order at the deadline with the same
 campaign design and fresh personas and twins, and closes it.
 
 A deadline that is a date (2026-12-31) means the end of that day in
---time-zone; an RFC 3339 time (2026-12-31T18:00:00+08:00) is exact.`)
+--time-zone (by default the case's time zone, else UTC); an RFC 3339 time
+(2026-12-31T18:00:00+08:00) is exact.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
 	check := fs.String("finding", "", "the finding's check, such as art17-off (feedprobe order list; required)")
 	deadline := fs.String("deadline", "", "the rectification deadline (required)")
 	campaign := fs.String("campaign", "", "the campaign whose finding it is (default: the latest attached campaign that has it)")
-	tz := fs.String("time-zone", "UTC", "IANA time zone of a date deadline")
+	tz := fs.String("time-zone", "", "IANA time zone of a date deadline (default: the case's, else UTC)")
 	force := fs.Bool("force", false, "issue the order even when the finding's verdict is not \"violation evidence\"")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -113,7 +114,15 @@ A deadline that is a date (2026-12-31) means the end of that day in
 		fs.Usage()
 		return errors.New("order issue needs --inspection, --finding and --deadline")
 	}
-	loc, err := time.LoadLocation(*tz)
+	store, in, err := openInspection(ctx, *db, *ref, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	loc, _, err := in.Location()
+	if *tz != "" {
+		loc, err = time.LoadLocation(*tz)
+	}
 	if err != nil {
 		return fmt.Errorf("--time-zone %q: %w", *tz, err)
 	}
@@ -125,11 +134,6 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	if !due.After(now) {
 		return fmt.Errorf("--deadline %s is not in the future", due.Format(time.RFC3339))
 	}
-	store, in, err := openInspection(ctx, *db, *ref, false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	ics, err := store.InspectionCampaigns(ctx, in.ID)
 	if err != nil {
 		return err
@@ -165,17 +169,29 @@ A deadline that is a date (2026-12-31) means the end of that day in
 }
 
 func orderNotice(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--json] [--db FILE]", `
-Write the rectification notice of an inspection: every order with the
-finding it rests on (article, question, verdict, effect with its interval,
-p-value, n and example impressions), its deadline and, once re-inspected,
-its verdict. One self-contained HTML file (no network fetches; all platform
-text escaped), or JSON with --json.`)
+	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--lang en|zh-CN] [--format html|pdf] [--json] [--db FILE]", `
+Write the rectification notice of an inspection: the issuing body, the
+legal basis (each order's article of the Provisions, by name), every order
+with the finding it rests on (article, question, verdict, effect with its
+interval, p-value, n and example impressions), its deadline in the case's
+time zone and, once re-inspected, its verdict, then the signatory lines.
+One self-contained HTML file (no network fetches; all platform text
+escaped), a PDF on A4 with --format pdf, or JSON with --json.
+
+--lang zh-CN writes it in Chinese (default: the case's locale, else
+English). The notice never overwrites the database it reads nor any
+SQLite file, and another existing file only with --force.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
-	out := fs.StringP("output", "o", "", "write to this file (default: stdout)")
+	doc := addDocFlags(fs, "-")
 	asJSON := fs.Bool("json", false, "write JSON instead of HTML")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *asJSON && *doc.format == "pdf" {
+		return errors.New("--json and --format pdf exclude each other")
+	}
+	if err := doc.check(*db); err != nil {
 		return err
 	}
 	store, in, err := openInspection(ctx, *db, *ref, true)
@@ -187,29 +203,24 @@ text escaped), or JSON with --json.`)
 	if err != nil {
 		return err
 	}
-	n := auditreport.Notice{Inspection: cf.Inspection, Surfaces: cf.Surfaces, Orders: cf.Orders, Generated: time.Now().UTC(), Limits: auditreport.NoticeLimits}
-	var f *os.File
-	w := e.stdout
-	if *out != "" {
-		if f, err = os.Create(*out); err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	loc, _, err := caseZone(&in)
+	if err != nil {
+		return err
 	}
+	lang, err := doc.language(&in)
+	if err != nil {
+		return err
+	}
+	n := auditreport.Notice{Inspection: cf.Inspection, Surfaces: cf.Surfaces, Orders: cf.Orders, Generated: time.Now().UTC(),
+		Limits: auditreport.LimitsText(lang), Lang: lang, Location: loc, Signature: doc.signature(), Tool: toolInfo()}
+	var buf bytes.Buffer
 	if *asJSON {
-		err = writeJSON(w, n)
+		err = writeJSON(&buf, n)
 	} else {
-		err = auditreport.WriteNotice(w, n)
+		err = auditreport.WriteNotice(&buf, n)
 	}
 	if err != nil {
 		return fmt.Errorf("write notice: %w", err)
 	}
-	if f != nil {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write notice: %w", err)
-		}
-		fmt.Fprintf(e.stderr, "notice with %d orders written to %s\n", len(n.Orders), *out)
-	}
-	return nil
+	return doc.emit(ctx, e, *db, buf.Bytes(), fmt.Sprintf("notice with %d orders", len(n.Orders)))
 }

@@ -244,7 +244,7 @@ func TestInspectionLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Order 2: art17-off", deadlineB.UTC().Format("2006-01-02 15:04:05 UTC"), "not rectified"} {
+	for _, want := range []string{"Order 2: art17-off", deadlineB.UTC().Format("2006-01-02 15:04:05") + " &#43;00:00 (UTC)", "not rectified"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("notice lacks %q", want)
 		}

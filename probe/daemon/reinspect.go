@@ -350,6 +350,7 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 			re, err = d.db.CreateInspection(stop, storage.Inspection{
 				Case: caseName, Platform: parent.Platform, Body: parent.Body, Kind: storage.KindReinspection,
 				ParentID: parent.ID, Start: d.now(), Note: "re-inspection at the rectification deadline of " + orderList(orders),
+				TimeZone: parent.TimeZone, Locale: parent.Locale,
 			})
 		}
 		if err != nil {

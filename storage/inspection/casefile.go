@@ -57,7 +57,8 @@ func timePtr(t time.Time) *time.Time {
 // it.
 func InspectionOf(in storage.Inspection) report.Inspection {
 	return report.Inspection{ID: in.ID, Case: in.Case, Platform: in.Platform, Body: in.Body, Kind: in.Kind, ParentID: in.ParentID,
-		Start: timePtr(in.Start), End: timePtr(in.End), Note: in.Note, Created: in.Created}
+		Start: timePtr(in.Start), End: timePtr(in.End), Note: in.Note, Created: in.Created,
+		TimeZone: in.TimeZone, Locale: in.Locale}
 }
 
 // SurfaceOf returns a surface as the case file, the notice and the report
