@@ -50,7 +50,7 @@ func TestAnalyzeMergesSurfacesByRank(t *testing.T) {
 	if err := db.FinishSession(ctx, s0.ID, StatusDone, "", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := db.Analyze(ctx, c, rand.New(rand.NewPCG(1, 1)))
+	rep, err := db.Analyze(ctx, c, Conventions{}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,15 @@ read-only.`)
 	checks := fs.StringSlice("check", nil, "only these checks (repeatable): "+strings.Join(analysis.Checks(), ", "))
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap and permutation resampling")
+	conv := conventionFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	over, err := conv()
+	if err != nil {
+		return err
+	}
+	over.Checks = *checks
 	for _, c := range *checks {
 		if !slices.Contains(analysis.Checks(), c) {
 			return fmt.Errorf("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
@@ -56,7 +62,7 @@ read-only.`)
 		return err
 	}
 	defer store.Close()
-	fr, err := store.Findings(ctx, camp, rand.New(rand.NewPCG(*seed, 0)))
+	fr, err := store.Findings(ctx, camp, over, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,12 @@ All platform text (titles, topics, persona names) is escaped.`)
 	baseline := fs.String("baseline", "", "campaign id or name of the earlier inspection to compare with")
 	out := fs.StringP("output", "o", "report.html", "HTML file to write (- for stdout)")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap and permutation resampling")
+	conv := conventionFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	over, err := conv()
+	if err != nil {
 		return err
 	}
 	store, camp, err := openCampaign(ctx, *db, *campaign)
@@ -53,7 +58,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 		}
 		base = &b
 	}
-	in, err := reportInput(ctx, store, camp, base, *seed)
+	in, err := reportInput(ctx, store, camp, base, over, *seed)
 	if err != nil {
 		return err
 	}
@@ -78,12 +83,12 @@ All platform text (titles, topics, persona names) is escaped.`)
 
 // reportInput reads what the report of camp shows (with base, a
 // re-inspection against it) from the database.
-func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, base *storage.Campaign, seed uint64) (auditreport.Input, error) {
-	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
+func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, base *storage.Campaign, over storage.Conventions, seed uint64) (auditreport.Input, error) {
+	fr, err := db.Findings(ctx, camp, over, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
+	rep, err := db.Analyze(ctx, camp, over, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
@@ -116,7 +121,7 @@ func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, bas
 		return in, err
 	}
 	if base != nil {
-		bf, err := db.Findings(ctx, *base, rand.New(rand.NewPCG(seed, 0)))
+		bf, err := db.Findings(ctx, *base, over, rand.New(rand.NewPCG(seed, 0)))
 		if err != nil {
 			return in, fmt.Errorf("baseline: %w", err)
 		}
