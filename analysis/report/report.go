@@ -42,7 +42,7 @@ var Limitations = []string{
 	"Confounders (time, region, A/B buckets, fingerprint, account age) are controlled only by time-matched, replicated twins and blank controls on the same network egress.",
 	"Bot detection (captcha, forced logout) is recorded as data: blocked sessions are listed, not silently dropped.",
 	"\"Harmful\" and \"mainstream\" have no legal thresholds: the harm lexicon and label sources are published with the numbers, and the margins each verdict is held to are stated beside it.",
-	"The unit of most tests is the persona-session; sessions of one persona are not independent, so p-values from few personas deserve caution.",
+	"The unit of every test and interval is the persona (with its matched controls), never the persona-session: sessions of one persona are not independent. A design too small for its test to reach α is reported as underpowered, not graded.",
 }
 
 // Input is everything an audit report shows, as plain values.

@@ -31,13 +31,23 @@ sessions, impressions and the test's units) and example impressions.
                        distance above the controls' own, margin 0.1
   art12-diversity      longest single-topic run, test vs blank controls, margin 2
 
-Verdicts: an effect at or below its margin is "no evidence"; above it, p < α
-(0.05) is "violation evidence", otherwise "inconclusive" (as are fewer than
-2 units). The unit of every test is stated with it (mostly persona-sessions;
-they are not independent within a persona, so small p-values from few
-personas deserve caution). A probe shows observable outcomes for scripted
-personas, never intent or population prevalence. The database is opened
-read-only.`)
+Checks run only when their experiment is in the campaign: the checks its
+analysis: block declares (--check replaces that list), or, with none
+declared, every check whose experiment the data shows; art21-prices runs
+only when declared.
+
+The unit of every test, interval and verdict is the persona (a test
+persona with its matched controls: its twins and the controls whose arm:
+names it); each contributes the mean of its sessions, and n counts
+personas first, then sessions and impressions. Verdicts: a design with too
+few personas for its test ever to reach α (0.05) is "underpowered", with
+the minimum design (a one-sided sign-flip test needs 5 personas, the
+two-sided art21-prices test 6), instead of a verdict; otherwise an effect
+at or below its margin is "no evidence", above it p < α is "violation
+evidence", anything else "inconclusive". The metric flags override the
+campaign's analysis: block as in analyze. A probe shows observable
+outcomes for scripted personas, never intent or population prevalence.
+The database is opened read-only.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	checks := fs.StringSlice("check", nil, "only these checks (repeatable): "+strings.Join(analysis.Checks(), ", "))
