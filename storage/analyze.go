@@ -35,6 +35,9 @@ type Analysis struct {
 	Lexicon    analysis.Lexicon             `json:"harm_lexicon"`
 	Labels     analysis.LabelProvenance     `json:"labels"`
 	Audit      analysis.Audit               `json:"audit"`
+	// MaxStartGap is the largest start-time gap between matched personas'
+	// same-numbered sessions (null when no matched pair finished).
+	MaxStartGap *StartGap `json:"max_start_gap"`
 }
 
 // Conventions are the metric settings an analysis runs with: the
@@ -236,7 +239,8 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	rep.Comparison = analysis.CompareWithControls(rep.Summary)
 	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
 	rep.Audit = analysis.Analyze(in, AuditOptions(conv), r)
-	return rep, nil
+	rep.MaxStartGap, err = db.StartGap(ctx, camp.ID)
+	return rep, err
 }
 
 // auditPersona turns a persona spec into what the audit needs, with its
@@ -286,6 +290,11 @@ type Findings struct {
 	Design   personas.Design            `json:"design"`
 	Options  analysis.ComplianceOptions `json:"options"`
 	Findings []analysis.Finding         `json:"findings"`
+	// Experiments are the checks declared (the analysis: block, or the
+	// caller's list); empty when the data decides.
+	Experiments []string `json:"experiments"`
+	// MaxStartGap is as in Analysis.
+	MaxStartGap *StartGap `json:"max_start_gap"`
 	// Spec is the campaign as recorded.
 	Spec personas.Campaign `json:"-"`
 	// Input is what the checks ran on.
@@ -309,6 +318,10 @@ func (db *DB) Findings(ctx context.Context, camp Campaign, over Conventions, r *
 		return fr, err
 	}
 	fr.Input.Experiments = conv.Checks
+	fr.Experiments = append([]string{}, conv.Checks...)
+	if fr.MaxStartGap, err = db.StartGap(ctx, camp.ID); err != nil {
+		return fr, err
+	}
 	fr.Design = fr.Spec.Design
 	ps, err := db.Personas(ctx, camp.ID)
 	if err != nil {

@@ -78,7 +78,22 @@ func writeAnalysis(w io.Writer, r storage.Analysis) error {
 	if err := analysis.WriteComparisonTable(w, r.Comparison); err != nil {
 		return err
 	}
+	if err := writeStartGap(w, r.MaxStartGap); err != nil {
+		return err
+	}
 	return r.Audit.WriteTable(w, r.Labels)
+}
+
+// writeStartGap prints the largest start-time gap between matched
+// personas, or that none was measured.
+func writeStartGap(w io.Writer, g *storage.StartGap) error {
+	if g == nil {
+		_, err := fmt.Fprintln(w, "time matching: no matched personas with finished sessions of the same number")
+		return err
+	}
+	_, err := fmt.Fprintf(w, "time matching: largest start-time gap between matched personas %.1f s (%s and %s, session %d; %d pairs)\n",
+		g.Seconds, g.Persona, g.Other, g.Session, g.Pairs)
+	return err
 }
 
 // openCampaign opens the database read-only and finds the campaign ref

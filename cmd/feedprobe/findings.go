@@ -85,6 +85,9 @@ The database is opened read-only.`)
 	if _, err := fmt.Fprintf(e.stdout, "campaign %d %q on %s (%s)\n", fr.Campaign.ID, fr.Campaign.Name, fr.Campaign.Platform, fr.Campaign.BaseURL); err != nil {
 		return err
 	}
+	if err := writeStartGap(e.stdout, fr.MaxStartGap); err != nil {
+		return err
+	}
 	return analysis.WriteFindingsTable(e.stdout, fr.Findings)
 }
 
