@@ -64,7 +64,7 @@ func TestParseImportCSVDesign(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, role, twinOf, arm, age, locale, device string
-		interests                                   map[string]float64
+		interests                                    map[string]float64
 	}{
 		{"teen", "test", "", "", "minor", "de-DE", "mobile", map[string]float64{"gaming": 1, "finance": 0.5}},
 		{"teen.twin1", "control", "teen", "", "minor", "de-DE", "mobile", map[string]float64{}},
