@@ -36,7 +36,8 @@ K, catalogue size, SERP-MS depth, RBO depth and p) come from the
 campaign's analysis: block, each overridden by its flag; "options" in the
 JSON echoes what was used. Item labels come from the labels
 table and the built-in harm lexicon, resolved by source precedence
-(manual > truth > lexicon > adapter). Only finished sessions count. The
+(manual > imported > truth > lexicon > adapter > others, the order of the
+item_labels view). Only finished sessions count. The
 database is opened read-only.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -178,3 +180,58 @@ func keysOf(m map[string]any) []string {
 	slices.Sort(ks)
 	return ks
 }
+
+// TestLabelImportJoins: labels naming no item of the database are refused
+// with the platforms it holds; labels that join are kept, and label stats
+// shows where the manual labels disagree with the lexicon.
+func TestLabelImportJoins(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "l.db")
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := simfeed.New(simfeed.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt17Small, "lab"), "")
+	var item string
+	if err := db.EachItem(context.Background(), "simfeed", func(it storage.CatalogueItem) error {
+		item = it.ItemID
+		return errStop
+	}); err != nil && !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, _, err := runCLI(t, "label", "apply", "--db", dbPath); err != nil {
+		t.Fatal(err)
+	}
+	write := func(platform string) string {
+		path := filepath.Join(dir, platform+".csv")
+		data := "platform,item_id,category,value,annotator\n" + platform + "," + item + ",gambling,1,ann\n"
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	_, _, err = runCLI(t, "label", "import", write("tiktok"), "--db", dbPath)
+	if err == nil || !regexp.MustCompile(`none of the 1 labels .* platforms held: simfeed \(\d+ items\)`).MatchString(err.Error()) {
+		t.Errorf("label import on the wrong platform = %v, want an error naming simfeed", err)
+	}
+	if _, logs, err := runCLI(t, "label", "import", write("simfeed"), "--db", dbPath); err != nil {
+		t.Fatalf("label import: %v\n%s", err, logs)
+	}
+	out, _, err := runCLI(t, "label", "stats", "--db", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the item's title matched no gambling term (else pick another): the
+	// lexicon says 0, the manual label 1, and manual wins.
+	if !regexp.MustCompile(`(?m)^\s+simfeed\s+` + regexp.QuoteMeta(item) + `\s+gambling\s+lexicon=0 \*manual=1$`).MatchString(out) {
+		t.Errorf("label stats:\n%s\nwant %s gambling listed as a disagreement, manual picked", out, item)
+	}
+}
+
+var errStop = errors.New("stop")
