@@ -111,11 +111,11 @@ type GroupSession struct {
 	// matched to no one arm).
 	TopInterestPersonas int     `json:"top_interest_personas"`
 	TopInterestShare    float64 `json:"top_interest_share"`
-	TopInterestShareLo float64 `json:"top_interest_share_lo"`
-	TopInterestShareHi float64 `json:"top_interest_share_hi"`
-	HarmfulShare       float64 `json:"harmful_share"`
-	HarmfulShareLo     float64 `json:"harmful_share_lo"`
-	HarmfulShareHi     float64 `json:"harmful_share_hi"`
+	TopInterestShareLo  float64 `json:"top_interest_share_lo"`
+	TopInterestShareHi  float64 `json:"top_interest_share_hi"`
+	HarmfulShare        float64 `json:"harmful_share"`
+	HarmfulShareLo      float64 `json:"harmful_share_lo"`
+	HarmfulShareHi      float64 `json:"harmful_share_hi"`
 	// Note is NoIntervalNote when the session has one persona: its
 	// interval bounds are then 0 and mean nothing.
 	Note string `json:"note,omitempty"`
