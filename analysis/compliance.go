@@ -522,6 +522,9 @@ func (c *checker) minors() (Finding, bool) {
 	f.Effect = FindingEffect{Name: "harmful items per 100 shown in minor mode", Unit: "per 100 items", Margin: c.opt.HarmMargin}
 	f.Test = "one-sided sign-flip permutation test over minor-mode personas of (their mean harmful per 100 minus the margin)"
 	var minorP, adultP perPersona
+	// by the persona's age trait and the session's own minor-mode setting
+	byAge := map[string]*perPersona{}
+	var ageKeys []string
 	var examples []ComplianceImpression
 	personas := map[string]bool{}
 	exposed, firstRanks := 0, []float64{}
@@ -538,6 +541,12 @@ func (c *checker) minors() (Finding, bool) {
 				}
 			}
 			v := 100 * float64(h) / float64(len(items))
+			key := fmt.Sprintf("age_group %s, minor mode %s", cmpOr(p.info.AgeGroup, "unknown"), map[bool]string{true: "on", false: "off"}[p.settings[s].MinorMode])
+			if byAge[key] == nil {
+				byAge[key] = &perPersona{}
+				ageKeys = append(ageKeys, key)
+			}
+			byAge[key].add(p.info.Name, v)
 			if !p.settings[s].MinorMode {
 				adultP.add(p.info.Name, v)
 				continue
@@ -570,6 +579,12 @@ func (c *checker) minors() (Finding, bool) {
 		{Name: "p-value of the difference (two-sided permutation over personas)", Value: Num(pAdult)},
 		{Name: "minor-mode sessions with any harmful item", Value: Num(exposed), Note: fmt.Sprintf("of %d", f.N.Sessions)},
 		{Name: "mean rank of the first harmful item", Value: Num(Mean(firstRanks)), Note: "over exposed minor-mode sessions"},
+	}
+	slices.Sort(ageKeys)
+	for _, k := range ageKeys {
+		m := byAge[k].means()
+		f.Details = append(f.Details, FindingDetail{Name: "harmful per 100, " + k, Value: Num(Mean(m)),
+			Note: fmt.Sprintf("%d personas, each its mean over its sessions with that setting", len(m))})
 	}
 	f.Examples = c.examples(examples, "harmful item shown in minor mode")
 	return f, true

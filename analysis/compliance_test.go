@@ -422,3 +422,45 @@ func TestComplianceMatchedControls(t *testing.T) {
 		t.Errorf("effect %v over %d personas, want 0.35 over 10 (matched controls only)", f.Effect.Value, f.N.Units)
 	}
 }
+
+// TestComplianceArt18ByAge: art18-minors splits harmful exposure by the
+// persona's age trait and each session's own minor-mode setting. Hand
+// values: minor-age personas in minor mode see 1 harmful in 10 (10 per
+// 100); one minor-age persona switches minor mode off in session 2 and
+// sees 3 in 10 (30); adults see 2 in 10 (20).
+func TestComplianceArt18ByAge(t *testing.T) {
+	var ps []synthPersona
+	for i := range 5 {
+		ps = append(ps, synthPersona{name: fmt.Sprintf("teen%d", i), role: "test",
+			sessions: sessions(2, func(int) ComplianceSession { return ComplianceSession{MinorMode: true} }),
+			feed:     map[int]string{1: "xooooooooo", 2: "xooooooooo"}})
+	}
+	ps[0].sessions[1].MinorMode = false
+	ps[0].feed[2] = "xxxooooooo"
+	ps = append(ps, synthPersona{name: "adult", role: "test",
+		sessions: sessions(2, func(int) ComplianceSession { return ComplianceSession{} }),
+		feed:     map[int]string{1: "xxoooooooo", 2: "xxoooooooo"}})
+	in := synth(ps)
+	for i := range in.Personas {
+		in.Personas[i].AgeGroup = "minor"
+	}
+	in.Personas[5].AgeGroup = "adult"
+	f := findingOf(t, Compliance(in, ComplianceOptions{}, rand.New(rand.NewPCG(1, 2))), CheckArt18Minors)
+	got := map[string]float64{}
+	for _, d := range f.Details {
+		got[d.Name] = float64(d.Value)
+	}
+	want := map[string]float64{
+		"harmful per 100, age_group adult, minor mode off": 20,
+		"harmful per 100, age_group minor, minor mode off": 30,
+		"harmful per 100, age_group minor, minor mode on":  10,
+	}
+	for k, w := range want {
+		if v, ok := got[k]; !ok || math.Abs(v-w) > 1e-12 {
+			t.Errorf("detail %q = %v (present %v), want %v", k, v, ok, w)
+		}
+	}
+	if f.N.Sessions != 9 {
+		t.Errorf("minor-mode sessions = %d, want 9 (teen0's second session is off)", f.N.Sessions)
+	}
+}

@@ -104,13 +104,18 @@ type GroupSession struct {
 	// Personas is the number of personas of the group with this session.
 	Personas int `json:"personas"`
 	// N is their total number of impressions.
-	N                  int     `json:"n"`
-	TopInterestShare   float64 `json:"top_interest_share"`
-	TopInterestShareLo float64 `json:"top_interest_share_lo"`
-	TopInterestShareHi float64 `json:"top_interest_share_hi"`
-	HarmfulShare       float64 `json:"harmful_share"`
-	HarmfulShareLo     float64 `json:"harmful_share_lo"`
-	HarmfulShareHi     float64 `json:"harmful_share_hi"`
+	N int `json:"n"`
+	// TopInterestPersonas is how many of them have a measured topic
+	// (PersonaSummary.Reference): TopInterestShare and its interval are
+	// over those only, and mean nothing when it is 0 (a group of controls
+	// matched to no one arm).
+	TopInterestPersonas int     `json:"top_interest_personas"`
+	TopInterestShare    float64 `json:"top_interest_share"`
+	TopInterestShareLo  float64 `json:"top_interest_share_lo"`
+	TopInterestShareHi  float64 `json:"top_interest_share_hi"`
+	HarmfulShare        float64 `json:"harmful_share"`
+	HarmfulShareLo      float64 `json:"harmful_share_lo"`
+	HarmfulShareHi      float64 `json:"harmful_share_hi"`
 	// Note is NoIntervalNote when the session has one persona: its
 	// interval bounds are then 0 and mean nothing.
 	Note string `json:"note,omitempty"`
@@ -411,7 +416,9 @@ func summarizeGroups(personas []PersonaSummary, r *rand.Rand) []GroupSummary {
 					bySession[s.Session] = v
 				}
 				v.n += s.N
-				v.top = append(v.top, s.TopInterestShare)
+				if p.Reference != "" {
+					v.top = append(v.top, s.TopInterestShare)
+				}
 				v.harmed = append(v.harmed, s.HarmfulShare)
 			}
 		}
@@ -424,16 +431,21 @@ func summarizeGroups(personas []PersonaSummary, r *rand.Rand) []GroupSummary {
 		for _, num := range numbers {
 			v := bySession[num]
 			gs := GroupSession{
-				Session:          num,
-				Personas:         len(v.top),
-				N:                v.n,
-				TopInterestShare: Mean(v.top),
-				HarmfulShare:     Mean(v.harmed),
+				Session:             num,
+				Personas:            len(v.harmed),
+				N:                   v.n,
+				TopInterestPersonas: len(v.top),
+				HarmfulShare:        Mean(v.harmed),
 			}
-			if len(v.top) < 2 {
+			if len(v.top) > 0 {
+				gs.TopInterestShare = Mean(v.top)
+			}
+			if len(v.harmed) < 2 {
 				gs.Note = NoIntervalNote
 			} else if r != nil {
-				gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapMeanCI(v.top, DefaultResamples, DefaultLevel, r)
+				if len(v.top) >= 2 {
+					gs.TopInterestShareLo, gs.TopInterestShareHi = BootstrapMeanCI(v.top, DefaultResamples, DefaultLevel, r)
+				}
 				gs.HarmfulShareLo, gs.HarmfulShareHi = BootstrapMeanCI(v.harmed, DefaultResamples, DefaultLevel, r)
 			}
 			g.Sessions = append(g.Sessions, gs)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -127,16 +128,48 @@ func TestSummarizeHand(t *testing.T) {
 	const no = NoIntervalNote
 	want := []GroupSummary{
 		{Role: "control", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 2, Note: no},
-			{Session: 2, Personas: 1, N: 2, TopInterestShare: 0.5, HarmfulShare: 0.5, Note: no},
+			{Session: 1, Personas: 1, N: 2, TopInterestPersonas: 1, Note: no},
+			{Session: 2, Personas: 1, N: 2, TopInterestPersonas: 1, TopInterestShare: 0.5, HarmfulShare: 0.5, Note: no},
 		}},
 		{Role: "test", Personas: 1, Sessions: []GroupSession{
-			{Session: 1, Personas: 1, N: 4, TopInterestShare: 0.25, HarmfulShare: 0.25, Note: no},
-			{Session: 2, Personas: 1, N: 4, TopInterestShare: 0.75, Note: no},
+			{Session: 1, Personas: 1, N: 4, TopInterestPersonas: 1, TopInterestShare: 0.25, HarmfulShare: 0.25, Note: no},
+			{Session: 2, Personas: 1, N: 4, TopInterestPersonas: 1, TopInterestShare: 0.75, Note: no},
 		}},
 	}
 	if !reflect.DeepEqual(s.Groups, want) {
 		t.Errorf("Groups = %+v, want %+v", s.Groups, want)
+	}
+}
+
+// TestSummarizeFreeControls: controls matched to no one arm have no
+// measured topic: their group's top-interest mean is over no persona
+// (TopInterestPersonas 0) and the table prints "-", not 0.000 [0, 0].
+func TestSummarizeFreeControls(t *testing.T) {
+	in := Input{
+		Personas: []PersonaInfo{
+			{Name: "fan", Role: "test", Interests: map[string]float64{"x": 1}},
+			{Name: "c1", Role: "control"},
+			{Name: "c2", Role: "control"},
+		},
+		Impressions: []Impression{
+			{Persona: "fan", Session: 1, Topic: "x"},
+			{Persona: "c1", Session: 1, Topic: "x"},
+			{Persona: "c1", Session: 1, Topic: "y", Harmful: true},
+			{Persona: "c2", Session: 1, Topic: "y"},
+		},
+	}
+	s := Summarize(in, newRand(2))
+	g := s.Groups[0]
+	if g.Role != "control" || g.Sessions[0].Personas != 2 || g.Sessions[0].TopInterestPersonas != 0 || g.Sessions[0].HarmfulShare != 0.25 {
+		t.Fatalf("control group = %+v, want 2 personas, none with a topic, harmful share (0.5 + 0) / 2", g)
+	}
+	var b strings.Builder
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\s+1\s+2\s+3\s+-\s+no topic\s+25\.0`).MatchString(b.String()) ||
+		!regexp.MustCompile(`(?m)^persona c1 .*measured=-\n.*\n\s+1\s+2\s+-\s`).MatchString(b.String()) {
+		t.Errorf("table:\n%s\nwant \"-\" for the controls' top_share, per persona and per group", b.String())
 	}
 }
 
@@ -156,7 +189,7 @@ func TestSummarizeGroupMeans(t *testing.T) {
 	}
 	s := Summarize(in, newRand(2))
 	want := []GroupSummary{{Role: "test", Personas: 2, Sessions: []GroupSession{{
-		Session: 1, Personas: 2, N: 2,
+		Session: 1, Personas: 2, N: 2, TopInterestPersonas: 2,
 		TopInterestShare: 0.5, TopInterestShareLo: 0, TopInterestShareHi: 1,
 		HarmfulShare: 0.5, HarmfulShareLo: 0, HarmfulShareHi: 1,
 	}}}}

@@ -37,23 +37,36 @@ func (s Summary) WriteTable(w io.Writer) error {
 			p.Name, orDash(p.Role), orDash(p.TopInterest), orDash(p.Reference))
 		ew.printf("  %7s %7s %9s %8s %8s %6s\n", "session", "n", "top_share", "evenness", "harm/100", "drift")
 		for i, ss := range p.Sessions {
-			ew.printf("  %7d %7d %9.3f %8.3f %8.1f %6.3f\n",
-				ss.Session, ss.N, ss.TopInterestShare, ss.Evenness, 100*ss.HarmfulShare, p.DriftJSD[i])
+			top := fmt.Sprintf("%.3f", ss.TopInterestShare)
+			if p.Reference == "" {
+				top = "-" // no topic to measure: a control of no one arm
+			}
+			ew.printf("  %7d %7d %9s %8.3f %8.1f %6.3f\n",
+				ss.Session, ss.N, top, ss.Evenness, 100*ss.HarmfulShare, p.DriftJSD[i])
 		}
-		ew.printf("  top_share slope per session: %+.4f (%d sessions)\n", p.TopInterestSlope, len(p.Sessions))
+		if p.Reference != "" {
+			ew.printf("  top_share slope per session: %+.4f (%d sessions)\n", p.TopInterestSlope, len(p.Sessions))
+		}
 	}
 	for _, g := range s.Groups {
 		ew.printf("\ngroup %s  personas=%d  (persona means, intervals over personas)\n", orDash(g.Role), g.Personas)
 		ew.printf("  %7s %8s %7s %9s %16s %8s %14s\n",
 			"session", "personas", "n", "top_share", "top_share_ci", "harm/100", "harm/100_ci")
 		for _, gs := range g.Sessions {
+			top := fmt.Sprintf("%.3f", gs.TopInterestShare)
 			topCI := fmt.Sprintf("[%.3f, %.3f]", gs.TopInterestShareLo, gs.TopInterestShareHi)
 			harmCI := fmt.Sprintf("[%.1f, %.1f]", 100*gs.HarmfulShareLo, 100*gs.HarmfulShareHi)
 			if gs.Note != "" {
 				topCI, harmCI = "no interval", "(one persona)"
 			}
-			ew.printf("  %7d %8d %7d %9.3f %16s %8.1f %14s\n",
-				gs.Session, gs.Personas, gs.N, gs.TopInterestShare, topCI, 100*gs.HarmfulShare, harmCI)
+			switch gs.TopInterestPersonas {
+			case 0:
+				top, topCI = "-", "no topic" // controls of no one arm
+			case 1:
+				topCI = "one persona"
+			}
+			ew.printf("  %7d %8d %7d %9s %16s %8.1f %14s\n",
+				gs.Session, gs.Personas, gs.N, top, topCI, 100*gs.HarmfulShare, harmCI)
 		}
 	}
 	return ew.err

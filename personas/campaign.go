@@ -239,6 +239,7 @@ func (d *decoder) campaign(data []byte, dir string) (*Campaign, []*decoder) {
 	}
 	all = d.addTwins(all, c.Twins, twinsLine)
 	checkDuplicates(all)
+	checkArms(all)
 	c.Personas = specsOf(all)
 	if c.Sessions > 0 {
 		for _, p := range all {

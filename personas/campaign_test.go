@@ -293,3 +293,30 @@ func TestParseCampaignAnalysis(t *testing.T) {
 		}
 	}
 }
+
+// TestParseCampaignArm: arm: on a control names a test persona of the
+// campaign; on a test persona, or naming no test persona, it is an error
+// at the persona's line. Twins have no arm of their own.
+func TestParseCampaignArm(t *testing.T) {
+	c, err := ParseCampaign("c.yaml", []byte(minimalCampaign+"twins: 1\npersonas:\n  - {name: fan, interests: {sports: 1}}\n  - {name: blank, role: control, arm: fan}\n"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arms := map[string]string{}
+	for _, p := range c.Personas {
+		arms[p.Name] = p.Arm + "/" + p.TwinOf
+	}
+	if arms["blank"] != "fan/" || arms["fan.twin1"] != "/fan" || arms["fan"] != "/" {
+		t.Errorf("arm/twin_of = %v, want blank fan/, fan.twin1 /fan", arms)
+	}
+	for _, tc := range []struct{ personas, want string }{
+		{"  - {name: fan, arm: fan}\n", `c.yaml:7: personas[0].arm: arm "fan" on a test persona`},
+		{"  - {name: fan}\n  - {name: blank, role: control, arm: nobody}\n", `c.yaml:8: personas[1].arm: arm "nobody" names no test persona`},
+		{"  - {name: fan}\n  - {name: c1, role: control}\n  - {name: blank, role: control, arm: c1}\n", `personas[2].arm: arm "c1" names no test persona`},
+	} {
+		_, err := ParseCampaign("c.yaml", []byte(minimalCampaign+"personas:\n"+tc.personas), ".")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("personas\n%s= %v, want %q", tc.personas, err, tc.want)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 // Known fields of each mapping in a persona.
 var (
 	personaFileFields = []string{"personas"}
-	personaFields     = []string{"name", "role", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials"}
+	personaFields     = []string{"name", "role", "arm", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials"}
 	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport"}
 	viewportFields    = []string{"width", "height"}
 	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens"}
@@ -143,6 +143,26 @@ func checkDuplicates(ps []parsed) {
 	}
 }
 
+// checkArms reports an arm: on a persona that is not a control, and an
+// arm that names no test persona of ps.
+func checkArms(ps []parsed) {
+	tests := map[string]bool{}
+	for _, p := range ps {
+		if p.spec.Role == RoleTest {
+			tests[p.spec.Name] = true
+		}
+	}
+	for _, p := range ps {
+		switch a := p.spec.Arm; {
+		case a == "":
+		case p.spec.Role != RoleControl:
+			p.d.add(p.nameLine, join(p.path, "arm"), "arm %q on a %s persona; only a control persona names the test persona it is matched to", a, p.spec.Role)
+		case !tests[a]:
+			p.d.add(p.nameLine, join(p.path, "arm"), "arm %q names no test persona of the campaign", a)
+		}
+	}
+}
+
 func specsOf(ps []parsed) []Spec {
 	out := make([]Spec, len(ps))
 	for i, p := range ps {
@@ -183,6 +203,9 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int, int) {
 	s.Name, _ = d.name(nameNode, r.Line, join(path, "name"))
 	if v := f.get("role"); !isNull(v) {
 		s.Role, _ = d.enum(v, join(path, "role"), roles)
+	}
+	if v := f.get("arm"); !isNull(v) {
+		s.Arm, _ = d.str(v, join(path, "arm"))
 	}
 	if v := f.get("seed"); !isNull(v) {
 		s.Seed, _ = d.integer(v, join(path, "seed"))

@@ -185,6 +185,7 @@ func (s Spec) Twin(i int) Spec {
 	t.Name = TwinName(s.Name, i)
 	t.Role = RoleControl
 	t.TwinOf = s.Name
+	t.Arm = ""
 	t.Seed = defaultSeed(s.Name + "/twin")
 	t.Interests = map[string]float64{}
 	t.Keywords = map[string][]string{}

@@ -66,6 +66,12 @@ type Spec struct {
 	// TwinOf is the test persona this persona is a generated twin control
 	// of (Campaign.Twins), or "" for a persona written in a file.
 	TwinOf string `json:"twin_of,omitempty"`
+	// Arm, on a control persona written in a file (arm: NAME), names the
+	// test persona of the campaign it is matched to: its "vs control"
+	// figures and its lock-step group are that persona's. A twin's arm is
+	// its TwinOf. Default: "" (a control of no arm, matched to every test
+	// persona that has neither twins nor named controls).
+	Arm string `json:"arm,omitempty"`
 	// Traits is what the persona looks like to the platform.
 	Traits Traits `json:"traits"`
 	// Behaviour is how the persona browses.

@@ -137,12 +137,15 @@ func (r *Runner) relaunch(ctx context.Context, dead *Browser) error {
 // is cancelled. Sessions cut short by cancellation stay "running" in the
 // store, so the next run marks them interrupted and redoes them.
 //
-// A test persona and its twins (personas.Spec.TwinOf) run in lock-step:
-// their sessions with the same number start at the same moment, launched in
-// the order of plans, and the group moves to its next session number when
-// all of them have finished. A group takes as many of the Concurrency slots
-// as it has members (all of them when it has more). Each session runs with
-// the spec of its phase (personas.Spec.ForSession).
+// Sessions run in rounds by session number, so every persona's session N
+// is served at about the same time: round N starts when round N-1 has
+// finished (after Pause). Within a round a lock-step group (LockstepGroups:
+// a test persona, its twins and the controls whose arm names it) starts
+// its members' sessions at the same moment, in the order of plans, and
+// independent groups run side by side while Concurrency slots last; a
+// group takes as many slots as it has members (all of them when it has
+// more), and waits for them rather than being split. Each session runs
+// with the spec of its phase (personas.Spec.ForSession).
 func (r *Runner) Run(ctx context.Context, plans []PersonaPlan) error {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -150,40 +153,102 @@ func (r *Runner) Run(ctx context.Context, plans []PersonaPlan) error {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
-	limit := int64(max(1, r.Concurrency))
-	sem := semaphore.NewWeighted(limit)
-	g, gctx := errgroup.WithContext(ctx)
-	for _, group := range LockstepGroups(plans) {
-		w := min(int64(len(group)), limit)
-		if err := sem.Acquire(gctx, w); err != nil {
-			break // gctx is done: g.Wait returns why
-		}
-		g.Go(func() error {
-			defer sem.Release(w)
-			return r.runGroup(gctx, group)
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err := runRounds(ctx, LockstepGroups(plans), r.Concurrency, r.Pause, r.runAndReport); err != nil {
 		return err
 	}
 	return ctx.Err()
 }
 
+// runRounds runs groups' jobs round by round (one round per session
+// number, Pause between rounds), each group's jobs of a round started
+// together once it holds min(members, concurrency) of the concurrency
+// slots. It stops at the first error run returns.
+func runRounds(ctx context.Context, groups [][]PersonaPlan, concurrency int, pause time.Duration, run func(context.Context, PersonaPlan, Job) error) error {
+	limit := int64(max(1, concurrency))
+	sem := semaphore.NewWeighted(limit)
+	var seqs []int
+	for _, g := range groups {
+		for _, p := range g {
+			for _, j := range p.Jobs {
+				if !slices.Contains(seqs, j.Seq) {
+					seqs = append(seqs, j.Seq)
+				}
+			}
+		}
+	}
+	slices.Sort(seqs)
+	for i, seq := range seqs {
+		if i > 0 && pause > 0 {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		for _, group := range groups {
+			type member struct {
+				p   PersonaPlan
+				job Job
+			}
+			var due []member
+			for _, p := range group {
+				for _, job := range p.Jobs {
+					if job.Seq == seq {
+						due = append(due, member{p, job})
+					}
+				}
+			}
+			if len(due) == 0 {
+				continue
+			}
+			w := min(int64(len(due)), limit)
+			if err := sem.Acquire(gctx, w); err != nil {
+				break // gctx is done: g.Wait returns why
+			}
+			var wg sync.WaitGroup
+			for _, m := range due {
+				wg.Add(1)
+				g.Go(func() error {
+					defer wg.Done()
+					return run(gctx, m.p, m.job)
+				})
+			}
+			go func() {
+				wg.Wait()
+				sem.Release(w)
+			}()
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // LockstepGroups groups plans for Run: every test persona with the twins
-// whose TwinOf names it, in the order of plans; every other persona alone.
-// Twins whose test persona has no plan left form a group of their own.
+// whose TwinOf names it and the controls whose Arm names it, in the order
+// of plans; every other persona alone. Twins (or arm controls) whose test
+// persona has no plan left form a group of their own.
 func LockstepGroups(plans []PersonaPlan) [][]PersonaPlan {
 	byName := map[string]int{}
 	var groups [][]PersonaPlan
+	arm := func(p PersonaPlan) string {
+		if p.Persona.TwinOf != "" {
+			return p.Persona.TwinOf
+		}
+		return p.Persona.Arm
+	}
 	for _, p := range plans {
-		if p.Persona.TwinOf == "" {
+		if arm(p) == "" {
 			byName[p.Persona.Name] = len(groups)
 			groups = append(groups, []PersonaPlan{p})
 		}
 	}
 	orphans := map[string]int{}
 	for _, p := range plans {
-		t := p.Persona.TwinOf
+		t := arm(p)
 		if t == "" {
 			continue
 		}
@@ -199,63 +264,6 @@ func LockstepGroups(plans []PersonaPlan) [][]PersonaPlan {
 		groups = append(groups, []PersonaPlan{p})
 	}
 	return groups
-}
-
-// runGroup runs a lock-step group session number by session number.
-func (r *Runner) runGroup(ctx context.Context, group []PersonaPlan) error {
-	if len(group) == 1 {
-		return r.runPersona(ctx, group[0])
-	}
-	var seqs []int
-	for _, p := range group {
-		for _, j := range p.Jobs {
-			if !slices.Contains(seqs, j.Seq) {
-				seqs = append(seqs, j.Seq)
-			}
-		}
-	}
-	slices.Sort(seqs)
-	for i, seq := range seqs {
-		if i > 0 && r.Pause > 0 {
-			if err := sleep(ctx, r.Pause); err != nil {
-				return err
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		// Start every member's session seq together, in the group's order.
-		g, gctx := errgroup.WithContext(ctx)
-		for _, p := range group {
-			for _, job := range p.Jobs {
-				if job.Seq != seq {
-					continue
-				}
-				g.Go(func() error { return r.runAndReport(gctx, p, job) })
-			}
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *Runner) runPersona(ctx context.Context, p PersonaPlan) error {
-	for i, job := range p.Jobs {
-		if i > 0 && r.Pause > 0 {
-			if err := sleep(ctx, r.Pause); err != nil {
-				return err
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := r.runAndReport(ctx, p, job); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // runAndReport runs one job, logs its outcome and reports it, and retries

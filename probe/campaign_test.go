@@ -21,7 +21,8 @@ func TestLockstepGroups(t *testing.T) {
 	plan := func(name, twinOf string) PersonaPlan {
 		return PersonaPlan{Persona: personas.Spec{Name: name, TwinOf: twinOf}}
 	}
-	plans := []PersonaPlan{plan("a", ""), plan("a.twin1", "a"), plan("b", ""), plan("x.twin1", "x"), plan("a.twin2", "a"), plan("x.twin2", "x")}
+	armed := PersonaPlan{Persona: personas.Spec{Name: "b-blank", Role: personas.RoleControl, Arm: "b"}}
+	plans := []PersonaPlan{plan("a", ""), plan("a.twin1", "a"), plan("b", ""), plan("x.twin1", "x"), armed, plan("a.twin2", "a"), plan("x.twin2", "x")}
 	var got []string
 	for _, g := range LockstepGroups(plans) {
 		var names []string
@@ -30,9 +31,69 @@ func TestLockstepGroups(t *testing.T) {
 		}
 		got = append(got, strings.Join(names, "+"))
 	}
-	want := []string{"a+a.twin1+a.twin2", "b", "x.twin1+x.twin2"}
+	want := []string{"a+a.twin1+a.twin2", "b+b-blank", "x.twin1+x.twin2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("LockstepGroups = %v, want %v", got, want)
+	}
+}
+
+// TestRunRounds: with 6 slots two groups of 3 run side by side, with 4
+// one at a time (never split); session N+1 of any persona starts only
+// after every session N has finished; a group's members start together.
+func TestRunRounds(t *testing.T) {
+	group := func(test string) []PersonaPlan {
+		var g []PersonaPlan
+		for _, n := range []string{test, test + ".twin1", test + ".twin2"} {
+			g = append(g, PersonaPlan{Persona: personas.Spec{Name: n}, Jobs: []Job{{Seq: 1}, {Seq: 2}}})
+		}
+		return g
+	}
+	for _, tc := range []struct {
+		concurrency, wantPeak int
+	}{{6, 6}, {4, 3}, {2, 3}} { // a group is never split: with 2 slots it still starts its 3 members
+		t.Run(fmt.Sprint(tc.concurrency), func(t *testing.T) {
+			var mu sync.Mutex
+			running, peak := 0, 0
+			var events []string
+			run := func(ctx context.Context, p PersonaPlan, j Job) error {
+				mu.Lock()
+				running++
+				peak = max(peak, running)
+				events = append(events, fmt.Sprintf("start %d %s", j.Seq, p.Persona.Name))
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond)
+				mu.Lock()
+				running--
+				events = append(events, fmt.Sprintf("end %d %s", j.Seq, p.Persona.Name))
+				mu.Unlock()
+				return nil
+			}
+			if err := runRounds(context.Background(), [][]PersonaPlan{group("a"), group("b")}, tc.concurrency, 0, run); err != nil {
+				t.Fatal(err)
+			}
+			if peak != tc.wantPeak {
+				t.Errorf("concurrency %d: peak %d sessions at once, want %d", tc.concurrency, peak, tc.wantPeak)
+			}
+			lastEnd1, firstStart2 := -1, len(events)
+			for i, e := range events {
+				if strings.HasPrefix(e, "end 1 ") {
+					lastEnd1 = i
+				}
+				if strings.HasPrefix(e, "start 2 ") && i < firstStart2 {
+					firstStart2 = i
+				}
+			}
+			if lastEnd1 > firstStart2 || len(events) != 24 {
+				t.Errorf("concurrency %d: a session 2 started before every session 1 ended: %v", tc.concurrency, events)
+			}
+			// the first group's three members start before any session ends
+			for _, e := range events[:3] {
+				if !strings.HasPrefix(e, "start 1 a") {
+					t.Errorf("concurrency %d: group a's members did not start together: %v", tc.concurrency, events[:4])
+					break
+				}
+			}
+		})
 	}
 }
 

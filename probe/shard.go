@@ -48,12 +48,16 @@ func (s Shard) String() string {
 }
 
 // GroupKey is the persona group p belongs to: the test persona it is a twin
-// of (Spec.TwinOf), else its own name. A group is never split between
-// shards, so a test persona runs on the same worker, against the same
-// platform at the same moments, as its twin controls.
+// of (Spec.TwinOf) or a control matched to (Spec.Arm), else its own name.
+// A group is never split between shards, so a test persona runs on the
+// same worker, against the same platform at the same moments, as its twin
+// and arm controls (the lock-step group of Runner.Run).
 func GroupKey(p personas.Spec) string {
 	if p.TwinOf != "" {
 		return p.TwinOf
+	}
+	if p.Arm != "" {
+		return p.Arm
 	}
 	return p.Name
 }

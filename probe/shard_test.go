@@ -139,3 +139,21 @@ func TestShardSelect(t *testing.T) {
 		t.Errorf("shards selected %d plans in all, want %d", total, len(plans))
 	}
 }
+
+// TestGroupKeyArm: a twin and an arm control belong to their test
+// persona's group; a free control to its own.
+func TestGroupKeyArm(t *testing.T) {
+	for _, tc := range []struct {
+		p    personas.Spec
+		want string
+	}{
+		{personas.Spec{Name: "fan"}, "fan"},
+		{personas.Spec{Name: "fan.twin1", TwinOf: "fan"}, "fan"},
+		{personas.Spec{Name: "blank", Arm: "fan"}, "fan"},
+		{personas.Spec{Name: "free"}, "free"},
+	} {
+		if got := GroupKey(tc.p); got != tc.want {
+			t.Errorf("GroupKey(%s) = %q, want %q", tc.p.Name, got, tc.want)
+		}
+	}
+}

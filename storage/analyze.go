@@ -35,16 +35,84 @@ type Analysis struct {
 	Lexicon    analysis.Lexicon             `json:"harm_lexicon"`
 	Labels     analysis.LabelProvenance     `json:"labels"`
 	Audit      analysis.Audit               `json:"audit"`
+	// MaxStartGap is the largest start-time gap between matched personas'
+	// same-numbered sessions (null when no matched pair finished).
+	MaxStartGap *StartGap `json:"max_start_gap"`
+}
+
+// Conventions are the metric settings an analysis runs with: the
+// campaign's analysis: block, overridden field by field by the non-zero
+// fields of what the caller passes (feedprobe's flags). Checks, when set,
+// names the compliance experiments Findings runs.
+type Conventions = personas.Analysis
+
+// conventions merges over onto the campaign's analysis: block.
+func conventions(camp Campaign, over Conventions) (Conventions, error) {
+	var spec personas.Campaign
+	if len(camp.Spec) > 0 {
+		if err := json.Unmarshal(camp.Spec, &spec); err != nil {
+			return Conventions{}, fmt.Errorf("decode campaign %s: %w", camp.Name, err)
+		}
+	}
+	c := spec.Analysis
+	if len(over.Checks) > 0 {
+		c.Checks = over.Checks
+	}
+	if over.Catalogue > 0 {
+		c.Catalogue = over.Catalogue
+	}
+	if over.TaxonomySize > 0 {
+		c.TaxonomySize = over.TaxonomySize
+	}
+	if over.SERPMSDepth > 0 {
+		c.SERPMSDepth = over.SERPMSDepth
+	}
+	if over.RBODepth > 0 {
+		c.RBODepth = over.RBODepth
+	}
+	if over.RBOP > 0 {
+		c.RBOP = over.RBOP
+	}
+	return c, nil
+}
+
+// AuditOptions returns the audit's options for conventions c: the
+// defaults with c's non-zero settings.
+func AuditOptions(c Conventions) analysis.AuditOptions {
+	opt := analysis.DefaultAuditOptions()
+	opt.Catalogue, opt.Taxonomy, opt.RBODepth = c.Catalogue, c.TaxonomySize, c.RBODepth
+	if c.SERPMSDepth > 0 {
+		opt.SERPMSDepth = c.SERPMSDepth
+	}
+	if c.RBOP > 0 {
+		opt.RBOP = c.RBOP
+	}
+	return opt
+}
+
+// personaArm is the arm of a persona: the test persona a twin copies or a
+// control names (arm:), "" for a test persona or a control of no arm.
+func personaArm(spec personas.Spec) string {
+	if spec.TwinOf != "" {
+		return spec.TwinOf
+	}
+	return spec.Arm
 }
 
 // Analyze reads campaign camp's finished sessions and labels and runs the
-// summary and the audit on them. Item labels come from the labels table of
+// summary and the audit on them, with the campaign's analysis: block
+// overridden by over (see Conventions); the audit's options echo what was
+// used. Item labels come from the labels table of
 // the campaign's platform and the built-in harm lexicon on the title an
 // item had when first seen, resolved by source precedence. r drives the
 // bootstrap and permutation resampling. Cancelling ctx stops the reading
 // with ctx's error.
-func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysis, error) {
+func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *rand.Rand) (Analysis, error) {
 	rep := Analysis{Campaign: campaignInfo(camp), Lexicon: analysis.DefaultLexicon()}
+	conv, err := conventions(camp, over)
+	if err != nil {
+		return rep, err
+	}
 	ps, err := db.Personas(ctx, camp.ID)
 	if err != nil {
 		return rep, err
@@ -57,7 +125,7 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysi
 			return rep, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
 		info := analysis.PersonaInfo{
-			Name: p.Name, Role: p.Role, Interests: spec.Interests,
+			Name: p.Name, Role: p.Role, Interests: spec.Interests, Arm: personaArm(spec),
 			Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
 		}
 		infos = append(infos, info)
@@ -170,15 +238,16 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysi
 	rep.Summary = acc.Summary(r)
 	rep.Comparison = analysis.CompareWithControls(rep.Summary)
 	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
-	rep.Audit = analysis.Analyze(in, analysis.AuditOptions{}, r)
-	return rep, nil
+	rep.Audit = analysis.Analyze(in, AuditOptions(conv), r)
+	rep.MaxStartGap, err = db.StartGap(ctx, camp.ID)
+	return rep, err
 }
 
 // auditPersona turns a persona spec into what the audit needs, with its
 // phases' sessions laid out from session 1.
 func auditPersona(spec personas.Spec) analysis.AuditPersona {
 	ap := analysis.AuditPersona{
-		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests,
+		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests, Arm: personaArm(spec),
 		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
 	}
 	from := 1
@@ -193,6 +262,26 @@ func auditPersona(spec personas.Spec) analysis.AuditPersona {
 	return ap
 }
 
+// CompliancePersona is persona spec as the compliance checks see it,
+// with what is in force in each of the campaign's sessions (its phase,
+// interests, personalization and minor-mode settings of that session).
+func CompliancePersona(spec personas.Spec, sessions int) analysis.CompliancePersona {
+	cp := analysis.CompliancePersona{Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Arm: personaArm(spec), AgeGroup: spec.Traits.AgeGroup}
+	for seq := 1; seq <= max(sessions, 1); seq++ {
+		s := spec.ForSession(seq)
+		cs := analysis.ComplianceSession{
+			Session: seq, Interests: s.Interests,
+			PersonalizationOff: s.Settings.Personalization != nil && !*s.Settings.Personalization,
+			MinorMode:          s.Settings.MinorMode != nil && *s.Settings.MinorMode,
+		}
+		if i, _, _ := spec.PhaseAt(seq, sessions); i >= 0 {
+			cs.Phase = spec.Phases[i].Name
+		}
+		cp.Sessions = append(cp.Sessions, cs)
+	}
+	return cp
+}
+
 // Findings is what `feedprobe findings` prints (JSON names documented in
 // the README), with the campaign as recorded and the checks' input for the
 // HTML report.
@@ -201,6 +290,11 @@ type Findings struct {
 	Design   personas.Design            `json:"design"`
 	Options  analysis.ComplianceOptions `json:"options"`
 	Findings []analysis.Finding         `json:"findings"`
+	// Experiments are the checks declared (the analysis: block, or the
+	// caller's list); empty when the data decides.
+	Experiments []string `json:"experiments"`
+	// MaxStartGap is as in Analysis.
+	MaxStartGap *StartGap `json:"max_start_gap"`
 	// Spec is the campaign as recorded.
 	Spec personas.Campaign `json:"-"`
 	// Input is what the checks ran on.
@@ -209,12 +303,24 @@ type Findings struct {
 
 // Findings reads campaign camp's impressions, labels harmful items (labels
 // table and harm lexicon, as Analyze does) and runs the compliance checks
-// its design supports with the default options. r drives the resampling.
-// Findings is never nil in the result.
-func (db *DB) Findings(ctx context.Context, camp Campaign, r *rand.Rand) (Findings, error) {
+// its design supports with the default options: the experiments the
+// campaign's analysis: block declares (over.Checks replaces them), or,
+// with none declared, every check whose experiment the data shows but
+// art21-prices. r drives the resampling. Findings is never nil in the
+// result.
+func (db *DB) Findings(ctx context.Context, camp Campaign, over Conventions, r *rand.Rand) (Findings, error) {
 	fr := Findings{Campaign: campaignInfo(camp), Options: analysis.DefaultComplianceOptions()}
 	if err := json.Unmarshal(camp.Spec, &fr.Spec); err != nil {
 		return fr, fmt.Errorf("decode campaign %s: %w", camp.Name, err)
+	}
+	conv, err := conventions(camp, over)
+	if err != nil {
+		return fr, err
+	}
+	fr.Input.Experiments = conv.Checks
+	fr.Experiments = append([]string{}, conv.Checks...)
+	if fr.MaxStartGap, err = db.StartGap(ctx, camp.ID); err != nil {
+		return fr, err
 	}
 	fr.Design = fr.Spec.Design
 	ps, err := db.Personas(ctx, camp.ID)
@@ -226,18 +332,8 @@ func (db *DB) Findings(ctx context.Context, camp Campaign, r *rand.Rand) (Findin
 		if err := json.Unmarshal(p.Spec, &spec); err != nil {
 			return fr, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
-		cp := analysis.CompliancePersona{Name: p.Name, Role: p.Role, TwinOf: spec.TwinOf, AgeGroup: spec.Traits.AgeGroup}
-		for seq := 1; seq <= max(fr.Spec.Sessions, 1); seq++ {
-			s := spec.ForSession(seq)
-			cp.Sessions = append(cp.Sessions, analysis.ComplianceSession{
-				Session: seq, Interests: s.Interests,
-				PersonalizationOff: s.Settings.Personalization != nil && !*s.Settings.Personalization,
-				MinorMode:          s.Settings.MinorMode != nil && *s.Settings.MinorMode,
-			})
-			if i, _, _ := spec.PhaseAt(seq, fr.Spec.Sessions); i >= 0 {
-				cp.Sessions[len(cp.Sessions)-1].Phase = spec.Phases[i].Name
-			}
-		}
+		spec.Name, spec.Role = p.Name, p.Role
+		cp := CompliancePersona(spec, fr.Spec.Sessions)
 		fr.Input.Personas = append(fr.Input.Personas, cp)
 	}
 	lex := analysis.DefaultLexicon()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ type CSVImport struct {
 
 // ParseImportCSV checks and converts every row of data, a CSV file with a
 // header row of impressions another tool collected, into an Import of a
-// new campaign: personas (role and top interest from their rows), sessions,
+// new campaign: personas (their design from their rows: role, twin_of,
+// arm or persona_group, interests, age_group, locale, device), sessions,
 // impressions (rank from the row order where none is mapped) and labels
 // with source "import:CAMPAIGN". Any problem fails the whole file, with
 // every problem listed (RowError: file, line, column).
@@ -69,9 +71,20 @@ var importFields = []struct {
 	{"topic", false, "the item's topic"},
 	{"surface", false, "where it was shown (feed, hot, search...); default feed"},
 	{"seen_at", false, "when: RFC 3339, or Unix seconds or milliseconds"},
-	{"role", false, "the persona's role: test or control; default test"},
+	{"role", false, "the persona's role: test, control, or twin (a control that copies twin_of); default test"},
 	{"interest", false, "the topic the persona was trained on (its top interest)"},
+	{"interests", false, "every topic the persona was trained on with its weight: sports:1;cooking:0.5"},
+	{"twin_of", false, "on a twin control, the test persona it copies"},
+	{"arm", false, "on a control, the test persona it is matched to"},
+	{"persona_group", false, "the matched group: a control is matched to the one test persona of its group"},
+	{"age_group", false, "the persona's age trait: minor or adult (art18-minors and groups by age)"},
+	{"locale", false, "the persona's locale trait (groups by locale)"},
+	{"device", false, "the persona's device trait: desktop or mobile (groups by device)"},
 }
+
+// personaFields are the import fields that describe the persona, not the
+// row: every row of a persona must agree on them.
+var personaFields = []string{"role", "interest", "interests", "twin_of", "arm", "persona_group", "age_group", "locale", "device"}
 
 // parseImportMap reads --map FIELD=COLUMN flags.
 func parseImportMap(maps []string) (map[string]string, map[string]string, error) {
@@ -119,8 +132,19 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 		return im, fmt.Errorf("%s:1: header: %w", file, err)
 	}
 	idx := map[string]int{}
+	var dups []string
 	for i, h := range header {
-		idx[strings.TrimSpace(h)] = i
+		h = strings.TrimSpace(h)
+		if _, dup := idx[h]; dup {
+			if !slices.Contains(dups, h) {
+				dups = append(dups, h)
+			}
+			continue
+		}
+		idx[h] = i
+	}
+	if len(dups) > 0 {
+		return im, fmt.Errorf("%s:1: header: duplicate column(s) %s: rename or drop them", file, quoteAll(dups))
 	}
 	fieldCol := map[string]int{}
 	var problems []error
@@ -153,9 +177,25 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 	if len(problems) > 0 {
 		return im, errors.Join(problems...)
 	}
+	used := map[int]bool{}
+	for _, i := range fieldCol {
+		used[i] = true
+	}
+	for _, i := range labelIdx {
+		used[i] = true
+	}
+	var ignored []string
+	for i, h := range header {
+		if !used[i] {
+			ignored = append(ignored, strings.TrimSpace(h))
+		}
+	}
+	if len(ignored) > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf("%s: column(s) %s ignored: not a field (map one with --map FIELD=COLUMN or --map label.CATEGORY=COLUMN)", file, quoteAll(ignored)))
+	}
 	type personaInfo struct {
-		role, interest string
-		line           int
+		attrs map[string]string
+		line  int
 	}
 	pers := map[string]*personaInfo{}
 	var order []string
@@ -225,13 +265,15 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 			}
 			imp.SeenAt = t
 		}
-		role := get("role")
-		switch role {
-		case "":
-			role = personas.RoleTest
-		case personas.RoleTest, personas.RoleControl:
+		switch role := get("role"); role {
+		case "", personas.RoleTest, personas.RoleControl, "twin":
 		default:
-			bad("role", "%q: want test or control", role)
+			bad("role", "%q: want test, control or twin", role)
+		}
+		if v := get("interests"); v != "" {
+			if _, err := parseInterests(v); err != nil {
+				bad("interests", "%v", err)
+			}
 		}
 		for cat, i := range labelIdx {
 			v := strings.TrimSpace(rec[i])
@@ -248,14 +290,26 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 		if len(problems) > n0 {
 			continue
 		}
+		attrs := map[string]string{}
+		for _, f := range personaFields {
+			attrs[f] = get(f)
+		}
 		p := pers[imp.Persona]
 		if p == nil {
-			p = &personaInfo{role: role, interest: get("interest"), line: line}
+			p = &personaInfo{attrs: attrs, line: line}
 			pers[imp.Persona] = p
 			order = append(order, imp.Persona)
-		} else if p.role != role || get("interest") != "" && p.interest != get("interest") {
-			problems = append(problems, RowError{file, line, "", fmt.Sprintf("persona %q has role %q and interest %q at line %d", imp.Persona, p.role, p.interest, p.line)})
-			continue
+		} else {
+			clash := false
+			for _, f := range personaFields {
+				if attrs[f] != p.attrs[f] && !(f == "interest" && attrs[f] == "") {
+					problems = append(problems, RowError{file, line, colName(f), fmt.Sprintf("persona %q has %s %q here but %q at line %d", imp.Persona, f, attrs[f], p.attrs[f], p.line)})
+					clash = true
+				}
+			}
+			if clash {
+				continue
+			}
 		}
 		sk := slot{imp.Persona, imp.Surface, imp.Session, 0}
 		if imp.Rank == 0 {
@@ -276,17 +330,16 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 	if len(im.Impressions) == 0 {
 		return im, fmt.Errorf("%s: no impressions", file)
 	}
-	for _, name := range order {
-		p := pers[name]
-		spec := personas.Spec{Name: name, Role: p.role, Interests: map[string]float64{}, Keywords: map[string][]string{}}
-		if p.interest != "" {
-			spec.Interests[p.interest] = 1
-		}
+	specs, err := importDesign(file, order, func(name string) (map[string]string, int) { return pers[name].attrs, pers[name].line })
+	if err != nil {
+		return im, err
+	}
+	for _, spec := range specs {
 		js, err := json.Marshal(spec)
 		if err != nil {
 			return im, err
 		}
-		im.Personas = append(im.Personas, Persona{Name: name, Role: p.role, Spec: js})
+		im.Personas = append(im.Personas, Persona{Name: spec.Name, Role: spec.Role, Spec: js})
 	}
 	var lks []labelKey
 	for k := range labels {
@@ -304,16 +357,122 @@ func readImportCSV(file string, data []byte, mapping, labelCols map[string]strin
 	return im, nil
 }
 
-// parseImportTime reads RFC 3339 or Unix seconds / milliseconds.
-func parseImportTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > 1e11 { // milliseconds from 1973 on
-			return time.UnixMilli(n).UTC(), nil
+// importDesign turns each persona's design columns into its spec: role
+// (twin: a control with twin_of), interests (interests, else interest),
+// twin_of, arm (persona_group: the one test persona of the control's
+// group), traits. A twin_of or arm that names no test persona, a twin
+// without twin_of, or a group with no or several test personas is a
+// problem at the persona's first line.
+func importDesign(file string, order []string, attrsOf func(string) (map[string]string, int)) ([]personas.Spec, error) {
+	var problems []error
+	tests := map[string]bool{}
+	groupTests := map[string][]string{}
+	for _, name := range order {
+		a, _ := attrsOf(name)
+		if role := a["role"]; role == "" || role == personas.RoleTest {
+			tests[name] = true
+			if g := a["persona_group"]; g != "" {
+				groupTests[g] = append(groupTests[g], name)
+			}
 		}
-		return time.Unix(n, 0).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-03-01T12:00:00Z) or Unix seconds or milliseconds", s)
+	var out []personas.Spec
+	for _, name := range order {
+		a, line := attrsOf(name)
+		bad := func(col, format string, args ...any) {
+			problems = append(problems, RowError{file, line, col, fmt.Sprintf("persona %q: ", name) + fmt.Sprintf(format, args...)})
+		}
+		spec := personas.Spec{Name: name, Role: personas.RoleTest, Interests: map[string]float64{}, Keywords: map[string][]string{},
+			Traits: personas.Traits{AgeGroup: a["age_group"], Locale: a["locale"], Device: a["device"]}}
+		if a["role"] == personas.RoleControl || a["role"] == "twin" {
+			spec.Role = personas.RoleControl
+		}
+		if a["interests"] != "" {
+			spec.Interests, _ = parseInterests(a["interests"])
+		} else if a["interest"] != "" {
+			spec.Interests[a["interest"]] = 1
+		}
+		spec.TwinOf, spec.Arm = a["twin_of"], a["arm"]
+		switch {
+		case a["role"] == "twin" && spec.TwinOf == "":
+			bad("twin_of", "a twin names the test persona it copies in twin_of")
+		case spec.Role == personas.RoleTest && (spec.TwinOf != "" || spec.Arm != ""):
+			bad("role", "a test persona has no twin_of or arm (role %q)", a["role"])
+		case spec.TwinOf != "" && !tests[spec.TwinOf]:
+			bad("twin_of", "%q is not a test persona of the file", spec.TwinOf)
+		case spec.Arm != "" && !tests[spec.Arm]:
+			bad("arm", "%q is not a test persona of the file", spec.Arm)
+		}
+		if g := a["persona_group"]; g != "" && spec.Role == personas.RoleControl && spec.TwinOf == "" && spec.Arm == "" {
+			switch ts := groupTests[g]; len(ts) {
+			case 1:
+				spec.Arm = ts[0]
+			case 0:
+				bad("persona_group", "group %q has no test persona to match this control to", g)
+			default:
+				bad("persona_group", "group %q has %d test personas (%s); name this control's in an arm column", g, len(ts), strings.Join(ts, ", "))
+			}
+		}
+		out = append(out, spec)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%d problems, nothing imported:\n%w", len(problems), errors.Join(problems...))
+	}
+	return out, nil
+}
+
+// parseInterests reads "sports:1;cooking:0.5" (a weight defaults to 1).
+func parseInterests(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
+		topic, w, ok := strings.Cut(part, ":")
+		x := 1.0
+		if ok {
+			var err error
+			if x, err = strconv.ParseFloat(w, 64); err != nil || !(x >= 0 && x <= 1) {
+				return nil, fmt.Errorf("%q: weight %q of %q must be a number between 0 and 1", s, w, topic)
+			}
+		}
+		if topic == "" {
+			return nil, fmt.Errorf("%q: want topic:weight;topic:weight", s)
+		}
+		out[topic] = x
+	}
+	return out, nil
+}
+
+// quoteAll quotes and joins names for a message.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Import times must fall between the Unix epoch and the year 9999.
+var (
+	minImportTime = time.Unix(0, 0).UTC()
+	maxImportTime = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+)
+
+// parseImportTime reads RFC 3339 or Unix seconds / milliseconds, from
+// 1970 to the year 9999.
+func parseImportTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err == nil {
+		t = t.UTC()
+	} else if n, err2 := strconv.ParseInt(s, 10, 64); err2 == nil {
+		if n > 1e11 || n < -1e11 { // milliseconds from 1973 on
+			t = time.UnixMilli(n).UTC()
+		} else {
+			t = time.Unix(n, 0).UTC()
+		}
+	} else {
+		return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-03-01T12:00:00Z) or Unix seconds or milliseconds", s)
+	}
+	if t.Before(minImportTime) || t.After(maxImportTime) {
+		return time.Time{}, fmt.Errorf("%q is %s: want a time from 1970 to the year 9999", s, t.Format(time.RFC3339))
+	}
+	return t, nil
 }

@@ -69,6 +69,9 @@ type Import struct {
 	Impressions []ImportedImpression
 	// Labels are stored as they are (Source should name the import).
 	Labels []Label
+	// Warnings are what the parser ignored (columns that are no field),
+	// for the caller to print.
+	Warnings []string
 }
 
 // ImportResult counts what Import stored.

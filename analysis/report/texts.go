@@ -177,7 +177,7 @@ var texts = map[string]map[Lang]string{
 	"limits.3": {English: "Confounders (time, region, A/B buckets, fingerprint, account age) are controlled only by time-matched, replicated twins and blank controls on the same network egress.", Chinese: "混杂因素（时间、地区、A/B 分桶、设备指纹、账号年龄）仅通过同一网络出口上时间匹配、重复的孪生对照和空白对照加以控制。"},
 	"limits.4": {English: "Bot detection (captcha, forced logout) is recorded as data: blocked sessions are listed, not silently dropped.", Chinese: "反爬检测（验证码、强制登出）作为数据记录：被拦截的会话均列出，不会被悄然剔除。"},
 	"limits.5": {English: "\"Harmful\" and \"mainstream\" have no legal thresholds: the harm lexicon and label sources are published with the numbers, and the margins each verdict is held to are stated beside it.", Chinese: "“有害”与“主流”没有法定阈值：有害词表和标注来源与数字一并公开，每项结论所依据的阈值均在旁列明。"},
-	"limits.6": {English: "The unit of every test is the persona; p-values from few personas deserve caution.", Chinese: "所有检验的单位均为虚拟用户；基于少量虚拟用户的 p 值应谨慎解读。"},
+	"limits.6": {English: "The unit of every test and interval is the persona (with its matched controls), never the persona-session: sessions of one persona are not independent. A design too small for its test to reach α is reported as underpowered, not graded.", Chinese: "所有检验和区间的单位均为虚拟用户（及其匹配的对照），而非单次会话：同一虚拟用户的各次会话并不独立。设计规模过小、检验无法达到显著性水平 α 时，报告为“检验力不足”，不作判定。"},
 	"limits.lexicon": {English: "Harmful items are those whose resolved label is positive in a harm category: %s. The lexicon is published with feedprobe (feedprobe analyze --json, harm_lexicon).",
 		Chinese: "有害内容指确定后的标签属于以下有害类别之一：%s。词表随 feedprobe 公开（feedprobe analyze --json 的 harm_lexicon）。"},
 

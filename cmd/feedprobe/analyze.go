@@ -31,15 +31,24 @@ test persona against its controls (Jaccard, RBO, Kendall tau, edit distance)
 beside the controls' own difference (the noise floor; twins: twins: in the
 campaign); the primary test (stratified permutation of test vs matched
 controls), per-topic permutation tests with Holm's correction, and per-phase
-statistics for personas with phases:. Item labels come from the labels
+statistics for personas with phases:. The metric settings (taxonomy size
+K, catalogue size, SERP-MS depth, RBO depth and p) come from the
+campaign's analysis: block, each overridden by its flag; "options" in the
+JSON echoes what was used. Item labels come from the labels
 table and the built-in harm lexicon, resolved by source precedence
-(manual > truth > lexicon > adapter). Only finished sessions count. The
+(manual > imported > truth > lexicon > adapter > others, the order of the
+item_labels view). Only finished sessions count. The
 database is opened read-only.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap resampling")
+	conv := conventionFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	over, err := conv()
+	if err != nil {
 		return err
 	}
 	store, camp, err := openCampaign(ctx, *db, *campaign)
@@ -47,7 +56,7 @@ database is opened read-only.`)
 		return err
 	}
 	defer store.Close()
-	rep, err := store.Analyze(ctx, camp, rand.New(rand.NewPCG(*seed, 0)))
+	rep, err := store.Analyze(ctx, camp, over, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}
@@ -70,7 +79,22 @@ func writeAnalysis(w io.Writer, r storage.Analysis) error {
 	if err := analysis.WriteComparisonTable(w, r.Comparison); err != nil {
 		return err
 	}
+	if err := writeStartGap(w, r.MaxStartGap); err != nil {
+		return err
+	}
 	return r.Audit.WriteTable(w, r.Labels)
+}
+
+// writeStartGap prints the largest start-time gap between matched
+// personas, or that none was measured.
+func writeStartGap(w io.Writer, g *storage.StartGap) error {
+	if g == nil {
+		_, err := fmt.Fprintln(w, "time matching: no matched personas with finished sessions of the same number")
+		return err
+	}
+	_, err := fmt.Fprintf(w, "time matching: largest start-time gap between matched personas %.1f s (%s and %s, session %d; %d pairs)\n",
+		g.Seconds, g.Persona, g.Other, g.Session, g.Pairs)
+	return err
 }
 
 // openCampaign opens the database read-only and finds the campaign ref

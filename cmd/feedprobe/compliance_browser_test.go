@@ -84,6 +84,7 @@ items_per_session: 20
 session_timeout: 60s
 concurrency: 4
 twins: 1
+analysis: {checks: [art21-prices]}
 personas:
   - name: shopper
     interests: {shopping: 1}
@@ -101,8 +102,11 @@ personas:
 // TestComplianceBrowser runs the art17-off and art21-prices campaigns in
 // real headless Chromium against simfeed, once with the violation planted
 // (the switch ignored; a 30 % markup after three priced opens) and once
-// honest, and checks the findings: violation evidence when planted, no
-// evidence when not.
+// honest. The designs are kept small for CI time (3 and 2 test personas,
+// below the 5 and 6 a permutation test over personas needs), so the
+// verdict must be "underpowered", with a large effect when planted and a
+// small one when not; the verdicts themselves are tested on
+// full designs with puppets (TestComplianceChecksPuppets).
 func TestComplianceBrowser(t *testing.T) {
 	needBrowser(t)
 	for _, tc := range []struct {
@@ -145,12 +149,14 @@ func TestComplianceBrowser(t *testing.T) {
 			}
 			t.Logf("%s in %s: %s, effect %.3f [%.3f, %.3f], p %.4f, n %+v; %s", tc.name, time.Since(start).Round(time.Second), f.Verdict,
 				float64(f.Effect.Value), float64(f.Effect.Lo), float64(f.Effect.Hi), float64(f.PValue), f.N, f.Reason)
-			want := analysis.VerdictClean
-			if tc.planted {
-				want = analysis.VerdictViolation
+			if f.Verdict != analysis.VerdictUnderpowered || !strings.Contains(f.Reason, "needs at least") {
+				t.Errorf("%s: verdict %q (%s), want %q naming the minimum design", tc.check, f.Verdict, f.Reason, analysis.VerdictUnderpowered)
 			}
-			if f.Verdict != want {
-				t.Errorf("%s: verdict %q (%s), want %q", tc.check, f.Verdict, f.Reason, want)
+			// planted effects measured here are 0.7 (art17) and 0.5 (art21),
+			// clean ones within a few points of 0: 0.25 tells them apart
+			// whatever the timing noise of three personas.
+			if above := float64(f.Effect.Value) > 0.25; above != tc.planted {
+				t.Errorf("%s: effect %.3f: above 0.25 = %v, want %v", tc.check, float64(f.Effect.Value), above, tc.planted)
 			}
 			if tc.planted && len(f.Examples) == 0 {
 				t.Errorf("%s: no example impressions", tc.check)

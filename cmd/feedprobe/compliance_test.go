@@ -210,6 +210,14 @@ personas:
     interests: {gaming: 1}
     behaviour: *b
     phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
+  - name: music-off
+    interests: {music: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
+  - name: travel-off
+    interests: {travel: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: off, sessions: 2, settings: {personalization: false}}]
 `
 
 // puppetArt17Tags: personas trained on a topic, then pressing "not
@@ -233,6 +241,14 @@ personas:
     interests: {gaming: 1}
     behaviour: *b
     phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [gaming]}]
+  - name: music-drop
+    interests: {music: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [music]}]
+  - name: travel-drop
+    interests: {travel: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 2}, {name: dropped, sessions: 3, interests: {}, not_interested: [travel]}]
 `
 
 const puppetArt18 = `campaign: %s
@@ -248,6 +264,21 @@ personas:
     behaviour: &b {open: {base: 0.05, match: 0.8}, max_opens: 10}
   - name: teen-b
     interests: {sports: 1}
+    traits: {age_group: minor}
+    settings: {minor_mode: true}
+    behaviour: *b
+  - name: teen-c
+    interests: {gaming: 1}
+    traits: {age_group: minor}
+    settings: {minor_mode: true}
+    behaviour: *b
+  - name: teen-d
+    interests: {finance: 1}
+    traits: {age_group: minor}
+    settings: {minor_mode: true}
+    behaviour: *b
+  - name: teen-e
+    interests: {sports: 1, gaming: 1}
     traits: {age_group: minor}
     settings: {minor_mode: true}
     behaviour: *b
@@ -272,7 +303,76 @@ personas:
   - name: finance-reader
     interests: {finance: 1}
     behaviour: *b
+  - name: gaming-reader
+    interests: {gaming: 1}
+    behaviour: *b
+  - name: cooking-reader
+    interests: {cooking: 1}
+    behaviour: *b
+  - name: travel-reader
+    interests: {travel: 1}
+    behaviour: *b
 `
+
+// puppetArt17Small is the design a new user tried: 2 personas x 3
+// sessions (each with a blank twin), too few for a permutation test over
+// personas to reach α.
+const puppetArt17Small = `campaign: %s
+platform: simfeed
+base_url: http://simfeed.test
+sessions: 3
+items_per_session: 30
+twins: 1
+personas:
+  - name: sports-off
+    interests: {sports: 1}
+    behaviour: &b {open: {base: 0, match: 1}, like: {base: 0, match: 0.5}, max_opens: 10}
+    phases: [{name: trained, sessions: 1}, {name: off, sessions: 2, settings: {personalization: false}}]
+  - name: cooking-off
+    interests: {cooking: 1}
+    behaviour: *b
+    phases: [{name: trained, sessions: 1}, {name: off, sessions: 2, settings: {personalization: false}}]
+`
+
+// TestUnderpoweredDesign: a planted violation measured with 2 personas x
+// 3 sessions is "underpowered" (naming the minimum, 5 personas) through
+// findings --json, not "violation evidence"; validate warns about the
+// design before it runs.
+func TestUnderpoweredDesign(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "small.db")
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := simfeed.DefaultConfig()
+	cfg.Violations.IgnoreSwitch = true
+	srv, err := simfeed.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	puppetCampaign(t, db, srv, fmt.Sprintf(puppetArt17Small, "small"), "")
+	db.Close()
+	f, ok := findingsJSON(t, dbPath, "small")[analysis.CheckArt17Off]
+	if !ok {
+		t.Fatal("no art17-off finding")
+	}
+	if f.Verdict != analysis.VerdictUnderpowered || f.N.Personas != 2 || f.N.Sessions != 4 || !strings.Contains(f.Reason, "at least 5") {
+		t.Errorf("2 personas x 3 sessions: verdict %q, n %+v (%s); want %q over 2 personas and their 4 switched-off sessions, naming 5", f.Verdict, f.N, f.Reason, analysis.VerdictUnderpowered)
+	}
+	path := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(puppetArt17Small, "small")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, logs, err := runCLI(t, "validate", path)
+	if err != nil {
+		t.Fatalf("validate: %v\n%s", err, logs)
+	}
+	if !strings.Contains(logs, "warning: art17-off: 2 ") || !strings.Contains(logs, "at least 5") {
+		t.Errorf("validate of a 2-persona art17-off design warns %q, want the check, its 2 units and the minimum 5", logs)
+	}
+}
 
 // TestComplianceChecksPuppets runs, with browserless puppets, each check
 // whose violation simfeed can plant, once planted and once not, and checks

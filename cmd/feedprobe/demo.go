@@ -85,7 +85,7 @@ tour in the README; each demo run adds a new campaign to it.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "labelled the %d items seen with simfeed's ground truth\n", seen)
-	rep, err := store.Analyze(ctx, sum.Campaign, rand.New(rand.NewPCG(1, 0)))
+	rep, err := store.Analyze(ctx, sum.Campaign, storage.Conventions{}, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		return err
 	}

@@ -31,21 +31,37 @@ sessions, impressions and the test's units) and example impressions.
                        distance above the controls' own, margin 0.1
   art12-diversity      longest single-topic run, test vs blank controls, margin 2
 
-Verdicts: an effect at or below its margin is "no evidence"; above it, p < α
-(0.05) is "violation evidence", otherwise "inconclusive" (as are fewer than
-2 units). The unit of every test is stated with it (mostly persona-sessions;
-they are not independent within a persona, so small p-values from few
-personas deserve caution). A probe shows observable outcomes for scripted
-personas, never intent or population prevalence. The database is opened
-read-only.`)
+Checks run only when their experiment is in the campaign: the checks its
+analysis: block declares (--check replaces that list), or, with none
+declared, every check whose experiment the data shows; art21-prices runs
+only when declared.
+
+The unit of every test, interval and verdict is the persona (a test
+persona with its matched controls: its twins and the controls whose arm:
+names it); each contributes the mean of its sessions, and n counts
+personas first, then sessions and impressions. Verdicts: a design with too
+few personas for its test ever to reach α (0.05) is "underpowered", with
+the minimum design (a one-sided sign-flip test needs 5 personas, the
+two-sided art21-prices test 6), instead of a verdict; otherwise an effect
+at or below its margin is "no evidence", above it p < α is "violation
+evidence", anything else "inconclusive". The metric flags override the
+campaign's analysis: block as in analyze. A probe shows observable
+outcomes for scripted personas, never intent or population prevalence.
+The database is opened read-only.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	checks := fs.StringSlice("check", nil, "only these checks (repeatable): "+strings.Join(analysis.Checks(), ", "))
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap and permutation resampling")
+	conv := conventionFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	over, err := conv()
+	if err != nil {
+		return err
+	}
+	over.Checks = *checks
 	for _, c := range *checks {
 		if !slices.Contains(analysis.Checks(), c) {
 			return fmt.Errorf("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
@@ -56,7 +72,7 @@ read-only.`)
 		return err
 	}
 	defer store.Close()
-	fr, err := store.Findings(ctx, camp, rand.New(rand.NewPCG(*seed, 0)))
+	fr, err := store.Findings(ctx, camp, over, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}
@@ -67,6 +83,9 @@ read-only.`)
 		return enc.Encode(fr)
 	}
 	if _, err := fmt.Fprintf(e.stdout, "campaign %d %q on %s (%s)\n", fr.Campaign.ID, fr.Campaign.Name, fr.Campaign.Platform, fr.Campaign.BaseURL); err != nil {
+		return err
+	}
+	if err := writeStartGap(e.stdout, fr.MaxStartGap); err != nil {
 		return err
 	}
 	return analysis.WriteFindingsTable(e.stdout, fr.Findings)

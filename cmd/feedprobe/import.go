@@ -27,8 +27,19 @@ is looked for in a column of its own name):
   topic     the item's topic (topic shares, interest share)
   surface   feed, hot, search...; default feed
   seen_at   RFC 3339, or Unix seconds or milliseconds
-  role      test or control; default test
+  role      test, control, or twin (a control copying twin_of); default test
   interest  the topic the persona was trained on (its top interest)
+  interests every topic trained on with its weight: sports:1;cooking:0.5
+  twin_of   on a twin, the test persona it copies (twins pair as in a run)
+  arm       on a control, the test persona it is matched to
+  persona_group  a control is matched to the one test persona of its group
+  age_group, locale, device   the persona's traits (groups; art18-minors)
+
+The persona columns (role to device) must agree on every row of a
+persona, so an imported campaign analyses as a run one: twins pair, arms
+match, age groups split. Columns that are no field are listed in a
+warning, never dropped silently. Times must fall between 1970 and the year
+9999; a header naming a column twice is refused.
 
 --map label.CATEGORY=COLUMN stores that column (a number: 1, 0, -1, or
 empty for none) as a label of the item, with source "import:CAMPAIGN".
@@ -74,6 +85,9 @@ category,group,trained_on,is_gambling
 	im, err := storage.ParseImportCSV(file, data, storage.CSVImport{Campaign: name, Platform: *platform, Map: *maps})
 	if err != nil {
 		return err
+	}
+	for _, w := range im.Warnings {
+		fmt.Fprintln(e.stderr, "warning:", w)
 	}
 	store, err := storage.Open(ctx, *db)
 	if err != nil {

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/storage"
@@ -24,9 +28,11 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 
 Label items of the catalogue: what category (gambling, self_harm...) an item
 belongs to, according to a source. Every label keeps its source, the
-source's version and the annotator. Analysis picks, per item and category,
-manual over truth over lexicon over adapter over any other source
-(several annotators of the same source are averaged).
+source's version and the annotator. analyze, findings and report pick, per
+item and category, by one precedence: manual over imported (import:NAME)
+over truth over lexicon over adapter over any other source (several
+annotators of the same source are averaged); the item_labels view of the
+database holds each item's resolved label with its source.
 
   apply  --lexicon FILE   label every item's title with a YAML lexicon
                           (default: the built-in harm lexicon)
@@ -118,7 +124,9 @@ be left out with --platform, annotator with --annotator). value is 1
 Labels are stored with source "manual" and version --round. A row with a
 problem is reported as FILE:LINE: column: problem and skipped; the good rows
 are kept, and the command exits non-zero when any row was skipped.
-Importing the same labels again replaces them.
+Importing the same labels again replaces them. Labels that join no item
+the database has seen (platform and item_id) are refused, naming the
+platforms it holds; when only some join, the rest are kept with a warning.
 
 Example:
   platform,item_id,category,value,annotator
@@ -151,6 +159,20 @@ Example:
 	}
 	defer store.Close()
 	if len(labels) > 0 {
+		joined, platforms, err := store.LabelJoins(ctx, labels)
+		if err != nil {
+			return err
+		}
+		held := "none: the database has no items yet"
+		if len(platforms) > 0 {
+			held = strings.Join(platforms, ", ")
+		}
+		if joined == 0 {
+			return fmt.Errorf("label import: none of the %d labels in %s names an item the database has seen (platform and item_id); platforms held: %s", len(labels), file, held)
+		}
+		if joined < len(labels) {
+			fmt.Fprintf(e.stderr, "warning: %d of %d labels name no item the database has seen (platforms held: %s); they are kept but join nothing\n", len(labels)-joined, len(labels), held)
+		}
 		if _, err := store.SaveLabels(ctx, labels); err != nil {
 			return err
 		}
@@ -171,9 +193,11 @@ Show the labels by source: per source (and annotator and version) and
 category, how many items it labelled and how many it called positive
 (value > 0); then, for every pair of sources that labelled the same items
 in a category, how many they share, how often they agree, and Cohen's kappa
-(NaN / null when undefined: both used a single label throughout); then how
-many items are positive per category after resolution (manual over truth
-over lexicon over adapter over others).`)
+(NaN / null when undefined: both used a single label throughout); then the
+items on which sources disagree (one positive, another not), each source's
+value and the one precedence's pick (item_labels: manual > imported >
+truth > lexicon > adapter > others); then how many items are positive per
+category after resolution. --json adds "disagreements".`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	platform := fs.String("platform", "", "only this platform's labels")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -189,10 +213,50 @@ over lexicon over adapter over others).`)
 	if err != nil {
 		return err
 	}
+	dis, err := store.LabelDisagreements(ctx, *platform)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(struct {
+			analysis.LabelStats
+			Disagreements []storage.LabelDisagreement `json:"disagreements"`
+		}{st, dis})
 	}
-	return st.WriteTable(e.stdout)
+	if err := st.WriteTable(e.stdout); err != nil {
+		return err
+	}
+	return writeDisagreements(e.stdout, dis)
+}
+
+// writeDisagreements prints the items on which label sources disagree
+// (the first 20) and which source the precedence picked.
+func writeDisagreements(w io.Writer, dis []storage.LabelDisagreement) error {
+	if len(dis) == 0 {
+		_, err := fmt.Fprintln(w, "\nsources disagree on no item")
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "\nsources disagree on %d item categories (value per source; * the precedence's pick)\n", len(dis)); err != nil {
+		return err
+	}
+	for i, d := range dis {
+		if i == 20 {
+			_, err := fmt.Fprintf(w, "  ... %d more (--json lists all)\n", len(dis)-20)
+			return err
+		}
+		var parts []string
+		for _, src := range slices.Sorted(maps.Keys(d.Values)) {
+			mark := ""
+			if src == d.Resolved.Source {
+				mark = "*"
+			}
+			parts = append(parts, fmt.Sprintf("%s%s=%g", mark, src, d.Values[src]))
+		}
+		if _, err := fmt.Fprintf(w, "  %-10s %-24s %-16s %s\n", d.Platform, d.ItemID, d.Category, strings.Join(parts, " ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
@@ -25,7 +29,18 @@ design at strength 0 gives the false-positive rate.
 Without a campaign file the design is --tests personas trained on one topic
 each (sports, cooking, gaming, ...) plus --controls blank controls, or
 --twins blank twins per test persona. With a file, its personas, sessions,
-items per session and twins are used (its base_url is ignored).`)
+items per session and twins are used (its base_url is ignored).
+
+The unit of the test is the persona: each test persona's mean share of
+its topic against each of its matched controls' (a stratum per test
+persona), so the smallest attainable p-value is 1 / the product of the
+strata sizes; plan prints it, and a design whose smallest p is not below
+--alpha cannot be significant at any strength. The default design (3 test
+personas, 2 blank controls: 27 assignments, smallest p 0.037) meets power
+>= 0.9 at strength 0.3 and a false-positive rate <= 5 % in the test suite.
+Topics simfeed does not have are named: a persona trained only on them
+has nothing to find, and a campaign whose test personas all are is
+refused.`)
 	strength := fs.Float64("strength", 0.8, "planted personalization strength in [0,1] (simfeed's --personalization)")
 	confidence := fs.Float64("confidence", simfeed.DefaultConfig().Confidence, "engagement at which personalization reaches half strength (simfeed's confidence)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
@@ -65,12 +80,22 @@ items per session and twins are used (its base_url is ignored).`)
 		}
 		c = simfeed.Design(*tests, *controls, *twins, *sessions, *items)
 	}
+	if err := checkPlanTopics(e, c); err != nil {
+		return err
+	}
 	cfg := simfeed.DefaultConfig()
 	cfg.Confidence = *confidence
 	opt := analysis.AuditOptions{Alpha: *alpha, Resamples: *resamples}
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "design: %d personas (%d test), %d sessions x %d items; %d simulated campaigns per strength; alpha %.3g\n",
 		len(c.Personas), countRole(c, personas.RoleTest), c.Sessions, c.ItemsPerSession, *runs, *alpha)
+	sizes := strataSizes(c)
+	smallest := analysis.SmallestStratifiedP(sizes)
+	fmt.Fprintf(e.stdout, "unit: the persona; %d strata (test personas with matched controls), smallest attainable p %.3g", len(sizes), smallest)
+	if smallest >= *alpha {
+		fmt.Fprintf(e.stdout, ": not below alpha %.3g, so no strength can be significant; add test personas or controls", *alpha)
+	}
+	fmt.Fprintln(e.stdout)
 	for _, s := range []float64{0, *strength} {
 		cfg.Personalization = s
 		res, err := simfeed.EstimatePower(ctx, cfg, c, *runs, *seed, opt)
@@ -90,6 +115,93 @@ items per session and twins are used (its base_url is ignored).`)
 	}
 	fmt.Fprintf(e.stdout, "simulated in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// strataSizes are the primary test's strata of campaign c: for each test
+// persona, itself and its matched controls (twins and arm controls, else
+// the controls of no arm).
+func strataSizes(c *personas.Campaign) []int {
+	matched := map[string]int{}
+	free := 0
+	for _, p := range c.Personas {
+		if p.Role == personas.RoleTest {
+			continue
+		}
+		switch arm := cmp.Or(p.TwinOf, p.Arm); arm {
+		case "":
+			free++
+		default:
+			matched[arm]++
+		}
+	}
+	var sizes []int
+	for _, p := range c.Personas {
+		if p.Role != personas.RoleTest {
+			continue
+		}
+		n := matched[p.Name]
+		if n == 0 {
+			n = free
+		}
+		if n > 0 {
+			sizes = append(sizes, n+1)
+		}
+	}
+	return sizes
+}
+
+// checkPlanTopics names the topics of c's test personas that simfeed
+// does not have, and refuses a campaign whose test personas have none it
+// has: their share would be 0 whatever the strength.
+func checkPlanTopics(e *env, c *personas.Campaign) error {
+	known := map[string]bool{}
+	for _, t := range simfeed.Topics() {
+		known[t] = true
+	}
+	unknown := map[string][]string{}
+	useful := 0
+	for _, p := range c.Personas {
+		if p.Role != personas.RoleTest {
+			continue
+		}
+		ok := false
+		for _, in := range append([]map[string]float64{p.Interests}, phaseInterests(p)...) {
+			for t, w := range in {
+				if w <= 0 {
+					continue
+				}
+				if known[t] {
+					ok = true
+				} else if !slices.Contains(unknown[t], p.Name) {
+					unknown[t] = append(unknown[t], p.Name)
+				}
+			}
+		}
+		if ok {
+			useful++
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, t := range slices.Sorted(maps.Keys(unknown)) {
+		parts = append(parts, fmt.Sprintf("%q (%s)", t, strings.Join(unknown[t], ", ")))
+	}
+	msg := fmt.Sprintf("simfeed has no topic %s; its topics are %s", strings.Join(parts, ", "), strings.Join(simfeed.Topics(), ", "))
+	if useful == 0 {
+		return fmt.Errorf("%s: no test persona is trained on a topic simfeed has, so the power would be 0 whatever the design", msg)
+	}
+	fmt.Fprintf(e.stdout, "warning: %s; personas trained only on those have nothing to find\n", msg)
+	return nil
+}
+
+func phaseInterests(p personas.Spec) []map[string]float64 {
+	var out []map[string]float64
+	for _, ph := range p.Phases {
+		out = append(out, ph.Interests)
+	}
+	return out
 }
 
 func countRole(c *personas.Campaign, role string) int {

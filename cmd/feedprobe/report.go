@@ -51,10 +51,15 @@ All platform text (titles, topics, persona names) is escaped.`)
 	ref := fs.String("inspection", "", "the case to head the report with (default: the first inspection the campaign is attached to)")
 	doc := addDocFlags(fs, "report.html")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap and permutation resampling")
+	conv := conventionFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := doc.check(*db); err != nil {
+		return err
+	}
+	over, err := conv()
+	if err != nil {
 		return err
 	}
 	store, camp, err := openCampaign(ctx, *db, *campaign)
@@ -73,7 +78,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 		}
 		base = &b
 	}
-	in, err := reportInput(ctx, store, camp, base, *seed)
+	in, err := reportInput(ctx, store, camp, base, over, *seed)
 	if err != nil {
 		return err
 	}
@@ -168,12 +173,12 @@ func reportHeader(ctx context.Context, db *storage.DB, ev *storage.EvidenceStore
 
 // reportInput reads what the report of camp shows (with base, a
 // re-inspection against it) from the database.
-func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, base *storage.Campaign, seed uint64) (auditreport.Input, error) {
-	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
+func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, base *storage.Campaign, over storage.Conventions, seed uint64) (auditreport.Input, error) {
+	fr, err := db.Findings(ctx, camp, over, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(seed, 0)))
+	rep, err := db.Analyze(ctx, camp, over, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return auditreport.Input{}, err
 	}
@@ -206,7 +211,7 @@ func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, bas
 		return in, err
 	}
 	if base != nil {
-		bf, err := db.Findings(ctx, *base, rand.New(rand.NewPCG(seed, 0)))
+		bf, err := db.Findings(ctx, *base, over, rand.New(rand.NewPCG(seed, 0)))
 		if err != nil {
 			return in, fmt.Errorf("baseline: %w", err)
 		}

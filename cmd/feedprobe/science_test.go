@@ -176,7 +176,7 @@ func TestHarmfulExposureAgainstTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := db.Analyze(ctx, camp, rand.New(rand.NewPCG(1, 0)))
+	rep, err := db.Analyze(ctx, camp, storage.Conventions{}, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}

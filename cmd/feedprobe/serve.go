@@ -27,7 +27,7 @@ import (
 // findingsOf returns a campaign's compliance findings (the checks of
 // feedprobe findings, with its default options and seed).
 var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign) ([]analysis.Finding, error) {
-	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(1, 0)))
+	fr, err := db.Findings(ctx, camp, storage.Conventions{}, rand.New(rand.NewPCG(1, 0)))
 	return fr.Findings, err
 }
 

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/schedule"
+	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdValidate(_ context.Context, e *env, args []string) error {
@@ -19,7 +21,14 @@ Check persona, campaign and adapter files without running anything. The kind
 of each file is told by its top-level key: "campaign:" for a campaign,
 "personas:" for a persona file, "item:" or "embedded:" for an adapter. Every problem is
 printed as FILE:LINE: FIELD: MESSAGE; the exit status is 1 if any file has
-one.`)
+one.
+
+A campaign whose design is too small for a compliance check it runs (the
+checks its analysis: block declares, else those its phases and settings
+show: art17-off, art17-tags, art18-minors) gets a warning naming the
+check, its units and the minimum its test needs to reach α = 0.05; that
+check will say "underpowered" instead of a verdict. Warnings do not change
+the exit status.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +38,7 @@ one.`)
 	}
 	bad := 0
 	for _, path := range fs.Args() {
-		kind, err := validateFile(path)
+		kind, err := validateFile(path, func(w string) { fmt.Fprintf(e.stderr, "%s: warning: %s\n", path, w) })
 		if err != nil {
 			bad++
 			for _, line := range splitErrors(err) {
@@ -45,14 +54,19 @@ one.`)
 	return nil
 }
 
-func validateFile(path string) (string, error) {
+func validateFile(path string, warn func(string)) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	switch {
 	case hasTopKey(data, "campaign"):
-		_, sched, err := loadCampaignFile(path)
+		c, sched, err := loadCampaignFile(path)
+		if err == nil {
+			for _, w := range designWarnings(c) {
+				warn(w.Message)
+			}
+		}
 		if sched != nil && err == nil {
 			return "scheduled campaign", nil
 		}
@@ -65,6 +79,31 @@ func validateFile(path string) (string, error) {
 		return "adapter", err
 	}
 	return "", fmt.Errorf("%s: not a campaign (campaign:), persona file (personas:) or adapter (item:)", path)
+}
+
+// designWarnings are the checks campaign c runs whose design has fewer
+// units than their test needs (analysis.DesignWarnings): the checks its
+// analysis: block declares (a declared check with no unit at all
+// included), else the interventions its plan shows.
+func designWarnings(c *personas.Campaign) []analysis.DesignWarning {
+	var ps []analysis.CompliancePersona
+	for _, p := range c.Personas {
+		ps = append(ps, storage.CompliancePersona(p, c.Sessions))
+	}
+	planned := analysis.PlannedUnits(ps)
+	runs := map[string]int{}
+	if len(c.Analysis.Checks) > 0 {
+		for _, check := range c.Analysis.Checks {
+			runs[check] = planned[check]
+		}
+	} else {
+		for _, check := range []string{analysis.CheckArt17Off, analysis.CheckArt17Tags, analysis.CheckArt18Minors} {
+			if n, ok := planned[check]; ok {
+				runs[check] = n
+			}
+		}
+	}
+	return analysis.DesignWarnings(runs, analysis.DefaultComplianceOptions().Alpha)
 }
 
 // loadCampaignFile reads a campaign file, which may carry a schedule:
