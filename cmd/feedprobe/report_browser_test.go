@@ -85,7 +85,7 @@ func TestReportAndNoticeInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fr, err := db.Findings(ctx, camp, rand.New(rand.NewPCG(1, 0)))
+	fr, err := db.Findings(ctx, camp, storage.Conventions{}, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
