@@ -1,0 +1,52 @@
+-- 0011_extractions: items extracted again, offline, from the raw bodies and
+-- HTML a campaign kept as evidence, with a new adapter version
+-- (`feedprobe reextract`), beside what the sessions extracted live.
+--
+-- The impressions table stays what the sessions recorded (extraction 0, the
+-- original): analysis reads it unless told to read extraction N. An
+-- extraction's rows have the same columns, keyed by the extraction too.
+--
+-- raw: the item's JSON object as the platform sent it (the element of the
+--   response's item list, re-encoded with sorted keys; the verbatim body is
+--   the `response` evidence file), or the item a Zeeschuimer export holds;
+--   NULL for an item read from the page. Left out of exports unless asked
+--   (export --raw).
+ALTER TABLE impressions ADD COLUMN raw TEXT; -- the item's JSON as the platform sent it; NULL when read from the page
+
+CREATE TABLE extractions (
+	id           INTEGER PRIMARY KEY, -- the N of analyze --extraction N
+	campaign_id  INTEGER NOT NULL REFERENCES campaigns(id),
+	adapter      TEXT    NOT NULL, -- the adapter's name
+	adapter_hash TEXT    NOT NULL, -- SHA-256 (hex) of the adapter file as read
+	adapter_spec TEXT    NOT NULL, -- the adapter file, so the extraction can be repeated
+	created_at   INTEGER NOT NULL, -- ms since the Unix epoch, UTC
+	finished_at  INTEGER, -- NULL while running or when interrupted: not read by analysis
+	sessions     INTEGER NOT NULL DEFAULT 0, -- sessions read
+	bodies       INTEGER NOT NULL DEFAULT 0, -- response bodies and HTML pages read
+	items        INTEGER NOT NULL DEFAULT 0  -- impressions written
+);
+CREATE INDEX extractions_campaign ON extractions (campaign_id, id);
+
+CREATE TABLE extraction_impressions (
+	extraction_id  INTEGER NOT NULL REFERENCES extractions(id),
+	session_id     INTEGER NOT NULL REFERENCES sessions(id), -- the session whose evidence was read
+	rank           INTEGER NOT NULL CHECK (rank >= 1), -- served order, then items only in the page in page order
+	platform       TEXT    NOT NULL,
+	item_id        TEXT    NOT NULL,
+	seen_at        INTEGER,
+	surface        TEXT    NOT NULL,
+	title          TEXT    NOT NULL,
+	author         TEXT    NOT NULL DEFAULT '',
+	url            TEXT    NOT NULL DEFAULT '',
+	topic          TEXT    NOT NULL,
+	sponsored      INTEGER NOT NULL CHECK (sponsored IN (0, 1)),
+	synthetic      INTEGER NOT NULL CHECK (synthetic IN (0, 1)),
+	price          REAL,
+	price_text     TEXT,
+	source         TEXT    NOT NULL DEFAULT '' CHECK (source IN ('', 'network', 'dom', 'both')),
+	displayed_at   INTEGER,
+	served_rank    INTEGER CHECK (served_rank IS NULL OR served_rank >= 1),
+	displayed_rank INTEGER CHECK (displayed_rank IS NULL OR displayed_rank >= 1),
+	raw            TEXT, -- the item's JSON as the platform sent it; NULL when read from the page
+	PRIMARY KEY (extraction_id, session_id, surface, rank)
+) WITHOUT ROWID;
