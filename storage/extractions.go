@@ -109,10 +109,7 @@ func (s *EvidenceStore) ReadEvidence(f EvidenceFile) ([]byte, error) {
 
 // RawImpression is an impression of an extraction, with the item's JSON as
 // the platform sent it (nil for an item read from the page).
-type RawImpression struct {
-	feed.Impression
-	Raw []byte
-}
+type RawImpression = feed.RawImpression
 
 // CreateExtraction records the start of an extraction of campaign
 // ex.CampaignID (Adapter, AdapterHash and AdapterSpec set) and returns it

@@ -39,6 +39,7 @@ database is opened read-only.`)
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap resampling")
+	extraction := fs.Int64("extraction", 0, "read re-extraction N (feedprobe reextract) instead of the impressions the sessions recorded")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +48,11 @@ database is opened read-only.`)
 		return err
 	}
 	defer store.Close()
-	rep, err := store.Analyze(ctx, camp, rand.New(rand.NewPCG(*seed, 0)))
+	view, err := store.ReadingExtraction(ctx, camp.ID, *extraction)
+	if err != nil {
+		return err
+	}
+	rep, err := view.Analyze(ctx, camp, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}
