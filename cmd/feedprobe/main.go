@@ -83,7 +83,7 @@ func commands() []command {
 		{"export", "export every research table as CSV, JSON lines or Parquet", cmdExport},
 		{"schema", "print the data dictionary: tables, columns and what they mean", cmdSchema},
 		{"label", "label items: apply a lexicon, import manual labels, agreement stats", cmdLabel},
-		{"import", "import impressions collected by another audit tool (CSV)", cmdImport},
+		{"import", "import impressions collected by another audit tool (CSV, Zeeschuimer)", cmdImport},
 		{"reextract", "extract a campaign's items again from its stored bodies with a fixed adapter", cmdReextract},
 		{"verify", "re-hash the evidence chain; name every file or row changed", cmdVerify},
 		{"merge", "merge the databases of a campaign's shards (run --shard I/N) into one", cmdMerge},
