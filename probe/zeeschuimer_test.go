@@ -10,7 +10,7 @@ import (
 
 func TestParseZeeschuimer(t *testing.T) {
 	type want struct {
-		id, title, topic    string
+		id, title, topic     string
 		sponsored, synthetic bool
 	}
 	cases := []struct {
