@@ -13,6 +13,7 @@
 --   (export --raw).
 ALTER TABLE impressions ADD COLUMN raw TEXT; -- the item's JSON as the platform sent it; NULL when read from the page
 
+-- One offline re-extraction of a campaign with an adapter version (feedprobe reextract).
 CREATE TABLE extractions (
 	id           INTEGER PRIMARY KEY, -- the N of analyze --extraction N
 	campaign_id  INTEGER NOT NULL REFERENCES campaigns(id),
@@ -27,6 +28,7 @@ CREATE TABLE extractions (
 );
 CREATE INDEX extractions_campaign ON extractions (campaign_id, id);
 
+-- The impressions of each re-extraction, beside the original in impressions.
 CREATE TABLE extraction_impressions (
 	extraction_id  INTEGER NOT NULL REFERENCES extractions(id),
 	session_id     INTEGER NOT NULL REFERENCES sessions(id), -- the session whose evidence was read
