@@ -227,6 +227,40 @@ func (db *DB) FinishExtraction(ctx context.Context, extractionID int64) (Extract
 	return db.ExtractionByID(ctx, extractionID)
 }
 
+// AbandonExtraction deletes an unfinished extraction and its rows (a
+// re-extraction that failed half-way). A finished one is refused: it is
+// sealed. Unfinished extractions are never sealed nor read by analysis.
+func (db *DB) AbandonExtraction(ctx context.Context, extractionID int64) error {
+	if err := db.writable("abandon extraction"); err != nil {
+		return err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("abandon extraction %d: %w", extractionID, err)
+	}
+	defer tx.Rollback()
+	var finished sql.NullInt64
+	err = tx.QueryRowContext(ctx, "SELECT finished_at FROM extractions WHERE id = ?", extractionID).Scan(&finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("abandon extraction %d: %w", extractionID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("abandon extraction %d: %w", extractionID, err)
+	}
+	if finished.Valid {
+		return fmt.Errorf("abandon extraction %d: it is finished and sealed", extractionID)
+	}
+	for _, q := range []string{"DELETE FROM extraction_impressions WHERE extraction_id = ?", "DELETE FROM extractions WHERE id = ?"} {
+		if _, err := tx.ExecContext(ctx, q, extractionID); err != nil {
+			return fmt.Errorf("abandon extraction %d: %w", extractionID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("abandon extraction %d: %w", extractionID, err)
+	}
+	return nil
+}
+
 const extractionCols = `id, campaign_id, adapter, adapter_hash, adapter_spec, created_at, finished_at, sessions, bodies, items`
 
 func scanExtraction(r rowScanner) (Extraction, error) {

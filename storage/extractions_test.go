@@ -79,6 +79,25 @@ func TestExtractions(t *testing.T) {
 	if _, err := db.ReadingExtraction(ctx, camp.ID, ex.ID); !errors.Is(err, ErrExtractionUnfinished) {
 		t.Errorf("ReadingExtraction of an unfinished extraction = %v, want ErrExtractionUnfinished", err)
 	}
+	// An abandoned extraction leaves no row; an unfinished one is not
+	// sealed, so verify does not flag it.
+	gone, err := db.CreateExtraction(ctx, Extraction{CampaignID: camp.ID, Adapter: "a", AdapterHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveExtractionSession(ctx, gone.ID, x.session, 1, []RawImpression{{Impression: makeImpressions("feed", 1)[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustVerify(t, x.ev); !v.OK() {
+		t.Errorf("Verify with an unfinished extraction: %v", v.Problems)
+	}
+	if err := db.AbandonExtraction(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.r.QueryRow("SELECT count(*) FROM extraction_impressions WHERE extraction_id = ?", gone.ID).Scan(&left); err != nil || left != 0 {
+		t.Errorf("abandoned extraction left %d rows (%v)", left, err)
+	}
 	imps := makeImpressions("feed", 3)
 	var raws []RawImpression
 	for i, im := range imps {
@@ -136,6 +155,9 @@ func TestExtractions(t *testing.T) {
 	}
 	if v := mustVerify(t, x.ev); !v.OK() {
 		t.Fatalf("Verify after an extraction: %v", v.Problems)
+	}
+	if err := db.AbandonExtraction(ctx, ex.ID); err == nil {
+		t.Error("abandoning a finished extraction succeeded")
 	}
 	mustExecDB(t, db, "UPDATE extraction_impressions SET topic = 'forged' WHERE rank = 2")
 	v := mustVerify(t, x.ev)

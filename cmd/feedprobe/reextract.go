@@ -35,8 +35,10 @@ in body order (served_rank), then items only in the page snapshots; whether
 and when an item was on screen is taken from the original impression of the
 same id. Every evidence file is checked against the hash chain before it is
 read (an altered file stops the run); the finished extraction is sealed into
-the chain, so verify covers it. Each item's JSON is kept in the raw column
-(export --raw). Sessions planned or running are skipped.`)
+the chain, so verify covers it; a run that fails leaves nothing behind.
+Each item's JSON is kept in the raw column (export --raw). Sessions planned
+or running are skipped. merge does not carry extractions: re-extract the
+merged database.`)
 	adapterPath := fs.String("adapter", "", "the adapter file (YAML) of the new version (required)")
 	db := fs.String("db", "feedprobe.db", "SQLite database to read and write")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
@@ -92,11 +94,17 @@ the chain, so verify covers it. Each item's JSON is kept in the raw column
 	if err != nil {
 		return err
 	}
+	finished := false
+	defer func() {
+		if !finished { // a failed run leaves nothing half-written
+			_ = store.AbandonExtraction(context.WithoutCancel(ctx), ex.ID)
+		}
+	}()
 	sessions, err := store.Sessions(ctx, camp.ID)
 	if err != nil {
 		return err
 	}
-	var original, problems int
+	var original, problems, empty int
 	for _, s := range sessions {
 		if s.Status == storage.StatusPlanned || s.Status == storage.StatusRunning {
 			continue
@@ -119,6 +127,9 @@ the chain, so verify covers it. Each item's JSON is kept in the raw column
 			}
 			pages = append(pages, p)
 		}
+		if len(pages) == 0 {
+			empty++
+		}
 		prior, err := store.Impressions(ctx, s.ID)
 		if err != nil {
 			return err
@@ -137,8 +148,12 @@ the chain, so verify covers it. Each item's JSON is kept in the raw column
 	if err != nil {
 		return err
 	}
+	finished = true
 	fmt.Fprintf(e.stdout, "extraction %d of campaign %q with adapter %s (sha256 %s): %d sessions, %d bodies and pages read, %d items (the original: %d)\n",
 		ex.ID, camp.Name, ad.Name, ex.AdapterHash[:12], ex.Sessions, ex.Bodies, ex.Items, original)
+	if empty > 0 {
+		fmt.Fprintf(e.stdout, "%d sessions kept no response body or page (run with --evidence-every -1, or before capture): nothing to re-extract there\n", empty)
+	}
 	if problems > 0 {
 		fmt.Fprintf(e.stdout, "%d bodies could not be read (listed above)\n", problems)
 	}

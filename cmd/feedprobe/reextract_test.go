@@ -208,6 +208,9 @@ func TestReextractFixesAWrongFieldPath(t *testing.T) {
 	if out, errs, err := runCLI(t, "reextract", "--adapter", fixedPath, "--db", dbPath); err == nil || !strings.Contains(err.Error(), "altered") {
 		t.Errorf("reextract over an altered body = %q, %v\n%s; want an error naming it", out, err, errs)
 	}
+	if got := q("SELECT count(*), max(finished_at IS NOT NULL) FROM extractions"); got != "count(*),max(finished_at IS NOT NULL)\n1,1\n" {
+		t.Errorf("extractions after a failed reextract = %q, want only the first, finished", got)
+	}
 }
 
 // sharedTopics returns the non-empty topics of every topic_shares object of
