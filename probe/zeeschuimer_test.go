@@ -114,3 +114,35 @@ func TestParseZeeschuimerErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseZeeschuimer feeds arbitrary files to the Zeeschuimer reader: it
+// never panics, and what it accepts has ids, one platform and no id twice
+// in a page view.
+func FuzzParseZeeschuimer(f *testing.F) {
+	for _, name := range []string{"tiktok.ndjson", "douyin.ndjson", "rednote.ndjson"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "zeeschuimer", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"item_id":1,"nav_index":"1:1:0","timestamp_collected":"5","source_platform":"douyin.com","data":{"id":1,"desc":[1,{"a":null}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ex, err := ParseZeeschuimer("f.ndjson", strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		if ex.Platform == "" || len(ex.Views) == 0 {
+			t.Fatalf("accepted with platform %q and %d views", ex.Platform, len(ex.Views))
+		}
+		for _, v := range ex.Views {
+			seen := map[string]bool{}
+			for _, it := range v.Items {
+				if it.ID == "" || seen[it.ID] || len(it.Raw) == 0 {
+					t.Fatalf("view %q: item %+v (id seen before: %v)", v.NavIndex, it.Item, seen[it.ID])
+				}
+				seen[it.ID] = true
+			}
+		}
+	})
+}
