@@ -205,6 +205,23 @@ func (c *Capture) ExtractBody(method, rawURL string, body []byte) ([]feed.Item, 
 	return nil, nil
 }
 
+// ExtractBodyRaw is ExtractBody with each item's JSON (feed.RawItem);
+// matched says whether a response rule read the body.
+func (c *Capture) ExtractBodyRaw(method, rawURL string, body []byte) (items []feed.RawItem, matched bool, err error) {
+	for _, r := range c.rules {
+		if r.url != nil && strings.EqualFold(r.method, method) && r.url.MatchString(rawURL) {
+			lim := c.Limits()
+			doc, err := DecodeJSONBody(body, lim)
+			if err != nil {
+				return nil, true, fmt.Errorf("response %s: %w", rawURL, err)
+			}
+			base, _ := url.Parse(rawURL)
+			return r.paths.RawItemsFrom(doc, base, lim.MaxItems), true, nil
+		}
+	}
+	return nil, false, nil
+}
+
 func (c *Capture) extractWith(i int, rawURL string, body []byte) ([]feed.Item, error) {
 	lim := c.Limits()
 	doc, err := DecodeJSONBody(body, lim)
@@ -220,6 +237,23 @@ func (c *Capture) extractWith(i int, rawURL string, body []byte) ([]feed.Item, e
 // document order; base resolves relative URLs and may be nil. Elements whose
 // text is not JSON are skipped; it never fails on a page without them.
 func (c *Capture) ExtractDocument(html []byte, base *url.URL) []feed.Item {
+	raw := c.extractDocument(html, base, false)
+	if raw == nil {
+		return nil
+	}
+	items := make([]feed.Item, len(raw))
+	for i, r := range raw {
+		items[i] = r.Item
+	}
+	return items
+}
+
+// ExtractDocumentRaw is ExtractDocument with each item's JSON.
+func (c *Capture) ExtractDocumentRaw(html []byte, base *url.URL) []feed.RawItem {
+	return c.extractDocument(html, base, true)
+}
+
+func (c *Capture) extractDocument(html []byte, base *url.URL, withRaw bool) []feed.RawItem {
 	if !slices.ContainsFunc(c.rules, func(r compiledRule) bool { return r.url == nil }) {
 		return nil
 	}
@@ -231,7 +265,7 @@ func (c *Capture) ExtractDocument(html []byte, base *url.URL) []feed.Item {
 	if err != nil {
 		return nil
 	}
-	var items []feed.Item
+	var items []feed.RawItem
 	for _, r := range c.rules {
 		var docs []any
 		switch {
@@ -251,7 +285,13 @@ func (c *Capture) ExtractDocument(html []byte, base *url.URL) []feed.Item {
 			if left <= 0 {
 				return items
 			}
-			items = append(items, r.paths.ItemsFrom(d, base, left)...)
+			if withRaw {
+				items = append(items, r.paths.RawItemsFrom(d, base, left)...)
+				continue
+			}
+			for _, it := range r.paths.ItemsFrom(d, base, left) {
+				items = append(items, feed.RawItem{Item: it})
+			}
 		}
 	}
 	return items

@@ -49,8 +49,12 @@ type CheckReport struct {
 	Selectors []SelectorCount
 	// Fields says, per field, in how many of the item elements seen (and
 	// embedded items) it was found and not empty.
-	Fields     []FieldCount
-	Elements   int // item elements seen over the whole check
+	Fields   []FieldCount
+	Elements int // item elements seen over the whole check
+	// Responses are the responses the capture block matched (and the
+	// feed's HTML document when it reads embedded JSON), in the order they
+	// finished loading, each with what it yielded.
+	Responses  []CheckResponse
 	Screenshot []byte
 	HTML       []byte
 	Identity   []byte
@@ -128,7 +132,8 @@ func (b *Browser) CheckAdapter(ctx context.Context, cfg CheckConfig) (CheckRepor
 		Timeout: cfg.Timeout, Identity: cfg.Identity, Logger: cfg.Logger,
 	}, sink)
 	var captured []string
-	s.noEngage, s.maxSteps, s.captured = true, cfg.Steps, &captured
+	var responses []CheckResponse
+	s.noEngage, s.maxSteps, s.captured, s.checkResponses = true, cfg.Steps, &captured, &responses
 	s.atEnd = func(tab context.Context) {
 		tctx, cancel := context.WithTimeout(tab, stepTimeout)
 		defer cancel()
@@ -146,6 +151,7 @@ func (b *Browser) CheckAdapter(ctx context.Context, cfg CheckConfig) (CheckRepor
 	rep.Err, rep.Steps, rep.Dismissed, rep.Identity = err, res.Scrolls, res.Dismissed, res.Identity
 	rep.Items = sink.items
 	rep.Elements = len(captured)
+	rep.Responses = responses
 	base, _ := url.Parse(u)
 	rep.Selectors, rep.Fields = ad.diagnose(rep.HTML, captured, base)
 	return rep, nil
@@ -278,4 +284,69 @@ func itemField(it feed.Item, name string) string {
 		}
 	}
 	return ""
+}
+
+// CheckResponse is one response a check captured and what the capture
+// block read from it.
+type CheckResponse struct {
+	Method   string   `json:"method"`
+	URL      string   `json:"url"`
+	Document bool     `json:"document,omitempty"` // the feed's HTML, read for embedded JSON
+	Bytes    int      `json:"bytes"`
+	Items    int      `json:"items"`
+	FirstIDs []string `json:"first_ids"` // up to 5
+	// Missing lists the fields the capture block reads that came back
+	// empty in some of the items (flags and prices are not listed: false
+	// and no price are values).
+	Missing []FieldMissing `json:"missing,omitempty"`
+	Err     string         `json:"error,omitempty"` // the body could not be read as JSON
+}
+
+// FieldMissing is a field empty in Empty of Of items.
+type FieldMissing struct {
+	Name  string `json:"name"`
+	Empty int    `json:"empty"`
+	Of    int    `json:"of"`
+}
+
+// describeResponse summarizes what one captured body yielded.
+func (c *Capture) describeResponse(r *capReq, size int, items []feed.Item, err error) CheckResponse {
+	cr := CheckResponse{Method: r.method, URL: r.url, Document: r.doc, Bytes: size, Items: len(items), FirstIDs: []string{}}
+	if err != nil {
+		cr.Err = err.Error()
+		return cr
+	}
+	for i, it := range items {
+		if i == 5 {
+			break
+		}
+		cr.FirstIDs = append(cr.FirstIDs, it.ID)
+	}
+	// The fields the matching rules read.
+	read := map[string]bool{}
+	for _, rule := range c.rules {
+		if r.doc == (rule.url == nil) && (r.doc || rule.url.MatchString(r.url)) {
+			for name := range rule.paths.Fields {
+				read[name] = true
+			}
+		}
+	}
+	if len(items) == 0 {
+		return cr
+	}
+	for _, name := range stringFields {
+		if !read[name] || name == "id" || name == "price" || name == "price_text" {
+			continue
+		}
+		empty := 0
+		for _, it := range items {
+			if itemField(it, name) == "" {
+				empty++
+			}
+		}
+		if empty > 0 {
+			cr.Missing = append(cr.Missing, FieldMissing{Name: name, Empty: empty, Of: len(items)})
+		}
+	}
+	return cr
 }

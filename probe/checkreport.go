@@ -88,6 +88,9 @@ func WriteCheck(w io.Writer, ad *Adapter, rep CheckReport, rows int, saved []str
 		fmt.Fprintf(w, "empty in every item: %s (check these selectors)\n", strings.Join(empty, ", "))
 	}
 	fmt.Fprintln(w)
+	if ad.Capture != nil {
+		writeCheckResponses(w, rep.Responses)
+	}
 	if len(rep.Items) > 0 {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "RANK\tID\tTITLE\tAUTHOR\tTOPIC\tLABELS\tPRICE")
@@ -143,4 +146,36 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// writeCheckResponses lists the captured responses and what each yielded.
+func writeCheckResponses(w io.Writer, rs []CheckResponse) {
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "captured responses: none matched the capture block (check its url patterns and methods)")
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "captured responses: %d\n", len(rs))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tRESPONSE\tBYTES\tITEMS\tFIRST IDS\tFIELDS MISSING")
+	for i, r := range rs {
+		what := r.Method + " " + clip(r.URL, 60)
+		if r.Document {
+			what = "document " + clip(r.URL, 60)
+		}
+		ids := strings.Join(r.FirstIDs, ",")
+		var missing []string
+		for _, m := range r.Missing {
+			missing = append(missing, fmt.Sprintf("%s (%d of %d)", m.Name, m.Empty, m.Of))
+		}
+		last := strings.Join(missing, ", ")
+		if r.Err != "" {
+			last = "ERROR: " + clip(r.Err, 60)
+		} else if r.Items == 0 {
+			last = "no items: check the items path"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\n", i+1, what, r.Bytes, r.Items, clip(ids, 48), last)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }

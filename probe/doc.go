@@ -6,7 +6,11 @@
 // platform sends: the bodies of matching responses through the DevTools
 // Network domain and the JSON the HTML document embeds, with the path
 // engine of jsonpath.go. Every impression then says where it was observed
-// and when it reached the viewport.
+// and when it reached the viewport. Adapter.Reextract reads a session's
+// stored bodies and page snapshots again, offline, with a new adapter
+// version (reextract.go); ParseZeeschuimer reads the NDJSON export of the
+// Zeeschuimer browser extension with the templates' field paths
+// (zeeschuimer.go).
 //
 // Everything that touches chromedp or goquery lives here. RunCampaign runs a
 // campaign's planned sessions (a Runner with one shared browser, relaunched

@@ -390,10 +390,27 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // most max (0: DefaultMaxItems); items without an id are skipped. base
 // resolves relative item URLs; it may be nil.
 func (ip ItemPaths) ItemsFrom(doc any, base *url.URL, max int) []feed.Item {
+	items, _ := ip.itemsFrom(doc, base, max, false)
+	return items
+}
+
+// RawItemsFrom is ItemsFrom that also returns each item's element of the
+// list, re-encoded as JSON (keys sorted, numbers as written).
+func (ip ItemPaths) RawItemsFrom(doc any, base *url.URL, max int) []feed.RawItem {
+	items, raws := ip.itemsFrom(doc, base, max, true)
+	out := make([]feed.RawItem, len(items))
+	for i := range items {
+		out[i] = feed.RawItem{Item: items[i], Raw: raws[i]}
+	}
+	return out
+}
+
+func (ip ItemPaths) itemsFrom(doc any, base *url.URL, max int, withRaw bool) ([]feed.Item, [][]byte) {
 	if max <= 0 {
 		max = DefaultMaxItems
 	}
 	var items []feed.Item
+	var raws [][]byte
 	for _, v := range ip.Items.Eval(doc) {
 		list, ok := v.([]any)
 		if !ok {
@@ -401,14 +418,21 @@ func (ip ItemPaths) ItemsFrom(doc any, base *url.URL, max int) []feed.Item {
 		}
 		for _, el := range list {
 			if len(items) >= max {
-				return items
+				return items, raws
 			}
 			if it, ok := buildItem(func(name string) (string, bool) { return ip.field(el, name) }, base); ok {
 				items = append(items, it)
+				if withRaw {
+					raw, err := json.Marshal(el)
+					if err != nil {
+						raw = nil
+					}
+					raws = append(raws, raw)
+				}
 			}
 		}
 	}
-	return items
+	return items, raws
 }
 
 func (ip ItemPaths) field(el any, name string) (string, bool) {

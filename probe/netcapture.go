@@ -176,7 +176,13 @@ func (s *session) drainCapture() {
 		var items []feed.Item
 		if r.doc {
 			items = nc.c.ExtractDocument(body, base)
-		} else if items, err = nc.c.ExtractResponse(r.method, r.url, r.mime, body); err != nil {
+		} else {
+			items, err = nc.c.ExtractResponse(r.method, r.url, r.mime, body)
+		}
+		if s.checkResponses != nil {
+			*s.checkResponses = append(*s.checkResponses, nc.c.describeResponse(r, len(body), items, err))
+		}
+		if err != nil {
 			s.logger.Info("captured response not parsed", "url", r.url, "error", err)
 			continue
 		}

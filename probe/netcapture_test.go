@@ -1,9 +1,12 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,4 +261,71 @@ func TestCaptureFallsBackToDOM(t *testing.T) {
 			t.Errorf("item %s: source %q served rank %d, want dom and none", im.ID, im.Source, im.ServedRank)
 		}
 	}
+}
+
+// TestCheckAdapterCapture checks the simfeed capture adapter on a live
+// simfeed page: the report lists the feed's document (its embedded JSON)
+// and the /api/feed responses, each with its items and first ids in the
+// order simfeed served them; a capture path broken on purpose shows up as
+// a field missing in every item.
+func TestCheckAdapterCapture(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	rep, err := b.CheckAdapter(context.Background(), CheckConfig{Adapter: captureAdapter(t), URL: base + "/", Steps: 4, Items: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Responses) < 2 || !rep.Responses[0].Document || rep.Responses[0].Items == 0 {
+		t.Fatalf("check responses = %+v, want the document with items, then feed responses", rep.Responses)
+	}
+	var ids []string
+	for i, r := range rep.Responses {
+		if r.Err != "" || r.Items == 0 || len(r.FirstIDs) != min(5, r.Items) || len(r.Missing) != 0 {
+			t.Errorf("response %d = %+v, want items, first ids, nothing missing", i, r)
+		}
+		if i > 0 && (r.Document || !strings.Contains(r.URL, "/api/feed?") || r.Method != "GET") {
+			t.Errorf("response %d is %s %s (document %v), want a GET of /api/feed", i, r.Method, r.URL, r.Document)
+		}
+		ids = append(ids, r.FirstIDs[0])
+	}
+	truth := srv.Truth()
+	var served []simfeed.Served
+	for _, u := range truth.Users {
+		for _, v := range u.Visits {
+			served = append(served, v.Served...)
+		}
+	}
+	if len(served) == 0 || ids[0] != served[0].Item {
+		t.Errorf("first id of the document = %v, simfeed served %v first", ids, served[:min(1, len(served))])
+	}
+	var buf bytes.Buffer
+	if err := WriteCheck(&buf, captureAdapter(t), rep, 5, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"captured responses: ", "document " + base, "GET " + base + "/api/feed?", "FIELDS MISSING"} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("check report lacks %q:\n%s", w, buf.String())
+		}
+	}
+
+	broken, err := ParseAdapter("broken.yaml", []byte(strings.Replace(string(mustAdapterSource(t)), "    author: author\n", "    author: writer\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = b.CheckAdapter(context.Background(), CheckConfig{Adapter: broken, URL: base + "/", Steps: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Responses) == 0 || len(rep.Responses[0].Missing) != 1 || rep.Responses[0].Missing[0] != (FieldMissing{"author", rep.Responses[0].Items, rep.Responses[0].Items}) {
+		t.Errorf("check with a wrong author path: responses %+v, want author missing in every item", rep.Responses)
+	}
+}
+
+func mustAdapterSource(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile("adapters/simfeed-capture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -111,6 +111,9 @@ type session struct {
 	noEngage bool
 	maxSteps int
 	captured *[]string
+	// checkResponses, for adapter checks, receives each captured response
+	// and what the capture block read from it.
+	checkResponses *[]CheckResponse
 	// waited: the none strategy has waited once for the first items.
 	waited bool
 	// atEnd, when set, sees the tab after browsing, before it closes.

@@ -13,6 +13,11 @@
 // transaction BEGIN IMMEDIATE), every read through a separate pool of
 // read-only connections, so analysis never blocks the probe.
 //
+// Re-extractions (extractions.go, migration 0011) keep the impressions a
+// new adapter version read from a campaign's stored evidence beside the
+// original ones; ReadingExtraction gives a read-only view whose impression
+// reads, and so Analyze, use one of them.
+//
 // Analyze and Findings read a campaign into the input of package analysis
 // (labels resolved, sessions in compact form) and return what `feedprobe
 // analyze` and `feedprobe findings` print. The package imports analysis,

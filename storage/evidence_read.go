@@ -15,20 +15,23 @@ import (
 var ErrEvidenceAltered = errors.New("evidence file does not match its row")
 
 // EvidenceFile is one file row of a campaign's evidence chain: what was
-// kept, of which session, when and why, with the SHA-256 of the file's
-// bytes (ContentHash) and the row's own hash in the chain (Hash).
+// kept, of which session, when and why (for a response: "METHOD URL"), with
+// the SHA-256 of the file's bytes (ContentHash) and the row's own hash in
+// the chain (Hash). SessionEvidence and Screenshot return it; a field a
+// listing does not read is zero.
 type EvidenceFile struct {
-	CampaignID  int64
-	SessionID   int64
-	Seq         int64
-	Kind        string
-	Reason      string
-	At          time.Time
-	Size        int64
-	ContentHash string
-	Hash        string
+	ID          int64     `json:"id"`
+	CampaignID  int64     `json:"campaign_id"`
+	SessionID   int64     `json:"session_id"`
+	Seq         int64     `json:"seq"` // position in the campaign's chain
+	Kind        string    `json:"kind"`
+	Reason      string    `json:"reason"`
+	At          time.Time `json:"at"`
+	Size        int64     `json:"size"`
+	ContentHash string    `json:"content_hash"`
+	Hash        string    `json:"hash,omitempty"`
 	// File is the file's path inside the evidence folder.
-	File string
+	File string `json:"file"`
 }
 
 // ReadFile returns the bytes of f from the evidence folder, after checking

@@ -29,7 +29,12 @@ const (
 
 // ExportTables are the research tables Export writes, in this order.
 // persona_state (cookies: secrets) is never among them.
-var ExportTables = []string{"campaigns", "personas", "sessions", "items", "impressions", "actions", "labels", "evidence"}
+var ExportTables = []string{"campaigns", "personas", "sessions", "items", "impressions", "actions", "labels", "evidence",
+	"extractions", "extraction_impressions"}
+
+// rawColumns are the columns Export leaves out unless asked (ExportOptions.Raw):
+// items' JSON as the platform sent it, large and platform text.
+var rawColumns = map[string]bool{"raw": true}
 
 // ExportedTable is one file an export wrote.
 type ExportedTable struct {
@@ -47,8 +52,19 @@ type ExportManifest struct {
 	ExportedAt    time.Time `json:"exported_at"`
 	SchemaVersion int       `json:"schema_version"`
 	// CampaignID is the one campaign exported, 0 for the whole database.
-	CampaignID int64           `json:"campaign_id,omitempty"`
-	Tables     []ExportedTable `json:"tables"`
+	CampaignID int64 `json:"campaign_id,omitempty"`
+	// Raw says whether the raw columns (items' JSON) were exported.
+	Raw    bool            `json:"raw,omitempty"`
+	Tables []ExportedTable `json:"tables"`
+}
+
+// ExportOptions choose what Export writes.
+type ExportOptions struct {
+	// CampaignID other than 0 keeps that campaign's rows (see campaignRows).
+	CampaignID int64
+	// Raw includes the raw columns: each item's JSON as the platform sent
+	// it (impressions and extraction_impressions), for 4CAT-style analysis.
+	Raw bool
 }
 
 // campaignRows keeps, per exported table, one campaign's rows (?1 is its
@@ -56,14 +72,16 @@ type ExportManifest struct {
 // evidence, and the items and labels of the items its sessions saw or
 // acted on, on its platform.
 var campaignRows = map[string]string{
-	"campaigns":   "id = ?1",
-	"personas":    "campaign_id = ?1",
-	"sessions":    "campaign_id = ?1",
-	"impressions": "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
-	"actions":     "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
-	"evidence":    "campaign_id = ?1",
-	"items":       "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
-	"labels":      "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
+	"campaigns":              "id = ?1",
+	"personas":               "campaign_id = ?1",
+	"sessions":               "campaign_id = ?1",
+	"impressions":            "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
+	"actions":                "session_id IN (SELECT id FROM sessions WHERE campaign_id = ?1)",
+	"evidence":               "campaign_id = ?1",
+	"extractions":            "campaign_id = ?1",
+	"extraction_impressions": "extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1)",
+	"items":                  "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
+	"labels":                 "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
 }
 
 const campaignItems = `(SELECT i.item_id FROM impressions i JOIN sessions s ON s.id = i.session_id WHERE s.campaign_id = ?1
@@ -81,8 +99,17 @@ const campaignItems = `(SELECT i.item_id FROM impressions i JOIN sessions s ON s
 // snapshot. A campaignID other than 0 exports that campaign's rows only
 // (see campaignRows); an unknown one gives an error wrapping ErrNotFound.
 // Cancelling ctx stops the export; files already written stay.
+//
+// The raw columns (each item's JSON as the platform sent it) are left out;
+// ExportWith with Raw includes them.
 func (db *DB) Export(ctx context.Context, dir, format string, campaignID int64) (ExportManifest, error) {
-	m := ExportManifest{Format: format, ExportedAt: db.now().UTC().Truncate(time.Millisecond), CampaignID: campaignID}
+	return db.ExportWith(ctx, dir, format, ExportOptions{CampaignID: campaignID})
+}
+
+// ExportWith is Export with options: opt.Raw adds the raw columns.
+func (db *DB) ExportWith(ctx context.Context, dir, format string, opt ExportOptions) (ExportManifest, error) {
+	campaignID := opt.CampaignID
+	m := ExportManifest{Format: format, ExportedAt: db.now().UTC().Truncate(time.Millisecond), CampaignID: campaignID, Raw: opt.Raw}
 	switch format {
 	case FormatCSV, FormatJSONL, FormatParquet:
 	default:
@@ -119,6 +146,15 @@ func (db *DB) Export(ctx context.Context, dir, format string, campaignID int64) 
 		}
 		if len(cols) == 0 {
 			continue // a table this database does not have
+		}
+		if !opt.Raw {
+			kept := cols[:0:0]
+			for _, c := range cols {
+				if !rawColumns[c.Name] {
+					kept = append(kept, c)
+				}
+			}
+			cols = kept
 		}
 		where, args := "", []any(nil)
 		if campaignID != 0 {

@@ -63,7 +63,7 @@ func TestExportNeverWritesSecrets(t *testing.T) {
 		for _, et := range m.Tables {
 			tables = append(tables, et.Table)
 		}
-		if got := strings.Join(tables, ","); got != "campaigns,personas,sessions,items,impressions,actions,labels,evidence" {
+		if got := strings.Join(tables, ","); got != "campaigns,personas,sessions,items,impressions,actions,labels,evidence,extractions,extraction_impressions" {
 			t.Errorf("Export(%s) tables = %s", format, got)
 		}
 		entries, _ := os.ReadDir(dir)

@@ -57,6 +57,12 @@ type ImportedImpression struct {
 	Title   string
 	Topic   string
 	SeenAt  time.Time // zero when the source has no time
+	// Sponsored and Synthetic are the item's ad and AI-generated flags,
+	// when the source has them.
+	Sponsored, Synthetic bool
+	// Raw is the item's JSON as the source holds it (the raw column); nil
+	// for none.
+	Raw []byte
 }
 
 // Import is a data set from another audit tool, to be stored as a campaign
@@ -165,8 +171,8 @@ func (db *DB) Import(ctx context.Context, im Import) (ImportResult, error) {
 	}
 	defer itemStmt.Close()
 	impStmt, err := tx.PrepareContext(ctx, `INSERT INTO impressions
-		(session_id, rank, platform, item_id, seen_at, surface, title, topic, sponsored, synthetic)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`)
+		(session_id, rank, platform, item_id, seen_at, surface, title, topic, sponsored, synthetic, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}
@@ -201,7 +207,12 @@ func (db *DB) Import(ctx context.Context, im Import) (ImportResult, error) {
 			if _, err := itemStmt.ExecContext(ctx, c.Platform, imp.ItemID, imp.Title, imp.Topic, millis(imp.SeenAt), millis(imp.SeenAt)); err != nil {
 				return res, fmt.Errorf("import item %q: %w", imp.ItemID, err)
 			}
-			if _, err := impStmt.ExecContext(ctx, sid, imp.Rank, c.Platform, imp.ItemID, millis(imp.SeenAt), surface, imp.Title, imp.Topic); err != nil {
+			var raw any
+			if imp.Raw != nil {
+				raw = string(imp.Raw)
+			}
+			if _, err := impStmt.ExecContext(ctx, sid, imp.Rank, c.Platform, imp.ItemID, millis(imp.SeenAt), surface, imp.Title, imp.Topic,
+				imp.Sponsored, imp.Synthetic, raw); err != nil {
 				return res, fmt.Errorf("import impression %q session %d rank %d: %w", imp.Persona, imp.Session, imp.Rank, err)
 			}
 			res.Impressions++

@@ -458,9 +458,9 @@ func (m *merger) persona(ctx context.Context, ms *MergeShard, path string, src *
 		}
 		idMap[s.ID] = id
 		res, err := tx.ExecContext(ctx, `INSERT INTO impressions (session_id, rank, platform, item_id, seen_at, surface, title, topic,
-			sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank)
+			sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, raw)
 			SELECT ?, rank, platform, item_id, seen_at, surface, title, topic, sponsored, synthetic, price, price_text,
-				source, displayed_at, served_rank, displayed_rank
+				source, displayed_at, served_rank, displayed_rank, raw
 			FROM src.impressions WHERE session_id = ?`, id, s.ID)
 		if err != nil {
 			return false, fmt.Errorf("impressions of session %d: %w", s.Seq, err)

@@ -238,12 +238,17 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, erro
 
 // Impressions returns the impressions of a session ordered by surface and
 // rank. Title and Topic are as seen in the impression; Author and URL come
-// from the item catalogue.
+// from the item catalogue (in an extraction view, from the extraction).
 func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impression, error) {
+	// An extraction keeps each impression's author and URL as extracted.
+	author, url := "coalesce(it.author, '')", "coalesce(it.url, '')"
+	if db.extraction != 0 {
+		author, url = "i.author", "i.url"
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT i.rank, i.item_id, i.seen_at, i.surface, i.title, i.topic,
-			i.sponsored, i.synthetic, i.price, i.price_text, coalesce(it.author, ''), coalesce(it.url, ''),
+			i.sponsored, i.synthetic, i.price, i.price_text, `+author+`, `+url+`,
 			i.source, i.displayed_at, coalesce(i.served_rank, 0), coalesce(i.displayed_rank, 0)
-		FROM impressions i LEFT JOIN items it ON it.platform = i.platform AND it.item_id = i.item_id
+		FROM `+db.impressionsFrom()+` i LEFT JOIN items it ON it.platform = i.platform AND it.item_id = i.item_id
 		WHERE i.session_id = ? ORDER BY i.surface, i.rank`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("impressions of session %d: %w", sessionID, err)
@@ -309,7 +314,7 @@ func (db *DB) EachImpression(ctx context.Context, campaignID int64, fn func(Impr
 	// session's impressions by primary key, so no sort is needed.
 	rows, err := db.r.QueryContext(ctx, `SELECT s.campaign_id, s.persona_id, p.name, p.role, s.id, s.seq,
 			i.rank, i.surface, i.item_id, i.title, i.topic, i.sponsored, i.synthetic, i.price, i.price_text IS NOT NULL, i.seen_at
-		FROM sessions s CROSS JOIN impressions i CROSS JOIN personas p
+		FROM sessions s CROSS JOIN `+db.impressionsFrom()+` i CROSS JOIN personas p
 		WHERE s.campaign_id = ? AND s.status = 'done' AND i.session_id = s.id AND p.id = s.persona_id
 		ORDER BY s.campaign_id, s.persona_id, s.seq, s.attempt, s.id, i.surface, i.rank`, campaignID)
 	if err != nil {

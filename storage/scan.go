@@ -233,11 +233,11 @@ func splitChunks(ss []*SessionImpressions, opt scanOptions) [][]*SessionImpressi
 //
 // with seen_at empty for NULL and the lengths in bytes, so no byte of the
 // text can be mistaken for a separator.
-func chunkSQL(n int) string {
+func chunkSQL(from string, n int) string {
 	return `SELECT session_id, surface, count(*), group_concat(rank || ',' || coalesce(seen_at, '') || ',' ||
 			octet_length(item_id) || ',' || octet_length(topic) || ',' || octet_length(title) || ':' ||
 			item_id || topic || title, '')
-		FROM impressions WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)
+		FROM ` + from + ` WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)
 		GROUP BY session_id, surface`
 }
 
@@ -268,7 +268,7 @@ func (db *DB) readChunk(ctx context.Context, chunk []*SessionImpressions) error 
 		if !ok {
 			return fmt.Errorf("driver connection is %T, want *sqlite3.SQLiteConn", dc)
 		}
-		rows, err := c.QueryContext(ctx, chunkSQL(len(chunk)), args)
+		rows, err := c.QueryContext(ctx, chunkSQL(db.impressionsFrom(), len(chunk)), args)
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,12 @@ var sealedTables = []sealTable{
 	{name: "personas", keyCols: 1, query: `SELECT id, campaign_id, name, role, spec FROM personas WHERE campaign_id = ?1`},
 	{name: "sessions", keyCols: 1, query: `SELECT id, campaign_id, persona_id, seq, attempt, status, planned_at, started_at,
 		finished_at, error, items FROM sessions WHERE campaign_id = ?1`},
+	{name: "extractions", keyCols: 1, query: `SELECT id, campaign_id, adapter, adapter_hash, adapter_spec, created_at,
+		finished_at, sessions, bodies, items FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL`},
+	{name: "extraction_impressions", keyCols: 4, query: `SELECT extraction_id, session_id, surface, rank, platform,
+		item_id, seen_at, title, author, url, topic, sponsored, synthetic, price, price_text, source, displayed_at,
+		served_rank, displayed_rank, raw FROM extraction_impressions
+		WHERE extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL)`},
 	{name: "items", platform: true, keyCols: 2, query: `SELECT platform, item_id, title, author, url, topic, first_seen_at,
 		last_seen_at FROM items WHERE platform = ?2`},
 	{name: "labels", platform: true, keyCols: 1, query: `SELECT id, platform, item_id, category, value, source,
@@ -95,7 +101,8 @@ func keyPart(v any) string {
 
 // showKey turns a stored key back into words for a problem message.
 func showKey(table, key string) string {
-	if table != "items" {
+	cols := map[string]string{"items": "(platform, item_id)", "extraction_impressions": "(extraction_id, session_id, surface, rank)"}[table]
+	if cols == "" {
 		return "id " + key
 	}
 	var parts []string
@@ -108,7 +115,7 @@ func showKey(table, key string) string {
 		parts = append(parts, strconv.Quote(after[:l]))
 		rest = after[l:]
 	}
-	return "(platform, item_id) = (" + strings.Join(parts, ", ") + ")"
+	return cols + " = (" + strings.Join(parts, ", ") + ")"
 }
 
 // currentState hashes every row a seal of the campaign covers, as stored

@@ -55,6 +55,9 @@ type DB struct {
 	now      func() time.Time
 	sql      *batchSQL
 	seals    sealCache
+	// extraction is the extraction impression reads use; 0: the
+	// impressions table (see ReadingExtraction).
+	extraction int64
 }
 
 // Open opens the data set at path, creating the file if needed, and brings

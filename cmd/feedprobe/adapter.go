@@ -81,8 +81,10 @@ save, adjust and check:
   feedprobe adapter template douyin-web > douyin.yaml
   feedprobe adapter check --adapter douyin.yaml --url https://www.douyin.com/?recommend=1
 
-Templates are experimental: their selectors were drafted from the platforms'
-public pages and were not tested against the live sites.`)
+Templates are experimental: their capture paths and selectors were drafted
+from public descriptions of the platforms' responses and pages and proven
+only on simfeed's replay pages (response shapes written by the project),
+not on the live sites. Run "adapter check" on the live page first.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,7 +106,13 @@ Open a page in headless Chromium, run an adapter on it the way a session
 does (wait, dismiss consent dialogs, detect a login wall, scroll a few
 times) without clicking on items, and report: how many elements each
 selector matched, how often each field came back empty, and the first items
-as a table. A screenshot and the page's HTML are saved in --out. The exit
+as a table. For an adapter with a capture block it also lists every
+response the block matched (and the feed's HTML document when it reads
+embedded JSON), in the order they finished loading, with what each
+yielded: bytes, items, the first ids, and the fields that came back empty
+(a wrong path shows as a field missing in every item; a response with no
+items as a wrong items path). A screenshot and the page's HTML are saved
+in --out. The exit
 status is 1 when the item selector found nothing (or the page was blocked).
 
 With --persona (and --db) the persona's saved identity (cookies, storage;

@@ -44,6 +44,7 @@ database is opened read-only.`)
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap resampling")
 	conv := conventionFlags(fs)
+	extraction := fs.Int64("extraction", 0, "read re-extraction N (feedprobe reextract) instead of the impressions the sessions recorded")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,7 +57,11 @@ database is opened read-only.`)
 		return err
 	}
 	defer store.Close()
-	rep, err := store.Analyze(ctx, camp, over, rand.New(rand.NewPCG(*seed, 0)))
+	view, err := store.ReadingExtraction(ctx, camp.ID, *extraction)
+	if err != nil {
+		return err
+	}
+	rep, err := view.Analyze(ctx, camp, over, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}

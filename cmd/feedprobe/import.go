@@ -12,7 +12,7 @@ import (
 )
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "import", "--format csv FILE --db FILE --campaign NAME --platform NAME [--map FIELD=COLUMN]...", `
+	fs := newFlags(e, "import", "--format csv|zeeschuimer FILE --db FILE --campaign NAME --platform NAME [--map FIELD=COLUMN]...", `
 Import impressions that another audit tool collected, as a campaign of its
 own, so that feedprobe's analysis (analyze, label, export, query) runs on
 data it did not collect. The CSV file needs a header row. Each row is one
@@ -47,6 +47,18 @@ empty for none) as a label of the item, with source "import:CAMPAIGN".
 Every row is checked first; a problem is reported as FILE:LINE: column:
 problem, and then nothing is imported.
 
+--format zeeschuimer reads the NDJSON that the Zeeschuimer browser
+extension exports (one captured item per line: item_id, nav_index,
+timestamp_collected, source_platform, source_platform_url, source_url and
+the raw item in data), for TikTok (tiktok.com), Douyin (douyin.com) and
+RedNote (xiaohongshu.com) items, one platform per file. It becomes one
+persona, "zeeschuimer", with one session per page view (nav_index and
+page URL) and ranks in the order collected; seen_at is the collection time,
+title, topic and the ad and AI-generated flags are read from the item with
+the paths of the platform's template, and the item itself is kept in the
+raw column (export --raw). --platform defaults to tiktok, douyin or
+xiaohongshu; a line of another platform is an error naming it.
+
 Example: a file with the columns user,visit,position,video_id,caption,
 category,group,trained_on,is_gambling
 
@@ -56,7 +68,7 @@ category,group,trained_on,is_gambling
     --map role=group --map interest=trained_on --map label.gambling=is_gambling
   feedprobe analyze --db audit.db --campaign other-audit`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
-	format := fs.String("format", "csv", "input format (csv)")
+	format := fs.String("format", "csv", "input format: csv or zeeschuimer (NDJSON)")
 	campaign := fs.String("campaign", "", "name of the new campaign (default: the file name without extension)")
 	platform := fs.String("platform", "", "the platform the data comes from (required)")
 	maps := fs.StringArray("map", nil, "FIELD=COLUMN: the CSV column that holds a field; repeat for each")
@@ -67,10 +79,10 @@ category,group,trained_on,is_gambling
 		fs.Usage()
 		return errors.New("import needs exactly one input file")
 	}
-	if *format != "csv" {
-		return fmt.Errorf("--format %q: only csv is supported", *format)
+	if *format != "csv" && *format != "zeeschuimer" {
+		return fmt.Errorf("--format %q: want csv or zeeschuimer", *format)
 	}
-	if *platform == "" {
+	if *platform == "" && *format == "csv" {
 		return errors.New("import needs --platform (the platform the data comes from)")
 	}
 	file := fs.Arg(0)
@@ -78,13 +90,23 @@ category,group,trained_on,is_gambling
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	im, err := storage.ParseImportCSV(file, data, storage.CSVImport{Campaign: name, Platform: *platform, Map: *maps})
-	if err != nil {
-		return err
+	var im storage.Import
+	if *format == "zeeschuimer" {
+		if len(*maps) > 0 {
+			return errors.New("--map is for --format csv")
+		}
+		var err error
+		if im, err = zeeschuimerImport(file, name, *platform); err != nil {
+			return err
+		}
+	} else {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if im, err = storage.ParseImportCSV(file, data, storage.CSVImport{Campaign: name, Platform: *platform, Map: *maps}); err != nil {
+			return err
+		}
 	}
 	for _, w := range im.Warnings {
 		fmt.Fprintln(e.stderr, "warning:", w)

@@ -95,3 +95,18 @@ type Evidence struct {
 // EvidenceResponse is the evidence kind of a raw response body that a
 // capture rule matched (JSON, or the HTML document for embedded rules).
 const EvidenceResponse = "response"
+
+// RawItem is an item with its JSON as the platform sent it: the element of
+// a response's item list (re-encoded, keys sorted), or the item a
+// Zeeschuimer export holds. Raw is nil for an item read from the page.
+type RawItem struct {
+	Item
+	Raw []byte
+}
+
+// RawImpression is an impression with the item's JSON as the platform sent
+// it (see RawItem); Raw is nil for an item read from the page.
+type RawImpression struct {
+	Impression
+	Raw []byte
+}

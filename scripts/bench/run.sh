@@ -5,12 +5,15 @@
 #            vs one Chromium per persona              (target: <= 1/3)
 #   capture  items/s, 1 and 8 personas on simfeed: feedprobe run vs a bare
 #            chromedp scroll-and-extract loop          (target: >= 80 %)
+#   capture mode  items/s, 1 and 4 personas on simfeed: the simfeed-capture
+#            adapter (responses read through the DevTools protocol) vs the
+#            DOM-only simfeed adapter, with the load average (target: >= 80 %)
 #   ingest   impressions/s into SQLite through storage (target: >= 200,000)
 #   analysis feedprobe analyze vs analyze_pandas.py (pandas + scipy) over
 #            10M synthetic impressions (target: >= 5x faster, <= 1 GiB)
 # It installs Debian's python3-pandas and python3-scipy when missing (as
 # root, or with sudo). FEEDPROBE_BENCH_DIR keeps the 10M data set (about
-# 1.3 GiB) between runs; FEEDPROBE_BENCH_ONLY=Capture|Memory|Analyze|Ingest
+# 1.3 GiB) between runs; FEEDPROBE_BENCH_ONLY=Capture|CaptureMode|Memory|Analyze|Ingest
 # runs one part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,7 +43,11 @@ only=${FEEDPROBE_BENCH_ONLY:-}
 		go test ./storage -run '^$' -bench 'SaveImpressions' -benchtime 3s -count 3
 	fi
 	if [ -z "$only" ] || [ "$only" = Capture ]; then
-		go test ./cmd/feedprobe -run '^$' -bench 'ScaleCapture' -benchtime 1x -timeout 30m
+		go test ./cmd/feedprobe -run '^$' -bench 'ScaleCapture$' -benchtime 1x -timeout 30m
+	fi
+	if [ -z "$only" ] || [ "$only" = CaptureMode ]; then
+		echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+		go test ./cmd/feedprobe -run '^$' -bench 'ScaleCaptureMode' -benchtime 1x -timeout 30m
 	fi
 	if [ -z "$only" ] || [ "$only" = Memory ]; then
 		go test ./cmd/feedprobe -run '^$' -bench 'ScaleMemory16' -benchtime 1x -timeout 30m
