@@ -213,21 +213,27 @@ func BenchmarkScaleMemory16(b *testing.B) {
 	needHeavyBench(b)
 	base := benchSimfeed(b)
 	const k, items = 16, 240
+	var r rounds
 	for i := range b.N {
-		c := scrollerCampaign(b, fmt.Sprintf("mem-contexts-%d", i), base, k, items, "150ms")
-		ctxMiB, ctxProcs := peakPSS(b, "contexts", func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
-		procMiB, procProcs := peakPSS(b, "per-process", func() {
-			var wg sync.WaitGroup
-			for j := range k {
-				one := scrollerCampaign(b, fmt.Sprintf("mem-process-%d-%d", i, j), base, 1, items, "150ms")
-				one.Personas[0].Name = fmt.Sprintf("solo%02d", j)
-				wg.Go(func() { runFeedprobe(b, one, probe.BrowserOptions{ClosedNetwork: true}) })
-			}
-			wg.Wait()
-		})
-		b.ReportMetric(ctxMiB, "contexts_MiB")
-		b.ReportMetric(procMiB, "per_process_MiB")
-		b.ReportMetric(ctxMiB/procMiB, "ratio")
-		b.Logf("16 personas: browser contexts %.0f MiB in %d processes; one Chromium each %.0f MiB in %d processes", ctxMiB, ctxProcs, procMiB, procProcs)
+		for round := range benchRounds() {
+			load := loadAvg()
+			c := scrollerCampaign(b, fmt.Sprintf("mem-contexts-%d-%d", i, round), base, k, items, "150ms")
+			ctxMiB, ctxProcs := peakPSS(b, "contexts", func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
+			procMiB, procProcs := peakPSS(b, "per-process", func() {
+				var wg sync.WaitGroup
+				for j := range k {
+					one := scrollerCampaign(b, fmt.Sprintf("mem-process-%d-%d-%d", i, round, j), base, 1, items, "150ms")
+					one.Personas[0].Name = fmt.Sprintf("solo%02d", j)
+					wg.Go(func() { runFeedprobe(b, one, probe.BrowserOptions{ClosedNetwork: true}) })
+				}
+				wg.Wait()
+			})
+			r.add(ctxMiB/procMiB, load)
+			b.ReportMetric(ctxMiB, "contexts_MiB")
+			b.ReportMetric(procMiB, "per_process_MiB")
+			b.Logf("round %d, load %.1f: 16 personas: browser contexts %.0f MiB in %d processes; one Chromium each %.0f MiB in %d processes; ratio %.3f",
+				round+1, load, ctxMiB, ctxProcs, procMiB, procProcs, ctxMiB/procMiB)
+		}
 	}
+	r.report(b, "ratio")
 }
