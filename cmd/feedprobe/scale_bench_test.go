@@ -164,6 +164,13 @@ type bareItem struct {
 // it has items distinct items. Browser start included.
 func runBare(b *testing.B, base string, k, items int) (int, time.Duration) {
 	b.Helper()
+	return runBareWith(b, base, k, items)
+}
+
+// runBareWith is runBare with more browser flags (the process model
+// benchmark's).
+func runBareWith(b *testing.B, base string, k, items int, extra ...chromedp.ExecAllocatorOption) (int, time.Duration) {
+	b.Helper()
 	exe, err := probe.FindChrome()
 	if err != nil {
 		b.Fatal(err)
@@ -178,6 +185,7 @@ func runBare(b *testing.B, base string, k, items int) (int, time.Duration) {
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1280, 900), // the personas' default viewport
 		chromedp.UserDataDir(b.TempDir()))
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)

@@ -11,7 +11,7 @@
 //	node analyze_node.mjs duckdb|polars PARQUET_DIR LEXICON.json OUT.json
 //
 // The engine does the scan, the join with the campaign's done sessions, the
-// folding, the harm match and the group-by (persona, session, topic); this
+// harm match and the group-by (persona, session, topic); this
 // script then does the arithmetic over the 20,000 x 12 counts, the same code
 // for both engines. Install with `npm ci` in scripts/bench (run.sh does).
 import fs from "node:fs";
@@ -40,14 +40,25 @@ function fold(s) {
 const lexicon = JSON.parse(fs.readFileSync(lexPath, "utf8"));
 const terms = [...new Set(Object.values(lexicon).flat().filter(Boolean).map(fold))].sort();
 const reEscape = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const harmRe = terms.map(reEscape).join("|");
-let fwFrom = "", fwTo = "";
-for (let c = 0xff01; c <= 0xff5e; c++) {
-	fwFrom += String.fromCodePoint(c);
-	fwTo += String.fromCodePoint(c - 0xfee0);
-}
-fwFrom += "\u3000";
-fwTo += " ";
+// Both engines match the harm terms with case-insensitive regular
+// expressions; in foldRe each ASCII character of a term also matches its
+// fullwidth form, which is what folding the title first amounts to (polars
+// has no translate, and DuckDB's translate over 10M titles costs more than
+// the rest of its query).
+const cls = (ch) => {
+	const c = ch.codePointAt(0);
+	const e = reEscape(ch);
+	if (c >= 0x21 && c <= 0x7e) return `[${e === ch ? ch : e}${String.fromCodePoint(c + 0xfee0)}]`;
+	if (ch === " ") return "[ \u3000]";
+	return e;
+};
+const foldRe = "(?i)(?:" + terms.map((t) => [...t].map(cls).join("")).join("|") + ")";
+// plainRe is the terms alone; wideRe finds the titles that have a
+// character folding changes. A title is harmful when plainRe matches it
+// case-insensitively, or when it has such a character and foldRe matches:
+// the rare wide titles alone pay for the character classes.
+const plainRe = terms.map(reEscape).join("|");
+const wideRe = "[\uff01-\uff5e\u3000]"; // JS turns the escapes into the characters: RE2 knows no \u
 const file = (t) => path.join(dir, t + ".parquet");
 
 // counts: rows of {persona_id, seq, topic, n, harm}; personas: {id, name, spec}.
@@ -63,7 +74,9 @@ async function viaDuckDB() {
 		WITH s AS (SELECT id, persona_id, seq FROM read_parquet(${lit(file("sessions"))})
 		           WHERE campaign_id = ${cid} AND status = 'done')
 		SELECT s.persona_id, s.seq, i.topic, count(*) AS n,
-		       sum(CASE WHEN regexp_matches(lower(translate(i.title, ${lit(fwFrom)}, ${lit(fwTo)})), ${lit(harmRe)}) THEN 1 ELSE 0 END) AS harm
+		       sum(CASE WHEN regexp_matches(i.title, ${lit(plainRe)}, 'i') THEN 1
+		                WHEN strlen(i.title) = length(i.title) THEN 0 -- ASCII: folding changes nothing
+		                WHEN regexp_matches(i.title, ${lit(foldRe)}) THEN 1 ELSE 0 END) AS harm
 		FROM read_parquet(${lit(file("impressions"))}) i JOIN s ON s.id = i.session_id
 		GROUP BY s.persona_id, s.seq, i.topic`);
 	return { personas, counts };
@@ -77,21 +90,11 @@ async function viaPolars() {
 	const sessions = pl.scanParquet(file("sessions"))
 		.filter(pl.col("campaign_id").eq(pl.lit(cid)).and(pl.col("status").eq(pl.lit("done"))))
 		.select("id", "persona_id", "seq");
-	// polars has no translate: a term's ASCII letters match their
-	// fullwidth forms through a character class, case-insensitively.
-	const cls = (ch) => {
-		const c = ch.codePointAt(0);
-		const e = reEscape(ch);
-		if (c >= 0x21 && c <= 0x7e) return `[${e === ch ? ch : e}${String.fromCodePoint(c + 0xfee0)}]`;
-		if (ch === " ") return "[ \u3000]";
-		return e;
-	};
-	const foldRe = "(?i)(?:" + terms.map((t) => [...t].map(cls).join("")).join("|") + ")";
 	const counts = pl.scanParquet(file("impressions"))
 		.select("session_id", "topic", "title")
 		.join(sessions, { leftOn: "session_id", rightOn: "id" })
 		.groupBy(["persona_id", "seq", "topic"])
-		.agg(pl.len().alias("n"), pl.col("title").str.contains(foldRe).cast(pl.Int64).sum().alias("harm"))
+		.agg(pl.len().alias("n"), pl.col("title").str.contains("(?i)" + plainRe).or(pl.col("title").str.contains(wideRe).and(pl.col("title").str.contains(foldRe))).cast(pl.Int64).sum().alias("harm"))
 		.collectSync()
 		.toRecords();
 	return { personas, counts };
