@@ -400,8 +400,10 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// timed runs a command and returns its wall time and peak RSS (MiB).
-func timed(b *testing.B, stdout string, name string, args ...string) (time.Duration, float64) {
+// timed runs a command and returns its wall time, peak RSS (MiB) and CPU
+// time (user and system, seconds; on a loaded machine the steadier of the
+// two times).
+func timed(b *testing.B, stdout string, name string, args ...string) (time.Duration, float64, float64) {
 	b.Helper()
 	cmd := exec.Command(name, args...)
 	out, err := os.Create(stdout)
@@ -418,7 +420,8 @@ func timed(b *testing.B, stdout string, name string, args ...string) (time.Durat
 	}
 	d := time.Since(start)
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return d, float64(ru.Maxrss) / 1024
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d, float64(ru.Maxrss) / 1024, cpu.Seconds()
 }
 
 // BenchmarkScaleAnalyze10M writes 10M synthetic impressions through the
@@ -491,8 +494,8 @@ func BenchmarkScaleAnalyze10M(b *testing.B) {
 	pyScript, _ := filepath.Abs("../../scripts/bench/analyze_pandas.py")
 	out := func(name string) string { return filepath.Join(dir, name+".json") }
 	type result struct {
-		secs, mib []float64
-		ratio     rounds // baseline time / feedprobe time
+		secs, mib, cpu  []float64
+		ratio, cpuRatio rounds // baseline time / feedprobe time, the same for CPU time
 	}
 	res := map[string]*result{"feedprobe": {}}
 	for _, bl := range baselines {
@@ -501,36 +504,40 @@ func BenchmarkScaleAnalyze10M(b *testing.B) {
 	for range b.N {
 		for round := range benchRounds() {
 			load := loadAvg()
-			fpTime, fpRSS := timed(b, out("feedprobe"), bin, "analyze", "--db", db, "--json")
-			res["feedprobe"].secs = append(res["feedprobe"].secs, fpTime.Seconds())
-			res["feedprobe"].mib = append(res["feedprobe"].mib, fpRSS)
-			line := fmt.Sprintf("round %d, load %.1f: feedprobe analyze %.1fs %.0f MiB", round+1, load, fpTime.Seconds(), fpRSS)
+			fpTime, fpRSS, fpCPU := timed(b, out("feedprobe"), bin, "analyze", "--db", db, "--json")
+			fp := res["feedprobe"]
+			fp.secs, fp.mib, fp.cpu = append(fp.secs, fpTime.Seconds()), append(fp.mib, fpRSS), append(fp.cpu, fpCPU)
+			line := fmt.Sprintf("round %d, load %.1f: feedprobe analyze %.1fs (CPU %.1fs) %.0f MiB", round+1, load, fpTime.Seconds(), fpCPU, fpRSS)
 			for _, bl := range baselines {
 				var d time.Duration
-				var rss float64
+				var rss, cpu float64
 				switch bl {
 				case "duckdb", "polars":
-					d, rss = timed(b, filepath.Join(dir, bl+".stdout"), node, nodeScript, bl, pq, lex, out(bl))
+					d, rss, cpu = timed(b, filepath.Join(dir, bl+".stdout"), node, nodeScript, bl, pq, lex, out(bl))
 				case "pandas":
-					d, rss = timed(b, filepath.Join(dir, "pandas.stdout"), py, pyScript, db, lex, out(bl))
+					d, rss, cpu = timed(b, filepath.Join(dir, "pandas.stdout"), py, pyScript, db, lex, out(bl))
 				default:
 					b.Fatalf("FEEDPROBE_BENCH_BASELINES: %q: want duckdb, polars or pandas", bl)
 				}
 				r := res[bl]
-				r.secs, r.mib = append(r.secs, d.Seconds()), append(r.mib, rss)
+				r.secs, r.mib, r.cpu = append(r.secs, d.Seconds()), append(r.mib, rss), append(r.cpu, cpu)
 				r.ratio.add(d.Seconds()/fpTime.Seconds(), load)
-				line += fmt.Sprintf("; %s %.1fs %.0f MiB", bl, d.Seconds(), rss)
+				r.cpuRatio.add(cpu/fpCPU, load)
+				line += fmt.Sprintf("; %s %.1fs (CPU %.1fs) %.0f MiB", bl, d.Seconds(), cpu, rss)
 			}
 			b.Log(line)
 		}
 	}
 	b.ReportMetric(median(res["feedprobe"].secs), "feedprobe_s")
+	b.ReportMetric(median(res["feedprobe"].cpu), "feedprobe_cpu_s")
 	b.ReportMetric(slices.Max(res["feedprobe"].mib), "feedprobe_peak_MiB")
 	for _, bl := range baselines {
 		r := res[bl]
 		b.ReportMetric(median(r.secs), bl+"_s")
+		b.ReportMetric(median(r.cpu), bl+"_cpu_s")
 		b.ReportMetric(slices.Max(r.mib), bl+"_peak_MiB")
 		r.ratio.report(b, bl+"_over_feedprobe")
+		r.cpuRatio.report(b, bl+"_cpu_over_feedprobe")
 		compareAnalyses(b, bl, out("feedprobe"), out(bl))
 	}
 }

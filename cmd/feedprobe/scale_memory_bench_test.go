@@ -299,7 +299,7 @@ func BenchmarkScaleProcessModel(b *testing.B) {
 
 // BenchmarkScaleDensity runs k personas at once with a researcher's
 // pacing (dwell median 2 s, scroll_pause 200 ms, about a third of the
-// items opened, 60 items a session, a 3-minute session deadline) in one
+// items opened, 40 items a session, a 3-minute session deadline) in one
 // Chromium, for k from FEEDPROBE_BENCH_DENSITY (default 8,16,32,64), and
 // reports for each: sessions done before the deadline, the start lag (the
 // latest session start after the campaign's start: all are due at once),
@@ -323,7 +323,7 @@ func BenchmarkScaleDensity(b *testing.B) {
 	for _, k := range ks {
 		b.Run(fmt.Sprintf("personas=%d", k), func(b *testing.B) {
 			var y strings.Builder
-			fmt.Fprintf(&y, "campaign: density-%d\nplatform: simfeed\nbase_url: %s\nsessions: 1\nitems_per_session: 60\nsession_timeout: 3m\nconcurrency: %d\npersonas:\n", k, base, k)
+			fmt.Fprintf(&y, "campaign: density-%d\nplatform: simfeed\nbase_url: %s\nsessions: 1\nitems_per_session: 40\nsession_timeout: 3m\nconcurrency: %d\npersonas:\n", k, base, k)
 			for i := range k {
 				fmt.Fprintf(&y, "  - name: d%03d\n    seed: %d\n    interests: {%s: 1}\n    behaviour: {dwell: {median: 2s}, open: {base: 0.3, match: 0.3}, scroll_pause: 200ms}\n",
 					i, i+1, synthTopics[i%len(synthTopics)])
