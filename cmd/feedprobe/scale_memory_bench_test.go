@@ -357,7 +357,15 @@ func BenchmarkScaleDensity(b *testing.B) {
 				b.Fatal(err)
 			}
 			var lag, longest time.Duration
+			errs := map[string]int{}
 			for _, s := range ss {
+				if s.Error != "" {
+					e := s.Error
+					if len(e) > 160 {
+						e = e[:160]
+					}
+					errs[e]++
+				}
 				if !s.StartedAt.IsZero() {
 					lag = max(lag, s.StartedAt.Sub(start))
 				}
@@ -374,6 +382,9 @@ func BenchmarkScaleDensity(b *testing.B) {
 			b.ReportMetric(loadAvg(), "load1_end")
 			b.Logf("%d personas, load %.1f → %.1f: %d done, %d failed, start lag %.1fs, longest session %.0fs, wall %.0fs, peak %.0f MiB, %d items",
 				k, load, loadAvg(), sum.Done, sum.Failed, lag.Seconds(), longest.Seconds(), wall.Seconds(), mib, sum.Items)
+			for e, n := range errs {
+				b.Logf("%d sessions failed with: %s", n, e)
+			}
 		})
 	}
 }
