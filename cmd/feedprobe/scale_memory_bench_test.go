@@ -360,9 +360,10 @@ func BenchmarkScaleDensity(b *testing.B) {
 			errs := map[string]int{}
 			for _, s := range ss {
 				if s.Error != "" {
+					// Group by what failed ("open item", "open feed"), not by item.
 					e := s.Error
-					if len(e) > 160 {
-						e = e[:160]
+					if f := strings.Fields(e); len(f) >= 2 {
+						e = f[0] + " " + f[1] + " …: " + f[len(f)-1]
 					}
 					errs[e]++
 				}
