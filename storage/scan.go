@@ -234,9 +234,13 @@ func splitChunks(ss []*SessionImpressions, opt scanOptions) [][]*SessionImpressi
 // with seen_at empty for NULL and the lengths in bytes, so no byte of the
 // text can be mistaken for a separator.
 func chunkSQL(from string, n int) string {
-	return `SELECT session_id, surface, count(*), group_concat(rank || ',' || coalesce(seen_at, '') || ',' ||
-			octet_length(item_id) || ',' || octet_length(topic) || ',' || octet_length(title) || ':' ||
-			item_id || topic || title, '')
+	// One format() builds each record's header where eleven || would build
+	// and copy ten intermediate strings: about 30 % less of SQLite's CPU
+	// in this query (scripts/bench/README.md). %s keeps a malformed rank or
+	// seen_at as stored, for parseRecords to report; the texts are joined
+	// with ||, which keeps any NUL byte that %s would stop at.
+	return `SELECT session_id, surface, count(*), group_concat(format('%s,%s,%d,%d,%d:', rank, coalesce(seen_at, ''),
+			octet_length(item_id), octet_length(topic), octet_length(title)) || item_id || topic || title, '')
 		FROM ` + from + ` WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)
 		GROUP BY session_id, surface`
 }

@@ -8,7 +8,9 @@ package main
 //	FEEDPROBE_BENCH=1 go test ./cmd/feedprobe -run '^$' -bench 'Scale' -benchtime 1x -timeout 60m
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,6 +164,13 @@ type bareItem struct {
 // it has items distinct items. Browser start included.
 func runBare(b *testing.B, base string, k, items int) (int, time.Duration) {
 	b.Helper()
+	return runBareWith(b, base, k, items)
+}
+
+// runBareWith is runBare with more browser flags (the process model
+// benchmark's).
+func runBareWith(b *testing.B, base string, k, items int, extra ...chromedp.ExecAllocatorOption) (int, time.Duration) {
+	b.Helper()
 	exe, err := probe.FindChrome()
 	if err != nil {
 		b.Fatal(err)
@@ -175,6 +185,7 @@ func runBare(b *testing.B, base string, k, items int) (int, time.Duration) {
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1280, 900), // the personas' default viewport
 		chromedp.UserDataDir(b.TempDir()))
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)
@@ -229,24 +240,28 @@ func BenchmarkScaleCapture(b *testing.B) {
 }
 
 // benchCapture measures one setting: feedprobe and the bare loop take
-// turns, twice per iteration.
+// turns, benchRounds() rounds per iteration, each round's ratio logged with
+// the load average.
 func benchCapture(b *testing.B, base, pause string, k, items int) {
 	var fpItems, bareItems int
 	var fpTime, bareTime time.Duration
+	var r rounds
 	for i := range b.N {
-		for round := range 2 {
+		for round := range benchRounds() {
+			load := loadAvg()
 			c := scrollerCampaign(b, fmt.Sprintf("capture-%s-%d-%d-%d", pause, k, i, round), base, k, items, pause)
-			n, d := runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true})
-			fpItems, fpTime = fpItems+n, fpTime+d
-			n, d = runBare(b, base, k, items)
-			bareItems, bareTime = bareItems+n, bareTime+d
+			fn, fd := runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true})
+			bn, bd := runBare(b, base, k, items)
+			fpItems, fpTime = fpItems+fn, fpTime+fd
+			bareItems, bareTime = bareItems+bn, bareTime+bd
+			fr, br := float64(fn)/fd.Seconds(), float64(bn)/bd.Seconds()
+			r.add(fr/br, load)
+			b.Logf("round %d, load %.1f: feedprobe %.0f items/s, bare %.0f items/s, ratio %.3f", round+1, load, fr, br, fr/br)
 		}
 	}
-	fp := float64(fpItems) / fpTime.Seconds()
-	bare := float64(bareItems) / bareTime.Seconds()
-	b.ReportMetric(fp, "feedprobe_items/s")
-	b.ReportMetric(bare, "bare_items/s")
-	b.ReportMetric(fp/bare, "ratio")
+	b.ReportMetric(float64(fpItems)/fpTime.Seconds(), "feedprobe_items/s")
+	b.ReportMetric(float64(bareItems)/bareTime.Seconds(), "bare_items/s")
+	r.report(b, "ratio")
 }
 
 // synthTopics is the taxonomy of the synthetic data set.
@@ -330,12 +345,23 @@ func writeSynthetic(tb testing.TB, path string, nPersonas, sessions, items int) 
 	for i, p := range ps {
 		roles[p.ID] = specs[i]
 	}
+	// StartSession and FinishSession seal the campaign, which hashes the
+	// campaign's sessions each time: 20,000 sessions would take an hour or
+	// more (scripts/bench/README.md). The data set starts and finishes its
+	// sessions with one statement each instead; the impressions go through
+	// SaveImpressions, whose rate this reports, and analyze reads no seal.
+	raw, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, "UPDATE sessions SET status = 'running', started_at = ? + id * 60000 WHERE campaign_id = ?",
+		t0.UnixMilli(), camp.ID); err != nil {
+		tb.Fatal(err)
+	}
 	for _, sess := range all {
 		spec := roles[sess.PersonaID]
 		at := t0.Add(time.Duration(sess.ID) * time.Minute)
-		if err := db.StartSession(ctx, sess.ID, at); err != nil {
-			tb.Fatal(err)
-		}
 		bias := 0.0
 		var fav string
 		for t := range spec.Interests {
@@ -358,9 +384,10 @@ func writeSynthetic(tb testing.TB, path string, nPersonas, sessions, items int) 
 		}
 		ingest += time.Since(st)
 		total += len(batch)
-		if err := db.FinishSession(ctx, sess.ID, storage.StatusDone, "", at.Add(time.Minute)); err != nil {
-			tb.Fatal(err)
-		}
+	}
+	if _, err := raw.ExecContext(ctx, `UPDATE sessions SET status = 'done', finished_at = started_at + 60000,
+		items = (SELECT count(*) FROM impressions WHERE session_id = sessions.id) WHERE campaign_id = ?`, camp.ID); err != nil {
+		tb.Fatal(err)
 	}
 	return float64(total) / ingest.Seconds()
 }
@@ -373,8 +400,10 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// timed runs a command and returns its wall time and peak RSS (MiB).
-func timed(b *testing.B, stdout string, name string, args ...string) (time.Duration, float64) {
+// timed runs a command and returns its wall time, peak RSS (MiB) and CPU
+// time (user and system, seconds; on a loaded machine the steadier of the
+// two times).
+func timed(b *testing.B, stdout string, name string, args ...string) (time.Duration, float64, float64) {
 	b.Helper()
 	cmd := exec.Command(name, args...)
 	out, err := os.Create(stdout)
@@ -391,16 +420,25 @@ func timed(b *testing.B, stdout string, name string, args ...string) (time.Durat
 	}
 	d := time.Since(start)
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return d, float64(ru.Maxrss) / 1024
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d, float64(ru.Maxrss) / 1024, cpu.Seconds()
 }
 
 // BenchmarkScaleAnalyze10M writes 10M synthetic impressions through the
-// storage layer (reporting the ingest rate), then times `feedprobe analyze
-// --json` and scripts/bench/analyze_pandas.py on the same file, one after
-// the other, and checks that they agree on the per-session metrics.
-// FEEDPROBE_BENCH_DIR keeps the data set between runs; FEEDPROBE_BIN names
-// the feedprobe binary (built here otherwise); FEEDPROBE_PYTHON the Python
-// with pandas and scipy (default /usr/bin/python3).
+// storage layer (reporting the ingest rate), exports them to Parquet with
+// `feedprobe export`, then times `feedprobe analyze --json` (summary and
+// audit) against the summary alone computed by DuckDB and polars (from the
+// Parquet files, scripts/bench/analyze_node.mjs) and by pandas + scipy
+// (from the SQLite file, scripts/bench/analyze_pandas.py), in
+// benchRounds() rounds that run each once in turn, and checks that all
+// agree on the per-session metrics to 1e-9.
+//
+// FEEDPROBE_BENCH_DIR keeps the data set and its export between runs;
+// FEEDPROBE_BIN names the feedprobe binary (built here otherwise);
+// FEEDPROBE_PYTHON the Python with pandas and scipy (default
+// /usr/bin/python3); FEEDPROBE_NODE the node that runs the DuckDB and
+// polars baselines (default: node on PATH); FEEDPROBE_BENCH_BASELINES the
+// baselines to run (default duckdb,polars,pandas).
 func BenchmarkScaleAnalyze10M(b *testing.B) {
 	needHeavyBench(b)
 	dir := os.Getenv("FEEDPROBE_BENCH_DIR")
@@ -419,12 +457,14 @@ func BenchmarkScaleAnalyze10M(b *testing.B) {
 	db := filepath.Join(dir, fmt.Sprintf("synthetic-%d.db", total))
 	if _, err := os.Stat(db); err != nil {
 		start := time.Now()
+		load := loadAvg()
 		rate := writeSynthetic(b, db+".tmp", nPersonas, sessions, items)
 		for _, suf := range []string{"", "-wal", "-shm"} {
 			_ = os.Rename(db+".tmp"+suf, db+suf)
 		}
 		b.ReportMetric(rate, "ingest_impressions/s")
-		b.Logf("wrote %d impressions in %s; SaveImpressions at %.0f impressions/s", total, time.Since(start).Round(time.Second), rate)
+		b.Logf("wrote %d impressions in %s; SaveImpressions at %.0f impressions/s (load %.1f at the start, %.1f at the end)",
+			total, time.Since(start).Round(time.Second), rate, load, loadAvg())
 	}
 	bin := os.Getenv("FEEDPROBE_BIN")
 	if bin == "" {
@@ -433,33 +473,78 @@ func BenchmarkScaleAnalyze10M(b *testing.B) {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	py := os.Getenv("FEEDPROBE_PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	script, _ := filepath.Abs("../../scripts/bench/analyze_pandas.py")
 	lex := filepath.Join(dir, "lexicon.json")
 	if err := os.WriteFile(lex, mustJSON(analysis.DefaultLexicon()), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	fpOut, pyOut := filepath.Join(dir, "feedprobe.json"), filepath.Join(dir, "pandas.json")
-	for range b.N {
-		fpTime, fpRSS := timed(b, fpOut, bin, "analyze", "--db", db, "--json")
-		pyTime, pyRSS := timed(b, filepath.Join(dir, "pandas.stdout"), py, script, db, lex, pyOut)
-		b.ReportMetric(fpTime.Seconds(), "feedprobe_s")
-		b.ReportMetric(pyTime.Seconds(), "pandas_s")
-		b.ReportMetric(pyTime.Seconds()/fpTime.Seconds(), "speedup")
-		b.ReportMetric(fpRSS, "feedprobe_peak_MiB")
-		b.ReportMetric(pyRSS, "pandas_peak_MiB")
-		b.Logf("%d impressions: feedprobe analyze %.1fs, %.0f MiB peak; pandas+scipy %.1fs, %.0f MiB peak",
-			total, fpTime.Seconds(), fpRSS, pyTime.Seconds(), pyRSS)
+	baselines := strings.Split(cmp.Or(os.Getenv("FEEDPROBE_BENCH_BASELINES"), "duckdb,polars,pandas"), ",")
+	pq := db + ".parquet"
+	if slices.ContainsFunc(baselines, func(s string) bool { return s == "duckdb" || s == "polars" }) {
+		if _, err := os.Stat(filepath.Join(pq, "manifest.json")); err != nil {
+			start := time.Now()
+			if out, err := exec.Command(bin, "export", "--db", db, "--format", "parquet", "--out", pq).CombinedOutput(); err != nil {
+				b.Fatalf("feedprobe export: %v\n%s", err, out)
+			}
+			b.Logf("exported to Parquet in %s", time.Since(start).Round(time.Second))
+		}
 	}
-	compareAnalyses(b, fpOut, pyOut)
+	node := cmp.Or(os.Getenv("FEEDPROBE_NODE"), "node")
+	py := cmp.Or(os.Getenv("FEEDPROBE_PYTHON"), "/usr/bin/python3")
+	nodeScript, _ := filepath.Abs("../../scripts/bench/analyze_node.mjs")
+	pyScript, _ := filepath.Abs("../../scripts/bench/analyze_pandas.py")
+	out := func(name string) string { return filepath.Join(dir, name+".json") }
+	type result struct {
+		secs, mib, cpu  []float64
+		ratio, cpuRatio rounds // baseline time / feedprobe time, the same for CPU time
+	}
+	res := map[string]*result{"feedprobe": {}}
+	for _, bl := range baselines {
+		res[bl] = &result{}
+	}
+	for range b.N {
+		for round := range benchRounds() {
+			load := loadAvg()
+			fpTime, fpRSS, fpCPU := timed(b, out("feedprobe"), bin, "analyze", "--db", db, "--json")
+			fp := res["feedprobe"]
+			fp.secs, fp.mib, fp.cpu = append(fp.secs, fpTime.Seconds()), append(fp.mib, fpRSS), append(fp.cpu, fpCPU)
+			line := fmt.Sprintf("round %d, load %.1f: feedprobe analyze %.1fs (CPU %.1fs) %.0f MiB", round+1, load, fpTime.Seconds(), fpCPU, fpRSS)
+			for _, bl := range baselines {
+				var d time.Duration
+				var rss, cpu float64
+				switch bl {
+				case "duckdb", "polars":
+					d, rss, cpu = timed(b, filepath.Join(dir, bl+".stdout"), node, nodeScript, bl, pq, lex, out(bl))
+				case "pandas":
+					d, rss, cpu = timed(b, filepath.Join(dir, "pandas.stdout"), py, pyScript, db, lex, out(bl))
+				default:
+					b.Fatalf("FEEDPROBE_BENCH_BASELINES: %q: want duckdb, polars or pandas", bl)
+				}
+				r := res[bl]
+				r.secs, r.mib, r.cpu = append(r.secs, d.Seconds()), append(r.mib, rss), append(r.cpu, cpu)
+				r.ratio.add(d.Seconds()/fpTime.Seconds(), load)
+				r.cpuRatio.add(cpu/fpCPU, load)
+				line += fmt.Sprintf("; %s %.1fs (CPU %.1fs) %.0f MiB", bl, d.Seconds(), cpu, rss)
+			}
+			b.Log(line)
+		}
+	}
+	b.ReportMetric(median(res["feedprobe"].secs), "feedprobe_s")
+	b.ReportMetric(median(res["feedprobe"].cpu), "feedprobe_cpu_s")
+	b.ReportMetric(slices.Max(res["feedprobe"].mib), "feedprobe_peak_MiB")
+	for _, bl := range baselines {
+		r := res[bl]
+		b.ReportMetric(median(r.secs), bl+"_s")
+		b.ReportMetric(median(r.cpu), bl+"_cpu_s")
+		b.ReportMetric(slices.Max(r.mib), bl+"_peak_MiB")
+		r.ratio.report(b, bl+"_over_feedprobe")
+		r.cpuRatio.report(b, bl+"_cpu_over_feedprobe")
+		compareAnalyses(b, bl, out("feedprobe"), out(bl))
+	}
 }
 
-// compareAnalyses checks that feedprobe and the pandas script computed the
-// same per-session metrics.
-func compareAnalyses(b *testing.B, fpPath, pyPath string) {
+// compareAnalyses checks that feedprobe and a baseline computed the same
+// per-session metrics.
+func compareAnalyses(b *testing.B, baseline, fpPath, pyPath string) {
 	type sess struct {
 		Session          int     `json:"session"`
 		N                int     `json:"n"`
@@ -492,7 +577,7 @@ func compareAnalyses(b *testing.B, fpPath, pyPath string) {
 	}
 	fp, py := read(fpPath), read(pyPath)
 	if fp.Summary.Impressions != py.Summary.Impressions {
-		b.Errorf("impressions: feedprobe %d, pandas %d", fp.Summary.Impressions, py.Summary.Impressions)
+		b.Errorf("impressions: feedprobe %d, %s %d", fp.Summary.Impressions, baseline, py.Summary.Impressions)
 	}
 	want := map[string]sess{}
 	drift := map[string]float64{}
@@ -504,11 +589,12 @@ func compareAnalyses(b *testing.B, fpPath, pyPath string) {
 			}
 		}
 	}
-	bad := 0
+	bad, seen := 0, 0
 	near := func(a, c float64) bool { return math.Abs(a-c) <= 1e-9 }
 	for _, p := range fp.Summary.Personas {
 		for i, s := range p.Sessions {
 			k := fmt.Sprintf("%s/%d", p.Name, s.Session)
+			seen++
 			w, ok := want[k]
 			ok = ok && w.N == s.N && near(w.Entropy, s.Entropy) && near(w.Evenness, s.Evenness) && near(w.InterestShare, s.InterestShare) &&
 				near(w.TopInterestShare, s.TopInterestShare) && near(w.HarmfulShare, s.HarmfulShare)
@@ -517,12 +603,15 @@ func compareAnalyses(b *testing.B, fpPath, pyPath string) {
 			}
 			if !ok {
 				if bad++; bad <= 3 {
-					b.Errorf("%s: feedprobe %+v, pandas %+v", k, s, w)
+					b.Errorf("%s: feedprobe %+v, %s %+v", k, s, baseline, w)
 				}
 			}
 		}
 	}
-	if bad == 0 {
-		b.Logf("feedprobe and pandas agree on all %d persona sessions (n, entropy, evenness, interest, reference and harmful shares, drift) to 1e-9", len(want))
+	if seen != len(want) {
+		b.Errorf("persona sessions: feedprobe %d, %s %d", seen, baseline, len(want))
+	}
+	if bad == 0 && seen == len(want) {
+		b.Logf("feedprobe and %s agree on all %d persona sessions (n, entropy, evenness, interest, reference and harmful shares, drift) to 1e-9", baseline, len(want))
 	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/storage"
 )
 
 // procMem is one process of the Chromium tree: its kind (browser, renderer,
@@ -191,6 +198,12 @@ func peakPSS(b *testing.B, label string, run func()) (float64, int) {
 				}
 				if kb > peak {
 					peak, procs, peakTree = kb, len(tree), tree
+					peakRenderers = 0
+					for _, pm := range tree {
+						if pm.kind == "renderer" {
+							peakRenderers++
+						}
+					}
 				}
 				if i%4 == 0 && rn > 0 {
 					series = append(series, fmt.Sprintf("%.0f:%dx%.0f/%.0f", time.Since(start).Seconds(), rn, float64(rkb)/1024/float64(rn), float64(ranon)/1024/float64(rn)))
@@ -205,6 +218,10 @@ func peakPSS(b *testing.B, label string, run func()) (float64, int) {
 	return float64(peak) / 1024, procs
 }
 
+// peakRenderers is how many renderer processes the last peakPSS saw at
+// its peak.
+var peakRenderers int
+
 // BenchmarkScaleMemory16 compares the peak PSS of the Chromium tree while 16
 // personas browse at once: feedprobe's browser contexts in one Chromium
 // against one Chromium per persona (16 feedprobe runs of one persona each,
@@ -213,21 +230,162 @@ func BenchmarkScaleMemory16(b *testing.B) {
 	needHeavyBench(b)
 	base := benchSimfeed(b)
 	const k, items = 16, 240
+	var r rounds
 	for i := range b.N {
-		c := scrollerCampaign(b, fmt.Sprintf("mem-contexts-%d", i), base, k, items, "150ms")
-		ctxMiB, ctxProcs := peakPSS(b, "contexts", func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
-		procMiB, procProcs := peakPSS(b, "per-process", func() {
-			var wg sync.WaitGroup
-			for j := range k {
-				one := scrollerCampaign(b, fmt.Sprintf("mem-process-%d-%d", i, j), base, 1, items, "150ms")
-				one.Personas[0].Name = fmt.Sprintf("solo%02d", j)
-				wg.Go(func() { runFeedprobe(b, one, probe.BrowserOptions{ClosedNetwork: true}) })
+		for round := range benchRounds() {
+			load := loadAvg()
+			c := scrollerCampaign(b, fmt.Sprintf("mem-contexts-%d-%d", i, round), base, k, items, "150ms")
+			ctxMiB, ctxProcs := peakPSS(b, "contexts", func() { runFeedprobe(b, c, probe.BrowserOptions{ClosedNetwork: true}) })
+			procMiB, procProcs := peakPSS(b, "per-process", func() {
+				var wg sync.WaitGroup
+				for j := range k {
+					one := scrollerCampaign(b, fmt.Sprintf("mem-process-%d-%d-%d", i, round, j), base, 1, items, "150ms")
+					one.Personas[0].Name = fmt.Sprintf("solo%02d", j)
+					wg.Go(func() { runFeedprobe(b, one, probe.BrowserOptions{ClosedNetwork: true}) })
+				}
+				wg.Wait()
+			})
+			r.add(ctxMiB/procMiB, load)
+			b.ReportMetric(ctxMiB, "contexts_MiB")
+			b.ReportMetric(procMiB, "per_process_MiB")
+			b.Logf("round %d, load %.1f: 16 personas: browser contexts %.0f MiB in %d processes; one Chromium each %.0f MiB in %d processes; ratio %.3f",
+				round+1, load, ctxMiB, ctxProcs, procMiB, procProcs, ctxMiB/procMiB)
+		}
+	}
+	r.report(b, "ratio")
+}
+
+// BenchmarkScaleProcessModel measures what Chromium's process-model flags
+// do to 8 personas in browser contexts of one Chromium, all on one site
+// (the bare loop on simfeed, 240 items each): peak PSS of the tree, the
+// renderer processes at the peak and items per second, for each flag set
+// in turn, benchRounds() rounds. Browser contexts cannot share a renderer
+// (a renderer process belongs to one browser context), so a flag can only
+// matter within a context.
+func BenchmarkScaleProcessModel(b *testing.B) {
+	needHeavyBench(b)
+	base := benchSimfeed(b)
+	const k, items = 8, 240
+	sets := []struct {
+		name  string
+		flags []chromedp.ExecAllocatorOption
+	}{
+		{"default", nil},
+		{"renderer-process-limit=1", []chromedp.ExecAllocatorOption{chromedp.Flag("renderer-process-limit", "1")}},
+		{"process-per-site", []chromedp.ExecAllocatorOption{chromedp.Flag("process-per-site", true)}},
+		{"no-site-isolation+limit=2", []chromedp.ExecAllocatorOption{chromedp.Flag("disable-site-isolation-trials", true),
+			chromedp.Flag("renderer-process-limit", "2")}},
+	}
+	type acc struct{ mib, renderers, rate []float64 }
+	res := make([]acc, len(sets))
+	for range b.N {
+		for round := range benchRounds() {
+			for i, set := range sets {
+				load := loadAvg()
+				var n int
+				var d time.Duration
+				mib, _ := peakPSS(b, set.name, func() { n, d = runBareWith(b, base, k, items, set.flags...) })
+				r := float64(peakRenderers)
+				res[i].mib, res[i].renderers = append(res[i].mib, mib), append(res[i].renderers, r)
+				res[i].rate = append(res[i].rate, float64(n)/d.Seconds())
+				b.Logf("round %d, load %.1f: %s: %.0f MiB, %d renderers at the peak, %.0f items/s", round+1, load, set.name, mib, peakRenderers, float64(n)/d.Seconds())
 			}
-			wg.Wait()
+		}
+	}
+	for i, set := range sets {
+		b.Logf("%s: median %.0f MiB, %.0f renderers, %.0f items/s", set.name, median(res[i].mib), median(res[i].renderers), median(res[i].rate))
+	}
+}
+
+// BenchmarkScaleDensity runs k personas at once with a researcher's
+// pacing (dwell median 2 s, scroll_pause 200 ms, about a third of the
+// items opened, 40 items a session, a 3-minute session deadline) in one
+// Chromium, for k from FEEDPROBE_BENCH_DENSITY (default 8,16,32,64), and
+// reports for each: sessions done before the deadline, the start lag (the
+// latest session start after the campaign's start: all are due at once),
+// the longest session, peak PSS of the Chromium tree and the load average.
+// One round per k: a density curve under a load that changes while it is
+// measured says where it breaks, not a ratio.
+func BenchmarkScaleDensity(b *testing.B) {
+	needHeavyBench(b)
+	base := benchSimfeed(b)
+	ks := []int{8, 16, 32, 64}
+	if s := os.Getenv("FEEDPROBE_BENCH_DENSITY"); s != "" {
+		ks = nil
+		for _, f := range strings.Split(s, ",") {
+			k, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("FEEDPROBE_BENCH_DENSITY: %q: %v", f, err)
+			}
+			ks = append(ks, k)
+		}
+	}
+	for _, k := range ks {
+		b.Run(fmt.Sprintf("personas=%d", k), func(b *testing.B) {
+			var y strings.Builder
+			fmt.Fprintf(&y, "campaign: density-%d\nplatform: simfeed\nbase_url: %s\nsessions: 1\nitems_per_session: 40\nsession_timeout: 3m\nconcurrency: %d\npersonas:\n", k, base, k)
+			for i := range k {
+				fmt.Fprintf(&y, "  - name: d%03d\n    seed: %d\n    interests: {%s: 1}\n    behaviour: {dwell: {median: 2s}, open: {base: 0.3, match: 0.3}, scroll_pause: 200ms}\n",
+					i, i+1, synthTopics[i%len(synthTopics)])
+			}
+			path := filepath.Join(b.TempDir(), "campaign.yaml")
+			if err := os.WriteFile(path, []byte(y.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			c, err := personas.LoadCampaign(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			db, err := storage.Open(ctx, filepath.Join(b.TempDir(), "density.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			load := loadAvg()
+			var sum runSummary
+			start := time.Now()
+			mib, _ := peakPSS(b, fmt.Sprintf("density-%d", k), func() {
+				sum, err = runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: slog.New(slog.DiscardHandler)})
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			wall := time.Since(start)
+			ss, err := db.Sessions(ctx, sum.Campaign.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var lag, longest time.Duration
+			errs := map[string]int{}
+			for _, s := range ss {
+				if s.Error != "" {
+					// Group by what failed ("open item", "open feed"), not by item.
+					e := s.Error
+					if f := strings.Fields(e); len(f) >= 2 {
+						e = f[0] + " " + f[1] + " …: " + f[len(f)-1]
+					}
+					errs[e]++
+				}
+				if !s.StartedAt.IsZero() {
+					lag = max(lag, s.StartedAt.Sub(start))
+				}
+				if !s.FinishedAt.IsZero() && !s.StartedAt.IsZero() {
+					longest = max(longest, s.FinishedAt.Sub(s.StartedAt))
+				}
+			}
+			b.ReportMetric(float64(sum.Done), "done")
+			b.ReportMetric(float64(sum.Failed), "failed")
+			b.ReportMetric(lag.Seconds(), "start_lag_s")
+			b.ReportMetric(longest.Seconds(), "longest_session_s")
+			b.ReportMetric(mib, "peak_MiB")
+			b.ReportMetric(load, "load1_start")
+			b.ReportMetric(loadAvg(), "load1_end")
+			b.Logf("%d personas, load %.1f → %.1f: %d done, %d failed, start lag %.1fs, longest session %.0fs, wall %.0fs, peak %.0f MiB, %d items",
+				k, load, loadAvg(), sum.Done, sum.Failed, lag.Seconds(), longest.Seconds(), wall.Seconds(), mib, sum.Items)
+			for e, n := range errs {
+				b.Logf("%d sessions failed with: %s", n, e)
+			}
 		})
-		b.ReportMetric(ctxMiB, "contexts_MiB")
-		b.ReportMetric(procMiB, "per_process_MiB")
-		b.ReportMetric(ctxMiB/procMiB, "ratio")
-		b.Logf("16 personas: browser contexts %.0f MiB in %d processes; one Chromium each %.0f MiB in %d processes", ctxMiB, ctxProcs, procMiB, procProcs)
 	}
 }
