@@ -242,7 +242,6 @@ func applyDelta(st sealState, delta map[string]map[string]string, platform bool)
 	}
 }
 
-
 // diffState returns, per table of now, the entries of now that differ from
 // was, and "" for keys of was that now lacks.
 func diffState(was, now sealState) map[string]map[string]string {
@@ -545,7 +544,6 @@ func (db *DB) platformState(ctx context.Context, tx *sql.Tx, platform string) (s
 	}
 	return replayPlatform(ctx, tx, platform)
 }
-
 
 // Seal seals the campaign's rows into its evidence chain now (see sealTx);
 // storage already seals at every point it changes them (campaign and
