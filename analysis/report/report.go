@@ -112,6 +112,9 @@ type Input struct {
 	Options analysis.ComplianceOptions
 	// ClosedNetwork says whether the campaign ran in closed-network mode.
 	ClosedNetwork bool
+	// StartGap is the largest start-time gap measured between matched
+	// personas' sessions of the same number; nil when none was measured.
+	StartGap *StartGap
 	// Pictures are the screenshots where the findings' example items were
 	// seen.
 	Pictures []Picture
@@ -426,9 +429,26 @@ func methodology(in Input, lang Lang) []string {
 		text(lang, "method.margins", 100*o.ShareMargin, o.HarmMargin, 100*o.PriceEpsilon, o.ListMargin, o.RunMargin, o.FirstScreen),
 		text(lang, "method.conv", k, ao.SERPMSDepth, rbo, ao.RBOP),
 		text(lang, "method.labels", strings.Join(srcs, sep)),
+		startGap(lang, in.StartGap),
 		network,
 		text(lang, "method.limits"),
 	}
+}
+
+// StartGap is the largest start-time gap between a test persona's session
+// and the same-numbered session of a persona matched to it.
+type StartGap struct {
+	Seconds        float64
+	Persona, Other string
+	Session, Pairs int
+}
+
+// startGap is the methodology's line on the time matching measured.
+func startGap(lang Lang, g *StartGap) string {
+	if g == nil {
+		return text(lang, "method.gapnone")
+	}
+	return text(lang, "method.gap", g.Seconds, g.Persona, g.Other, g.Session, g.Pairs)
 }
 
 // clipRunes is the longest title the report shows whole.

@@ -147,6 +147,11 @@ func reportHeader(ctx context.Context, db *storage.DB, ev *storage.EvidenceStore
 	if in.ChainHead, in.ChainRows, err = ev.Head(ctx, camp.ID); err != nil {
 		return err
 	}
+	if g, err := db.StartGap(ctx, camp.ID); err != nil {
+		return err
+	} else if g != nil {
+		in.StartGap = &auditreport.StartGap{Seconds: g.Seconds, Persona: g.Persona, Other: g.Other, Session: g.Session, Pairs: g.Pairs}
+	}
 	if closed, err := probe.ClosedNetwork("auto", camp.BaseURL); err == nil {
 		in.ClosedNetwork = closed
 	}
