@@ -52,7 +52,7 @@ database is opened read-only.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}

@@ -190,7 +190,7 @@ over lexicon over adapter over others).`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}

@@ -35,7 +35,7 @@ row it came from, so feedprobe verify checks the merged data.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}

@@ -57,9 +57,9 @@ Example:
 	case "table":
 		out = &tableOut{w: tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)}
 	case "csv":
-		out = &csvOut{w: csv.NewWriter(e.stdout)}
+		out = &csvOut{w: csv.NewWriter(e.raw)}
 	case "json":
-		out = &jsonOut{w: e.stdout}
+		out = &jsonOut{w: e.raw}
 	default:
 		return fmt.Errorf("--format %q: want table, csv or json", *format)
 	}

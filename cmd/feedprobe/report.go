@@ -62,7 +62,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 		return err
 	}
 	if *out == "-" {
-		_, err := e.stdout.Write(buf.Bytes())
+		_, err := e.raw.Write(buf.Bytes())
 		return err
 	}
 	tmp := *out + ".tmp"

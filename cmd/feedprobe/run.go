@@ -34,7 +34,7 @@ not repeated, and a session that was interrupted half-way is marked
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	baseURL := fs.String("base-url", "", "override the campaign's base_url")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback base_url)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on for a loopback base_url)")
 	retries := fs.Int("retries", 2, "further attempts for a failed session, with backoff (a blocked one gets none)")
 	shardFlag := fs.String("shard", "", "run only share I of N of the persona groups (I from 0; a test persona stays with its twins); merge the shards' databases with feedprobe merge")
 	remoteURL := fs.String("browser", "", "drive a running Chromium at this DevTools address (ws://HOST:PORT or http://HOST:PORT) instead of launching one; --chrome and --closed-network then do not apply")
@@ -50,14 +50,16 @@ not repeated, and a session that was interrupted half-way is marked
 		fs.Usage()
 		return errors.New("run needs exactly one campaign file")
 	}
-	showProgress, err := useProgress(*progressMode, e.stderr)
+	showProgress, err := useProgress(*progressMode, e.rawStderr)
 	if err != nil {
 		return err
 	}
 	var prog *progress
 	logw := e.stderr
 	if showProgress {
-		prog = newProgress(e.stderr)
+		// The bar draws with a carriage return and an erase-line escape;
+		// log lines through it are quoted by slog.
+		prog = newProgress(e.rawStderr)
 		logw = prog
 		defer prog.Finish()
 	}

@@ -78,7 +78,7 @@ process is alive), /readyz (database writable, browser running).`)
 	maxSessions := fs.Int("max-sessions", 4, "persona sessions running at once, over all campaigns")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running sessions may take to finish")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on when every base_url is loopback)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on when every base_url is loopback)")
 	orderPoll := fs.Duration("order-poll", daemon.DefaultOrderPoll, "how often to look for new rectification orders; each is re-inspected at its deadline")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
