@@ -200,13 +200,17 @@ func (l *Lease) Keep() {
 		return
 	}
 	l.stop, l.done, l.lost = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	// The goroutine keeps its own copies: Release sets l.stop to nil
+	// (under mu) before closing it, perhaps before the goroutine first
+	// reads it.
+	stop, done := l.stop, l.done
 	go func() {
-		defer close(l.done)
+		defer close(done)
 		t := time.NewTicker(l.ttl / 3)
 		defer t.Stop()
 		for {
 			select {
-			case <-l.stop:
+			case <-stop:
 				return
 			case <-t.C:
 			}

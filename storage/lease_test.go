@@ -219,3 +219,29 @@ func TestLeaseDeadHolderTakeover(t *testing.T) {
 		t.Errorf("TakenOver = %q, want %q", l.TakenOver, gone)
 	}
 }
+
+// TestLeaseReleaseAtOnce releases leases right after HoldCampaign, before
+// the heartbeat goroutine has run: Release must not hang.
+func TestLeaseReleaseAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			l, err := db.HoldCampaign(ctx, fmt.Sprintf("c%d", i), "run", false)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := l.Release(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Release right after HoldCampaign hangs")
+	}
+}
