@@ -105,6 +105,13 @@ func New(cfg Config) *Daemon {
 	if d.orderPoll <= 0 {
 		d.orderPoll = DefaultOrderPoll
 	}
+	// feedprobe_browser_memory_bytes follows the shared browser, also
+	// after a relaunch.
+	d.metrics.WatchBrowser(func() int {
+		d.bmu.Lock()
+		defer d.bmu.Unlock()
+		return d.browser.PID()
+	})
 	return d
 }
 
