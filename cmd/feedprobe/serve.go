@@ -63,6 +63,9 @@ twins, and the order closes as rectified, not rectified or inconclusive by
 the re-inspection comparison (see feedprobe inspection show, which lists
 every attempt). Orders issued while serve runs are found within
 --order-poll. One re-inspection runs per order and per campaign at a time.
+Each slot and re-inspection holds its campaign's lease in the database: one
+that another process (a feedprobe run, another serve) is writing waits, and
+the log names the holder.
 
 Signals: SIGTERM or SIGINT stops starting sessions, lets running ones finish
 within --grace, marks the rest interrupted (they are redone on the next
