@@ -141,7 +141,7 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 			err := rs.reinspect(stop, work, group, &campID)
 			rs.finishAttempts(stop, work, attempts, campID, err)
 			if errors.Is(err, errBusy) {
-				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group))
+				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group), "reason", err.Error())
 				return
 			}
 			if stop.Err() == nil {
@@ -330,6 +330,13 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 			return err
 		}
 	}
+	// No other process may write the campaign either (planning marks
+	// running sessions interrupted).
+	work, release, err := d.holdLease(stop, work, c.Name, "reinspect")
+	if err != nil {
+		return err
+	}
+	defer release()
 	plans, camp, resumed, err := PlanCampaign(stop, d.db, c)
 	if err != nil {
 		return err
