@@ -90,15 +90,6 @@ func AuditOptions(c Conventions) analysis.AuditOptions {
 	return opt
 }
 
-// personaArm is the arm of a persona: the test persona a twin copies or a
-// control names (arm:), "" for a test persona or a control of no arm.
-func personaArm(spec personas.Spec) string {
-	if spec.TwinOf != "" {
-		return spec.TwinOf
-	}
-	return spec.Arm
-}
-
 // Analyze reads campaign camp's finished sessions and labels and runs the
 // summary and the audit on them, with the campaign's analysis: block
 // overridden by over (see Conventions); the audit's options echo what was
@@ -125,12 +116,12 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 			return rep, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
 		info := analysis.PersonaInfo{
-			Name: p.Name, Role: p.Role, Interests: spec.Interests, Arm: personaArm(spec),
+			Name: p.Name, Role: p.Role, Interests: spec.Interests, Arm: spec.MatchedArm(),
 			Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
 		}
 		infos = append(infos, info)
 		spec.Role = p.Role
-		aps = append(aps, auditPersona(spec))
+		aps = append(aps, spec.AuditPersona())
 	}
 	// Labels: the labels table for this platform, then the lexicon on
 	// every title seen, resolved by source precedence.
@@ -243,30 +234,11 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	return rep, err
 }
 
-// auditPersona turns a persona spec into what the audit needs, with its
-// phases' sessions laid out from session 1.
-func auditPersona(spec personas.Spec) analysis.AuditPersona {
-	ap := analysis.AuditPersona{
-		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests, Arm: personaArm(spec),
-		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
-	}
-	from := 1
-	for i, ph := range spec.Phases {
-		to := from + ph.Sessions - 1
-		if i == len(spec.Phases)-1 {
-			to = 0 // the last phase runs to the end
-		}
-		ap.Phases = append(ap.Phases, analysis.AuditPhase{Name: ph.Name, From: from, To: to, Interests: ph.Interests})
-		from += ph.Sessions
-	}
-	return ap
-}
-
 // CompliancePersona is persona spec as the compliance checks see it,
 // with what is in force in each of the campaign's sessions (its phase,
 // interests, personalization and minor-mode settings of that session).
 func CompliancePersona(spec personas.Spec, sessions int) analysis.CompliancePersona {
-	cp := analysis.CompliancePersona{Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Arm: personaArm(spec), AgeGroup: spec.Traits.AgeGroup}
+	cp := analysis.CompliancePersona{Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Arm: spec.MatchedArm(), AgeGroup: spec.Traits.AgeGroup}
 	for seq := 1; seq <= max(sessions, 1); seq++ {
 		s := spec.ForSession(seq)
 		cs := analysis.ComplianceSession{
