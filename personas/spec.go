@@ -78,6 +78,9 @@ type Spec struct {
 	// Credentials, when set, let a session log in where the adapter has a
 	// login form and the platform asks for it.
 	Credentials Credentials `json:"credentials,omitzero"`
+	// Proxy, when set, is the persona's network identity: the address the
+	// platform sees. Default: none (the machine's own address).
+	Proxy Proxy `json:"proxy,omitzero"`
 	// Source is "file:line" where the persona is defined. It is excluded from
 	// Campaign.Hash.
 	Source string `json:"source,omitempty"`
@@ -97,7 +100,53 @@ type Traits struct {
 	// Viewport is the browser window size. Default: 1280x900 on desktop,
 	// 390x844 on mobile; each dimension defaults on its own.
 	Viewport Viewport `json:"viewport"`
+	// AcceptLanguage is the Accept-Language header (and
+	// navigator.languages) the persona sends, such as "de-DE,de;q=0.9".
+	// Empty (the default) means Locale.
+	AcceptLanguage string `json:"accept_language,omitempty"`
+	// Timezone is the IANA time zone the persona's pages see, such as
+	// "Europe/Berlin". Empty (the default) leaves the machine's.
+	Timezone string `json:"timezone,omitempty"`
+	// Geolocation is the position the persona's pages get from
+	// navigator.geolocation (permission granted). Nil (the default) leaves
+	// geolocation unavailable.
+	Geolocation *Geolocation `json:"geolocation,omitempty"`
+	// ScaleFactor is the device scale factor (devicePixelRatio). Zero (the
+	// default) means 1 on desktop and 3 on mobile.
+	ScaleFactor float64 `json:"device_scale_factor,omitempty"`
+	// Touch, when set, says whether the persona has a touch screen.
+	// Default: touch on mobile, none on desktop.
+	Touch *bool `json:"touch,omitempty"`
 }
+
+// Geolocation is a position in WGS 84 degrees with its accuracy in
+// metres.
+type Geolocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	// Accuracy is in metres; zero means 100.
+	Accuracy float64 `json:"accuracy,omitempty"`
+}
+
+// Proxy is the network a persona browses through: every request of its
+// browser context goes through Server, in every session, so the platform
+// sees the proxy's address rather than the machine's. Its credentials
+// come from environment variables or files (see Credentials), never from
+// the persona file.
+type Proxy struct {
+	// Server is the proxy's URL: http://HOST:PORT, https://HOST:PORT,
+	// socks4://HOST:PORT or socks5://HOST:PORT.
+	Server string `json:"server"`
+	// Bypass lists hosts reached without the proxy, in Chromium's
+	// --proxy-bypass-list syntax ("*.example.org;10.0.0.0/8"). Loopback
+	// addresses go through the proxy too unless listed ("<loopback>").
+	Bypass string `json:"bypass,omitempty"`
+	// Credentials, when set, answer the proxy's authentication challenge.
+	Credentials Credentials `json:"credentials,omitzero"`
+}
+
+// IsZero reports whether no proxy is configured.
+func (p Proxy) IsZero() bool { return p.Server == "" }
 
 // Viewport is a browser window size in CSS pixels.
 type Viewport struct {
