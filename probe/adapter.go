@@ -77,6 +77,11 @@ type Adapter struct {
 	// Login is the platform's login form. A persona with credentials that
 	// meets a blocked page logs in through it and tries the feed again.
 	Login Login `yaml:"login" json:"login,omitzero"`
+	// Echo is a page that shows what the platform sees of a visitor (its
+	// address, headers, time zone): each session opens it once, after
+	// setting the persona's network identity, and records the page's text
+	// as the persona's egress.
+	Echo Echo `yaml:"echo" json:"echo,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -203,6 +208,17 @@ type Login struct {
 	Password string `yaml:"password" json:"password,omitempty"`
 	Submit   string `yaml:"submit" json:"submit,omitempty"`
 	Done     string `yaml:"done" json:"done,omitempty"`
+}
+
+// Echo is a page that shows a visitor what the platform sees of it.
+type Echo struct {
+	// URL is the page, relative to the base URL or absolute.
+	URL string `yaml:"url" json:"url,omitempty"`
+	// Select is the element whose text is the echo, waited for until it
+	// appears (up to 10 s); empty means the page's body once loaded. When
+	// the text is a JSON object, its "ip" (else "client_ip" or "origin")
+	// field is the egress address.
+	Select string `yaml:"select" json:"select,omitempty"`
 }
 
 // Settings locates the platform's settings page and its switches.
@@ -396,7 +412,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.FeedURL == "" {
 		a.FeedURL = "/"
 	}
-	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}} {
+	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}} {
 		if err := checkFeedScheme(u.v); err != nil {
 			path := []string{u.section}
 			if u.key != "" {
@@ -469,6 +485,9 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 			}
 		}
 	}
+	if a.Echo.Select != "" && a.Echo.URL == "" {
+		fail("missing: the echo page's url", "echo", "url")
+	}
 	if a.WaitFor.Selector != "" {
 		compileSel(a.WaitFor.Selector, "wait_for", "selector")
 	}
@@ -516,6 +535,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Login.Password, []string{"login", "password"}},
 		{a.Login.Submit, []string{"login", "submit"}},
 		{a.Login.Done, []string{"login", "done"}},
+		{a.Echo.Select, []string{"echo", "select"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {

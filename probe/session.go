@@ -19,7 +19,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -72,6 +71,9 @@ type SessionResult struct {
 	// dialogs and the like).
 	Dismissed int
 	Identity  []byte // the identity to save for the next session
+	// Egress is what the platform saw of the session (nil: the adapter
+	// has no echo page).
+	Egress *feed.Egress
 }
 
 // stepTimeout bounds every single CDP call that is not a deliberate wait.
@@ -186,7 +188,7 @@ func newSession(cfg SessionConfig, sink Sink) *session {
 // runSession runs a prepared session in a new tab (see RunSession).
 func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, error) {
 	cfg := s.cfg
-	tab, closeTab, err := b.newTab(ctx)
+	tab, closeTab, err := b.newTab(ctx, contextOptions(cfg.Persona.Proxy)...)
 	if err != nil {
 		return s.res, err
 	}
@@ -274,30 +276,16 @@ func (s *session) viewport() (width, height int) {
 }
 
 func (s *session) setup() error {
-	p := s.cfg.Persona
-	vw, vh := s.viewport()
-	mobile := p.Traits.Device == "mobile"
-	if _, err := call(s, stepTimeout, chromedp.EmulateViewport(int64(vw), int64(vh), func(m *emulation.SetDeviceMetricsOverrideParams, t *emulation.SetTouchEmulationEnabledParams) {
-		m.Mobile = mobile
-		t.Enabled = mobile
-	})); err != nil {
-		return fmt.Errorf("set viewport: %w", err)
-	}
-	ua, err := call(s, stepTimeout, chromedp.Evaluate[string](`navigator.userAgent`))
-	if err != nil {
-		return fmt.Errorf("read user agent: %w", err)
-	}
-	ua = userAgentFor(p.Traits, ua)
-	if _, err := call(s, stepTimeout, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
-			UserAgent:      ua,
-			AcceptLanguage: p.Traits.Locale,
-		})
+	if err := s.proxyAuth(); err != nil {
 		return err
-	})); err != nil {
-		return fmt.Errorf("set user agent: %w", err)
+	}
+	if err := s.emulate(); err != nil {
+		return err
 	}
 	if err := s.restoreIdentity(); err != nil {
+		return err
+	}
+	if err := s.readEgress(); err != nil {
 		return err
 	}
 	return s.applySettings()

@@ -95,3 +95,19 @@ type Evidence struct {
 // EvidenceResponse is the evidence kind of a raw response body that a
 // capture rule matched (JSON, or the HTML document for embedded rules).
 const EvidenceResponse = "response"
+
+// Egress is what the platform saw of a persona's session: the address its
+// requests came from and the platform's echo of the visit (the adapter's
+// echo page: headers, time zone, locale, position as the page saw them).
+type Egress struct {
+	// IP is the client address the echo page reported; empty when the echo
+	// named none.
+	IP string `json:"ip"`
+	// Echo is the echo page's text, at most MaxEcho bytes.
+	Echo string `json:"echo"`
+	// At is when the echo was read.
+	At time.Time `json:"at"`
+}
+
+// MaxEcho caps the stored text of an echo page (bytes).
+const MaxEcho = 8 << 10

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,6 +68,8 @@ type Config struct {
 	// pages work, and no selector an adapter names matches. It checks
 	// that capture does not depend on the DOM (see replay.go).
 	ScrambleClasses bool `yaml:"scramble_classes" json:"scramble_classes"`
+	// Regions plant regional catalogues (see Region); none by default.
+	Regions []Region `yaml:"regions" json:"regions,omitempty"`
 	// Faults are the fault modes in force at start (see Faults; SetFaults
 	// changes them at run time).
 	Faults Faults `yaml:"faults" json:"faults"`
@@ -151,12 +154,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("faults.stall %v out of range [0,%v]", c.Faults.Stall, maxLatency)
 	case c.Faults.Layout != "" && c.Faults.Layout != "v2":
 		return fmt.Errorf("faults.layout %q: want empty or v2", c.Faults.Layout)
+	case c.checkRegionsCopy() != nil:
+		return c.checkRegionsCopy()
 	case !(c.Confidence >= 0 && c.Confidence <= 1e6):
 		return fmt.Errorf("confidence %v out of range [0,1e6]", c.Confidence)
 	case c.Latency < 0 || c.Latency > maxLatency:
 		return fmt.Errorf("latency %v out of range [0,%v]", c.Latency, maxLatency)
 	}
 	return nil
+}
+
+// checkRegionsCopy checks the regions without changing c's.
+func (c Config) checkRegionsCopy() error {
+	c.Regions = slices.Clone(c.Regions)
+	return c.checkRegions()
 }
 
 // yamlLine matches the "line N: " that yaml.v3 puts in its messages.

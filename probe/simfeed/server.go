@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -58,6 +59,7 @@ type Server struct {
 	index    map[string]int // item ID -> position in items
 	byTopic  [][]int        // per topicList entry
 	byHarm   map[string][]int
+	byRegion map[string][]int
 	topicPop []float64 // per topicList entry: share of catalogue popularity
 
 	tmpl *template.Template
@@ -84,11 +86,17 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
+	cfg.Regions = slices.Clone(cfg.Regions)
+	if err := cfg.checkRegions(); err != nil {
+		return nil, fmt.Errorf("simfeed config: %w", err)
+	}
+	items := generateCatalogue(cfg)
+	items = append(items, regionalItems(cfg, items)...)
 	s := &Server{
 		cfg:        cfg,
 		logger:     logger,
 		now:        time.Now,
-		items:      generateCatalogue(cfg),
+		items:      items,
 		tmpl:       tmpl,
 		violations: cfg.Violations,
 		users:      map[string]*user{},
@@ -108,9 +116,14 @@ func (s *Server) indexCatalogue() {
 	for i, t := range topicList {
 		topicPos[t] = i
 	}
+	s.byRegion = map[string][]int{}
 	var total float64
 	for i, it := range s.items {
 		s.index[it.ID] = i
+		if it.Region != "" {
+			s.byRegion[it.Region] = append(s.byRegion[it.Region], i)
+			continue // never served outside its region, by topic or at random
+		}
 		t := topicPos[it.Topic]
 		s.byTopic[t] = append(s.byTopic[t], i)
 		s.topicPop[t] += it.Popularity
@@ -136,6 +149,8 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/like", s.api(s.itemAction("liked", s.recordLike)))
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
+	mux.HandleFunc("GET /echo", s.handleEcho)
+	mux.HandleFunc("POST /api/echo", s.api(s.handleAPIEcho))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	s.pagesRoutes(mux)  // pages.go: the multi-page layout
 	s.complianceRoutes(mux)
@@ -415,7 +430,7 @@ type (
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
 	u.visits = append(u.visits, v)
 	data := feedData{Visit: v.id, Items: s.cards(s.nextBatch(u, v, 1))}
 	s.mu.Unlock()

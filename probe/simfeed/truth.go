@@ -32,12 +32,18 @@ type TruthUser struct {
 	DwellMS       int64        `json:"dwell_ms"`
 	PricedOpens   int          `json:"priced_opens"`
 	Visits        []TruthVisit `json:"visits"`
+	// Echo is what the user's last visit to the echo page reported; nil
+	// when it never opened it.
+	Echo *Echo `json:"echo,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
 type TruthVisit struct {
 	ID      int       `json:"id"`
 	Started time.Time `json:"started"`
+	// Region is the region the visit was seen from (Config.Regions); ""
+	// for none.
+	Region string `json:"region,omitempty"`
 	// Served lists every item served in the visit in order, across pages.
 	Served []Served `json:"served"`
 }
@@ -78,8 +84,12 @@ func truthUser(u *user) TruthUser {
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
 	}
+	if u.echo != nil {
+		e := *u.echo
+		tu.Echo = &e
+	}
 	for _, v := range u.visits {
-		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Served: append([]Served{}, v.served...)})
+		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Region: v.region, Served: append([]Served{}, v.served...)})
 	}
 	return tu
 }
