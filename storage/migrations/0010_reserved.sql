@@ -1,0 +1,1 @@
+-- Reserved for the q-verdicts branch (removed at merge).

@@ -1,0 +1,1 @@
+-- Reserved for the q-capture branch (removed at merge).
