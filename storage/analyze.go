@@ -35,6 +35,9 @@ type Analysis struct {
 	Lexicon    analysis.Lexicon             `json:"harm_lexicon"`
 	Labels     analysis.LabelProvenance     `json:"labels"`
 	Audit      analysis.Audit               `json:"audit"`
+	// Egress lists the address each persona's sessions came from, as the
+	// adapter's echo page reported it, and flags addresses personas share.
+	Egress analysis.EgressReport `json:"egress"`
 }
 
 // Analyze reads campaign camp's finished sessions and labels and runs the
@@ -171,6 +174,13 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysi
 	rep.Comparison = analysis.CompareWithControls(rep.Summary)
 	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
 	rep.Audit = analysis.Analyze(in, analysis.AuditOptions{}, r)
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	if rep.Egress, err = db.egressReport(ctx, camp.ID, names); err != nil {
+		return rep, err
+	}
 	return rep, nil
 }
 

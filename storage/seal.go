@@ -47,6 +47,8 @@ var sealedTables = []sealTable{
 	{name: "personas", keyCols: 1, query: `SELECT id, campaign_id, name, role, spec FROM personas WHERE campaign_id = ?1`},
 	{name: "sessions", keyCols: 1, query: `SELECT id, campaign_id, persona_id, seq, attempt, status, planned_at, started_at,
 		finished_at, error, items FROM sessions WHERE campaign_id = ?1`},
+	{name: "session_egress", keyCols: 1, query: `SELECT e.session_id, e.ip, e.echo, e.at FROM session_egress e
+		JOIN sessions s ON s.id = e.session_id WHERE s.campaign_id = ?1`},
 	{name: "items", platform: true, keyCols: 2, query: `SELECT platform, item_id, title, author, url, topic, first_seen_at,
 		last_seen_at FROM items WHERE platform = ?2`},
 	{name: "labels", platform: true, keyCols: 1, query: `SELECT id, platform, item_id, category, value, source,
