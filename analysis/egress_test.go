@@ -19,7 +19,7 @@ func TestCheckEgress(t *testing.T) {
 			obs:        []EgressObservation{{"a", 1, "10.0.0.1"}, {"b", 1, "10.0.0.2"}, {"a", 2, "10.0.0.1"}},
 			wantShared: []SharedEgress{}, wantIPs: map[string][]string{"a": {"10.0.0.1"}, "b": {"10.0.0.2"}}, checked: true},
 		{name: "shared in a later session", names: []string{"a", "b", "c"},
-			obs: []EgressObservation{{"a", 1, "10.0.0.1"}, {"b", 1, "10.0.0.2"}, {"b", 2, "10.0.0.1"}, {"c", 1, ""}},
+			obs:        []EgressObservation{{"a", 1, "10.0.0.1"}, {"b", 1, "10.0.0.2"}, {"b", 2, "10.0.0.1"}, {"c", 1, ""}},
 			wantShared: []SharedEgress{{IP: "10.0.0.1", Personas: []string{"a", "b"}}},
 			wantIPs:    map[string][]string{"a": {"10.0.0.1"}, "b": {"10.0.0.1", "10.0.0.2"}, "c": {}}, checked: true},
 	}
