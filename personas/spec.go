@@ -112,7 +112,8 @@ type Traits struct {
 	// geolocation unavailable.
 	Geolocation *Geolocation `json:"geolocation,omitempty"`
 	// ScaleFactor is the device scale factor (devicePixelRatio). Zero (the
-	// default) means 1 on desktop and 3 on mobile.
+	// default) means 1. A factor f needs f² times the tile memory of a
+	// viewport (see probe.TileMemoryFor).
 	ScaleFactor float64 `json:"device_scale_factor,omitempty"`
 	// Touch, when set, says whether the persona has a touch screen.
 	// Default: touch on mobile, none on desktop.
@@ -138,8 +139,9 @@ type Proxy struct {
 	// socks4://HOST:PORT or socks5://HOST:PORT.
 	Server string `json:"server"`
 	// Bypass lists hosts reached without the proxy, in Chromium's
-	// --proxy-bypass-list syntax ("*.example.org;10.0.0.0/8"). Loopback
-	// addresses go through the proxy too unless listed ("<loopback>").
+	// --proxy-bypass-list syntax ("*.example.org;10.0.0.0/8"). Chromium
+	// never sends loopback addresses (localhost, 127.0.0.1) through a proxy
+	// unless the list holds "<-loopback>".
 	Bypass string `json:"bypass,omitempty"`
 	// Credentials, when set, answer the proxy's authentication challenge.
 	Credentials Credentials `json:"credentials,omitzero"`

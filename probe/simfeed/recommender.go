@@ -183,7 +183,7 @@ type slotPolicy struct {
 
 func (p *slotPolicy) eligible(s *Server, i int) bool {
 	it := &s.items[i]
-	return !p.v.excluded[i] && !(p.filterHarm && it.Harm != "") && it.Region == p.v.region
+	return !p.v.excluded[i] && !(p.filterHarm && it.Harm != "") && (it.Region == "" || it.Region == p.v.region)
 }
 
 // nextBatch chooses the next page of the visit and records it. The caller

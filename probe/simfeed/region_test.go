@@ -44,13 +44,14 @@ func TestRegionalCatalogue(t *testing.T) {
 				}
 			}
 			users := s.Truth().Users[before:]
-			regional, other := 0, 0
+			regional, other, total := 0, 0, 0
 			for _, u := range users {
 				for _, v := range u.Visits {
 					if v.Region != tc.region {
 						t.Errorf("visit region = %q, want %q", v.Region, tc.region)
 					}
 					for _, sv := range v.Served {
+						total++
 						switch r := byID[sv.Item].Region; r {
 						case "":
 						case tc.region:
@@ -64,8 +65,9 @@ func TestRegionalCatalogue(t *testing.T) {
 			if other > 0 {
 				t.Errorf("%d items of another region served", other)
 			}
-			if tc.region != "" && regional == 0 {
-				t.Errorf("no item of region %s in 30 slots", tc.region)
+			// Share 0.3 or 0.5 of 30 slots: far from none and from all.
+			if tc.region != "" && (regional < 3 || regional > total-5) {
+				t.Errorf("%d items of region %s in %d slots, want a share of them", regional, tc.region, total)
 			}
 			if tc.region == "" && regional > 0 {
 				t.Errorf("%d regional items served to a visitor of no region", regional)
