@@ -182,7 +182,9 @@ const echoWait = 10 * time.Second
 
 // readEgress opens the adapter's echo page and records what the platform
 // saw: the page's text and the address it names. It does nothing when the
-// adapter has no echo page.
+// adapter has no echo page. An echo page that is blocked (a CAPTCHA) or
+// never shows its element leaves the session without egress, logged: the
+// feed decides the session's fate. Only storing the egress can fail it.
 func (s *session) readEgress() error {
 	e := s.cfg.Adapter.Echo
 	if e.URL == "" {
@@ -192,20 +194,10 @@ func (s *session) readEgress() error {
 	if err != nil {
 		return fmt.Errorf("echo page: %w", err)
 	}
-	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
-		return fmt.Errorf("open echo page: %w", err)
-	}
-	text := ""
-	if e.Select != "" {
-		if err := s.waitFor(e.Select, true, echoWait); err != nil {
-			return fmt.Errorf("echo page: %w", err)
-		}
-		text, err = call(s, stepTimeout, chromedp.Evaluate[string](jsCall(`(sel) => document.querySelector(sel).textContent`, e.Select)))
-	} else {
-		text, err = call(s, stepTimeout, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	}
+	text, err := s.echoText(u, e.Select)
 	if err != nil {
-		return fmt.Errorf("read echo page: %w", err)
+		s.logger.Warn("no egress recorded", "url", u, "error", err)
+		return nil
 	}
 	eg := egressOf(text)
 	eg.At = s.now().UTC()
@@ -214,6 +206,27 @@ func (s *session) readEgress() error {
 		return es.SaveEgress(s.tab, s.cfg.SessionID, eg)
 	}
 	return nil
+}
+
+// echoText opens the echo page u and returns its text: sel's, once it
+// appears, or the body's.
+func (s *session) echoText(u, sel string) (string, error) {
+	if _, err := call(s, stepTimeout*2, chromedp.Navigate(u)); err != nil {
+		return "", fmt.Errorf("open echo page: %w", err)
+	}
+	if b := s.blockedNow(); b != "" {
+		return "", fmt.Errorf("echo page blocked (%s)", b)
+	}
+	if sel == "" {
+		return call(s, stepTimeout, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	}
+	if err := s.waitFor(sel, true, echoWait); err != nil {
+		if b := s.blockedNow(); b != "" {
+			return "", fmt.Errorf("echo page blocked (%s)", b)
+		}
+		return "", err
+	}
+	return call(s, stepTimeout, chromedp.Evaluate[string](jsCall(`(sel) => document.querySelector(sel).textContent`, sel)))
 }
 
 // egressOf reads an echo page's text: a JSON object's "ip" (else
