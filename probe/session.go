@@ -215,9 +215,15 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	s.tab, cancel = context.WithTimeout(crashCtx, cfg.Timeout)
 	defer cancel()
 
-	if vw, vh := s.viewport(); b.tileMB > 0 && TileMemoryFor(vw, vh) > b.tileMB {
-		s.logger.Warn("viewport needs more tile memory than the browser allows: screenshots may be partly blank",
-			"width_px", vw, "height_px", vh, "need_mib", TileMemoryFor(vw, vh), "tile_memory_mib", b.tileMB)
+	if vw, vh := s.viewport(); b.tileMB > 0 {
+		// The page is rastered at its device scale factor.
+		if f := cfg.Persona.Traits.ScaleFactor; f > 1 {
+			vw, vh = int(float64(vw)*f), int(float64(vh)*f)
+		}
+		if need := TileMemoryFor(vw, vh); need > b.tileMB {
+			s.logger.Warn("viewport needs more tile memory than the browser allows: screenshots may be partly blank",
+				"width_px", vw, "height_px", vh, "need_mib", need, "tile_memory_mib", b.tileMB)
+		}
 	}
 	t0 := time.Now()
 	if err := s.setup(); err != nil {
