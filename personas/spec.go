@@ -78,6 +78,10 @@ type Spec struct {
 	// Credentials, when set, let a session log in where the adapter has a
 	// login form and the platform asks for it.
 	Credentials Credentials `json:"credentials,omitzero"`
+	// Watch is the persona's watch list: items it opens and watches, in
+	// order, at the start of every session, before reading the feed.
+	// Default: none.
+	Watch []Watch `json:"watch,omitempty"`
 	// Proxy, when set, is the persona's network identity: the address the
 	// platform sees. Default: none (the machine's own address).
 	Proxy Proxy `json:"proxy,omitzero"`

@@ -32,7 +32,9 @@ type user struct {
 	notWanted     map[string]bool // topics the user said "not interested" in
 	notInterested int             // "not interested" presses
 	visits        []*visit
-	echo          *Echo // the last echo page's report
+	echo          *Echo            // the last echo page's report
+	playedMS      map[string]int64 // media time played per video item
+	playViews     map[string]int64 // "item/view" -> the view's last total
 }
 
 // visit is one load of the feed page and every batch served during it.
@@ -55,6 +57,8 @@ func newUser(id string, now time.Time) *user {
 		engagedHarm: map[string]int{},
 		liked:       map[string]bool{},
 		notWanted:   map[string]bool{},
+		playedMS:    map[string]int64{},
+		playViews:   map[string]int64{},
 	}
 }
 

@@ -92,6 +92,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	items := generateCatalogue(cfg)
 	items = append(items, regionalItems(cfg, items)...)
+	markVideos(cfg, items)
 	s := &Server{
 		cfg:        cfg,
 		logger:     logger,
@@ -150,6 +151,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	mux.HandleFunc("GET /echo", s.handleEcho)
+	mux.HandleFunc("GET /media/{file}", s.handleMedia)
 	mux.HandleFunc("POST /api/echo", s.api(s.handleAPIEcho))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	s.pagesRoutes(mux)  // pages.go: the multi-page layout
@@ -397,12 +399,16 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, u *user) (i
 		Type string `json:"type"`
 		Item string `json:"item"`
 		MS   *int64 `json:"ms"`
+		View string `json:"view"`
 	}
 	if err := decodeJSON(r, &ev); err != nil {
 		return fail(http.StatusBadRequest, "body must be a JSON event")
 	}
-	if ev.Type != "dwell" {
+	if ev.Type != "dwell" && ev.Type != "play" {
 		return fail(http.StatusBadRequest, "unknown event type")
+	}
+	if ev.Type == "play" && !devicePattern.MatchString(ev.View) {
+		return fail(http.StatusBadRequest, "play needs a view id")
 	}
 	if !itemIDPattern.MatchString(ev.Item) || ev.MS == nil || *ev.MS < 0 || *ev.MS > maxDwellMS {
 		return fail(http.StatusBadRequest, "dwell needs item and ms in [0,86400000]")
@@ -410,6 +416,13 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, u *user) (i
 	it, err := s.item(ev.Item)
 	if err != nil {
 		return fail(http.StatusNotFound, err.Error())
+	}
+	if ev.Type == "play" {
+		if it.VideoSeconds == 0 {
+			return fail(http.StatusBadRequest, "item is not a video")
+		}
+		s.recordPlay(u, it, ev.View, *ev.MS)
+		return http.StatusNoContent, nil
 	}
 	s.recordDwell(u, it, *ev.MS)
 	return http.StatusNoContent, nil

@@ -35,6 +35,8 @@ type TruthUser struct {
 	// Echo is what the user's last visit to the echo page reported; nil
 	// when it never opened it.
 	Echo *Echo `json:"echo,omitempty"`
+	// PlayedMS is the media time the user played per video item (ms).
+	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -83,6 +85,9 @@ func truthUser(u *user) TruthUser {
 		DwellMS:       u.dwellMS,
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
+	}
+	if len(u.playedMS) > 0 {
+		tu.PlayedMS = maps.Clone(u.playedMS)
 	}
 	if u.echo != nil {
 		e := *u.echo
