@@ -82,6 +82,9 @@ type Adapter struct {
 	// setting the persona's network identity, and records the page's text
 	// as the persona's egress.
 	Echo Echo `yaml:"echo" json:"echo,omitzero"`
+	// Watch says where an item's page is (for watch lists naming item
+	// ids) and which element plays its media.
+	Watch WatchPage `yaml:"watch" json:"watch,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -412,7 +415,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.FeedURL == "" {
 		a.FeedURL = "/"
 	}
-	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}} {
+	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}, {strings.ReplaceAll(a.Watch.ItemURL, "{id}", "id"), "watch", "item_url"}} {
 		if err := checkFeedScheme(u.v); err != nil {
 			path := []string{u.section}
 			if u.key != "" {
@@ -536,6 +539,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Login.Submit, []string{"login", "submit"}},
 		{a.Login.Done, []string{"login", "done"}},
 		{a.Echo.Select, []string{"echo", "select"}},
+		{a.Watch.Media, []string{"watch", "media"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {

@@ -67,6 +67,8 @@ type SessionResult struct {
 	Likes       int
 	Unconfirmed int
 	Scrolls     int
+	// Watched counts the watch list's entries watched.
+	Watched int
 	// Dismissed counts clicks on the adapter's dismiss selectors (consent
 	// dialogs and the like).
 	Dismissed int
@@ -294,7 +296,10 @@ func (s *session) setup() error {
 	if err := s.readEgress(); err != nil {
 		return err
 	}
-	return s.applySettings()
+	if err := s.applySettings(); err != nil {
+		return err
+	}
+	return s.runWatchList()
 }
 
 // userAgentFor returns the user agent a persona presents: its own override,
@@ -1073,8 +1078,12 @@ func (s *session) engage(it seenItem) error {
 		return s.leave(id, opened, acts)
 	}
 	dwell := b.Dwell.Sample(s.rng)
-	if err := sleep(s.tab, dwell); err != nil {
+	played, hasMedia, err := s.dwellOn(s.tab, dwell)
+	if err != nil {
 		return fmt.Errorf("dwell on %s: %w", id, err)
+	}
+	if hasMedia {
+		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionWatch, At: opened, Value: played})
 	}
 	if like := ad.Actions.Like; like.Click != "" && s.rng.Float64() < b.Like.P(match) && !s.present(like.Skip) {
 		confirmed, err := s.act(like)

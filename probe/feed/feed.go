@@ -66,6 +66,9 @@ const (
 	ActionLogin  ActionKind = "login"
 	// ActionNotInterested is a "not interested" press on the open item.
 	ActionNotInterested ActionKind = "not_interested"
+	// ActionWatch is an item watched: its value is the media time played
+	// (seconds), or the time looked at a page without media.
+	ActionWatch ActionKind = "watch"
 )
 
 // Action is one thing a persona did during a session.

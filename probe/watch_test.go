@@ -1,0 +1,94 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
+	"github.com/feedprobe/feedprobe/probe/simfeed"
+)
+
+// TestWatchListPlaysMedia runs a persona with a watch list on simfeed's
+// video items: for a time, to the end, by URL, and a page without media.
+// Each entry is a watch action in order; the media time the persona
+// recorded and the time simfeed's truth says was played agree within
+// 10 %.
+func TestWatchListPlaysMedia(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) {
+		c.VideoShare, c.VideoSeconds = 0.3, 6
+	})
+	var videos []simfeed.Item
+	plain := ""
+	for _, it := range srv.Catalogue() {
+		switch {
+		case it.VideoSeconds > 0 && len(videos) < 3:
+			videos = append(videos, it)
+		case it.VideoSeconds == 0 && plain == "":
+			plain = it.ID
+		}
+	}
+	if len(videos) < 3 || plain == "" {
+		t.Fatalf("catalogue has %d videos and plain item %q", len(videos), plain)
+	}
+	p := mustPersona(t, fmt.Sprintf(`  - name: watcher
+    behaviour:
+      open: {base: 0, match: 0}
+      dwell: {median: 500ms, sigma: 0.1, min: 400ms, max: 600ms}
+    watch:
+      - {item: %s, time: 2s}
+      - {item: %s, time: end}
+      - {url: /item/%s, time: 1500ms}
+      - {item: %s, time: 500ms}
+`, videos[0].ID, videos[1].ID, videos[2].ID, plain))
+	sink := newMemSink()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: simfeedAdapter(t), BaseURL: base,
+		Items: 5, Timeout: time.Minute, Logger: testLog,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var watched []feed.Action
+	for _, a := range sink.acts[1] {
+		if a.Kind == feed.ActionWatch {
+			watched = append(watched, a)
+		}
+	}
+	if res.Watched != 4 || len(watched) != 4 {
+		t.Fatalf("watched %d entries, %d watch actions: %+v; want 4", res.Watched, len(watched), watched)
+	}
+	want := []struct {
+		id      string
+		seconds float64
+	}{{videos[0].ID, 2}, {videos[1].ID, float64(videos[1].VideoSeconds)}, {videos[2].ID, 1.5}, {plain, 0.5}}
+	truth := srv.Truth()
+	if len(truth.Users) != 1 {
+		t.Fatalf("simfeed saw %d users, want 1", len(truth.Users))
+	}
+	played := truth.Users[0].PlayedMS
+	for i, w := range want {
+		a := watched[i]
+		if a.ItemID != w.id || math.Abs(a.Value-w.seconds) > 0.1*w.seconds+0.25 {
+			t.Errorf("watch %d: %s for %.2fs, want %s for about %.2fs", i, a.ItemID, a.Value, w.id, w.seconds)
+		}
+		if i == 3 {
+			if !strings.HasPrefix(a.Detail, "no media: ") || played[w.id] != 0 {
+				t.Errorf("watch of the plain item: detail %q, truth played %d ms; want no media and nothing played", a.Detail, played[w.id])
+			}
+			continue
+		}
+		got := float64(played[w.id]) / 1000
+		t.Logf("%s: persona %.3fs, truth %.3fs", w.id, a.Value, got)
+		if math.Abs(got-a.Value) > 0.1*a.Value {
+			t.Errorf("truth played %s for %.3fs, the persona recorded %.3fs: want within 10 %%", w.id, got, a.Value)
+		}
+	}
+	if !watched[1].At.Before(watched[2].At) {
+		t.Error("watch actions are not in the list's order")
+	}
+}
