@@ -92,3 +92,45 @@ func TestWatchListPlaysMedia(t *testing.T) {
 		t.Error("watch actions are not in the list's order")
 	}
 }
+
+// TestOpenedItemPlaysForDwell opens video items from simfeed's multi-page
+// feed: the persona plays each for its dwell, and the watch actions'
+// media time matches simfeed's truth within 10 %.
+func TestOpenedItemPlaysForDwell(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) {
+		c.VideoShare, c.VideoSeconds = 1, 20
+	})
+	ad, err := BuiltinAdapter("simfeed-pages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustPersona(t, `  - name: viewer
+    behaviour:
+      open: {base: 1, match: 0}
+      like: {base: 0, match: 0}
+      dwell: {median: 1500ms, sigma: 0.1, min: 1s, max: 2s}
+      max_opens: 2
+`)
+	sink := newMemSink()
+	if _, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: ad, BaseURL: base, Items: 10, Timeout: time.Minute, Logger: testLog,
+	}, sink); err != nil {
+		t.Fatal(err)
+	}
+	played := srv.Truth().Users[0].PlayedMS
+	n := 0
+	for _, a := range sink.acts[1] {
+		if a.Kind != feed.ActionWatch {
+			continue
+		}
+		n++
+		got := float64(played[a.ItemID]) / 1000
+		if a.Value <= 0.2 || a.Value > 2.2 || math.Abs(got-a.Value) > 0.1*a.Value {
+			t.Errorf("%s: persona played %.3fs, truth %.3fs; want some of the dwell (at most 2s, loading takes the rest), within 10 %%", a.ItemID, a.Value, got)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d watch actions, want one per open (2)", n)
+	}
+}
