@@ -36,9 +36,12 @@ type Phase struct {
 	NotInterested []string `json:"not_interested,omitempty"`
 	// Watch, when set, replaces the persona's watch list during the phase.
 	Watch []Watch `json:"watch,omitempty"`
+	// Search, when set, replaces the persona's search list during the
+	// phase.
+	Search []Search `json:"search,omitempty"`
 }
 
-var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings", "not_interested", "watch"}
+var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings", "not_interested", "watch", "search"}
 
 // phases decodes a persona's phases list. interests and keywords are the
 // persona's own, the defaults of a phase that omits them.
@@ -89,6 +92,9 @@ func (d *decoder) phases(n *yaml.Node, path string, interests map[string]float64
 		}
 		if v := f.get("watch"); !isNull(v) {
 			ph.Watch = d.watchList(v, join(p, "watch"))
+		}
+		if v := f.get("search"); !isNull(v) {
+			ph.Search = d.searchList(v, join(p, "search"))
 		}
 		out = append(out, ph)
 	}
@@ -149,6 +155,9 @@ func (s Spec) ForSession(seq int) Spec {
 	out.NotInterested = slices.Clone(s.Phases[i].NotInterested)
 	if w := s.Phases[i].Watch; w != nil {
 		out.Watch = slices.Clone(w)
+	}
+	if q := s.Phases[i].Search; q != nil {
+		out.Search = slices.Clone(q)
 	}
 	return out
 }

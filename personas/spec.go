@@ -82,6 +82,11 @@ type Spec struct {
 	// order, at the start of every session, before reading the feed.
 	// Default: none.
 	Watch []Watch `json:"watch,omitempty"`
+	// Search is the persona's search list: queries it types into the
+	// platform's search box at the start of every session (after its watch
+	// list), opening the top results that match its interests. Default:
+	// none.
+	Search []Search `json:"search,omitempty"`
 	// Proxy, when set, is the persona's network identity: the address the
 	// platform sees. Default: none (the machine's own address).
 	Proxy Proxy `json:"proxy,omitzero"`

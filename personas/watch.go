@@ -98,3 +98,69 @@ func (d *decoder) watchList(n *yaml.Node, path string) []Watch {
 	}
 	return out
 }
+
+// Search is one entry of a search list: a query typed into the platform's
+// search box, and how many of the results that match the persona's
+// interests it opens.
+type Search struct {
+	Query string `json:"query"`
+	// Open is how many matching results to open, from the top. Default 3;
+	// 0 only reads the results.
+	Open int `json:"open"`
+}
+
+var searchFields = []string{"query", "open"}
+
+// Limits of a search list entry.
+const (
+	defaultSearchOpen = 3
+	maxSearchOpen     = 50
+	maxQueryLen       = 200
+)
+
+// searchList decodes a search list.
+func (d *decoder) searchList(n *yaml.Node, path string) []Search {
+	l := resolve(n)
+	if l.Kind != yaml.SequenceNode {
+		d.add(n.Line, path, "must be a list of searches (- {query: ..., open: 3}), got %s", kindName(l))
+		return nil
+	}
+	if len(l.Content) == 0 {
+		d.add(n.Line, path, "list is empty; remove search or add a query")
+		return nil
+	}
+	var out []Search
+	for i, item := range l.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if !d.expectMapping(item, p, "query and open") {
+			continue
+		}
+		f := d.mapping(item, p, searchFields)
+		s := Search{Open: defaultSearchOpen}
+		ok := true
+		q := f.get("query")
+		if isNull(q) {
+			d.add(resolve(item).Line, join(p, "query"), "required field is missing")
+			ok = false
+		} else if s.Query, ok = d.str(q, join(p, "query")); ok {
+			s.Query = strings.TrimSpace(s.Query)
+			if s.Query == "" || len(s.Query) > maxQueryLen {
+				d.add(q.Line, join(p, "query"), "a query has 1 to %d bytes", maxQueryLen)
+				ok = false
+			}
+		}
+		if v := f.get("open"); !isNull(v) {
+			k, good := d.count(v, join(p, "open"), 0)
+			if good && k > maxSearchOpen {
+				d.add(v.Line, join(p, "open"), "%d results is more than %d", k, maxSearchOpen)
+				good = false
+			}
+			ok = ok && good
+			s.Open = k
+		}
+		if ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

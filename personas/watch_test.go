@@ -56,3 +56,33 @@ func TestWatchListErrors(t *testing.T) {
 		t.Errorf("errors:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+func TestParseSearchList(t *testing.T) {
+	specs, err := Parse("s.yaml", []byte(`personas:
+  - name: seeker
+    search:
+      - {query: " vaccine risks "}
+      - {query: moon landing hoax, open: 0}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Search{{Query: "vaccine risks", Open: 3}, {Query: "moon landing hoax", Open: 0}}
+	if !slices.Equal(specs[0].Search, want) {
+		t.Errorf("search = %+v, want %+v", specs[0].Search, want)
+	}
+	_, err = Parse("s.yaml", []byte(`personas:
+  - name: bad
+    search:
+      - {open: 2}
+      - {query: "  ", open: 99}
+`))
+	wantErr := []string{
+		`s.yaml:4: personas[0].search[0].query: required field is missing`,
+		`s.yaml:5: personas[0].search[1].query: a query has 1 to 200 bytes`,
+		`s.yaml:5: personas[0].search[1].open: 99 results is more than 50`,
+	}
+	if got := errorStrings(err); !slices.Equal(got, wantErr) {
+		t.Errorf("errors:\n%q\nwant:\n%q", got, wantErr)
+	}
+}

@@ -85,6 +85,8 @@ type Adapter struct {
 	// Watch says where an item's page is (for watch lists naming item
 	// ids) and which element plays its media.
 	Watch WatchPage `yaml:"watch" json:"watch,omitzero"`
+	// Search is the platform's search box, for personas' search lists.
+	Search SearchPage `yaml:"search" json:"search,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -415,7 +417,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.FeedURL == "" {
 		a.FeedURL = "/"
 	}
-	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}, {strings.ReplaceAll(a.Watch.ItemURL, "{id}", "id"), "watch", "item_url"}} {
+	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}, {strings.ReplaceAll(a.Watch.ItemURL, "{id}", "id"), "watch", "item_url"}, {a.Search.URL, "search", "url"}} {
 		if err := checkFeedScheme(u.v); err != nil {
 			path := []string{u.section}
 			if u.key != "" {
@@ -488,6 +490,9 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 			}
 		}
 	}
+	if (a.Search.Box == "") != (a.Search.Results == "") {
+		fail("a search needs both box and results", "search")
+	}
 	if a.Echo.Select != "" && a.Echo.URL == "" {
 		fail("missing: the echo page's url", "echo", "url")
 	}
@@ -540,6 +545,9 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Login.Done, []string{"login", "done"}},
 		{a.Echo.Select, []string{"echo", "select"}},
 		{a.Watch.Media, []string{"watch", "media"}},
+		{a.Search.Box, []string{"search", "box"}},
+		{a.Search.Submit, []string{"search", "submit"}},
+		{a.Search.Results, []string{"search", "results"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {

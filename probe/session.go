@@ -67,8 +67,10 @@ type SessionResult struct {
 	Likes       int
 	Unconfirmed int
 	Scrolls     int
-	// Watched counts the watch list's entries watched.
-	Watched int
+	// Watched counts the watch list's entries watched; Searches the
+	// search list's queries made.
+	Watched  int
+	Searches int
 	// Dismissed counts clicks on the adapter's dismiss selectors (consent
 	// dialogs and the like).
 	Dismissed int
@@ -136,6 +138,8 @@ type session struct {
 	// closeItemTab, while an item is open in a tab of its own (s.tab is
 	// then that tab), closes it and returns to the feed's tab.
 	closeItemTab func()
+	// searchRank is the rank of the last search result stored.
+	searchRank int
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -299,7 +303,10 @@ func (s *session) setup() error {
 	if err := s.applySettings(); err != nil {
 		return err
 	}
-	return s.runWatchList()
+	if err := s.runWatchList(); err != nil {
+		return err
+	}
+	return s.runSearchList()
 }
 
 // userAgentFor returns the user agent a persona presents: its own override,

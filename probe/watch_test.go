@@ -134,3 +134,80 @@ func TestOpenedItemPlaysForDwell(t *testing.T) {
 		t.Errorf("%d watch actions, want one per open (2)", n)
 	}
 }
+
+// TestSearchList types a persona's queries into simfeed's search box: the
+// results are stored as search impressions in simfeed's order, the
+// queries as search actions, and the top results matching the persona's
+// interests are opened, as simfeed's truth confirms.
+func TestSearchList(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	cat := srv.Catalogue()
+	// A query: the first word of an item's title, and that item's topic
+	// as the persona's interest.
+	word := strings.ToLower(strings.Fields(cat[0].Title)[0])
+	p := mustPersona(t, fmt.Sprintf(`  - name: seeker
+    interests: {%s: 1}
+    behaviour:
+      open: {base: 0, match: 0}
+      dwell: {median: 300ms, sigma: 0.1, min: 200ms, max: 400ms}
+    search:
+      - {query: %q, open: 2}
+      - {query: zzqqxx-nothing}
+`, cat[0].Topic, word))
+	sink := newMemSink()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 5, Timeout: time.Minute, Logger: testLog,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := srv.Truth().Users[0]
+	if res.Searches != 2 || len(u.Searches) != 2 || u.Searches[0].Query != word || len(u.Searches[1].Served) != 0 {
+		t.Fatalf("searches: %d made, truth %+v; want 2, the first for %q and the second without results", res.Searches, u.Searches, word)
+	}
+	var results []string
+	for _, im := range sink.imps[1] {
+		if im.Surface == SurfaceSearch {
+			results = append(results, im.ID)
+		}
+	}
+	var served []string
+	for _, sv := range u.Searches[0].Served {
+		served = append(served, sv.Item)
+	}
+	if strings.Join(results, " ") != strings.Join(served, " ") || len(served) == 0 {
+		t.Errorf("stored search results %v, simfeed served %v", results, served)
+	}
+	topic := map[string]string{}
+	for _, it := range cat {
+		topic[it.ID] = it.Topic
+	}
+	var searched, opened []string
+	for _, a := range sink.acts[1] {
+		switch {
+		case a.Kind == feed.ActionSearch:
+			searched = append(searched, a.Detail)
+		case a.Kind == feed.ActionOpen && strings.HasPrefix(a.Detail, "search: "):
+			opened = append(opened, a.ItemID)
+			if topic[a.ItemID] != cat[0].Topic {
+				t.Errorf("opened result %s of topic %s, want only %s", a.ItemID, topic[a.ItemID], cat[0].Topic)
+			}
+		}
+	}
+	var want []string
+	for _, id := range served {
+		if topic[id] == cat[0].Topic && len(want) < 2 {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("no result of topic %s among %v: the test needs one", cat[0].Topic, served)
+	}
+	if strings.Join(searched, "|") != word+"|zzqqxx-nothing" || strings.Join(opened, " ") != strings.Join(want, " ") {
+		t.Errorf("search actions %q, opened %v; want both queries and the top matching results %v", searched, opened, want)
+	}
+	if u.Opens < len(want) {
+		t.Errorf("simfeed counted %d opens, want at least %d", u.Opens, len(want))
+	}
+}

@@ -35,6 +35,7 @@ type user struct {
 	echo          *Echo            // the last echo page's report
 	playedMS      map[string]int64 // media time played per video item
 	playViews     map[string]int64 // "item/view" -> the view's last total
+	searches      []*search
 }
 
 // visit is one load of the feed page and every batch served during it.

@@ -151,6 +151,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	mux.HandleFunc("GET /echo", s.handleEcho)
+	mux.HandleFunc("GET /search", s.handleSearch)
 	mux.HandleFunc("GET /media/{file}", s.handleMedia)
 	mux.HandleFunc("POST /api/echo", s.api(s.handleAPIEcho))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list

@@ -37,6 +37,8 @@ type TruthUser struct {
 	Echo *Echo `json:"echo,omitempty"`
 	// PlayedMS is the media time the user played per video item (ms).
 	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
+	// Searches are the user's searches with the results served.
+	Searches []TruthSearch `json:"searches,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -85,6 +87,9 @@ func truthUser(u *user) TruthUser {
 		DwellMS:       u.dwellMS,
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
+	}
+	for _, q := range u.searches {
+		tu.Searches = append(tu.Searches, TruthSearch{At: q.at, Query: q.query, Served: append([]Served{}, q.served...)})
 	}
 	if len(u.playedMS) > 0 {
 		tu.PlayedMS = maps.Clone(u.playedMS)
