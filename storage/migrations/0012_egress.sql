@@ -9,3 +9,7 @@ CREATE TABLE session_egress (
 	echo       TEXT    NOT NULL, -- the echo page's text (at most 8 KiB): headers, time zone, locale, position as the platform's page saw them
 	at         INTEGER NOT NULL -- when the echo was read
 );
+
+-- An impression shown beside an item (the item page's up-next or related
+-- list, surface up_next): the item whose page showed it.
+ALTER TABLE impressions ADD COLUMN beside_item_id TEXT; -- the item whose page showed this one (surface up_next); NULL for feeds, lists and searches
