@@ -87,6 +87,9 @@ type Adapter struct {
 	Watch WatchPage `yaml:"watch" json:"watch,omitzero"`
 	// Search is the platform's search box, for personas' search lists.
 	Search SearchPage `yaml:"search" json:"search,omitzero"`
+	// UpNext is the up-next list of an item's page, recorded beside each
+	// item the persona opens.
+	UpNext UpNext `yaml:"up_next" json:"up_next,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -490,6 +493,12 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 			}
 		}
 	}
+	if a.UpNext.Depth < 0 || a.UpNext.Depth > 100 {
+		fail("depth must be between 0 (the default, 5) and 100", "up_next", "depth")
+	}
+	if a.UpNext.List != "" && a.Item == "" {
+		fail("an up-next list is read with the item selector: give item", "up_next", "list")
+	}
 	if (a.Search.Box == "") != (a.Search.Results == "") {
 		fail("a search needs both box and results", "search")
 	}
@@ -548,6 +557,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Search.Box, []string{"search", "box"}},
 		{a.Search.Submit, []string{"search", "submit"}},
 		{a.Search.Results, []string{"search", "results"}},
+		{a.UpNext.List, []string{"up_next", "list"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {

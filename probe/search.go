@@ -146,6 +146,9 @@ func (s *session) openResult(it feed.Item, query string) error {
 		return fmt.Errorf("open result %s: %w", it.ID, err)
 	}
 	s.res.Opens++
+	if err := s.readUpNext(it.ID); err != nil {
+		return err
+	}
 	dwell := s.cfg.Persona.Behaviour.Dwell.Sample(s.rng)
 	played, hasMedia, err := s.dwellOn(s.tab, dwell)
 	if err != nil {

@@ -138,8 +138,9 @@ type session struct {
 	// closeItemTab, while an item is open in a tab of its own (s.tab is
 	// then that tab), closes it and returns to the feed's tab.
 	closeItemTab func()
-	// searchRank is the rank of the last search result stored.
-	searchRank int
+	// searchRank and upNextRank are the ranks of the last search result
+	// and up-next item stored.
+	searchRank, upNextRank int
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -1071,6 +1072,9 @@ func (s *session) engage(it seenItem) error {
 	}
 	opened := s.now().UTC()
 	s.res.Opens++
+	if err := s.readUpNext(id); err != nil {
+		return err
+	}
 	acts := []feed.Action{{ItemID: id, Kind: feed.ActionOpen, At: opened}}
 	if notWanted {
 		// Say so and leave: no dwell, no like.

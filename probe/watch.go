@@ -74,6 +74,13 @@ func (s *session) runWatchList() error {
 		if b := s.blockedNow(); b != "" {
 			return fmt.Errorf("watch %s: %w (%s)", u, ErrBlocked, b)
 		}
+		id := w.Item
+		if id == "" {
+			id = s.idFromURL(u)
+		}
+		if err := s.readUpNext(id); err != nil {
+			return err
+		}
 		d := w.Time
 		if w.ToEnd {
 			d = maxToEnd
@@ -92,10 +99,6 @@ func (s *session) runWatchList() error {
 				return fmt.Errorf("watch %s: %w", u, err)
 			}
 			played, detail = look.Seconds(), "no media: "+u
-		}
-		id := w.Item
-		if id == "" {
-			id = s.idFromURL(u)
 		}
 		a := feed.Action{ItemID: id, Kind: feed.ActionWatch, At: at, Value: played, Detail: detail}
 		if err := s.sink.SaveActions(s.tab, s.cfg.SessionID, []feed.Action{a}); err != nil {

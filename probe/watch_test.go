@@ -211,3 +211,55 @@ func TestSearchList(t *testing.T) {
 		t.Errorf("simfeed counted %d opens, want at least %d", u.Opens, len(want))
 	}
 }
+
+// TestUpNextBesideOpenedItems opens items on simfeed's multi-page feed and
+// records each item page's up-next list: impressions of the surface
+// up_next beside the opened item, in simfeed's order, as its truth says.
+func TestUpNextBesideOpenedItems(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	ad, err := BuiltinAdapter("simfeed-pages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustPersona(t, `  - name: follower
+    behaviour:
+      open: {base: 1, match: 0}
+      like: {base: 0, match: 0}
+      dwell: {median: 200ms, sigma: 0.1, min: 100ms, max: 300ms}
+      max_opens: 2
+`)
+	sink := newMemSink()
+	if _, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: ad, BaseURL: base, Items: 10, Timeout: time.Minute, Logger: testLog,
+	}, sink); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	var order []string
+	for _, im := range sink.imps[1] {
+		if im.Surface != SurfaceUpNext {
+			continue
+		}
+		if im.BesideItemID == "" {
+			t.Errorf("up-next impression %s has no item beside it", im.ID)
+		}
+		if len(got[im.BesideItemID]) == 0 {
+			order = append(order, im.BesideItemID)
+		}
+		got[im.BesideItemID] = append(got[im.BesideItemID], im.ID)
+	}
+	truth := srv.Truth().Users[0].UpNext
+	if len(truth) != 2 || len(order) != 2 {
+		t.Fatalf("up-next lists: simfeed served %d, the persona stored %d; want 2 (one per open)", len(truth), len(order))
+	}
+	for i, l := range truth {
+		var want []string
+		for _, sv := range l.Served {
+			want = append(want, sv.Item)
+		}
+		if order[i] != l.Beside || strings.Join(got[l.Beside], " ") != strings.Join(want, " ") || len(want) != 5 {
+			t.Errorf("up-next beside %s: stored %v, simfeed served %v beside %s", order[i], got[order[i]], want, l.Beside)
+		}
+	}
+}

@@ -36,6 +36,7 @@ type user struct {
 	playedMS      map[string]int64 // media time played per video item
 	playViews     map[string]int64 // "item/view" -> the view's last total
 	searches      []*search
+	upNext        []*upNext
 }
 
 // visit is one load of the feed page and every batch served during it.

@@ -453,15 +453,21 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleItemPage(w http.ResponseWriter, r *http.Request) {
+	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
 	d, status, msg := s.openItem(u, r.PathValue("id"))
+	var next []card
+	if status == http.StatusOK {
+		it, _ := s.item(d.ID)
+		next = s.cards(s.upNextOf(u, it, region))
+	}
 	s.mu.Unlock()
 	if status != http.StatusOK {
 		http.Error(w, msg, status)
 		return
 	}
-	s.render(w, "item.html", d)
+	s.render(w, "item.html", itemPage{detail: d, UpNext: next})
 }
 
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {

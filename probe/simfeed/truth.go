@@ -39,6 +39,8 @@ type TruthUser struct {
 	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
 	// Searches are the user's searches with the results served.
 	Searches []TruthSearch `json:"searches,omitempty"`
+	// UpNext are the up-next lists the user's item pages showed.
+	UpNext []TruthUpNext `json:"up_next,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -87,6 +89,9 @@ func truthUser(u *user) TruthUser {
 		DwellMS:       u.dwellMS,
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
+	}
+	for _, l := range u.upNext {
+		tu.UpNext = append(tu.UpNext, TruthUpNext{At: l.at, Beside: l.beside, Served: append([]Served{}, l.served...)})
 	}
 	for _, q := range u.searches {
 		tu.Searches = append(tu.Searches, TruthSearch{At: q.at, Query: q.query, Served: append([]Served{}, q.served...)})
