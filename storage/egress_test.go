@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -70,5 +71,61 @@ func TestEgressStoredAndShared(t *testing.T) {
 	}
 	if got := rep.Egress.Personas[0]; got.Persona != "a" || !reflect.DeepEqual(got.IPs, []string{"127.0.0.2"}) || got.Sessions != 1 {
 		t.Errorf("egress of a = %+v, want 127.0.0.2 in one session", got)
+	}
+}
+
+// TestAnalyzeSplitsSurfaces stores a session with feed and up-next
+// impressions and checks the split by surface counts each apart.
+func TestAnalyzeSplitsSurfaces(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	c, _, err := db.EnsureCampaign(ctx, Campaign{Name: "c", Platform: "simfeed", BaseURL: "http://127.0.0.1:1", Spec: []byte(`{}`), SpecHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.EnsurePersona(ctx, Persona{CampaignID: c.ID, Name: "p", Role: "test", Spec: []byte(`{"name":"p","interests":{"news":1}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PlanSessions(ctx, p.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	s := mustSessionsOf(t, db, c.ID, p.ID)[0]
+	if err := db.StartSession(ctx, s.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	imp := func(surface, id, topic string, rank int, beside string) feed.Impression {
+		return feed.Impression{Item: feed.Item{ID: id, Title: "t " + id, Topic: topic}, Rank: rank, SeenAt: t0, Surface: surface, BesideItemID: beside}
+	}
+	imps := []feed.Impression{imp("feed", "a", "news", 1, ""), imp("feed", "b", "pets", 2, ""), imp("feed", "c", "pets", 3, ""),
+		imp("up_next", "d", "news", 1, "a"), imp("up_next", "e", "news", 2, "a")}
+	if err := db.SaveImpressions(ctx, s.ID, imps); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Impressions(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range stored {
+		if (im.Surface == "up_next") != (im.BesideItemID == "a") {
+			t.Errorf("stored %s on %s beside %q", im.ID, im.Surface, im.BesideItemID)
+		}
+	}
+	if err := db.FinishSession(ctx, s.ID, StatusDone, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Analyze(ctx, c, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Surfaces) != 2 {
+		t.Fatalf("surfaces = %+v, want feed and up_next", rep.Surfaces)
+	}
+	feedF, upF := rep.Surfaces[0], rep.Surfaces[1]
+	if feedF.Surface != "feed" || feedF.Impressions != 3 || math.Abs(float64(feedF.InterestShare)-1.0/3) > 1e-9 || feedF.Sessions != 1 {
+		t.Errorf("feed figures %+v, want 3 impressions, interest share 1/3, 1 session", feedF)
+	}
+	if upF.Surface != "up_next" || upF.Impressions != 2 || upF.InterestShare != 1 || upF.TopicShares["news"] != 1 {
+		t.Errorf("up_next figures %+v, want 2 impressions, all news", upF)
 	}
 }
