@@ -114,8 +114,8 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, r *rand.Rand) (Analysi
 		topic   int32
 	}
 	cellN := map[surfTopic][2]int{} // a session's impressions and harmful ones per surface and topic
-	var order []int         // a session's impressions by rank, surfaces mixed
-	var topicN, harmN []int // per topic code, in the current session
+	var order []int                 // a session's impressions by rank, surfaces mixed
+	var topicN, harmN []int         // per topic code, in the current session
 	err = db.EachSessionImpressions(ctx, camp.ID, func(s *SessionImpressions) error {
 		n := s.Len()
 		if n == 0 {
