@@ -21,7 +21,8 @@ var (
 	geoFields         = []string{"latitude", "longitude", "accuracy"}
 	proxyFields       = []string{"server", "bypass", "username_env", "password_env", "username_file", "password_file", "username", "password"}
 	viewportFields    = []string{"width", "height"}
-	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens"}
+	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens", "follow", "not_interested"}
+	aversionFields    = []string{"base", "mismatch"}
 	dwellFields       = []string{"median", "sigma", "min", "max"}
 	probFields        = []string{"base", "match"}
 	settingFields     = []string{"personalization", "minor_mode"}
@@ -540,6 +541,32 @@ func (d *decoder) behaviour(n *yaml.Node, path string, b *Behaviour) {
 	}
 	if v := f.get("like"); !isNull(v) {
 		d.prob(v, join(path, "like"), &b.Like)
+	}
+	if v := f.get("follow"); !isNull(v) {
+		d.prob(v, join(path, "follow"), &b.Follow)
+	}
+	if v := f.get("not_interested"); !isNull(v) {
+		p := join(path, "not_interested")
+		if d.expectMapping(v, p, "base and mismatch") {
+			af := d.mapping(v, p, aversionFields)
+			for _, x := range []struct {
+				key string
+				to  *float64
+			}{{"base", &b.NotInterested.Base}, {"mismatch", &b.NotInterested.Mismatch}} {
+				n := af.get(x.key)
+				if isNull(n) {
+					continue
+				}
+				w, ok := d.float(n, join(p, x.key))
+				if ok && (w < 0 || w > 1) {
+					d.add(n.Line, join(p, x.key), "probability %s must be between 0 and 1", n.Value)
+					continue
+				}
+				if ok {
+					*x.to = w
+				}
+			}
+		}
 	}
 	if v := f.get("scroll_pause"); !isNull(v) {
 		if p, ok := d.duration(v, join(path, "scroll_pause")); ok {

@@ -179,6 +179,25 @@ type Behaviour struct {
 	ScrollPause time.Duration `json:"scroll_pause_ns"`
 	// MaxOpens caps the items opened per session; 0 means no cap. Default: 10.
 	MaxOpens int `json:"max_opens"`
+	// Follow is the probability of following (subscribing to) the author
+	// of an opened item, after the dwell. Default: never.
+	Follow Prob `json:"follow,omitzero"`
+	// NotInterested is the probability of pressing "not interested" on an
+	// opened item, which grows as the item matches the persona less.
+	// Default: never.
+	NotInterested Aversion `json:"not_interested,omitzero"`
+}
+
+// Aversion is a probability that grows as an item matches the persona's
+// interests less: clamp(Base + Mismatch*(1-m), 0, 1).
+type Aversion struct {
+	Base     float64 `json:"base"`
+	Mismatch float64 `json:"mismatch"`
+}
+
+// P returns the probability for an item whose interest match is m.
+func (a Aversion) P(m float64) float64 {
+	return min(max(a.Base+a.Mismatch*(1-m), 0), 1)
 }
 
 // Dwell is a log-normal dwell time distribution, clamped to [Min, Max].

@@ -86,3 +86,41 @@ func TestParseSearchList(t *testing.T) {
 		t.Errorf("errors:\n%q\nwant:\n%q", got, wantErr)
 	}
 }
+
+func TestParseFollowAndNotInterested(t *testing.T) {
+	specs, err := Parse("b.yaml", []byte(`personas:
+  - name: picky
+    behaviour:
+      follow: {base: 0.1, match: 0.5}
+      not_interested: {base: 0.05, mismatch: 0.6}
+  - name: plain
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := specs[0].Behaviour
+	if b.Follow != (Prob{Base: 0.1, Match: 0.5}) || b.NotInterested != (Aversion{Base: 0.05, Mismatch: 0.6}) {
+		t.Errorf("behaviour = %+v", b)
+	}
+	if got := b.NotInterested.P(0); got != 0.65 {
+		t.Errorf("P(not interested | no match) = %v, want 0.65", got)
+	}
+	if got := b.NotInterested.P(1); got != 0.05 {
+		t.Errorf("P(not interested | full match) = %v, want 0.05", got)
+	}
+	if specs[1].Behaviour.Follow != (Prob{}) || specs[1].Behaviour.NotInterested != (Aversion{}) {
+		t.Errorf("a plain persona follows or presses not interested: %+v", specs[1].Behaviour)
+	}
+	_, err = Parse("b.yaml", []byte(`personas:
+  - name: bad
+    behaviour:
+      not_interested: {base: 2, dislike: 1}
+`))
+	want := []string{
+		`b.yaml:4: personas[0].behaviour.not_interested.dislike: unknown field (expected one of: base, mismatch)`,
+		`b.yaml:4: personas[0].behaviour.not_interested.base: probability 2 must be between 0 and 1`,
+	}
+	if got := errorStrings(err); !slices.Equal(got, want) {
+		t.Errorf("errors:\n%q\nwant:\n%q", got, want)
+	}
+}

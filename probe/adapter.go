@@ -184,6 +184,8 @@ type Actions struct {
 	// NotInterested tells the platform the persona does not want the
 	// open item's kind (a "not interested" button, deleting a tag).
 	NotInterested Action2 `yaml:"not_interested" json:"not_interested,omitzero"`
+	// Follow follows (subscribes to) the open item's author or channel.
+	Follow Action2 `yaml:"follow" json:"follow,omitzero"`
 }
 
 // Action2 is one click and what to wait for after it.
@@ -548,6 +550,9 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.NotInterested.Wait, []string{"actions", "not_interested", "wait"}},
 		{a.Actions.Like.Skip, []string{"actions", "like", "skip"}},
 		{a.Actions.NotInterested.Skip, []string{"actions", "not_interested", "skip"}},
+		{a.Actions.Follow.Click, []string{"actions", "follow", "click"}},
+		{a.Actions.Follow.Wait, []string{"actions", "follow", "wait"}},
+		{a.Actions.Follow.Skip, []string{"actions", "follow", "skip"}},
 		{a.Login.Username, []string{"login", "username"}},
 		{a.Login.Password, []string{"login", "password"}},
 		{a.Login.Submit, []string{"login", "submit"}},
@@ -571,12 +576,12 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	for _, r := range []struct {
 		v    string
 		name string
-	}{{a.Actions.Like.Response, "like"}, {a.Actions.NotInterested.Response, "not_interested"}, {a.Actions.Open.Response, "open"}, {a.Actions.Back.Response, "back"}} {
+	}{{a.Actions.Like.Response, "like"}, {a.Actions.NotInterested.Response, "not_interested"}, {a.Actions.Follow.Response, "follow"}, {a.Actions.Open.Response, "open"}, {a.Actions.Back.Response, "back"}} {
 		if r.v == "" {
 			continue
 		}
 		if r.name == "open" || r.name == "back" {
-			fail("only like and not_interested wait for a response", "actions", r.name, "response")
+			fail("only like, not_interested and follow wait for a response", "actions", r.name, "response")
 		} else if _, err := regexp.Compile(r.v); err != nil {
 			fail("not a regular expression: "+err.Error(), "actions", r.name, "response")
 		}

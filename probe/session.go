@@ -66,6 +66,8 @@ type SessionResult struct {
 	// and "not interested" presses it did not (stored as unconfirmed).
 	Likes       int
 	Unconfirmed int
+	// Follows counts the follows the platform confirmed.
+	Follows int
 	Scrolls     int
 	// Watched counts the watch list's entries watched; Searches the
 	// search list's queries made.
@@ -1054,6 +1056,11 @@ func (s *session) engage(it seenItem) error {
 	if !notWanted && s.rng.Float64() >= b.Open.P(match) {
 		return nil
 	}
+	// The behaviour's "not interested", drawn only when set so that
+	// personas without it draw what they always drew.
+	if !notWanted && ad.Actions.NotInterested.Click != "" && b.NotInterested != (personas.Aversion{}) {
+		notWanted = s.rng.Float64() < b.NotInterested.P(match)
+	}
 	id := it.imp.ID
 	s.feedEntry = s.historyEntry()
 	if err := s.openItem(it); err != nil {
@@ -1105,6 +1112,16 @@ func (s *session) engage(it seenItem) error {
 			s.res.Likes++
 		}
 		acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionLike, At: s.now().UTC()}, confirmed))
+	}
+	if f := ad.Actions.Follow; f.Click != "" && b.Follow != (personas.Prob{}) && s.rng.Float64() < b.Follow.P(match) && !s.present(f.Skip) {
+		confirmed, err := s.act(f)
+		if err != nil {
+			return fmt.Errorf("follow the author of %s: %w", id, err)
+		}
+		if confirmed {
+			s.res.Follows++
+		}
+		acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionFollow, At: s.now().UTC(), Detail: it.imp.Author}, confirmed))
 	}
 	return s.leave(id, opened, acts)
 }

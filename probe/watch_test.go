@@ -263,3 +263,70 @@ func TestUpNextBesideOpenedItems(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowAndNotInterestedByProbability opens every item: the persona
+// follows the authors of the items it likes (four topics) and presses "not
+// interested" on the others, as its behaviour's probabilities say (1 and
+// 0 here), and simfeed's truth has the same follows and presses.
+func TestFollowAndNotInterestedByProbability(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, nil)
+	p := mustPersona(t, `  - name: picky
+    interests: {music: 1, news: 1, sports: 1, gaming: 1}
+    behaviour:
+      open: {base: 1, match: 0}
+      like: {base: 0, match: 0}
+      follow: {base: 0, match: 1}
+      not_interested: {base: 0, mismatch: 1}
+      dwell: {median: 150ms, sigma: 0.1, min: 100ms, max: 200ms}
+      max_opens: 8
+`)
+	sink := newMemSink()
+	res, err := b.RunSession(context.Background(), SessionConfig{
+		SessionID: 1, Persona: p, Adapter: simfeedAdapter(t), BaseURL: base, Items: 30, Timeout: time.Minute, Logger: testLog,
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := map[string]string{}
+	for _, im := range sink.imps[1] {
+		topic[im.ID] = im.Topic
+	}
+	liked := map[string]bool{"music": true, "news": true, "sports": true, "gaming": true}
+	follows := map[string]bool{}
+	var ni, music int
+	opened := 0
+	for _, a := range sink.acts[1] {
+		switch a.Kind {
+		case feed.ActionOpen:
+			opened++
+			if liked[topic[a.ItemID]] {
+				music++
+			}
+		case feed.ActionFollow:
+			if !liked[topic[a.ItemID]] || a.Unconfirmed {
+				t.Errorf("followed the author of %s (%s), confirmed %v; want music items only, confirmed", a.ItemID, topic[a.ItemID], !a.Unconfirmed)
+			}
+			follows[a.Detail] = true
+		case feed.ActionNotInterested:
+			if liked[topic[a.ItemID]] {
+				t.Errorf("not interested in %s, an item of its interests", a.ItemID)
+			}
+			ni++
+		}
+	}
+	if opened != 8 || ni != opened-music || res.Follows != music {
+		t.Errorf("opened %d (%d music): %d not interested, %d follows; want every other item marked and every music item followed", opened, music, ni, res.Follows)
+	}
+	if music == 0 || ni == 0 {
+		t.Fatalf("opened %d music and %d other items: the test needs both", music, ni)
+	}
+	u := srv.Truth().Users[0]
+	var want []string
+	for a := range follows {
+		want = append(want, a)
+	}
+	if len(u.Follows) != len(want) || u.NotInterested != ni {
+		t.Errorf("truth: follows %v, %d not interested; the persona followed %v and pressed %d", u.Follows, u.NotInterested, want, ni)
+	}
+}

@@ -72,6 +72,8 @@ const (
 	// ActionWatch is an item watched: its value is the media time played
 	// (seconds), or the time looked at a page without media.
 	ActionWatch ActionKind = "watch"
+	// ActionFollow is a follow of (subscription to) the open item's author.
+	ActionFollow ActionKind = "follow"
 )
 
 // Action is one thing a persona did during a session.

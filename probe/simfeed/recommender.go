@@ -37,6 +37,7 @@ type user struct {
 	playViews     map[string]int64 // "item/view" -> the view's last total
 	searches      []*search
 	upNext        []*upNext
+	follows       map[string]bool // authors followed
 }
 
 // visit is one load of the feed page and every batch served during it.
@@ -60,6 +61,7 @@ func newUser(id string, now time.Time) *user {
 		liked:       map[string]bool{},
 		notWanted:   map[string]bool{},
 		playedMS:    map[string]int64{},
+		follows:     map[string]bool{},
 		playViews:   map[string]int64{},
 	}
 }
@@ -156,6 +158,16 @@ func (s *Server) recordLike(u *user, it *Item) {
 	if it.Harm != "" {
 		u.engagedHarm[it.Harm]++
 	}
+}
+
+// recordFollow learns from a follow of the item's author: +3 for the
+// item's topic, once per author.
+func (s *Server) recordFollow(u *user, it *Item) {
+	if u.follows[it.Author] {
+		return
+	}
+	u.follows[it.Author] = true
+	s.learn(u, it.Topic, 3)
 }
 
 // shownPrice is the price user u sees for it right now; 0 for unpriced items.

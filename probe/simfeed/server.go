@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/feed", s.api(s.handleAPIFeed))
 	mux.HandleFunc("GET /api/item/{id}", s.api(s.handleAPIItem))
 	mux.HandleFunc("POST /api/like", s.api(s.itemAction("liked", s.recordLike)))
+	mux.HandleFunc("POST /api/follow", s.api(s.itemAction("followed", s.recordFollow)))
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
 	mux.HandleFunc("GET /echo", s.handleEcho)
@@ -336,6 +337,8 @@ type detail struct {
 	card
 	Body  string `json:"body"`
 	Liked bool   `json:"liked"`
+	// Followed is whether the user follows the item's author.
+	Followed bool `json:"followed,omitempty"`
 }
 
 func (s *Server) handleAPIItem(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
@@ -359,7 +362,7 @@ func (s *Server) openItem(u *user, id string) (detail, int, string) {
 	// The price shown is the one before this open counts.
 	c := s.card(it, s.shownPrice(u, it))
 	s.recordOpen(u, it)
-	return detail{card: c, Body: itemBody(it), Liked: u.liked[it.ID]}, http.StatusOK, ""
+	return detail{card: c, Body: itemBody(it), Liked: u.liked[it.ID], Followed: u.follows[it.Author]}, http.StatusOK, ""
 }
 
 // decodeJSON decodes a small JSON body, rejecting unknown fields and

@@ -2,6 +2,7 @@ package simfeed
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -41,6 +42,8 @@ type TruthUser struct {
 	Searches []TruthSearch `json:"searches,omitempty"`
 	// UpNext are the up-next lists the user's item pages showed.
 	UpNext []TruthUpNext `json:"up_next,omitempty"`
+	// Follows are the authors the user follows, sorted.
+	Follows []string `json:"follows,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -90,6 +93,10 @@ func truthUser(u *user) TruthUser {
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
 	}
+	for a := range u.follows {
+		tu.Follows = append(tu.Follows, a)
+	}
+	slices.Sort(tu.Follows)
 	for _, l := range u.upNext {
 		tu.UpNext = append(tu.UpNext, TruthUpNext{At: l.at, Beside: l.beside, Served: append([]Served{}, l.served...)})
 	}
