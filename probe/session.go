@@ -68,7 +68,7 @@ type SessionResult struct {
 	Unconfirmed int
 	// Follows counts the follows the platform confirmed.
 	Follows int
-	Scrolls     int
+	Scrolls int
 	// Watched counts the watch list's entries watched; Searches the
 	// search list's queries made.
 	Watched  int
