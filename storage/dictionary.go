@@ -96,7 +96,7 @@ var columnNotes = map[string]string{
 	"actions.id":                 "action id, in the order taken",
 	"actions.session_id":         "the session",
 	"actions.item_id":            "the item acted on, if any",
-	"actions.kind":               "open, dwell, like, back, scroll, search or toggle",
+	"actions.kind":               "open, dwell, like, back, scroll, search, toggle, login, not_interested or watch",
 	"actions.at":                 "when",
 	"actions.value":              "seconds for a dwell, new items for a scroll, 1/0 for a toggle",
 	"actions.detail":             "free text (the toggle's name, the search query...)",

@@ -53,6 +53,8 @@ var sealedTables = []sealTable{
 		item_id, seen_at, title, author, url, topic, sponsored, synthetic, price, price_text, source, displayed_at,
 		served_rank, displayed_rank, raw FROM extraction_impressions
 		WHERE extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL)`},
+	{name: "session_egress", keyCols: 1, query: `SELECT e.session_id, e.ip, e.echo, e.at FROM session_egress e
+		JOIN sessions s ON s.id = e.session_id WHERE s.campaign_id = ?1`},
 	{name: "items", platform: true, keyCols: 2, query: `SELECT platform, item_id, title, author, url, topic, first_seen_at,
 		last_seen_at FROM items WHERE platform = ?2`},
 	{name: "labels", platform: true, keyCols: 1, query: `SELECT id, platform, item_id, category, value, source,

@@ -187,7 +187,7 @@ func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, bas
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	in := auditreport.Input{Generated: time.Now(), Campaign: reportFindings(fr), Compliance: fr.Input, Audit: rep.Audit, Options: fr.Options}
+	in := auditreport.Input{Generated: time.Now(), Campaign: reportFindings(fr), Compliance: fr.Input, Audit: rep.Audit, Options: fr.Options, Egress: rep.Egress}
 	for c := range rep.Lexicon {
 		in.Lexicon = append(in.Lexicon, c)
 	}
