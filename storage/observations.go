@@ -39,7 +39,7 @@ func openSession(ctx context.Context, tx *sql.Tx, id int64) (string, error) {
 const (
 	insertChunk      = 128
 	itemParams       = 6  // per row, after the shared platform
-	impressionParams = 15 // per row, after the shared session and platform
+	impressionParams = 16 // per row, after the shared session and platform
 )
 
 // upsertItemsSQL returns the item upsert for n rows. ?1 is the platform;
@@ -69,11 +69,11 @@ func upsertItemsSQL(n int) string {
 // session and ?2 the platform; each row has impressionParams more: rank,
 // item_id, seen_at, surface, title, topic, sponsored, synthetic, price,
 // price_text, source, displayed_at, served_rank, displayed_rank,
-// beside_item_id.
+// beside_item_id, raw.
 func insertImpressionsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO impressions (session_id, platform, rank, item_id, seen_at, surface, title, topic,
-		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, beside_item_id) VALUES `)
+		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, beside_item_id, raw) VALUES `)
 	for r := range n {
 		if r > 0 {
 			b.WriteString(", ")
@@ -162,7 +162,7 @@ func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []feed.
 			}
 			args = append(args, im.Rank, im.ID, millis(im.SeenAt), im.Surface,
 				im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText),
-				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank), nullString(im.BesideItemID))
+				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank), nullString(im.BesideItemID), nullRaw(im.Raw))
 		}
 		if _, err := tx.ExecContext(ctx, db.sql.insertImpressions(len(part)), args...); err != nil {
 			return fmt.Errorf("save impressions for session %d: insert ranks %d..%d: %w", sessionID, part[0].Rank, part[len(part)-1].Rank, err)
@@ -358,4 +358,12 @@ func nullRank(r int) any {
 		return nil
 	}
 	return r
+}
+
+// nullRaw stores an item's JSON as TEXT, NULL when there is none.
+func nullRaw(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }

@@ -42,6 +42,10 @@ type Impression struct {
 	// DisplayedRank is the item's position, from 1, in the order items
 	// first reached the viewport; 0 when it never did.
 	DisplayedRank int `json:"displayed_rank,omitempty"`
+	// Raw is the item's JSON as the platform sent it (the element of a
+	// captured response's item list, re-encoded with sorted keys); nil for
+	// an item read only from the page. Exports leave it out unless asked.
+	Raw []byte `json:"raw,omitempty"`
 	// BesideItemID is the item whose page showed this one (an up-next or
 	// related list); "" for an impression of a feed, a list or a search.
 	BesideItemID string `json:"beside_item_id,omitempty"`
