@@ -33,7 +33,19 @@ func TestBadFiles(t *testing.T) {
 		{file: "unknown-field.yaml", want: []string{
 			`testdata/bad/unknown-field.yaml:3: personas[0].intrests: unknown field (did you mean interests?)`,
 			`testdata/bad/unknown-field.yaml:5: personas[0].traits.age_grup: unknown field (did you mean age_group?)`,
-			`testdata/bad/unknown-field.yaml:6: personas[0].traits.colour: unknown field (expected one of: age_group, locale, device, user_agent, viewport)`,
+			`testdata/bad/unknown-field.yaml:6: personas[0].traits.colour: unknown field (expected one of: age_group, locale, device, user_agent, viewport, accept_language, timezone, geolocation, device_scale_factor, touch)`,
+		}},
+		{file: "network.yaml", want: []string{
+			`testdata/bad/network.yaml:4: personas[0].traits.accept_language: "de-DE;q=2" is not an Accept-Language value such as de-DE,de;q=0.9`,
+			`testdata/bad/network.yaml:5: personas[0].traits.timezone: "Mars/Olympus" is not an IANA time zone such as Europe/Berlin or UTC`,
+			`testdata/bad/network.yaml:6: personas[0].traits.geolocation.latitude: 91 must be between -90 and 90`,
+			`testdata/bad/network.yaml:7: personas[0].traits.device_scale_factor: 9 must be between 0.25 and 5`,
+			`testdata/bad/network.yaml:8: personas[0].traits.touch: cannot parse "maybe" as true or false`,
+			`testdata/bad/network.yaml:10: personas[0].proxy.server: proxy scheme "ftp": want one of http, https, socks4, socks5`,
+			`testdata/bad/network.yaml:13: personas[1].traits.geolocation.latitude: required field is missing`,
+			`testdata/bad/network.yaml:15: personas[1].proxy.server: never write a credential into a persona file; give the proxy's username_env and password_env (or _file) instead`,
+			`testdata/bad/network.yaml:16: personas[1].proxy.password: never write a credential into a persona file; use password_env (an environment variable) or password_file (a file path)`,
+			`testdata/bad/network.yaml:19: personas[2].proxy.server: required field is missing; give the proxy's URL, such as socks5://127.0.0.1:1080`,
 		}},
 		{file: "empty.yaml", want: []string{
 			`testdata/bad/empty.yaml:1: file is empty; expected a "personas:" list`,

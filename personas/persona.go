@@ -2,10 +2,13 @@ package personas
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones validate the same on every machine
 
 	"go.yaml.in/yaml/v3"
 )
@@ -13,10 +16,13 @@ import (
 // Known fields of each mapping in a persona.
 var (
 	personaFileFields = []string{"personas"}
-	personaFields     = []string{"name", "role", "arm", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials"}
-	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport"}
+	personaFields     = []string{"name", "role", "arm", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials", "proxy", "watch", "search"}
+	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport", "accept_language", "timezone", "geolocation", "device_scale_factor", "touch"}
+	geoFields         = []string{"latitude", "longitude", "accuracy"}
+	proxyFields       = []string{"server", "bypass", "username_env", "password_env", "username_file", "password_file", "username", "password"}
 	viewportFields    = []string{"width", "height"}
-	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens"}
+	behaviourFields   = []string{"dwell", "open", "like", "scroll_pause", "max_opens", "follow", "not_interested"}
+	aversionFields    = []string{"base", "mismatch"}
 	dwellFields       = []string{"median", "sigma", "min", "max"}
 	probFields        = []string{"base", "match"}
 	settingFields     = []string{"personalization", "minor_mode"}
@@ -243,6 +249,15 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int, int) {
 	if v := f.get("behaviour"); !isNull(v) {
 		d.behaviour(v, join(path, "behaviour"), &s.Behaviour)
 	}
+	if v := f.get("watch"); !isNull(v) {
+		s.Watch = d.watchList(v, join(path, "watch"))
+	}
+	if v := f.get("search"); !isNull(v) {
+		s.Search = d.searchList(v, join(path, "search"))
+	}
+	if v := f.get("proxy"); !isNull(v) {
+		d.proxy(v, join(path, "proxy"), &s.Proxy)
+	}
 	if v := f.get("credentials"); !isNull(v) {
 		d.credentials(v, join(path, "credentials"), &s.Credentials)
 	}
@@ -362,6 +377,7 @@ func (d *decoder) traits(n *yaml.Node, path string, t *Traits) {
 		t.UserAgent, _ = d.str(v, join(path, "user_agent"))
 		t.UserAgent = strings.TrimSpace(t.UserAgent)
 	}
+	d.networkTraits(f, path, t)
 	if v := f.get("viewport"); !isNull(v) {
 		p := join(path, "viewport")
 		if !d.expectMapping(v, p, "width and height") {
@@ -377,6 +393,149 @@ func (d *decoder) traits(n *yaml.Node, path string, t *Traits) {
 			}
 		}
 	}
+}
+
+// acceptLanguageRE accepts an Accept-Language value: language tags (or
+// "*"), each with an optional quality, separated by commas.
+var acceptLanguageRE = regexp.MustCompile(`^\s*(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)(\s*;\s*q=(0(\.[0-9]{1,3})?|1(\.0{1,3})?))?\s*(,\s*(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)(\s*;\s*q=(0(\.[0-9]{1,3})?|1(\.0{1,3})?))?\s*)*$`)
+
+// Limits of the device profile.
+const (
+	minScaleFactor = 0.25
+	maxScaleFactor = 5
+)
+
+// networkTraits decodes what a persona's pages learn about where it is:
+// Accept-Language, time zone, geolocation, and its screen's scale and
+// touch.
+func (d *decoder) networkTraits(f fields, path string, t *Traits) {
+	if v := f.get("accept_language"); !isNull(v) {
+		if s, ok := d.str(v, join(path, "accept_language")); ok {
+			if acceptLanguageRE.MatchString(s) {
+				t.AcceptLanguage = strings.TrimSpace(s)
+			} else {
+				d.add(v.Line, join(path, "accept_language"), "%q is not an Accept-Language value such as de-DE,de;q=0.9", s)
+			}
+		}
+	}
+	if v := f.get("timezone"); !isNull(v) {
+		if s, ok := d.str(v, join(path, "timezone")); ok {
+			if _, err := time.LoadLocation(s); err != nil || s == "" || s == "Local" || !strings.Contains(s, "/") && s != "UTC" {
+				d.add(v.Line, join(path, "timezone"), "%q is not an IANA time zone such as Europe/Berlin or UTC", s)
+			} else {
+				t.Timezone = s
+			}
+		}
+	}
+	if v := f.get("geolocation"); !isNull(v) {
+		p := join(path, "geolocation")
+		if d.expectMapping(v, p, "latitude, longitude and accuracy") {
+			gf := d.mapping(v, p, geoFields)
+			g := Geolocation{}
+			ok := true
+			for _, x := range []struct {
+				key      string
+				to       *float64
+				min, max float64
+				required bool
+			}{{"latitude", &g.Latitude, -90, 90, true}, {"longitude", &g.Longitude, -180, 180, true}, {"accuracy", &g.Accuracy, 0, 1e7, false}} {
+				n := gf.get(x.key)
+				if isNull(n) {
+					if x.required {
+						d.add(v.Line, join(p, x.key), "required field is missing")
+						ok = false
+					}
+					continue
+				}
+				w, good := d.float(n, join(p, x.key))
+				if good && (w < x.min || w > x.max) {
+					d.add(n.Line, join(p, x.key), "%s must be between %v and %v", n.Value, x.min, x.max)
+					good = false
+				}
+				ok = ok && good
+				*x.to = w
+			}
+			if ok {
+				t.Geolocation = &g
+			}
+		}
+	}
+	if v := f.get("device_scale_factor"); !isNull(v) {
+		if w, ok := d.float(v, join(path, "device_scale_factor")); ok {
+			if w < minScaleFactor || w > maxScaleFactor {
+				d.add(v.Line, join(path, "device_scale_factor"), "%s must be between %v and %v", v.Value, minScaleFactor, maxScaleFactor)
+			} else {
+				t.ScaleFactor = w
+			}
+		}
+	}
+	if v := f.get("touch"); !isNull(v) {
+		if b, ok := d.boolean(v, join(path, "touch")); ok {
+			t.Touch = &b
+		}
+	}
+}
+
+// proxySchemes are the proxy URL schemes Chromium understands.
+var proxySchemes = []string{"http", "https", "socks4", "socks5"}
+
+// proxy decodes a persona's proxy: its server URL, the bypass list and
+// where its credentials come from.
+func (d *decoder) proxy(n *yaml.Node, path string, p *Proxy) {
+	if !d.expectMapping(n, path, "a proxy (server, bypass, username_env, password_env, ...)") {
+		return
+	}
+	f := d.mapping(n, path, proxyFields)
+	v := f.get("server")
+	if isNull(v) {
+		d.add(n.Line, join(path, "server"), "required field is missing; give the proxy's URL, such as socks5://127.0.0.1:1080")
+	} else if s, ok := d.str(v, join(path, "server")); ok {
+		if msg := checkProxyServer(s); msg != "" {
+			d.add(v.Line, join(path, "server"), "%s", msg)
+		} else {
+			p.Server = s
+		}
+	}
+	if v := f.get("bypass"); !isNull(v) {
+		p.Bypass, _ = d.str(v, join(path, "bypass"))
+	}
+	for _, k := range []string{"username", "password"} {
+		if v := f.get(k); v != nil {
+			d.add(v.Line, join(path, k), "never write a credential into a persona file; use %s_env (an environment variable) or %s_file (a file path)", k, k)
+		}
+	}
+	c := &p.Credentials
+	for _, x := range []struct {
+		key string
+		to  *string
+	}{{"username_env", &c.UsernameEnv}, {"password_env", &c.PasswordEnv}, {"username_file", &c.UsernameFile}, {"password_file", &c.PasswordFile}} {
+		if v := f.get(x.key); !isNull(v) {
+			if str, ok := d.str(v, join(path, x.key)); ok {
+				*x.to = str
+			}
+		}
+	}
+	if c.UsernameEnv != "" && c.UsernameFile != "" || c.PasswordEnv != "" && c.PasswordFile != "" {
+		d.add(n.Line, path, "give each credential either an _env or a _file, not both")
+	}
+}
+
+// checkProxyServer returns what is wrong with a proxy URL, or "".
+func checkProxyServer(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "":
+		return fmt.Sprintf("%q is not a proxy URL such as http://HOST:PORT or socks5://HOST:PORT", s)
+	case !slices.Contains(proxySchemes, u.Scheme):
+		return fmt.Sprintf("proxy scheme %q: want one of %s", u.Scheme, strings.Join(proxySchemes, ", "))
+	case u.User != nil:
+		return "never write a credential into a persona file; give the proxy's username_env and password_env (or _file) instead"
+	case u.Port() == "":
+		return fmt.Sprintf("%q has no port", s)
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "":
+		return fmt.Sprintf("%q: a proxy URL has no path or query", s)
+	}
+	return ""
 }
 
 // pixels decodes a viewport dimension.
@@ -405,6 +564,32 @@ func (d *decoder) behaviour(n *yaml.Node, path string, b *Behaviour) {
 	}
 	if v := f.get("like"); !isNull(v) {
 		d.prob(v, join(path, "like"), &b.Like)
+	}
+	if v := f.get("follow"); !isNull(v) {
+		d.prob(v, join(path, "follow"), &b.Follow)
+	}
+	if v := f.get("not_interested"); !isNull(v) {
+		p := join(path, "not_interested")
+		if d.expectMapping(v, p, "base and mismatch") {
+			af := d.mapping(v, p, aversionFields)
+			for _, x := range []struct {
+				key string
+				to  *float64
+			}{{"base", &b.NotInterested.Base}, {"mismatch", &b.NotInterested.Mismatch}} {
+				n := af.get(x.key)
+				if isNull(n) {
+					continue
+				}
+				w, ok := d.float(n, join(p, x.key))
+				if ok && (w < 0 || w > 1) {
+					d.add(n.Line, join(p, x.key), "probability %s must be between 0 and 1", n.Value)
+					continue
+				}
+				if ok {
+					*x.to = w
+				}
+			}
+		}
 	}
 	if v := f.get("scroll_pause"); !isNull(v) {
 		if p, ok := d.duration(v, join(path, "scroll_pause")); ok {

@@ -34,9 +34,14 @@ type Phase struct {
 	// want during the phase: it opens such an item and presses the
 	// adapter's "not interested" action (Article 17(2): deleting a tag).
 	NotInterested []string `json:"not_interested,omitempty"`
+	// Watch, when set, replaces the persona's watch list during the phase.
+	Watch []Watch `json:"watch,omitempty"`
+	// Search, when set, replaces the persona's search list during the
+	// phase.
+	Search []Search `json:"search,omitempty"`
 }
 
-var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings", "not_interested"}
+var phaseFields = []string{"name", "sessions", "interests", "keywords", "settings", "not_interested", "watch", "search"}
 
 // phases decodes a persona's phases list. interests and keywords are the
 // persona's own, the defaults of a phase that omits them.
@@ -84,6 +89,12 @@ func (d *decoder) phases(n *yaml.Node, path string, interests map[string]float64
 		}
 		if v := f.get("not_interested"); !isNull(v) {
 			ph.NotInterested = d.topicList(v, join(p, "not_interested"))
+		}
+		if v := f.get("watch"); !isNull(v) {
+			ph.Watch = d.watchList(v, join(p, "watch"))
+		}
+		if v := f.get("search"); !isNull(v) {
+			ph.Search = d.searchList(v, join(p, "search"))
 		}
 		out = append(out, ph)
 	}
@@ -142,6 +153,12 @@ func (s Spec) ForSession(seq int) Spec {
 		out.Settings.MinorMode = &v
 	}
 	out.NotInterested = slices.Clone(s.Phases[i].NotInterested)
+	if w := s.Phases[i].Watch; w != nil {
+		out.Watch = slices.Clone(w)
+	}
+	if q := s.Phases[i].Search; q != nil {
+		out.Search = slices.Clone(q)
+	}
 	return out
 }
 

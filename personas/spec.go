@@ -84,6 +84,18 @@ type Spec struct {
 	// Credentials, when set, let a session log in where the adapter has a
 	// login form and the platform asks for it.
 	Credentials Credentials `json:"credentials,omitzero"`
+	// Watch is the persona's watch list: items it opens and watches, in
+	// order, at the start of every session, before reading the feed.
+	// Default: none.
+	Watch []Watch `json:"watch,omitempty"`
+	// Search is the persona's search list: queries it types into the
+	// platform's search box at the start of every session (after its watch
+	// list), opening the top results that match its interests. Default:
+	// none.
+	Search []Search `json:"search,omitempty"`
+	// Proxy, when set, is the persona's network identity: the address the
+	// platform sees. Default: none (the machine's own address).
+	Proxy Proxy `json:"proxy,omitzero"`
 	// Source is "file:line" where the persona is defined. It is excluded from
 	// Campaign.Hash.
 	Source string `json:"source,omitempty"`
@@ -103,7 +115,55 @@ type Traits struct {
 	// Viewport is the browser window size. Default: 1280x900 on desktop,
 	// 390x844 on mobile; each dimension defaults on its own.
 	Viewport Viewport `json:"viewport"`
+	// AcceptLanguage is the Accept-Language header (and
+	// navigator.languages) the persona sends, such as "de-DE,de;q=0.9".
+	// Empty (the default) means Locale.
+	AcceptLanguage string `json:"accept_language,omitempty"`
+	// Timezone is the IANA time zone the persona's pages see, such as
+	// "Europe/Berlin". Empty (the default) leaves the machine's.
+	Timezone string `json:"timezone,omitempty"`
+	// Geolocation is the position the persona's pages get from
+	// navigator.geolocation (permission granted). Nil (the default) leaves
+	// geolocation unavailable.
+	Geolocation *Geolocation `json:"geolocation,omitempty"`
+	// ScaleFactor is the device scale factor (devicePixelRatio). Zero (the
+	// default) means 1. A factor f needs f² times the tile memory of a
+	// viewport (see probe.TileMemoryFor).
+	ScaleFactor float64 `json:"device_scale_factor,omitempty"`
+	// Touch, when set, says whether the persona has a touch screen.
+	// Default: touch on mobile, none on desktop.
+	Touch *bool `json:"touch,omitempty"`
 }
+
+// Geolocation is a position in WGS 84 degrees with its accuracy in
+// metres.
+type Geolocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	// Accuracy is in metres; zero means 100.
+	Accuracy float64 `json:"accuracy,omitempty"`
+}
+
+// Proxy is the network a persona browses through: every request of its
+// browser context goes through Server, in every session, so the platform
+// sees the proxy's address rather than the machine's. Its credentials
+// come from environment variables or files (see Credentials), never from
+// the persona file.
+type Proxy struct {
+	// Server is the proxy's URL: http://HOST:PORT, https://HOST:PORT,
+	// socks4://HOST:PORT or socks5://HOST:PORT.
+	Server string `json:"server"`
+	// Bypass lists hosts reached without the proxy, in Chromium's
+	// --proxy-bypass-list syntax ("*.example.org;10.0.0.0/8"). Chromium
+	// never sends loopback addresses (localhost, 127.0.0.1) through a proxy
+	// unless the list holds "<-loopback>".
+	Bypass string `json:"bypass,omitempty"`
+	// Credentials, when set, answer the proxy's authentication challenge.
+	Credentials Credentials `json:"credentials,omitzero"`
+}
+
+// IsZero reports whether no proxy is configured.
+func (p Proxy) IsZero() bool { return p.Server == "" }
 
 // Viewport is a browser window size in CSS pixels.
 type Viewport struct {
@@ -125,6 +185,25 @@ type Behaviour struct {
 	ScrollPause time.Duration `json:"scroll_pause_ns"`
 	// MaxOpens caps the items opened per session; 0 means no cap. Default: 10.
 	MaxOpens int `json:"max_opens"`
+	// Follow is the probability of following (subscribing to) the author
+	// of an opened item, after the dwell. Default: never.
+	Follow Prob `json:"follow,omitzero"`
+	// NotInterested is the probability of pressing "not interested" on an
+	// opened item, which grows as the item matches the persona less.
+	// Default: never.
+	NotInterested Aversion `json:"not_interested,omitzero"`
+}
+
+// Aversion is a probability that grows as an item matches the persona's
+// interests less: clamp(Base + Mismatch*(1-m), 0, 1).
+type Aversion struct {
+	Base     float64 `json:"base"`
+	Mismatch float64 `json:"mismatch"`
+}
+
+// P returns the probability for an item whose interest match is m.
+func (a Aversion) P(m float64) float64 {
+	return min(max(a.Base+a.Mismatch*(1-m), 0), 1)
 }
 
 // Dwell is a log-normal dwell time distribution, clamped to [Min, Max].

@@ -77,6 +77,19 @@ type Adapter struct {
 	// Login is the platform's login form. A persona with credentials that
 	// meets a blocked page logs in through it and tries the feed again.
 	Login Login `yaml:"login" json:"login,omitzero"`
+	// Echo is a page that shows what the platform sees of a visitor (its
+	// address, headers, time zone): each session opens it once, after
+	// setting the persona's network identity, and records the page's text
+	// as the persona's egress.
+	Echo Echo `yaml:"echo" json:"echo,omitzero"`
+	// Watch says where an item's page is (for watch lists naming item
+	// ids) and which element plays its media.
+	Watch WatchPage `yaml:"watch" json:"watch,omitzero"`
+	// Search is the platform's search box, for personas' search lists.
+	Search SearchPage `yaml:"search" json:"search,omitzero"`
+	// UpNext is the up-next list of an item's page, recorded beside each
+	// item the persona opens.
+	UpNext UpNext `yaml:"up_next" json:"up_next,omitzero"`
 
 	// Source is where the adapter came from: "builtin:simfeed" or a path.
 	Source string `yaml:"-" json:"source"`
@@ -171,6 +184,8 @@ type Actions struct {
 	// NotInterested tells the platform the persona does not want the
 	// open item's kind (a "not interested" button, deleting a tag).
 	NotInterested Action2 `yaml:"not_interested" json:"not_interested,omitzero"`
+	// Follow follows (subscribes to) the open item's author or channel.
+	Follow Action2 `yaml:"follow" json:"follow,omitzero"`
 }
 
 // Action2 is one click and what to wait for after it.
@@ -203,6 +218,17 @@ type Login struct {
 	Password string `yaml:"password" json:"password,omitempty"`
 	Submit   string `yaml:"submit" json:"submit,omitempty"`
 	Done     string `yaml:"done" json:"done,omitempty"`
+}
+
+// Echo is a page that shows a visitor what the platform sees of it.
+type Echo struct {
+	// URL is the page, relative to the base URL or absolute.
+	URL string `yaml:"url" json:"url,omitempty"`
+	// Select is the element whose text is the echo, waited for until it
+	// appears (up to 10 s); empty means the page's body once loaded. When
+	// the text is a JSON object, its "ip" (else "client_ip" or "origin")
+	// field is the egress address.
+	Select string `yaml:"select" json:"select,omitempty"`
 }
 
 // Settings locates the platform's settings page and its switches.
@@ -396,7 +422,7 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	if a.FeedURL == "" {
 		a.FeedURL = "/"
 	}
-	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}} {
+	for _, u := range []struct{ v, section, key string }{{a.FeedURL, "feed_url", ""}, {a.Login.URL, "login", "url"}, {a.Settings.URL, "settings", "url"}, {a.Echo.URL, "echo", "url"}, {strings.ReplaceAll(a.Watch.ItemURL, "{id}", "id"), "watch", "item_url"}, {a.Search.URL, "search", "url"}} {
 		if err := checkFeedScheme(u.v); err != nil {
 			path := []string{u.section}
 			if u.key != "" {
@@ -469,6 +495,18 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 			}
 		}
 	}
+	if a.UpNext.Depth < 0 || a.UpNext.Depth > 100 {
+		fail("depth must be between 0 (the default, 5) and 100", "up_next", "depth")
+	}
+	if a.UpNext.List != "" && a.Item == "" {
+		fail("an up-next list is read with the item selector: give item", "up_next", "list")
+	}
+	if (a.Search.Box == "") != (a.Search.Results == "") {
+		fail("a search needs both box and results", "search")
+	}
+	if a.Echo.Select != "" && a.Echo.URL == "" {
+		fail("missing: the echo page's url", "echo", "url")
+	}
 	if a.WaitFor.Selector != "" {
 		compileSel(a.WaitFor.Selector, "wait_for", "selector")
 	}
@@ -512,10 +550,19 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 		{a.Actions.NotInterested.Wait, []string{"actions", "not_interested", "wait"}},
 		{a.Actions.Like.Skip, []string{"actions", "like", "skip"}},
 		{a.Actions.NotInterested.Skip, []string{"actions", "not_interested", "skip"}},
+		{a.Actions.Follow.Click, []string{"actions", "follow", "click"}},
+		{a.Actions.Follow.Wait, []string{"actions", "follow", "wait"}},
+		{a.Actions.Follow.Skip, []string{"actions", "follow", "skip"}},
 		{a.Login.Username, []string{"login", "username"}},
 		{a.Login.Password, []string{"login", "password"}},
 		{a.Login.Submit, []string{"login", "submit"}},
 		{a.Login.Done, []string{"login", "done"}},
+		{a.Echo.Select, []string{"echo", "select"}},
+		{a.Watch.Media, []string{"watch", "media"}},
+		{a.Search.Box, []string{"search", "box"}},
+		{a.Search.Submit, []string{"search", "submit"}},
+		{a.Search.Results, []string{"search", "results"}},
+		{a.UpNext.List, []string{"up_next", "list"}},
 		{a.Scroll.Container, []string{"scroll", "container"}},
 		{a.Scroll.Button, []string{"scroll", "button"}},
 	} {
@@ -529,12 +576,12 @@ func (a *Adapter) compile(name string, root *yaml.Node) error {
 	for _, r := range []struct {
 		v    string
 		name string
-	}{{a.Actions.Like.Response, "like"}, {a.Actions.NotInterested.Response, "not_interested"}, {a.Actions.Open.Response, "open"}, {a.Actions.Back.Response, "back"}} {
+	}{{a.Actions.Like.Response, "like"}, {a.Actions.NotInterested.Response, "not_interested"}, {a.Actions.Follow.Response, "follow"}, {a.Actions.Open.Response, "open"}, {a.Actions.Back.Response, "back"}} {
 		if r.v == "" {
 			continue
 		}
 		if r.name == "open" || r.name == "back" {
-			fail("only like and not_interested wait for a response", "actions", r.name, "response")
+			fail("only like, not_interested and follow wait for a response", "actions", r.name, "response")
 		} else if _, err := regexp.Compile(r.v); err != nil {
 			fail("not a regular expression: "+err.Error(), "actions", r.name, "response")
 		}

@@ -344,13 +344,14 @@ func (b *Browser) Alive() bool {
 }
 
 // newTab opens a tab in a fresh browser context (its own cookies and
-// storage). The tab closes, and the browser context is disposed of, when the
-// returned cancel is called or ctx is done.
-func (b *Browser) newTab(ctx context.Context) (context.Context, context.CancelFunc, error) {
+// storage), created with opts (a proxy). The tab closes, and the browser
+// context is disposed of, when the returned cancel is called or ctx is
+// done.
+func (b *Browser) newTab(ctx context.Context, opts ...chromedp.CreateBrowserContextOption) (context.Context, context.CancelFunc, error) {
 	if err := b.ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("browser is gone: %w", err)
 	}
-	tabCtx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	tabCtx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(opts...))
 	stop := context.AfterFunc(ctx, cancel)
 	// The first Run creates the target; no deadline here (it would only
 	// close this tab, but a slow start is not a session fault).

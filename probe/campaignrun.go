@@ -135,6 +135,8 @@ func RunCampaign(ctx context.Context, c *personas.Campaign, plans []PersonaPlan,
 	}
 	if o.Metrics != nil {
 		r.Observer = o.Metrics.Observer(c.Platform)
+		o.Metrics.WatchBrowser(func() int { return r.browser().PID() })
+		defer o.Metrics.WatchBrowser(nil)
 	}
 	err = r.Run(ctx, plans)
 	mu.Lock()

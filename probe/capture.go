@@ -192,6 +192,21 @@ func (c *Capture) ExtractResponse(method, rawURL, mimeType string, body []byte) 
 	return c.extractWith(i, rawURL, body)
 }
 
+// ExtractResponseRaw is ExtractResponse with each item's JSON.
+func (c *Capture) ExtractResponseRaw(method, rawURL, mimeType string, body []byte) ([]feed.RawItem, error) {
+	i := c.responseRule(method, rawURL, mimeType)
+	if i < 0 {
+		return nil, nil
+	}
+	lim := c.Limits()
+	doc, err := DecodeJSONBody(body, lim)
+	if err != nil {
+		return nil, fmt.Errorf("response %s: %w", rawURL, err)
+	}
+	base, _ := url.Parse(rawURL)
+	return c.rules[i].paths.RawItemsFrom(doc, base, lim.MaxItems), nil
+}
+
 // ExtractBody reads a stored body again (a `response` evidence file, whose
 // reason is "METHOD URL"): the first response rule whose method and URL
 // match reads it, whatever its MIME type was. It is what a re-extraction

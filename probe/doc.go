@@ -12,6 +12,14 @@
 // Zeeschuimer browser extension with the templates' field paths
 // (zeeschuimer.go).
 //
+// A session first gives the persona its network identity (netidentity.go:
+// the proxy of its browser context, its time zone, locale, languages,
+// position and device through the emulation domain) and records what the
+// adapter's echo page saw of it; then it runs the persona's watch list
+// (watch.go: media played muted, the time played recorded) and search
+// list (search.go), and reads the feed. Every item opened on its own page
+// has its up-next list recorded beside it (upnext.go).
+//
 // Everything that touches chromedp or goquery lives here. RunCampaign runs a
 // campaign's planned sessions (a Runner with one shared browser, relaunched
 // when it dies); CampaignAdapter, ResolveAdapter and TileBudget pick what it

@@ -3,6 +3,7 @@ package probe
 import (
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,47 @@ type Metrics struct {
 	reloadOK         prometheus.Gauge
 	reloadTime       prometheus.Gauge
 	now              func() time.Time
+
+	browserMu  sync.Mutex
+	browserPID func() int // WatchBrowser's; nil: no browser
+}
+
+// browserMemoryDesc is feedprobe_browser_memory_bytes, collected at each
+// scrape (browserMemory).
+var browserMemoryDesc = prometheus.NewDesc("feedprobe_browser_memory_bytes",
+	"Proportional set size (PSS) of the shared Chromium's process tree (browser, zygotes, renderers, utilities), read from /proc at each scrape; absent when no browser runs.",
+	nil, nil)
+
+// browserMemory collects feedprobe_browser_memory_bytes.
+type browserMemory struct{ m *Metrics }
+
+func (c browserMemory) Describe(ch chan<- *prometheus.Desc) { ch <- browserMemoryDesc }
+
+func (c browserMemory) Collect(ch chan<- prometheus.Metric) {
+	c.m.browserMu.Lock()
+	pid := c.m.browserPID
+	c.m.browserMu.Unlock()
+	if pid == nil {
+		return
+	}
+	p := pid()
+	if p <= 0 {
+		return
+	}
+	pss, err := ProcessTreePSS(p)
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(browserMemoryDesc, prometheus.GaugeValue, float64(pss))
+}
+
+// WatchBrowser makes feedprobe_browser_memory_bytes report the memory of
+// the browser whose process id pid returns at each scrape (0: none now);
+// nil stops it. pid is called from the scraping goroutine.
+func (m *Metrics) WatchBrowser(pid func() int) {
+	m.browserMu.Lock()
+	defer m.browserMu.Unlock()
+	m.browserPID = pid
 }
 
 // NewMetrics registers feedprobe's metrics with reg (it panics when they
@@ -142,6 +184,7 @@ func NewMetrics(reg prometheus.Registerer, version string) *Metrics {
 		}),
 		now: time.Now,
 	}
+	reg.MustRegister(browserMemory{m})
 	f.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "feedprobe_build_info",
 		Help: "Always 1; the labels name the feedprobe version and the Go version it was built with.",

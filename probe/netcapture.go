@@ -173,11 +173,15 @@ func (s *session) drainCapture() {
 			}
 		}
 		base, _ := url.Parse(r.url)
-		var items []feed.Item
+		var raws []feed.RawItem
 		if r.doc {
-			items = nc.c.ExtractDocument(body, base)
+			raws = nc.c.ExtractDocumentRaw(body, base)
 		} else {
-			items, err = nc.c.ExtractResponse(r.method, r.url, r.mime, body)
+			raws, err = nc.c.ExtractResponseRaw(r.method, r.url, r.mime, body)
+		}
+		items := make([]feed.Item, len(raws))
+		for i, ri := range raws {
+			items[i] = ri.Item
 		}
 		if s.checkResponses != nil {
 			*s.checkResponses = append(*s.checkResponses, nc.c.describeResponse(r, len(body), items, err))
@@ -186,7 +190,7 @@ func (s *session) drainCapture() {
 			s.logger.Info("captured response not parsed", "url", r.url, "error", err)
 			continue
 		}
-		s.holdServed(items)
+		s.holdServed(raws)
 	}
 }
 
@@ -203,14 +207,16 @@ func (s *session) responseBody(id network.RequestID) ([]byte, error) {
 
 // holdServed ranks served items: an id seen before only gets its served
 // rank (and becomes "both" when the page drew it first).
-func (s *session) holdServed(items []feed.Item) {
+func (s *session) holdServed(items []feed.RawItem) {
 	nc := s.cap
 	now := s.now().UTC()
-	for _, it := range items {
+	for _, ri := range items {
+		it := ri.Item
 		if h := nc.byID[it.ID]; h != nil {
 			if h.imp.ServedRank == 0 {
 				nc.served++
 				h.imp.ServedRank = nc.served
+				h.imp.Raw = ri.Raw
 				if h.imp.Source == feed.SourceDOM {
 					h.imp.Source = feed.SourceBoth
 				}
@@ -223,7 +229,7 @@ func (s *session) holdServed(items []feed.Item) {
 		s.seen[it.ID] = true
 		s.items++
 		nc.served++
-		h := &heldImp{n: -1, imp: feed.Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface, Source: feed.SourceNetwork, ServedRank: nc.served}}
+		h := &heldImp{n: -1, imp: feed.Impression{Item: it, Rank: s.items, SeenAt: now, Surface: s.cfg.Surface, Source: feed.SourceNetwork, ServedRank: nc.served, Raw: ri.Raw}}
 		nc.held = append(nc.held, h)
 		nc.byID[it.ID] = h
 	}

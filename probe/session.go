@@ -19,7 +19,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -67,11 +66,20 @@ type SessionResult struct {
 	// and "not interested" presses it did not (stored as unconfirmed).
 	Likes       int
 	Unconfirmed int
-	Scrolls     int
+	// Follows counts the follows the platform confirmed.
+	Follows int
+	Scrolls int
+	// Watched counts the watch list's entries watched; Searches the
+	// search list's queries made.
+	Watched  int
+	Searches int
 	// Dismissed counts clicks on the adapter's dismiss selectors (consent
 	// dialogs and the like).
 	Dismissed int
 	Identity  []byte // the identity to save for the next session
+	// Egress is what the platform saw of the session (nil: the adapter
+	// has no echo page).
+	Egress *feed.Egress
 }
 
 // stepTimeout bounds every single CDP call that is not a deliberate wait.
@@ -135,6 +143,9 @@ type session struct {
 	// closeItemTab, while an item is open in a tab of its own (s.tab is
 	// then that tab), closes it and returns to the feed's tab.
 	closeItemTab func()
+	// searchRank and upNextRank are the ranks of the last search result
+	// and up-next item stored.
+	searchRank, upNextRank int
 }
 
 // RunSession runs one persona session in a fresh browser context: it
@@ -189,7 +200,7 @@ func newSession(cfg SessionConfig, sink Sink) *session {
 // runSession runs a prepared session in a new tab (see RunSession).
 func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, error) {
 	cfg := s.cfg
-	tab, closeTab, err := b.newTab(ctx)
+	tab, closeTab, err := b.newTab(ctx, contextOptions(cfg.Persona.Proxy)...)
 	if err != nil {
 		return s.res, err
 	}
@@ -216,9 +227,15 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 	s.tab, cancel = context.WithTimeout(crashCtx, cfg.Timeout)
 	defer cancel()
 
-	if vw, vh := s.viewport(); b.tileMB > 0 && TileMemoryFor(vw, vh) > b.tileMB {
-		s.logger.Warn("viewport needs more tile memory than the browser allows: screenshots may be partly blank",
-			"width_px", vw, "height_px", vh, "need_mib", TileMemoryFor(vw, vh), "tile_memory_mib", b.tileMB)
+	if vw, vh := s.viewport(); b.tileMB > 0 {
+		// The page is rastered at its device scale factor.
+		if f := cfg.Persona.Traits.ScaleFactor; f > 1 {
+			vw, vh = int(float64(vw)*f), int(float64(vh)*f)
+		}
+		if need := TileMemoryFor(vw, vh); need > b.tileMB {
+			s.logger.Warn("viewport needs more tile memory than the browser allows: screenshots may be partly blank",
+				"width_px", vw, "height_px", vh, "need_mib", need, "tile_memory_mib", b.tileMB)
+		}
 	}
 	t0 := time.Now()
 	if err := s.setup(); err != nil {
@@ -277,33 +294,25 @@ func (s *session) viewport() (width, height int) {
 }
 
 func (s *session) setup() error {
-	p := s.cfg.Persona
-	vw, vh := s.viewport()
-	mobile := p.Traits.Device == "mobile"
-	if _, err := call(s, stepTimeout, chromedp.EmulateViewport(int64(vw), int64(vh), func(m *emulation.SetDeviceMetricsOverrideParams, t *emulation.SetTouchEmulationEnabledParams) {
-		m.Mobile = mobile
-		t.Enabled = mobile
-	})); err != nil {
-		return fmt.Errorf("set viewport: %w", err)
-	}
-	ua, err := call(s, stepTimeout, chromedp.Evaluate[string](`navigator.userAgent`))
-	if err != nil {
-		return fmt.Errorf("read user agent: %w", err)
-	}
-	ua = userAgentFor(p.Traits, ua)
-	if _, err := call(s, stepTimeout, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
-			UserAgent:      ua,
-			AcceptLanguage: p.Traits.Locale,
-		})
+	if err := s.proxyAuth(); err != nil {
 		return err
-	})); err != nil {
-		return fmt.Errorf("set user agent: %w", err)
+	}
+	if err := s.emulate(); err != nil {
+		return err
 	}
 	if err := s.restoreIdentity(); err != nil {
 		return err
 	}
-	return s.applySettings()
+	if err := s.readEgress(); err != nil {
+		return err
+	}
+	if err := s.applySettings(); err != nil {
+		return err
+	}
+	if err := s.runWatchList(); err != nil {
+		return err
+	}
+	return s.runSearchList()
 }
 
 // userAgentFor returns the user agent a persona presents: its own override,
@@ -1050,6 +1059,11 @@ func (s *session) engage(it seenItem) error {
 	if !notWanted && s.rng.Float64() >= b.Open.P(match) {
 		return nil
 	}
+	// The behaviour's "not interested", drawn only when set so that
+	// personas without it draw what they always drew.
+	if !notWanted && ad.Actions.NotInterested.Click != "" && b.NotInterested != (personas.Aversion{}) {
+		notWanted = s.rng.Float64() < b.NotInterested.P(match)
+	}
 	id := it.imp.ID
 	s.feedEntry = s.historyEntry()
 	if err := s.openItem(it); err != nil {
@@ -1068,6 +1082,9 @@ func (s *session) engage(it seenItem) error {
 	}
 	opened := s.now().UTC()
 	s.res.Opens++
+	if err := s.readUpNext(id); err != nil {
+		return err
+	}
 	acts := []feed.Action{{ItemID: id, Kind: feed.ActionOpen, At: opened}}
 	if notWanted {
 		// Say so and leave: no dwell, no like.
@@ -1082,8 +1099,12 @@ func (s *session) engage(it seenItem) error {
 		return s.leave(id, opened, acts)
 	}
 	dwell := b.Dwell.Sample(s.rng)
-	if err := sleep(s.tab, dwell); err != nil {
+	played, hasMedia, err := s.dwellOn(s.tab, dwell)
+	if err != nil {
 		return fmt.Errorf("dwell on %s: %w", id, err)
+	}
+	if hasMedia {
+		acts = append(acts, feed.Action{ItemID: id, Kind: feed.ActionWatch, At: opened, Value: played})
 	}
 	if like := ad.Actions.Like; like.Click != "" && s.rng.Float64() < b.Like.P(match) && !s.present(like.Skip) {
 		confirmed, err := s.act(like)
@@ -1094,6 +1115,16 @@ func (s *session) engage(it seenItem) error {
 			s.res.Likes++
 		}
 		acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionLike, At: s.now().UTC()}, confirmed))
+	}
+	if f := ad.Actions.Follow; f.Click != "" && b.Follow != (personas.Prob{}) && s.rng.Float64() < b.Follow.P(match) && !s.present(f.Skip) {
+		confirmed, err := s.act(f)
+		if err != nil {
+			return fmt.Errorf("follow the author of %s: %w", id, err)
+		}
+		if confirmed {
+			s.res.Follows++
+		}
+		acts = append(acts, s.confirmedAction(feed.Action{ItemID: id, Kind: feed.ActionFollow, At: s.now().UTC(), Detail: it.imp.Author}, confirmed))
 	}
 	return s.leave(id, opened, acts)
 }

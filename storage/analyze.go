@@ -38,6 +38,12 @@ type Analysis struct {
 	// MaxStartGap is the largest start-time gap between matched personas'
 	// same-numbered sessions (null when no matched pair finished).
 	MaxStartGap *StartGap `json:"max_start_gap"`
+	// Egress lists the address each persona's sessions came from, as the
+	// adapter's echo page reported it, and flags addresses personas share.
+	Egress analysis.EgressReport `json:"egress"`
+	// Surfaces splits exposure by surface (feed, hot, search, up_next, ...)
+	// and role; the summary and audit merge a session's surfaces.
+	Surfaces []analysis.SurfaceFigures `json:"surfaces"`
 }
 
 // Conventions are the metric settings an analysis runs with: the
@@ -90,15 +96,6 @@ func AuditOptions(c Conventions) analysis.AuditOptions {
 	return opt
 }
 
-// personaArm is the arm of a persona: the test persona a twin copies or a
-// control names (arm:), "" for a test persona or a control of no arm.
-func personaArm(spec personas.Spec) string {
-	if spec.TwinOf != "" {
-		return spec.TwinOf
-	}
-	return spec.Arm
-}
-
 // Analyze reads campaign camp's finished sessions and labels and runs the
 // summary and the audit on them, with the campaign's analysis: block
 // overridden by over (see Conventions); the audit's options echo what was
@@ -118,6 +115,11 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 		return rep, err
 	}
 	var infos []analysis.PersonaInfo
+	type who struct {
+		role      string
+		interests map[string]float64
+	}
+	personaOf := map[string]who{}
 	var aps []analysis.AuditPersona
 	for _, p := range ps {
 		var spec personas.Spec
@@ -125,12 +127,13 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 			return rep, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
 		info := analysis.PersonaInfo{
-			Name: p.Name, Role: p.Role, Interests: spec.Interests, Arm: personaArm(spec),
+			Name: p.Name, Role: p.Role, Interests: spec.Interests, Arm: spec.MatchedArm(),
 			Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
 		}
 		infos = append(infos, info)
+		personaOf[p.Name] = who{p.Role, spec.Interests}
 		spec.Role = p.Role
-		aps = append(aps, auditPersona(spec))
+		aps = append(aps, spec.AuditPersona())
 	}
 	// Labels: the labels table for this platform, then the lexicon on
 	// every title seen, resolved by source precedence.
@@ -164,8 +167,14 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	var topics []string
 	personaName := map[string]string{}
 	var sessions []analysis.AuditSession
-	var order []int         // a session's impressions by rank, surfaces mixed
-	var topicN, harmN []int // per topic code, in the current session
+	split := analysis.NewSurfaceSplit()
+	type surfTopic struct {
+		surface string
+		topic   int32
+	}
+	cellN := map[surfTopic][2]int{} // a session's impressions and harmful ones per surface and topic
+	var order []int                 // a session's impressions by rank, surfaces mixed
+	var topicN, harmN []int         // per topic code, in the current session
 	err = db.EachSessionImpressions(ctx, camp.ID, func(s *SessionImpressions) error {
 		n := s.Len()
 		if n == 0 {
@@ -220,13 +229,23 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 				cs.Seconds[k] = float64(s.SeenAt[i]-start) / 1000
 			}
 			topicN[tc]++
+			st := surfTopic{s.Surface[i], tc}
+			c := cellN[st]
+			c[0]++
 			if itemScore[ic] > 0 {
 				harmN[tc]++
+				c[1]++
 			}
+			cellN[st] = c
 		}
 		for tc, c := range topicN {
 			acc.AddCounts(name, cs.Session, topics[tc], c, harmN[tc])
 		}
+		w := personaOf[name]
+		for st, c := range cellN {
+			split.Add(name, w.role, w.interests, cs.Session, st.surface, topics[st.topic], c[0], c[1])
+		}
+		clear(cellN)
 		sessions = append(sessions, cs)
 		return nil
 	})
@@ -239,34 +258,23 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	rep.Comparison = analysis.CompareWithControls(rep.Summary)
 	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
 	rep.Audit = analysis.Analyze(in, AuditOptions(conv), r)
+	rep.Surfaces = split.Figures()
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	if rep.Egress, err = db.egressReport(ctx, camp.ID, names); err != nil {
+		return rep, err
+	}
 	rep.MaxStartGap, err = db.StartGap(ctx, camp.ID)
 	return rep, err
-}
-
-// auditPersona turns a persona spec into what the audit needs, with its
-// phases' sessions laid out from session 1.
-func auditPersona(spec personas.Spec) analysis.AuditPersona {
-	ap := analysis.AuditPersona{
-		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests, Arm: personaArm(spec),
-		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
-	}
-	from := 1
-	for i, ph := range spec.Phases {
-		to := from + ph.Sessions - 1
-		if i == len(spec.Phases)-1 {
-			to = 0 // the last phase runs to the end
-		}
-		ap.Phases = append(ap.Phases, analysis.AuditPhase{Name: ph.Name, From: from, To: to, Interests: ph.Interests})
-		from += ph.Sessions
-	}
-	return ap
 }
 
 // CompliancePersona is persona spec as the compliance checks see it,
 // with what is in force in each of the campaign's sessions (its phase,
 // interests, personalization and minor-mode settings of that session).
 func CompliancePersona(spec personas.Spec, sessions int) analysis.CompliancePersona {
-	cp := analysis.CompliancePersona{Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Arm: personaArm(spec), AgeGroup: spec.Traits.AgeGroup}
+	cp := analysis.CompliancePersona{Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Arm: spec.MatchedArm(), AgeGroup: spec.Traits.AgeGroup}
 	for seq := 1; seq <= max(sessions, 1); seq++ {
 		s := spec.ForSession(seq)
 		cs := analysis.ComplianceSession{

@@ -96,7 +96,7 @@ var columnNotes = map[string]string{
 	"actions.id":                 "action id, in the order taken",
 	"actions.session_id":         "the session",
 	"actions.item_id":            "the item acted on, if any",
-	"actions.kind":               "open, dwell, like, back, scroll, search or toggle",
+	"actions.kind":               "open, dwell, like, back, scroll, search, toggle, login, not_interested or watch",
 	"actions.at":                 "when",
 	"actions.value":              "seconds for a dwell, new items for a scroll, 1/0 for a toggle",
 	"actions.detail":             "free text (the toggle's name, the search query...)",
@@ -214,6 +214,9 @@ func (db *DB) columns(ctx context.Context, table string) ([]ColumnInfo, error) {
 		}
 		c.PrimaryKey = pk > 0
 		c.Nullable = notNull == 0 && !c.PrimaryKey
+		if c.Type == "" {
+			c.Type = viewTypes[table+"."+c.Name] // a view's computed column
+		}
 		c.Kind = columnKind(c.Name, c.Type)
 		cols = append(cols, c)
 	}
@@ -221,6 +224,15 @@ func (db *DB) columns(ctx context.Context, table string) ([]ColumnInfo, error) {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
 	return cols, nil
+}
+
+// viewTypes are the types of views' computed columns, which SQLite does
+// not declare, so that exports (Parquet above all) type them.
+var viewTypes = map[string]string{
+	"item_labels.value":      "REAL",
+	"item_labels.precedence": "INTEGER",
+	"item_labels.votes":      "INTEGER",
+	"item_labels.sources":    "INTEGER",
 }
 
 // columnKind maps a declared type to a kind: INTEGER columns named at or

@@ -256,21 +256,25 @@ type queryer interface {
 // row over every stored column (128 bits of SHA-256 each).
 func digestSession(ctx context.Context, q queryer, sessionID int64) (sessionDigest, error) {
 	d := sessionDigest{Impressions: []digestImpression{}, Actions: []digestAction{}}
-	// The capture columns (0007) and raw (0011) join the hash only when
-	// set, so that the digests of sessions stored before them still verify.
+	// The capture columns (0007), raw (0011) and beside_item_id (0012)
+	// join the hash only when set, so that the digests of sessions stored
+	// before them still verify.
 	err := eachRawRow(ctx, q, `SELECT surface, rank, session_id, platform, item_id, seen_at, title, topic,
-		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, raw
+		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, raw, beside_item_id
 		FROM impressions WHERE session_id = ? ORDER BY surface, rank`,
 		[]any{sessionID}, func(vals []any) error {
 			surface, _ := vals[0].(string)
 			rank, _ := vals[1].(int64)
-			capture, raw := vals[12:16], vals[16]
+			capture, raw, beside := vals[12:16], vals[16], vals[17]
 			vals = vals[:12]
-			if src, _ := capture[0].(string); src != "" || capture[1] != nil || capture[2] != nil || capture[3] != nil || raw != nil {
+			if src, _ := capture[0].(string); src != "" || capture[1] != nil || capture[2] != nil || capture[3] != nil || raw != nil || beside != nil {
 				vals = append(vals, capture...)
 			}
-			if raw != nil {
-				vals = append(vals, raw)
+			if raw != nil || beside != nil {
+				vals = append(vals, raw) // NULL when only beside_item_id is set, so the two cannot be confused
+			}
+			if beside != nil {
+				vals = append(vals, beside)
 			}
 			d.Impressions = append(d.Impressions, digestImpression{Surface: surface, Rank: rank, Hash: hashValues("impression", vals)})
 			return nil

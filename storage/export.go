@@ -29,8 +29,8 @@ const (
 
 // ExportTables are the research tables Export writes, in this order.
 // persona_state (cookies: secrets) is never among them.
-var ExportTables = []string{"campaigns", "personas", "sessions", "items", "impressions", "actions", "labels", "evidence",
-	"extractions", "extraction_impressions"}
+var ExportTables = []string{"campaigns", "personas", "sessions", "items", "impressions", "actions", "labels", "item_labels",
+	"evidence", "extractions", "extraction_impressions"}
 
 // rawColumns are the columns Export leaves out unless asked (ExportOptions.Raw):
 // items' JSON as the platform sent it, large and platform text.
@@ -82,6 +82,7 @@ var campaignRows = map[string]string{
 	"extraction_impressions": "extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1)",
 	"items":                  "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
 	"labels":                 "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
+	"item_labels":            "platform = (SELECT platform FROM campaigns WHERE id = ?1) AND item_id IN " + campaignItems,
 }
 
 const campaignItems = `(SELECT i.item_id FROM impressions i JOIN sessions s ON s.id = i.session_id WHERE s.campaign_id = ?1

@@ -63,8 +63,26 @@ func TestExportNeverWritesSecrets(t *testing.T) {
 		for _, et := range m.Tables {
 			tables = append(tables, et.Table)
 		}
-		if got := strings.Join(tables, ","); got != "campaigns,personas,sessions,items,impressions,actions,labels,evidence,extractions,extraction_impressions" {
+		if got := strings.Join(tables, ","); got != "campaigns,personas,sessions,items,impressions,actions,labels,item_labels,evidence,extractions,extraction_impressions" {
 			t.Errorf("Export(%s) tables = %s", format, got)
+		}
+		// The resolved labels go out with their source and a typed value.
+		var want int64
+		if err := db.r.QueryRowContext(context.Background(), "SELECT count(*) FROM item_labels").Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		for _, et := range m.Tables {
+			if et.Table != "item_labels" {
+				continue
+			}
+			if et.Rows != want || want == 0 {
+				t.Errorf("Export(%s) item_labels = %d rows, want %d (> 0)", format, et.Rows, want)
+			}
+			for _, c := range et.Columns {
+				if c.Name == "value" && c.Kind != KindFloat {
+					t.Errorf("Export(%s) item_labels.value kind = %q, want %q", format, c.Kind, KindFloat)
+				}
+			}
 		}
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -48,6 +49,26 @@ func LeaseHolder(command string) string {
 		host = "unknown-host"
 	}
 	return fmt.Sprintf("%s pid %d (%s)", host, os.Getpid(), command)
+}
+
+// holderDead reports whether holder, as LeaseHolder names it, is a process
+// of this host that has ended (killed, crashed): its lease is taken over at
+// once instead of after its expiry. A holder of another host, or one whose
+// process cannot be checked, is not dead.
+func holderDead(holder string) bool {
+	var host string
+	var pid int
+	if _, err := fmt.Sscanf(holder, "%s pid %d", &host, &pid); err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	if me, err := os.Hostname(); err != nil || me != host {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 // LeaseOptions tune AcquireLease.
@@ -138,7 +159,7 @@ func (l *Lease) try(ctx context.Context) (held *LeaseHeldError, err error) {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, err
-	case expires >= now:
+	case expires >= now && !holderDead(holder):
 		held = &LeaseHeldError{Campaign: l.Campaign, Holder: holder,
 			Heartbeat: time.UnixMilli(beat).UTC(), Expires: time.UnixMilli(expires).UTC()}
 		return held, held
@@ -179,13 +200,17 @@ func (l *Lease) Keep() {
 		return
 	}
 	l.stop, l.done, l.lost = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	// The goroutine keeps its own copies: Release sets l.stop to nil
+	// (under mu) before closing it, perhaps before the goroutine first
+	// reads it.
+	stop, done := l.stop, l.done
 	go func() {
-		defer close(l.done)
+		defer close(done)
 		t := time.NewTicker(l.ttl / 3)
 		defer t.Stop()
 		for {
 			select {
-			case <-l.stop:
+			case <-stop:
 				return
 			case <-t.C:
 			}

@@ -184,3 +184,64 @@ func TestLeaseOtherProcess(t *testing.T) {
 	}
 	t.Logf("took over %s after %v", l.TakenOver, time.Since(start).Round(time.Millisecond))
 }
+
+// TestLeaseDeadHolderTakeover checks that the lease of a process of this
+// host that has ended (SIGKILLed, crashed) is taken over at once, not after
+// its expiry, while a live one's is not.
+func TestLeaseDeadHolderTakeover(t *testing.T) {
+	ctx := context.Background()
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip(err)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	path := filepath.Join(t.TempDir(), "feedprobe.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	live := fmt.Sprintf("%s pid %d (run)", host, os.Getppid())
+	if _, err := a.AcquireLease(ctx, "live", LeaseOptions{Holder: live}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AcquireLease(ctx, "live", LeaseOptions{}); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("AcquireLease held by a live process of this host = %v, want ErrLeaseHeld", err)
+	}
+	gone := fmt.Sprintf("%s pid %d (run)", host, dead.Process.Pid)
+	if _, err := a.AcquireLease(ctx, "gone", LeaseOptions{Holder: gone}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := b.AcquireLease(ctx, "gone", LeaseOptions{})
+	if err != nil {
+		t.Fatalf("AcquireLease held by an ended process = %v, want it taken over", err)
+	}
+	if l.TakenOver != gone {
+		t.Errorf("TakenOver = %q, want %q", l.TakenOver, gone)
+	}
+}
+
+// TestLeaseReleaseAtOnce releases leases right after HoldCampaign, before
+// the heartbeat goroutine has run: Release must not hang.
+func TestLeaseReleaseAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			l, err := db.HoldCampaign(ctx, fmt.Sprintf("c%d", i), "run", false)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := l.Release(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Release right after HoldCampaign hangs")
+	}
+}

@@ -458,9 +458,9 @@ func (m *merger) persona(ctx context.Context, ms *MergeShard, path string, src *
 		}
 		idMap[s.ID] = id
 		res, err := tx.ExecContext(ctx, `INSERT INTO impressions (session_id, rank, platform, item_id, seen_at, surface, title, topic,
-			sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, raw)
+			sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, raw, beside_item_id)
 			SELECT ?, rank, platform, item_id, seen_at, surface, title, topic, sponsored, synthetic, price, price_text,
-				source, displayed_at, served_rank, displayed_rank, raw
+				source, displayed_at, served_rank, displayed_rank, raw, beside_item_id
 			FROM src.impressions WHERE session_id = ?`, id, s.ID)
 		if err != nil {
 			return false, fmt.Errorf("impressions of session %d: %w", s.Seq, err)
@@ -474,6 +474,10 @@ func (m *merger) persona(ctx context.Context, ms *MergeShard, path string, src *
 		}
 		n, _ = res.RowsAffected()
 		ms.Actions += int(n)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_egress (session_id, ip, echo, at)
+			SELECT ?, ip, echo, at FROM src.session_egress WHERE session_id = ?`, id, s.ID); err != nil {
+			return false, fmt.Errorf("egress of session %d: %w", s.Seq, err)
+		}
 		ms.Sessions++
 	}
 	base := filepath.Base(path)

@@ -39,7 +39,7 @@ func openSession(ctx context.Context, tx *sql.Tx, id int64) (string, error) {
 const (
 	insertChunk      = 128
 	itemParams       = 6  // per row, after the shared platform
-	impressionParams = 14 // per row, after the shared session and platform
+	impressionParams = 16 // per row, after the shared session and platform
 )
 
 // upsertItemsSQL returns the item upsert for n rows. ?1 is the platform;
@@ -68,11 +68,12 @@ func upsertItemsSQL(n int) string {
 // insertImpressionsSQL returns the impression insert for n rows. ?1 is the
 // session and ?2 the platform; each row has impressionParams more: rank,
 // item_id, seen_at, surface, title, topic, sponsored, synthetic, price,
-// price_text, source, displayed_at, served_rank, displayed_rank.
+// price_text, source, displayed_at, served_rank, displayed_rank,
+// beside_item_id, raw.
 func insertImpressionsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO impressions (session_id, platform, rank, item_id, seen_at, surface, title, topic,
-		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank) VALUES `)
+		sponsored, synthetic, price, price_text, source, displayed_at, served_rank, displayed_rank, beside_item_id, raw) VALUES `)
 	for r := range n {
 		if r > 0 {
 			b.WriteString(", ")
@@ -161,7 +162,7 @@ func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []feed.
 			}
 			args = append(args, im.Rank, im.ID, millis(im.SeenAt), im.Surface,
 				im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText),
-				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank))
+				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank), nullString(im.BesideItemID), nullRaw(im.Raw))
 		}
 		if _, err := tx.ExecContext(ctx, db.sql.insertImpressions(len(part)), args...); err != nil {
 			return fmt.Errorf("save impressions for session %d: insert ranks %d..%d: %w", sessionID, part[0].Rank, part[len(part)-1].Rank, err)
@@ -241,13 +242,13 @@ func (db *DB) Actions(ctx context.Context, sessionID int64) ([]feed.Action, erro
 // from the item catalogue (in an extraction view, from the extraction).
 func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impression, error) {
 	// An extraction keeps each impression's author and URL as extracted.
-	author, url := "coalesce(it.author, '')", "coalesce(it.url, '')"
+	author, url, beside := "coalesce(it.author, '')", "coalesce(it.url, '')", "coalesce(i.beside_item_id, '')"
 	if db.extraction != 0 {
-		author, url = "i.author", "i.url"
+		author, url, beside = "i.author", "i.url", "''" // re-extraction reads no up-next lists
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT i.rank, i.item_id, i.seen_at, i.surface, i.title, i.topic,
 			i.sponsored, i.synthetic, i.price, i.price_text, `+author+`, `+url+`,
-			i.source, i.displayed_at, coalesce(i.served_rank, 0), coalesce(i.displayed_rank, 0)
+			i.source, i.displayed_at, coalesce(i.served_rank, 0), coalesce(i.displayed_rank, 0), `+beside+`
 		FROM `+db.impressionsFrom()+` i LEFT JOIN items it ON it.platform = i.platform AND it.item_id = i.item_id
 		WHERE i.session_id = ? ORDER BY i.surface, i.rank`, sessionID)
 	if err != nil {
@@ -265,7 +266,7 @@ func (db *DB) Impressions(ctx context.Context, sessionID int64) ([]feed.Impressi
 		)
 		if err := rows.Scan(&im.Rank, &im.ID, &seen, &im.Surface, &im.Title, &im.Topic,
 			&im.Sponsored, &im.Synthetic, &price, &priceText, &im.Author, &im.URL,
-			&im.Source, &displayed, &im.ServedRank, &im.DisplayedRank); err != nil {
+			&im.Source, &displayed, &im.ServedRank, &im.DisplayedRank, &im.BesideItemID); err != nil {
 			return nil, fmt.Errorf("impressions of session %d: %w", sessionID, err)
 		}
 		if displayed.Valid {
@@ -357,4 +358,12 @@ func nullRank(r int) any {
 		return nil
 	}
 	return r
+}
+
+// nullRaw stores an item's JSON as TEXT, NULL when there is none.
+func nullRaw(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }

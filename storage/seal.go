@@ -64,6 +64,9 @@ var sealedTables = []sealTable{
 		item_id, seen_at, title, author, url, topic, sponsored, synthetic, price, price_text, source, displayed_at,
 		served_rank, displayed_rank, raw FROM extraction_impressions
 		WHERE extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL)`},
+	{name: "session_egress", keyCols: 1, query: `SELECT e.session_id, e.ip, e.echo, e.at FROM session_egress e
+		JOIN sessions s ON s.id = e.session_id WHERE s.campaign_id = ?1`,
+		ofSession: `SELECT session_id, ip, echo, at FROM session_egress WHERE session_id = ?3`},
 	{name: "items", platform: true, keyCols: 2, query: `SELECT ` + itemSealCols + ` FROM items WHERE platform = ?2`,
 		ofSession: `SELECT ` + itemSealCols + ` FROM items WHERE platform = ?2
 			AND item_id IN (SELECT item_id FROM impressions WHERE session_id = ?3)`},

@@ -147,8 +147,8 @@ func (db *DB) replan(ctx context.Context, campaignID int64, from string, interru
 	now := db.now().UnixMilli()
 	for _, k := range todo {
 		if interrupt {
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'interrupted', error = 'interrupted', finished_at = ?
-				WHERE id = ?`, now, k.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'interrupted', error = 'interrupted', finished_at = ?,
+				items = (SELECT count(*) FROM impressions WHERE session_id = sessions.id) WHERE id = ?`, now, k.id); err != nil {
 				return 0, fmt.Errorf("session %d: %w", k.id, err)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/feedprobe/feedprobe/probe/feed"
 )
 
 func TestPlanSessionsIdempotent(t *testing.T) {
@@ -168,6 +170,13 @@ func TestRecoverInterrupted(t *testing.T) {
 	mustStart(t, db, f.sessions[0].ID)
 	mustFinish(t, db, f.sessions[0].ID, StatusDone)
 	mustStart(t, db, f.sessions[1].ID)
+	// The running session holds impressions: recovering it keeps their count.
+	if err := db.SaveImpressions(ctx, f.sessions[1].ID, []feed.Impression{
+		{Item: feed.Item{ID: "a", Title: "a"}, Rank: 1, SeenAt: time.Now(), Surface: "feed"},
+		{Item: feed.Item{ID: "b", Title: "b"}, Rank: 2, SeenAt: time.Now(), Surface: "feed"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mustStart(t, db, f.sessions[2].ID)
 	mustFinish(t, db, f.sessions[2].ID, StatusFailed)
 	p2s := mustSessionsOf(t, db, f.campaign.ID, p2.ID)
@@ -212,6 +221,9 @@ func TestRecoverInterrupted(t *testing.T) {
 		if got[k].Status != st {
 			t.Errorf("session %+v status = %q, want %s", k, got[k].Status, st)
 		}
+	}
+	if n := got[key{f.persona.ID, 2, 1}].Items; n != 2 {
+		t.Errorf("interrupted session's items = %d, want its 2 impressions", n)
 	}
 	if s := got[key{f.persona.ID, 2, 1}]; s.Error != "interrupted" || s.FinishedAt.IsZero() {
 		t.Errorf("interrupted session = %+v, want error interrupted and a finish time", s)

@@ -46,7 +46,7 @@ func (db *DB) StartGap(ctx context.Context, campaignID int64) (*StartGap, error)
 			return nil, fmt.Errorf("decode persona %s: %w", p.Name, err)
 		}
 		byID[p.ID] = p.Name
-		arm[p.Name], role[p.Name] = personaArm(spec), p.Role
+		arm[p.Name], role[p.Name] = spec.MatchedArm(), p.Role
 		names = append(names, p.Name)
 	}
 	sessions, err := db.Sessions(ctx, campaignID)

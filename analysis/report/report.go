@@ -112,6 +112,9 @@ type Input struct {
 	Options analysis.ComplianceOptions
 	// ClosedNetwork says whether the campaign ran in closed-network mode.
 	ClosedNetwork bool
+	// StartGap is the largest start-time gap measured between matched
+	// personas' sessions of the same number; nil when none was measured.
+	StartGap *StartGap
 	// Pictures are the screenshots where the findings' example items were
 	// seen.
 	Pictures []Picture
@@ -136,6 +139,9 @@ type Input struct {
 	// Disclosures are the surfaces of the inspections the campaign belongs
 	// to, read beside the findings.
 	Disclosures []Disclosure
+	// Egress is the address each persona's sessions came from and the
+	// addresses personas share.
+	Egress analysis.EgressReport
 }
 
 // Tool is the build of feedprobe that made a document: its version and
@@ -245,6 +251,11 @@ type page struct {
 	Disclosures  []Disclosure
 	Signers      []string
 	Signature    Signature
+	// Network is each persona's network identity and egress; Shared the
+	// addresses personas share; EgressChecked whether any echo was read.
+	Network       []networkRow
+	Shared        []analysis.SharedEgress
+	EgressChecked bool
 }
 
 // findingView is a finding with its evidence pictures.
@@ -261,6 +272,12 @@ type pictureView struct {
 	SHA256  string
 	RowHash string
 	Src     template.URL
+}
+
+// networkRow is one persona's network identity as designed and as the
+// platform saw it.
+type networkRow struct {
+	Name, Proxy, Place, Egress string
 }
 
 // firstScreen is what one persona was shown first.
@@ -322,6 +339,7 @@ func Write(w io.Writer, in Input) error {
 	for _, f := range in.Campaign.Findings {
 		p.Findings = append(p.Findings, viewFinding(f, in.Pictures, lang, loc))
 	}
+	p.Network, p.Shared, p.EgressChecked = network(in.Campaign.Spec.Personas, in.Egress), in.Egress.Shared, in.Egress.Checked
 	p.Charts = charts(in.Audit, lang)
 	p.FirstScreens = firstScreens(in.Compliance)
 	if in.Baseline != nil {
@@ -426,9 +444,70 @@ func methodology(in Input, lang Lang) []string {
 		text(lang, "method.margins", 100*o.ShareMargin, o.HarmMargin, 100*o.PriceEpsilon, o.ListMargin, o.RunMargin, o.FirstScreen),
 		text(lang, "method.conv", k, ao.SERPMSDepth, rbo, ao.RBOP),
 		text(lang, "method.labels", strings.Join(srcs, sep)),
+		startGap(lang, in.StartGap),
 		network,
 		text(lang, "method.limits"),
 	}
+}
+
+// StartGap is the largest start-time gap between a test persona's session
+// and the same-numbered session of a persona matched to it.
+type StartGap struct {
+	Seconds        float64
+	Persona, Other string
+	Session, Pairs int
+}
+
+// startGap is the methodology's line on the time matching measured.
+func startGap(lang Lang, g *StartGap) string {
+	if g == nil {
+		return text(lang, "method.gapnone")
+	}
+	return text(lang, "method.gap", g.Seconds, g.Persona, g.Other, g.Session, g.Pairs)
+}
+
+// network lists each persona's proxy (its server, never credentials),
+// time zone, languages and position, and the addresses its sessions came
+// from.
+func network(ps []personas.Spec, eg analysis.EgressReport) []networkRow {
+	seen := map[string]analysis.PersonaEgress{}
+	for _, e := range eg.Personas {
+		seen[e.Persona] = e
+	}
+	var rows []networkRow
+	for _, ps := range ps {
+		tr := ps.Traits
+		row := networkRow{Name: ps.Name, Proxy: "none (the probe's own address)"}
+		if !ps.Proxy.IsZero() {
+			row.Proxy = ps.Proxy.Server
+		}
+		place := []string{or(tr.Timezone, "machine time zone"), or(tr.AcceptLanguage, tr.Locale)}
+		if g := tr.Geolocation; g != nil {
+			place = append(place, fmt.Sprintf("%.4f, %.4f", g.Latitude, g.Longitude))
+		}
+		row.Place = strings.Join(place, "; ")
+		e := seen[ps.Name]
+		switch {
+		case e.Sessions == 0:
+			row.Egress = "not recorded"
+		case len(e.IPs) == 0:
+			row.Egress = fmt.Sprintf("no address in %d echo(es)", e.Sessions)
+		default:
+			row.Egress = strings.Join(e.IPs, ", ")
+			if e.Unknown > 0 {
+				row.Egress += fmt.Sprintf(" (%d echo(es) without an address)", e.Unknown)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 // clipRunes is the longest title the report shows whole.

@@ -180,3 +180,42 @@ func TestWriteNotice(t *testing.T) {
 		t.Error("notice without orders does not say so")
 	}
 }
+
+func TestWriteEgress(t *testing.T) {
+	in := sampleInput()
+	in.Campaign.Spec.Personas = []personas.Spec{
+		{Name: "a", Traits: personas.Traits{Locale: "de-DE", Timezone: "Europe/Berlin", Geolocation: &personas.Geolocation{Latitude: 52.52, Longitude: 13.405}},
+			Proxy: personas.Proxy{Server: "socks5://127.0.0.1:1080", Credentials: personas.Credentials{PasswordEnv: "PROXY_SECRET_VAR"}}},
+		{Name: "b", Traits: personas.Traits{Locale: "en-US"}},
+		{Name: "c", Traits: personas.Traits{Locale: "en-US"}},
+		{Name: "d", Traits: personas.Traits{Locale: "en-US"}},
+	}
+	in.Egress = analysis.CheckEgress([]string{"a", "b", "c", "d"}, []analysis.EgressObservation{
+		{Persona: "a", Session: 1, IP: "127.0.0.2"}, {Persona: "b", Session: 1, IP: "127.0.0.3"}, {Persona: "c", Session: 1, IP: "127.0.0.3"}})
+	var buf bytes.Buffer
+	if err := Write(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{
+		"<td>a</td><td>socks5://127.0.0.1:1080</td><td>Europe/Berlin; de-DE; 52.5200, 13.4050</td><td>127.0.0.2</td>",
+		"<td>d</td><td>none (the probe&#39;s own address)</td><td>machine time zone; en-US</td><td>not recorded</td>",
+		"Personas share an egress address",
+		"127.0.0.3: b, c.",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "PROXY_SECRET_VAR") {
+		t.Error("report names where a proxy credential comes from")
+	}
+	in.Egress = analysis.CheckEgress([]string{"a"}, nil)
+	buf.Reset()
+	if err := Write(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if html := buf.String(); strings.Contains(html, "Personas share") || !strings.Contains(html, "No session recorded an echo") {
+		t.Error("report without echoes flags a shared egress or does not say the egress is unknown")
+	}
+}

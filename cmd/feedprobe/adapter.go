@@ -129,7 +129,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 	rows := fs.Int("rows", 10, "items to print")
 	timeout := fs.Duration("timeout", 2*time.Minute, "deadline for the whole check")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback URL)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on for a loopback URL)")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -96,8 +96,9 @@ func TestPersonaLoginCookies(t *testing.T) {
 	if !strings.Contains(out, "saved the identity of persona logged-in") {
 		t.Errorf("persona login output: %s", out)
 	}
-	if out, logs, err := runCLI(t, "run", camp, "--db", dbPath); err != nil {
-		t.Fatalf("run: %v\n%s\n%s", err, out, logs)
+	// A persona meets the login wall: run exits 3 (sessions blocked).
+	if out, logs, err := runCLI(t, "run", camp, "--db", dbPath); exitStatus(err) != exitIncomplete {
+		t.Fatalf("run: %v, want exit %d (a session blocked)\n%s\n%s", err, exitIncomplete, out, logs)
 	}
 	db, err := storage.OpenReadOnly(context.Background(), dbPath)
 	if err != nil {

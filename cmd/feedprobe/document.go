@@ -86,7 +86,7 @@ func (d docFlags) emit(ctx context.Context, e *env, dbPath string, html []byte, 
 		}
 	}
 	if *d.out == "-" {
-		_, err := e.stdout.Write(data)
+		_, err := e.raw.Write(data) // HTML or PDF, byte for byte
 		return err
 	}
 	if err := writeOutput(*d.out, dbPath, *d.force, data); err != nil {

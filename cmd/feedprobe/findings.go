@@ -78,7 +78,7 @@ The database is opened read-only.`)
 	}
 	fr.Findings = filterChecks(fr.Findings, *checks)
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(fr)
 	}

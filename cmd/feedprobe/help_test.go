@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 )
@@ -86,12 +84,88 @@ func TestHelpUnknownTopic(t *testing.T) {
 	}
 }
 
+// TestHelpCommand checks that a command's usage, asked for with --help, -h
+// or feedprobe help CMD, is printed on stdout with exit status 0 (so
+// `feedprobe run --help | less` shows it), for every command.
 func TestHelpCommand(t *testing.T) {
-	_, stderr, err := runHelp(t, "help", "run")
-	if !errors.Is(err, pflag.ErrHelp) {
-		t.Errorf("feedprobe help run: error %v, want pflag.ErrHelp", err)
+	for _, c := range commands() {
+		for _, args := range [][]string{{c.name, "--help"}, {"help", c.name}, {c.name, "-h"}} {
+			stdout, stderr, err := runHelp(t, args...)
+			if err != nil || exitStatus(err) != 0 && err != nil {
+				t.Errorf("feedprobe %s: %v, want no error", strings.Join(args, " "), err)
+			}
+			if !strings.Contains(stdout, "Usage: feedprobe "+c.name) && !strings.Contains(stdout, "feedprobe "+c.name) {
+				t.Errorf("feedprobe %s printed %.200q on stdout, want the command's usage", strings.Join(args, " "), stdout)
+			}
+			if c.name != "finding" && stderr != "" {
+				t.Errorf("feedprobe %s printed %.200q on stderr, want nothing", strings.Join(args, " "), stderr)
+			}
+		}
 	}
-	if !strings.Contains(stderr, "Usage: feedprobe run") {
-		t.Errorf("feedprobe help run printed %q, want the command's usage", stderr)
+}
+
+// TestClosedNetworkHelp checks that every --closed-network flag says what
+// closed mode blocks: DNS, and WebRTC's UDP (STUN, mDNS).
+func TestClosedNetworkHelp(t *testing.T) {
+	for _, args := range [][]string{{"run", "--help"}, {"serve", "--help"}, {"adapter", "check", "--help"}, {"persona", "login", "--help"}} {
+		out, _, err := runHelp(t, args...)
+		if err != nil {
+			t.Fatalf("feedprobe %s: %v", strings.Join(args, " "), err)
+		}
+		i := strings.Index(out, "--closed-network")
+		if i < 0 {
+			t.Fatalf("feedprobe %s has no --closed-network", strings.Join(args, " "))
+		}
+		line := out[i:]
+		line = line[:strings.IndexByte(line, '\n')]
+		for _, want := range []string{"DNS", "WebRTC", "STUN", "mDNS"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("feedprobe %s: %q does not say %s", strings.Join(args, " "), line, want)
+			}
+		}
+	}
+}
+
+// TestMistypedCommand checks that a mistyped command gets one line naming
+// the nearest command, with the usage exit status, and no usage dump.
+func TestMistypedCommand(t *testing.T) {
+	for _, tc := range []struct{ typed, want string }{
+		{"analyse", "did you mean analyze?"},
+		{"sever", "did you mean serve?"},
+		{"qurey", "did you mean query?"},
+		{"inspect", "did you mean inspection?"},
+		{"xyzzy", "feedprobe help lists the commands"},
+	} {
+		stdout, stderr, err := runHelp(t, tc.typed)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("feedprobe %s = %v, want one line with %q", tc.typed, err, tc.want)
+		}
+		if exitStatus(err) != exitUsage {
+			t.Errorf("feedprobe %s exits %d, want %d", tc.typed, exitStatus(err), exitUsage)
+		}
+		if stdout != "" || stderr != "" {
+			t.Errorf("feedprobe %s printed %q and %q, want only the error", tc.typed, stdout, stderr)
+		}
+	}
+	if _, _, err := runHelp(t, "xyzzy"); err != nil && strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("feedprobe xyzzy = %v, want no suggestion", err)
+	}
+	if _, _, err := runHelp(t, "help", "metrcs"); err == nil || !strings.Contains(err.Error(), "did you mean metrics?") {
+		t.Errorf("feedprobe help metrcs = %v, want a suggestion of metrics", err)
+	}
+}
+
+// TestUsageExitStatus checks that bad flags and arguments exit 2, apart
+// from other errors (1).
+func TestUsageExitStatus(t *testing.T) {
+	for _, args := range [][]string{{"run"}, {"run", "--no-such-flag", "x.yaml"}, {"query", "--db", "x.db"}, {"validate"}} {
+		_, _, err := runHelp(t, args...)
+		if exitStatus(err) != exitUsage {
+			t.Errorf("feedprobe %s = %v (exit %d), want exit %d", strings.Join(args, " "), err, exitStatus(err), exitUsage)
+		}
+	}
+	_, _, err := runHelp(t, "validate", filepath.Join(t.TempDir(), "missing.yaml"))
+	if exitStatus(err) != exitFailure {
+		t.Errorf("feedprobe validate missing.yaml = %v (exit %d), want exit 1", err, exitStatus(err))
 	}
 }

@@ -53,7 +53,7 @@ orders by status.`)
 		rows = append(rows, r)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, rows)
+		return writeJSON(e.raw, rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCASE\tKIND\tPLATFORM\tBODY\tSTART\tCAMPAIGNS\tORDERS")
@@ -101,7 +101,7 @@ rectification orders with their deadlines, and each order's verdict
 		return err
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, cf)
+		return writeJSON(e.raw, cf)
 	}
 	w := e.stdout
 	// The case's days are days in its time zone.

@@ -218,7 +218,7 @@ category after resolution. --json adds "disagreements".`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			analysis.LabelStats

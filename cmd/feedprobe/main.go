@@ -37,21 +37,73 @@ var version = "dev"
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "feedprobe:", err)
-		}
-		var ee exitError
-		if errors.As(err, &ee) {
-			os.Exit(int(ee))
-		}
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, "feedprobe:", sanitize(err.Error()))
+		os.Exit(exitStatus(err))
 	}
 }
 
-// exitError carries a specific exit status with an error already reported.
-type exitError int
+// Exit statuses; the exit-codes help topic documents them.
+const (
+	exitFailure    = 1 // the command could not do what it was asked
+	exitUsage      = 2 // a bad flag, argument or command name
+	exitIncomplete = 3 // run: some planned sessions failed or were blocked
+	// An interrupted command exits 128 + the signal's number: 130 for
+	// SIGINT (Ctrl-C), 143 for SIGTERM.
+)
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+// statusError is an error with the exit status it calls for.
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// withStatus marks err to exit with status.
+func withStatus(status int, err error) error { return &statusError{status: status, err: err} }
+
+// usageError marks err as a usage error (exit status 2).
+func usageError(err error) error { return withStatus(exitUsage, err) }
+
+// exitStatus is the exit status err calls for: its statusError's, else 1.
+func exitStatus(err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status
+	}
+	return exitFailure
+}
+
+// signalCause is the cause of a context cancelled by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (s signalCause) Error() string { return "interrupted by " + signalName(s.sig) }
+
+// status is 128 + the signal's number, as a shell reports it.
+func (s signalCause) status() int {
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// interrupted returns the signal that cancelled ctx, if one did.
+func interrupted(ctx context.Context) (signalCause, bool) {
+	var sc signalCause
+	ok := errors.As(context.Cause(ctx), &sc)
+	return sc, ok
+}
 
 // command is one subcommand.
 type command struct {
@@ -60,9 +112,16 @@ type command struct {
 	run     func(ctx context.Context, env *env, args []string) error
 }
 
-// env is what every command gets: its output streams.
+// env is what every command gets: its output streams. stdout and stderr
+// escape control characters (sanitize), for people; raw is stdout byte for
+// byte, for machine formats (CSV, JSON, HTML), and rawStderr is stderr, for
+// the progress bar.
 type env struct {
 	stdout, stderr io.Writer
+	raw, rawStderr io.Writer
+	// usageShown is set when a command printed its usage: its error is
+	// then a usage error (exit status 2).
+	usageShown bool
 }
 
 func commands() []command {
@@ -153,8 +212,20 @@ func helpTopic(ctx context.Context, w io.Writer, name string) error {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			// A second Ctrl-C kills at once.
+			signal.Stop(sigs)
+			cancel(signalCause{sig})
+		case <-ctx.Done():
+		}
+	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) < 2 {
 			usage(stdout)
@@ -168,28 +239,133 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if !isCommand(args[1]) {
 			_, err := help.Text(args[1])
+			if near := nearest(args[1], helpNames()); near != "" {
+				return fmt.Errorf("no command or topic %q; did you mean %s?", args[1], near)
+			}
 			return fmt.Errorf("%w; or a command: feedprobe help lists them", err)
 		}
 		args = []string{args[1], "--help"}
 	}
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: termWriter{stdout}, stderr: termWriter{stderr}, raw: stdout, rawStderr: stderr}
+	if wantsHelp(args[1:]) {
+		// Asked for, usage is the output: stdout (so `| less` shows it),
+		// and exit 0.
+		e.stderr = e.stdout
+	}
 	for _, c := range append(commands(), hiddenCommands()...) {
 		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil || errors.Is(err, pflag.ErrHelp):
+				return nil
+			case exitStatus(err) != exitFailure:
+				return err
+			}
+			if sc, ok := interrupted(ctx); ok {
+				return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
+			}
+			if e.usageShown || isFlagError(err) {
+				return usageError(err)
+			}
+			return err
 		}
 	}
-	usage(stderr)
-	return fmt.Errorf("unknown command %q", args[0])
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if near := nearest(args[0], names); near != "" {
+		return usageError(fmt.Errorf("unknown command %q; did you mean %s? (feedprobe help lists the commands)", args[0], near))
+	}
+	return usageError(fmt.Errorf("unknown command %q (feedprobe help lists the commands)", args[0]))
 }
 
-// isCommand reports whether name is one of feedprobe's commands.
-func isCommand(name string) bool {
-	for _, c := range commands() {
-		if c.name == name {
+// isFlagError reports whether err is pflag's: an unknown flag, a missing
+// or bad value.
+func isFlagError(err error) bool {
+	var (
+		notExist *pflag.NotExistError
+		required *pflag.ValueRequiredError
+		invalid  *pflag.InvalidValueError
+		syntax   *pflag.InvalidSyntaxError
+	)
+	return errors.As(err, &notExist) || errors.As(err, &required) || errors.As(err, &invalid) || errors.As(err, &syntax)
+}
+
+// wantsHelp reports whether a command's arguments ask for its usage: -h or
+// --help before "--", or "help" as a command group's first argument.
+func wantsHelp(args []string) bool {
+	if len(args) > 0 && args[0] == "help" {
+		return true
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
 			return true
 		}
 	}
 	return false
+}
+
+// helpNames are what `feedprobe help` takes: commands and topics.
+func helpNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	for _, t := range help.Topics() {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// nearest returns the name closest to the mistyped word, at an edit
+// distance of at most a third of its length (rounded, at least 1), or a
+// name it is a prefix of; "" when none is that close.
+func nearest(word string, names []string) string {
+	best, bestD := "", 0
+	w := strings.ToLower(word)
+	for _, n := range names {
+		d := editDistance(w, n)
+		if len(w) >= 3 && strings.HasPrefix(n, w) {
+			d = min(d, 1)
+		}
+		if best == "" || d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" || bestD > max(1, (len(w)+1)/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance of a and b, by
+// bytes: insertions, deletions, substitutions and swaps of neighbours.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // newFlags makes a command's flag set with a usage text that explains it.
@@ -198,6 +374,7 @@ func newFlags(e *env, name, argsUsage, about string) *pflag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.SortFlags = false
 	fs.Usage = func() {
+		e.usageShown = true
 		fmt.Fprintf(e.stderr, "Usage: feedprobe %s %s\n\n%s\n\nFlags:\n%s", name, argsUsage, strings.TrimSpace(about), fs.FlagUsages())
 	}
 	return fs
@@ -230,4 +407,14 @@ func cmdVersion(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "feedprobe", version)
 	return nil
+}
+
+// isCommand reports whether name is one of feedprobe's commands.
+func isCommand(name string) bool {
+	for _, c := range commands() {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }

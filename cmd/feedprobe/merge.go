@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -21,8 +23,11 @@ schema version is not this feedprobe's, shards that both ran one persona
 (split with different N), and shards whose evidence chain does not verify.
 Evidence files are copied beside OUT.db (OUT.db-evidence) and every copied
 session's digest is appended to OUT.db's chain, each row naming the shard
-row it came from, so feedprobe verify checks the merged data.`)
+row it came from, so feedprobe verify checks the merged data. While it
+merges, it holds the campaigns' leases in OUT.db: a run or another merge of
+them there waits or exits naming it, and merge does the same.`)
 	asJSON := fs.Bool("json", false, "print what was merged as JSON")
+	wait := fs.Bool("wait", false, "when another process is writing the campaign in OUT.db, wait for it instead of exiting")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -30,12 +35,17 @@ row it came from, so feedprobe verify checks the merged data.`)
 		fs.Usage()
 		return errors.New("merge needs the output database and at least one shard database")
 	}
+	release, err := holdMergeLeases(ctx, fs.Arg(0), fs.Args()[1:], *wait)
+	if err != nil {
+		return err
+	}
 	rep, err := storage.Merge(ctx, fs.Arg(0), fs.Args()[1:])
+	release()
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
@@ -49,4 +59,52 @@ row it came from, so feedprobe verify checks the merged data.`)
 	}
 	fmt.Fprintf(e.stdout, "merged campaign %v into %s\n", rep.Campaigns, fs.Arg(0))
 	return nil
+}
+
+// holdMergeLeases takes, in the output database, the lease of every
+// campaign of the shards, so no run or merge writes them there meanwhile.
+// Shards that do not open are left to Merge, which words the problem.
+func holdMergeLeases(ctx context.Context, out string, shards []string, wait bool) (func(), error) {
+	names := map[string]bool{}
+	for _, s := range shards {
+		db, err := storage.OpenReadOnly(ctx, s)
+		if err != nil {
+			return func() {}, nil
+		}
+		camps, err := db.Campaigns(ctx)
+		db.Close()
+		if err != nil {
+			return func() {}, nil
+		}
+		for _, c := range camps {
+			names[c.Name] = true
+		}
+	}
+	sorted := slices.Sorted(maps.Keys(names))
+	if len(sorted) == 0 {
+		return func() {}, nil
+	}
+	db, err := storage.Open(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	var leases []*storage.Lease
+	release := func() {
+		for _, l := range leases {
+			l.Release(ctx)
+		}
+		db.Close()
+	}
+	for _, name := range sorted {
+		l, err := db.HoldCampaign(ctx, name, "merge", wait)
+		if err != nil {
+			release()
+			if errors.Is(err, storage.ErrLeaseHeld) {
+				return nil, fmt.Errorf("%s: %w; wait for it, or merge with --wait", out, err)
+			}
+			return nil, err
+		}
+		leases = append(leases, l)
+	}
+	return release, nil
 }

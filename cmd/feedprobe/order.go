@@ -24,7 +24,8 @@ func cmdOrder(ctx context.Context, e *env, args []string) error {
 // cmdFinding is the old name of cmdOrder, kept for one release: it works
 // but is not listed, and says so on stderr.
 func cmdFinding(ctx context.Context, e *env, args []string) error {
-	fmt.Fprintln(e.stderr, `feedprobe: "feedprobe finding" is deprecated and will be removed; use "feedprobe order"`)
+	// On stderr even under --help, whose usage goes to stdout.
+	fmt.Fprintln(e.rawStderr, `feedprobe: "feedprobe finding" is deprecated and will be removed; use "feedprobe order"`)
 	return cmdOrder(ctx, e, args)
 }
 
@@ -73,7 +74,7 @@ check, article, verdict, effect and reason. A finding with verdict
 		runs = append(runs, run)
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, runs)
+		return writeJSON(e.raw, runs)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CAMPAIGN\tFINDING\tARTICLE\tVERDICT\tEFFECT\tREASON")

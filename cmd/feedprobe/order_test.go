@@ -8,7 +8,7 @@ import (
 // TestFindingAlias checks that "finding", the old name of "order", still
 // runs its subcommands, says it is deprecated, and is not listed.
 func TestFindingAlias(t *testing.T) {
-	_, stderr, err := runCLI(t, "finding", "--help")
+	stdout, stderr, err := runCLI(t, "finding", "--help")
 	if err != nil {
 		t.Fatalf("finding --help: %v\n%s", err, stderr)
 	}
@@ -16,8 +16,8 @@ func TestFindingAlias(t *testing.T) {
 	if !strings.Contains(lines[0], `"feedprobe finding" is deprecated`) || !strings.Contains(lines[0], `use "feedprobe order"`) {
 		t.Errorf("finding: first line of stderr = %q, want the deprecation note", lines[0])
 	}
-	if !strings.Contains(stderr, "Usage: feedprobe order <subcommand>") {
-		t.Errorf("finding --help = %q, want the usage of order", stderr)
+	if !strings.Contains(stdout, "Usage: feedprobe order <subcommand>") {
+		t.Errorf("finding --help = %q, want the usage of order on stdout", stdout)
 	}
 	if _, _, err := runCLI(t, "finding", "issue", "--db", "x.db"); err == nil || !strings.Contains(err.Error(), "order issue needs --inspection") {
 		t.Errorf("finding issue without flags = %v, want order issue's error", err)

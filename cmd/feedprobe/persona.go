@@ -68,7 +68,7 @@ identity holds secrets: keep the database private.`)
 	waitFor := fs.String("wait-for", "", "CSS selector that shows the login succeeded; done when it appears")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the login")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback URL)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on for a loopback URL)")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/feedprobe/feedprobe/storage"
@@ -35,6 +36,8 @@ Example:
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	format := fs.String("format", "table", "output: table (aligned), csv or json (an array of objects)")
 	secrets := fs.Bool("include-secrets", false, "show persona_state.identity (cookies: secrets) instead of NULL")
+	timeout := fs.Duration("timeout", time.Minute, "stop the query after this long (0: no limit)")
+	maxMemory := fs.String("max-memory", "1GiB", "stop the query when SQLite needs more memory than this (KiB, MiB, GiB; 0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,14 +45,21 @@ Example:
 		fs.Usage()
 		return errors.New("query needs exactly one SQL argument (quote it)")
 	}
+	if *timeout < 0 {
+		return fmt.Errorf("--timeout %s: want 0 (no limit) or more", *timeout)
+	}
+	memCap, err := parseBytes(*maxMemory)
+	if err != nil {
+		return fmt.Errorf("--max-memory: %w", err)
+	}
 	var out queryWriter
 	switch *format {
 	case "table":
 		out = &tableOut{w: tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)}
 	case "csv":
-		out = &csvOut{w: csv.NewWriter(e.stdout)}
+		out = &csvOut{w: csv.NewWriter(e.raw)}
 	case "json":
-		out = &jsonOut{w: e.stdout}
+		out = &jsonOut{w: e.raw}
 	default:
 		return fmt.Errorf("--format %q: want table, csv or json", *format)
 	}
@@ -58,7 +68,8 @@ Example:
 		return err
 	}
 	defer store.Close()
-	err = store.Query(ctx, fs.Arg(0), storage.QueryOptions{IncludeSecrets: *secrets}, func(cols []string, row []any) error {
+	opts := storage.QueryOptions{IncludeSecrets: *secrets, Timeout: *timeout, MaxMemory: memCap}
+	err = store.Query(ctx, fs.Arg(0), opts, func(cols []string, row []any) error {
 		if row == nil {
 			return out.header(cols)
 		}
@@ -68,6 +79,24 @@ Example:
 		return err
 	}
 	return out.close()
+}
+
+// parseBytes reads a size: a number of bytes with an optional unit, KiB,
+// MiB or GiB (also KB, MB, GB, K, M, G, taken as powers of 1024).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.TrimSpace(t[i:])
+	}
+	shift := map[string]uint{"": 0, "b": 0, "k": 10, "kb": 10, "kib": 10, "m": 20, "mb": 20, "mib": 20, "g": 30, "gb": 30, "gib": 30}
+	sh, ok := shift[strings.ToLower(unit)]
+	f, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || f < 0 || f > 1<<50 {
+		return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB (0: no limit)", s)
+	}
+	return int64(f * float64(uint64(1)<<sh)), nil
 }
 
 type queryWriter interface {

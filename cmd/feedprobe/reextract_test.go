@@ -158,6 +158,10 @@ func TestReextractFixesAWrongFieldPath(t *testing.T) {
 			t.Errorf("session %d: %d re-extracted impressions, want the original's %d", s.ID, len(again), len(orig))
 		}
 	}
+	// The live capture kept each served item's JSON too.
+	if got := q("SELECT count(*) > 0, count(*) = sum(raw LIKE '{%\"id\":%'), sum(raw IS NOT NULL AND served_rank IS NULL) FROM impressions WHERE served_rank IS NOT NULL OR raw IS NOT NULL"); !strings.HasSuffix(got, "\n1,1,0\n") {
+		t.Errorf("captured served items with their raw JSON = %q, want every served one and no other", got)
+	}
 	if got := q("SELECT count(*) = sum(raw LIKE '{%\"id\":%'), sum(source = 'network' OR source = 'both') > 0 FROM extraction_impressions WHERE served_rank IS NOT NULL"); !strings.HasSuffix(got, "\n1,1\n") {
 		t.Errorf("re-extracted served items with their raw JSON = %q, want every one", got)
 	}

@@ -147,6 +147,11 @@ func reportHeader(ctx context.Context, db *storage.DB, ev *storage.EvidenceStore
 	if in.ChainHead, in.ChainRows, err = ev.Head(ctx, camp.ID); err != nil {
 		return err
 	}
+	if g, err := db.StartGap(ctx, camp.ID); err != nil {
+		return err
+	} else if g != nil {
+		in.StartGap = &auditreport.StartGap{Seconds: g.Seconds, Persona: g.Persona, Other: g.Other, Session: g.Session, Pairs: g.Pairs}
+	}
 	if closed, err := probe.ClosedNetwork("auto", camp.BaseURL); err == nil {
 		in.ClosedNetwork = closed
 	}
@@ -182,7 +187,7 @@ func reportInput(ctx context.Context, db *storage.DB, camp storage.Campaign, bas
 	if err != nil {
 		return auditreport.Input{}, err
 	}
-	in := auditreport.Input{Generated: time.Now(), Campaign: reportFindings(fr), Compliance: fr.Input, Audit: rep.Audit, Options: fr.Options}
+	in := auditreport.Input{Generated: time.Now(), Campaign: reportFindings(fr), Compliance: fr.Input, Audit: rep.Audit, Options: fr.Options, Egress: rep.Egress}
 	for c := range rep.Lexicon {
 		in.Lexicon = append(in.Lexicon, c)
 	}

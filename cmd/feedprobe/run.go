@@ -30,17 +30,25 @@ Run a campaign: every persona browses the platform through its adapter for
 the planned number of sessions, and every impression and action is stored in
 the database. Running the same command again resumes: finished sessions are
 not repeated, and a session that was interrupted half-way is marked
-"interrupted" and redone.`)
+"interrupted" and redone.
+
+One process at a time writes a campaign: a second run of it on the same
+database exits naming the first (host, pid, command), or waits with --wait.
+Ctrl-C or SIGTERM stops the run cleanly: the sessions cut short are marked
+interrupted, keeping their impressions. Exit status: 0 when every planned
+session is done, 3 when some failed or were blocked, 130 / 143 when
+interrupted (feedprobe help exit-codes).`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	baseURL := fs.String("base-url", "", "override the campaign's base_url")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on for a loopback base_url)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on for a loopback base_url)")
 	retries := fs.Int("retries", 2, "further attempts for a failed session, with backoff (a blocked one gets none)")
 	shardFlag := fs.String("shard", "", "run only share I of N of the persona groups (I from 0; a test persona stays with its twins); merge the shards' databases with feedprobe merge")
 	remoteURL := fs.String("browser", "", "drive a running Chromium at this DevTools address (ws://HOST:PORT or http://HOST:PORT) instead of launching one; --chrome and --closed-network then do not apply")
 	progressMode := fs.String("progress", "auto", "progress bar on stderr (sessions done/planned, items, errors, ETA): auto (when stderr is a terminal), on or off")
 	metricsListen := fs.String("metrics-listen", "", "serve the probe's Prometheus /metrics (as serve does) at this address while the run lasts, e.g. 127.0.0.1:9464; loopback unless --allow-non-loopback")
 	allowRemote := fs.Bool("allow-non-loopback", false, "allow --metrics-listen on an address other than loopback (/metrics has no authentication)")
+	wait := fs.Bool("wait", false, "when another process is running this campaign on the database, wait for it to finish instead of exiting")
 	evidenceEvery := fs.Int("evidence-every", 10, "keep a screenshot and the feed's HTML every N scrolls (also at each session's end and on errors) in DB-evidence/, hash-chained; 0: only at the end and on errors; -1: keep none")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -50,14 +58,16 @@ not repeated, and a session that was interrupted half-way is marked
 		fs.Usage()
 		return errors.New("run needs exactly one campaign file")
 	}
-	showProgress, err := useProgress(*progressMode, e.stderr)
+	showProgress, err := useProgress(*progressMode, e.rawStderr)
 	if err != nil {
 		return err
 	}
 	var prog *progress
 	logw := e.stderr
 	if showProgress {
-		prog = newProgress(e.stderr)
+		// The bar draws with a carriage return and an erase-line escape;
+		// log lines through it are quoted by slog.
+		prog = newProgress(e.rawStderr)
 		logw = prog
 		defer prog.Finish()
 	}
@@ -93,6 +103,28 @@ not repeated, and a session that was interrupted half-way is marked
 		return err
 	}
 	defer store.Close()
+	// One writer per campaign: a second run of it (here or in another
+	// process) would mark this one's live sessions interrupted.
+	if *wait {
+		logger.Info("waiting for the campaign's lease", "campaign", c.Name)
+	}
+	lease, err := store.HoldCampaign(ctx, c.Name, "run", *wait)
+	if err != nil {
+		if errors.Is(err, storage.ErrLeaseHeld) {
+			return fmt.Errorf("%w; wait for it, or run with --wait", err)
+		}
+		return err
+	}
+	defer lease.Release(ctx)
+	runCtx, cancelRun := context.WithCancelCause(ctx)
+	defer cancelRun(nil)
+	go func() {
+		select {
+		case <-lease.Lost():
+			cancelRun(lease.Err())
+		case <-runCtx.Done():
+		}
+	}()
 	var metrics *probe.Metrics
 	if *metricsListen != "" {
 		_, stop, m, err := serveRunMetrics(*metricsListen, *allowRemote, store, logger)
@@ -102,7 +134,7 @@ not repeated, and a session that was interrupted half-way is marked
 		defer stop()
 		metrics = m
 	}
-	sum, err := runCampaign(ctx, store, c, runOptions{
+	sum, err := runCampaign(runCtx, store, c, runOptions{
 		metrics:  metrics,
 		browser:  probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, Remote: *remoteURL},
 		logger:   logger,
@@ -113,8 +145,57 @@ not repeated, and a session that was interrupted half-way is marked
 	if prog != nil {
 		prog.Finish()
 	}
+	if sc, ok := interrupted(ctx); ok && err != nil && sum.Campaign.ID != 0 {
+		return runInterrupted(ctx, e, store, sum, *db, sc)
+	}
+	if err != nil && context.Cause(runCtx) != nil && errors.Is(context.Cause(runCtx), storage.ErrLeaseLost) {
+		printRunSummary(e, sum, *db)
+		return fmt.Errorf("stopped: %w (another process took the campaign over; its sessions are its own now)", context.Cause(runCtx))
+	}
 	printRunSummary(e, sum, *db)
-	return err
+	if err != nil {
+		return err
+	}
+	if sum.Done < sum.Planned {
+		return withStatus(exitIncomplete, fmt.Errorf("%d of %d sessions not done (failed or blocked); the database keeps each one's error, and running the same command again retries the failed ones",
+			sum.Planned-sum.Done, sum.Planned))
+	}
+	return nil
+}
+
+// runInterrupted ends a run stopped by a signal: the sessions it cut short
+// are marked interrupted with the impressions they stored (a new attempt of
+// each is planned, as a resumed run would), what was kept is printed, and
+// the error carries the exit status 128 + the signal.
+func runInterrupted(ctx context.Context, e *env, store *storage.DB, sum runSummary, db string, sc signalCause) error {
+	ctx = context.WithoutCancel(ctx)
+	before, err := store.Sessions(ctx, sum.Campaign.ID)
+	if err != nil {
+		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
+	}
+	running := map[int64]bool{}
+	for _, s := range before {
+		if s.Status == storage.StatusRunning {
+			running[s.ID] = true
+		}
+	}
+	if _, err := store.RecoverInterrupted(ctx, sum.Campaign.ID); err != nil {
+		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
+	}
+	after, err := store.Sessions(ctx, sum.Campaign.ID)
+	if err != nil {
+		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
+	}
+	kept := 0
+	for _, s := range after {
+		if running[s.ID] {
+			kept += s.Items
+		}
+	}
+	printRunSummary(e, sum, db)
+	fmt.Fprintf(e.stdout, "%s: %d sessions cut short were marked interrupted, keeping their %d impressions; run the same command again to redo them\n",
+		sc, len(running), kept)
+	return withStatus(sc.status(), fmt.Errorf("%s: stopped cleanly after %d of %d sessions", sc, sum.Done, sum.Planned))
 }
 
 type runOptions struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -94,5 +95,64 @@ func TestRunMetricsLoopback(t *testing.T) {
 	_, _, _, err = serveRunMetrics("10.1.2.3:9464", false, db, testLogger(t))
 	if err == nil || !strings.Contains(err.Error(), "--metrics-listen") || !strings.Contains(err.Error(), "not a loopback") {
 		t.Errorf("serveRunMetrics(10.1.2.3:9464) = %v, want a --metrics-listen loopback error", err)
+	}
+}
+
+// TestRunRetriesWithMetrics checks that --metrics-listen does not change
+// what a run does: against a feed that redirects in a loop, --retries 2
+// makes three attempts of each session with and without metrics.
+func TestRunRetriesWithMetrics(t *testing.T) {
+	needBrowser(t)
+	for _, withMetrics := range []bool{false, true} {
+		t.Run(fmt.Sprintf("metrics=%v", withMetrics), func(t *testing.T) {
+			cfg := simfeed.DefaultConfig()
+			cfg.Faults.RedirectLoop = true
+			_, base := startSimfeed(t, cfg)
+			c, err := personas.LoadCampaign(writeCampaign(t, base, 1, 5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "retries.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			o := runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: testLogger(t), retries: 2}
+			if withMetrics {
+				_, stop, m, err := serveRunMetrics("127.0.0.1:0", false, db, testLogger(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer stop()
+				o.metrics = m
+			}
+			sum, err := runCampaign(ctx, db, c, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ss, err := db.Sessions(ctx, sum.Campaign.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			attempts := map[int64]int{}
+			for _, s := range ss {
+				if s.Status != storage.StatusFailed {
+					t.Errorf("session %d is %s, want failed (the feed redirects in a loop)", s.ID, s.Status)
+				}
+				attempts[s.PersonaID]++
+			}
+			if len(attempts) != 2 {
+				t.Fatalf("sessions of %d personas, want 2: %+v", len(attempts), ss)
+			}
+			for p, n := range attempts {
+				if n != 3 {
+					t.Errorf("persona %d: %d attempts, want 3 (--retries 2)", p, n)
+				}
+			}
+			if sum.Failed != 6 {
+				t.Errorf("run counted %d failed attempts, want 6", sum.Failed)
+			}
+		})
 	}
 }

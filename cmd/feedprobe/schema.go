@@ -44,7 +44,7 @@ describes the schema this binary creates; with --db, that database's.`)
 	case "markdown":
 		return writeSchemaMarkdown(e.stdout, tables)
 	case "json":
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		return enc.Encode(tables)
 	}

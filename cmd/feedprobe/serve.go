@@ -63,6 +63,9 @@ twins, and the order closes as rectified, not rectified or inconclusive by
 the re-inspection comparison (see feedprobe inspection show, which lists
 every attempt). Orders issued while serve runs are found within
 --order-poll. One re-inspection runs per order and per campaign at a time.
+Each slot and re-inspection holds its campaign's lease in the database: one
+that another process (a feedprobe run, another serve) is writing waits, and
+the log names the holder.
 
 Signals: SIGTERM or SIGINT stops starting sessions, lets running ones finish
 within --grace, marks the rest interrupted (they are redone on the next
@@ -78,7 +81,7 @@ process is alive), /readyz (database writable, browser running).`)
 	maxSessions := fs.Int("max-sessions", 4, "persona sessions running at once, over all campaigns")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running sessions may take to finish")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
-	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1: on, off, or auto (on when every base_url is loopback)")
+	closed := fs.String("closed-network", "auto", "block every DNS lookup but 127.0.0.1, and WebRTC's UDP (STUN, mDNS): on, off, or auto (on when every base_url is loopback)")
 	orderPoll := fs.Duration("order-poll", daemon.DefaultOrderPoll, "how often to look for new rectification orders; each is re-inspected at its deadline")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {

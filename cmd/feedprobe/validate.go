@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
@@ -20,8 +21,10 @@ func cmdValidate(_ context.Context, e *env, args []string) error {
 Check persona, campaign and adapter files without running anything. The kind
 of each file is told by its top-level key: "campaign:" for a campaign,
 "personas:" for a persona file, "item:" or "embedded:" for an adapter. Every problem is
-printed as FILE:LINE: FIELD: MESSAGE; the exit status is 1 if any file has
-one.
+printed as FILE:LINE: FIELD: MESSAGE, every problem of a file at once (a
+bad schedule does not hide the personas' problems); a template placeholder
+left unedited ("period: edit me" from feedprobe init) is a problem too. The
+exit status is 1 if any file has one.
 
 A campaign whose design is too small for a compliance check it runs (the
 checks its analysis: block declares, else those its phases and settings
@@ -61,16 +64,15 @@ func validateFile(path string, warn func(string)) (string, error) {
 	}
 	switch {
 	case hasTopKey(data, "campaign"):
-		c, sched, err := loadCampaignFile(path)
+		kind, err := validateCampaign(path, data)
 		if err == nil {
-			for _, w := range designWarnings(c) {
-				warn(w.Message)
+			if c, _, lerr := loadCampaignFile(path); lerr == nil {
+				for _, w := range designWarnings(c) {
+					warn(w.Message)
+				}
 			}
 		}
-		if sched != nil && err == nil {
-			return "scheduled campaign", nil
-		}
-		return "campaign", err
+		return kind, err
 	case hasTopKey(data, "personas"):
 		_, err := personas.Load(path)
 		return "personas", err
@@ -104,6 +106,86 @@ func designWarnings(c *personas.Campaign) []analysis.DesignWarning {
 		}
 	}
 	return analysis.DesignWarnings(runs, analysis.DefaultComplianceOptions().Alpha)
+}
+
+// validateCampaign checks a campaign file and reports every problem at
+// once: the schedule's, the campaign's and its personas' (a bad schedule
+// does not hide the rest), and template placeholders left unedited.
+func validateCampaign(path string, data []byte) (string, error) {
+	kind := "campaign"
+	var errs []error
+	rest := data
+	if hasTopKey(data, schedule.Key) {
+		kind = "scheduled campaign"
+		_, r, err := schedule.SplitCampaign(path, data)
+		if err != nil {
+			errs = append(errs, err)
+			r = blankTopBlock(data, schedule.Key)
+		}
+		rest = r
+	}
+	if _, err := personas.ParseCampaign(path, rest, filepath.Dir(path)); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, placeholders(path, data)...)
+	return kind, errors.Join(errs...)
+}
+
+// placeholderText marks what the init templates leave for the user to
+// write (design: period: edit me).
+const placeholderText = "edit me"
+
+// placeholders returns an error for every line whose value still holds a
+// template placeholder, naming the file, line and field.
+func placeholders(path string, data []byte) []error {
+	var errs []error
+	lines := strings.Split(string(data), "\n")
+	for i, line := range lines {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if v, _, _ := strings.Cut(value, " #"); !strings.Contains(strings.ToLower(v), placeholderText) {
+			continue
+		}
+		field := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(key), "- "))
+		// The parent key: the nearest line above with less indentation.
+		indent := len(key) - len(strings.TrimLeft(key, " "))
+		for j := i - 1; j >= 0 && indent > 0; j-- {
+			t := strings.TrimLeft(lines[j], " ")
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			if in := len(lines[j]) - len(t); in < indent {
+				if k, _, ok := strings.Cut(t, ":"); ok {
+					field = strings.TrimSpace(strings.TrimPrefix(k, "- ")) + "." + field
+				}
+				indent = in
+			}
+		}
+		errs = append(errs, &personas.Error{File: path, Line: i + 1, Field: field,
+			Msg: fmt.Sprintf("template placeholder %q left unedited: write the real value", strings.TrimSpace(value))})
+	}
+	return errs
+}
+
+// blankTopBlock empties the lines of the top-level key's block (its line
+// and the indented or blank lines after it), keeping line numbers.
+func blankTopBlock(data []byte, key string) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	in := false
+	for i, l := range lines {
+		switch {
+		case bytes.HasPrefix(l, []byte(key+":")):
+			in = true
+		case in && len(bytes.TrimSpace(l)) > 0 && l[0] != ' ' && l[0] != '\t' && l[0] != '#':
+			in = false
+		}
+		if in {
+			lines[i] = bytes.Repeat([]byte("\n"), bytes.Count(l, []byte("\n")))
+		}
+	}
+	return bytes.Join(lines, nil)
 }
 
 // loadCampaignFile reads a campaign file, which may carry a schedule:

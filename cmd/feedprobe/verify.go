@@ -86,7 +86,7 @@ end. The database is opened read-only.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.raw)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
 			return err

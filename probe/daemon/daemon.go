@@ -105,6 +105,13 @@ func New(cfg Config) *Daemon {
 	if d.orderPoll <= 0 {
 		d.orderPoll = DefaultOrderPoll
 	}
+	// feedprobe_browser_memory_bytes follows the shared browser, also
+	// after a relaunch.
+	d.metrics.WatchBrowser(func() int {
+		d.bmu.Lock()
+		defer d.bmu.Unlock()
+		return d.browser.PID()
+	})
 	return d
 }
 
@@ -505,7 +512,7 @@ func (d *Daemon) loop(stop, work context.Context, cl *campaignLoop) {
 				return
 			}
 			if errors.Is(err, errBusy) {
-				logger.Warn("slot waits: a re-inspection runs the campaign", "retry_seconds", retryDelay.Seconds())
+				logger.Warn("slot waits: the campaign is running elsewhere", "reason", err.Error(), "retry_seconds", retryDelay.Seconds())
 			} else {
 				logger.Error("schedule step failed; retrying", "error", err, "retry_seconds", retryDelay.Seconds())
 			}
@@ -617,6 +624,13 @@ func (d *Daemon) runSlot(stop, work context.Context, v *campaignVersion, slot st
 		return fmt.Errorf("campaign %s: %w", v.c.Name, errBusy)
 	}
 	defer d.busy.release(campaignKey(v.campaignID))
+	// The lease comes before recovery: recovering marks the sessions it
+	// finds running interrupted, which must be no other process's.
+	work, release, err := d.holdLease(stop, work, v.c.Name, "serve")
+	if err != nil {
+		return fmt.Errorf("campaign %s: %w", v.c.Name, err)
+	}
+	defer release()
 	if _, err := d.db.RecoverInterrupted(stop, v.campaignID); err != nil {
 		d.metrics.StorageError()
 		return err

@@ -91,9 +91,26 @@ func PlanCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign) ([]
 }
 
 // CountErrors wraps s so that its failed writes count in m's
-// feedprobe_storage_errors_total. Cancellation is not a storage error.
+// feedprobe_storage_errors_total. Cancellation is not a storage error. The
+// wrapper changes nothing else: when s is also a probe.Retrier, so is the
+// wrapper (a Runner retries failed sessions only through a Retrier).
 func CountErrors(s probe.Store, m *probe.Metrics) probe.Store {
-	return countingStore{Store: s, m: m}
+	c := countingStore{Store: s, m: m}
+	if r, ok := s.(probe.Retrier); ok {
+		return countingRetrier{countingStore: c, r: r}
+	}
+	return c
+}
+
+// countingRetrier is a countingStore over a Store that is also a Retrier.
+type countingRetrier struct {
+	countingStore
+	r probe.Retrier
+}
+
+func (s countingRetrier) RetrySession(ctx context.Context, id int64) (int64, error) {
+	next, err := s.r.RetrySession(ctx, id)
+	return next, s.count(err)
 }
 
 type countingStore struct {

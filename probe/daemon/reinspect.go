@@ -16,20 +16,8 @@ import (
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
+	"github.com/feedprobe/feedprobe/storage/inspection"
 )
-
-// compareFinding is the re-inspection comparison of the report (feedprobe
-// report --baseline): the finding an order was issued for beside the same
-// check at the re-inspection. It returns analysis.StatusFixed,
-// StatusNotFixed, StatusWorse, StatusClean or StatusNotComparable, and why.
-func compareFinding(before, after analysis.Finding) (string, string) {
-	for _, r := range analysis.CompareFindings([]analysis.Finding{before}, []analysis.Finding{after}) {
-		if r.Check == before.Check {
-			return r.Status, r.Reason
-		}
-	}
-	return analysis.StatusNotComparable, "the comparison does not know check " + before.Check
-}
 
 // maxReinspectAttempts is how many times in a row a re-inspection may fail
 // (its campaign does not decode, its adapter is gone, the browser cannot
@@ -141,7 +129,7 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 			err := rs.reinspect(stop, work, group, &campID)
 			rs.finishAttempts(stop, work, attempts, campID, err)
 			if errors.Is(err, errBusy) {
-				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group))
+				rs.logger.Info("re-inspection waits: its campaign is running", "orders", orderList(group), "reason", err.Error())
 				return
 			}
 			if stop.Err() == nil {
@@ -330,6 +318,13 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 			return err
 		}
 	}
+	// No other process may write the campaign either (planning marks
+	// running sessions interrupted).
+	work, release, err := d.holdLease(stop, work, c.Name, "reinspect")
+	if err != nil {
+		return err
+	}
+	defer release()
 	plans, camp, resumed, err := PlanCampaign(stop, d.db, c)
 	if err != nil {
 		return err
@@ -383,38 +378,13 @@ func (rs *reinspections) reinspect(stop, work context.Context, orders []storage.
 		return err
 	}
 	for _, o := range orders {
-		status, cmp, note, after := closeVerdict(o, findings)
+		status, cmp, note, after := inspection.Outcome(o, findings)
 		if err := d.db.CloseOrder(ctx, o.ID, status, cmp, after, note, d.now()); err != nil {
 			return err
 		}
 		logger.Info("order closed", "order", o.ID, "finding", o.Finding, "verdict", status, "comparison", cmp)
 	}
 	return nil
-}
-
-// closeVerdict turns the re-inspection's findings into an order's verdict:
-// fixed is rectified, not fixed and worse are not rectified, and anything
-// else (not comparable, no such finding) is inconclusive.
-func closeVerdict(o storage.Order, findings []analysis.Finding) (status, comparison, note string, after []byte) {
-	var before analysis.Finding
-	if err := json.Unmarshal(o.Evidence, &before); err != nil {
-		return storage.OrderInconclusive, analysis.StatusNotComparable, "the order's evidence does not decode: " + err.Error(), nil
-	}
-	for _, f := range findings {
-		if f.Check != o.Finding {
-			continue
-		}
-		after, _ = json.Marshal(f)
-		cmp, why := compareFinding(before, f)
-		switch cmp {
-		case analysis.StatusFixed:
-			return storage.OrderRectified, cmp, why, after
-		case analysis.StatusNotFixed, analysis.StatusWorse:
-			return storage.OrderNotRectified, cmp, why, after
-		}
-		return storage.OrderInconclusive, cmp, why, after
-	}
-	return storage.OrderInconclusive, analysis.StatusNotComparable, "the re-inspection campaign gave no finding " + o.Finding, nil
 }
 
 // runRecheck runs the re-inspection campaign's sessions in serve's shared

@@ -301,37 +301,6 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	}
 }
 
-func TestCloseVerdict(t *testing.T) {
-	before := analysis.Finding{Check: analysis.CheckArt17Off, Verdict: analysis.VerdictViolation,
-		Effect: analysis.FindingEffect{Name: "share", Value: 0.5, Lo: 0.4, Hi: 0.6, Margin: 0.05}}
-	ev, _ := json.Marshal(before)
-	o := storage.Order{ID: 1, Finding: analysis.CheckArt17Off, Evidence: ev}
-	after := func(verdict string, v float64) []analysis.Finding {
-		f := before
-		f.Verdict, f.Effect.Value, f.Effect.Lo, f.Effect.Hi = verdict, analysis.Num(v), analysis.Num(v-0.05), analysis.Num(v+0.05)
-		return []analysis.Finding{f}
-	}
-	for _, tc := range []struct {
-		name     string
-		findings []analysis.Finding
-		status   string
-		cmp      string
-	}{
-		{"fixed", after(analysis.VerdictClean, 0.01), storage.OrderRectified, analysis.StatusFixed},
-		{"not fixed", after(analysis.VerdictViolation, 0.5), storage.OrderNotRectified, analysis.StatusNotFixed},
-		{"worse", after(analysis.VerdictViolation, 0.9), storage.OrderNotRectified, analysis.StatusWorse},
-		{"inconclusive", after(analysis.VerdictInconclusive, 0.3), storage.OrderInconclusive, analysis.StatusNotComparable},
-		{"no such finding", nil, storage.OrderInconclusive, analysis.StatusNotComparable},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, cmp, note, _ := closeVerdict(o, tc.findings)
-			if status != tc.status || cmp != tc.cmp || note == "" {
-				t.Errorf("closeVerdict = %q, %q, %q; want %q, %q with a note", status, cmp, note, tc.status, tc.cmp)
-			}
-		})
-	}
-}
-
 func TestRecheckCampaign(t *testing.T) {
 	c, err := personas.ParseCampaign("c.yaml", []byte(`campaign: a-very-long-campaign-name-that-goes-on-and-on-and-on-for-ever-x
 platform: simfeed

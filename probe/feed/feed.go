@@ -42,6 +42,13 @@ type Impression struct {
 	// DisplayedRank is the item's position, from 1, in the order items
 	// first reached the viewport; 0 when it never did.
 	DisplayedRank int `json:"displayed_rank,omitempty"`
+	// Raw is the item's JSON as the platform sent it (the element of a
+	// captured response's item list, re-encoded with sorted keys); nil for
+	// an item read only from the page. Exports leave it out unless asked.
+	Raw []byte `json:"raw,omitempty"`
+	// BesideItemID is the item whose page showed this one (an up-next or
+	// related list); "" for an impression of a feed, a list or a search.
+	BesideItemID string `json:"beside_item_id,omitempty"`
 }
 
 // Impression sources.
@@ -66,6 +73,11 @@ const (
 	ActionLogin  ActionKind = "login"
 	// ActionNotInterested is a "not interested" press on the open item.
 	ActionNotInterested ActionKind = "not_interested"
+	// ActionWatch is an item watched: its value is the media time played
+	// (seconds), or the time looked at a page without media.
+	ActionWatch ActionKind = "watch"
+	// ActionFollow is a follow of (subscription to) the open item's author.
+	ActionFollow ActionKind = "follow"
 )
 
 // Action is one thing a persona did during a session.
@@ -110,3 +122,19 @@ type RawImpression struct {
 	Impression
 	Raw []byte
 }
+
+// Egress is what the platform saw of a persona's session: the address its
+// requests came from and the platform's echo of the visit (the adapter's
+// echo page: headers, time zone, locale, position as the page saw them).
+type Egress struct {
+	// IP is the client address the echo page reported; empty when the echo
+	// named none.
+	IP string `json:"ip"`
+	// Echo is the echo page's text, at most MaxEcho bytes.
+	Echo string `json:"echo"`
+	// At is when the echo was read.
+	At time.Time `json:"at"`
+}
+
+// MaxEcho caps the stored text of an echo page (bytes).
+const MaxEcho = 8 << 10

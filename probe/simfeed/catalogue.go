@@ -79,6 +79,12 @@ type Item struct {
 	Sponsored         bool    `json:"sponsored"`
 	// Price is the base price in yuan with two decimals; 0 means unpriced.
 	Price float64 `json:"price,omitempty"`
+	// Region is the region of a planted regional item (Config.Regions),
+	// served only to visitors seen from it; "" for every other item.
+	Region string `json:"region,omitempty"`
+	// VideoSeconds is the length of a video item's media; 0 for an item
+	// that is not a video (Config.VideoShare).
+	VideoSeconds int `json:"video_seconds,omitempty"`
 }
 
 // titleKit is a set of title templates and the words that fill them.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,6 +68,14 @@ type Config struct {
 	// pages work, and no selector an adapter names matches. It checks
 	// that capture does not depend on the DOM (see replay.go).
 	ScrambleClasses bool `yaml:"scramble_classes" json:"scramble_classes"`
+	// VideoShare is the share of the catalogue that are video items, in
+	// [0,1] (default 0): their pages play media and report the time played
+	// (see video.go).
+	VideoShare float64 `yaml:"video_share" json:"video_share,omitempty"`
+	// VideoSeconds is the longest video (seconds, 4 to 600); 0 means 20.
+	VideoSeconds int `yaml:"video_seconds" json:"video_seconds,omitempty"`
+	// Regions plant regional catalogues (see Region); none by default.
+	Regions []Region `yaml:"regions" json:"regions,omitempty"`
 	// Faults are the fault modes in force at start (see Faults; SetFaults
 	// changes them at run time).
 	Faults Faults `yaml:"faults" json:"faults"`
@@ -127,6 +136,7 @@ func (c Config) Validate() error {
 		{"exploration", c.Exploration},
 		{"harmful_share", c.HarmfulShare},
 		{"harmful_boost", c.HarmfulBoost},
+		{"video_share", c.VideoShare},
 	} {
 		if !(f.v >= 0 && f.v <= 1) {
 			return fmt.Errorf("%s %v out of range [0,1]", f.name, f.v)
@@ -151,12 +161,22 @@ func (c Config) Validate() error {
 		return fmt.Errorf("faults.stall %v out of range [0,%v]", c.Faults.Stall, maxLatency)
 	case c.Faults.Layout != "" && c.Faults.Layout != "v2":
 		return fmt.Errorf("faults.layout %q: want empty or v2", c.Faults.Layout)
+	case c.VideoSeconds != 0 && (c.VideoSeconds < minVideoSeconds || c.VideoSeconds > maxVideoSeconds):
+		return fmt.Errorf("video_seconds %d out of range [%d,%d]", c.VideoSeconds, minVideoSeconds, maxVideoSeconds)
+	case c.checkRegionsCopy() != nil:
+		return c.checkRegionsCopy()
 	case !(c.Confidence >= 0 && c.Confidence <= 1e6):
 		return fmt.Errorf("confidence %v out of range [0,1e6]", c.Confidence)
 	case c.Latency < 0 || c.Latency > maxLatency:
 		return fmt.Errorf("latency %v out of range [0,%v]", c.Latency, maxLatency)
 	}
 	return nil
+}
+
+// checkRegionsCopy checks the regions without changing c's.
+func (c Config) checkRegionsCopy() error {
+	c.Regions = slices.Clone(c.Regions)
+	return c.checkRegions()
 }
 
 // yamlLine matches the "line N: " that yaml.v3 puts in its messages.

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -62,13 +63,13 @@ func TestLoadScenario(t *testing.T) {
 		want := DefaultConfig()
 		want.Seed, want.Items, want.Latency, want.HarmfulBoost = 7, 500, 250*time.Millisecond, 0.3
 		want.Violations.MinorLeak = true
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("LoadScenario = %+v, want %+v", got, want)
 		}
 	})
 	t.Run("empty file is the default", func(t *testing.T) {
 		got, err := LoadScenario(write("empty.yaml", ""))
-		if err != nil || got != DefaultConfig() {
+		if err != nil || !reflect.DeepEqual(got, DefaultConfig()) {
 			t.Fatalf("LoadScenario(empty) = %+v, %v, want defaults", got, err)
 		}
 	})

@@ -11,6 +11,13 @@
 // harmful items. The DOM contract (class names and ids) is fixed because the
 // probe's simfeed adapter depends on it.
 //
+// Beyond the feed it serves what persona training needs: video items whose
+// pages play a generated silent WAV and report the media time played
+// (video.go), a search page and item pages' up-next lists from the same
+// recommender (search.go, upnext.go), follows, an echo page of what it sees
+// of a visitor, and regional catalogues by client address or language
+// (region.go); /truth records each.
+//
 // Puppet browses it without a browser, through its HTTP interface;
 // EstimatePower plays whole campaigns that way to estimate the power of a
 // design before it runs (`feedprobe plan`). The package imports personas

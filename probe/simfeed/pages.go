@@ -56,11 +56,13 @@ func (s *Server) handlePages(w http.ResponseWriter, r *http.Request) {
 // pagesItem is what layout-pages-item.html gets.
 type pagesItem struct {
 	detail
-	Visit string
+	Visit  string
+	UpNext []card
 }
 
 func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
 	var d detail
@@ -77,6 +79,11 @@ func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d, status, msg = s.openItem(u, id)
 	}
+	var next []card
+	if status == http.StatusOK {
+		it, _ := s.item(d.ID)
+		next = s.cards(s.upNextOf(u, it, region))
+	}
 	s.mu.Unlock()
 	if status != http.StatusOK {
 		http.Error(w, msg, status)
@@ -87,7 +94,7 @@ func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 		visit = ""
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, "layout-pages-item.html", pagesItem{detail: d, Visit: visit})
+	s.render(w, "layout-pages-item.html", pagesItem{detail: d, Visit: visit, UpNext: next})
 }
 
 func (s *Server) handlePagesLike(w http.ResponseWriter, r *http.Request) {

@@ -106,7 +106,7 @@ func simulate(ctx context.Context, cfg Config, c *personas.Campaign, shift int64
 		if puppets[i], err = NewPuppet(p, "http://simfeed.test", rt); err != nil {
 			return sim, err
 		}
-		sim.Input.Personas = append(sim.Input.Personas, auditPersona(c.Personas[i]))
+		sim.Input.Personas = append(sim.Input.Personas, c.Personas[i].AuditPersona())
 	}
 	lex := analysis.DefaultLexicon()
 	harm := analysis.HarmCategories(lex)
@@ -145,24 +145,4 @@ func scoreImpressions(imps []analysis.AuditImpression, labels map[string]map[str
 	for i := range imps {
 		imps[i].Score = score[imps[i].ItemID]
 	}
-}
-
-// auditPersona turns a persona spec into what the audit needs, with its
-// phases' sessions laid out from session 1 (as storage does for a recorded
-// campaign).
-func auditPersona(spec personas.Spec) analysis.AuditPersona {
-	ap := analysis.AuditPersona{
-		Name: spec.Name, Role: spec.Role, TwinOf: spec.TwinOf, Interests: spec.Interests,
-		Traits: map[string]string{"age_group": spec.Traits.AgeGroup, "locale": spec.Traits.Locale, "device": spec.Traits.Device},
-	}
-	from := 1
-	for i, ph := range spec.Phases {
-		to := from + ph.Sessions - 1
-		if i == len(spec.Phases)-1 {
-			to = 0 // the last phase runs to the end
-		}
-		ap.Phases = append(ap.Phases, analysis.AuditPhase{Name: ph.Name, From: from, To: to, Interests: ph.Interests})
-		from += ph.Sessions
-	}
-	return ap
 }

@@ -32,6 +32,12 @@ type user struct {
 	notWanted     map[string]bool // topics the user said "not interested" in
 	notInterested int             // "not interested" presses
 	visits        []*visit
+	echo          *Echo            // the last echo page's report
+	playedMS      map[string]int64 // media time played per video item
+	playViews     map[string]int64 // "item/view" -> the view's last total
+	searches      []*search
+	upNext        []*upNext
+	follows       map[string]bool // authors followed
 }
 
 // visit is one load of the feed page and every batch served during it.
@@ -41,6 +47,8 @@ type visit struct {
 	served   []Served
 	pages    [][]Served   // pages[i] is page i+1, sharing served's backing entries
 	excluded map[int]bool // catalogue indices already served in this cycle
+	// region is the region the visit came from ("": none).
+	region string
 }
 
 func newUser(id string, now time.Time) *user {
@@ -52,6 +60,9 @@ func newUser(id string, now time.Time) *user {
 		engagedHarm: map[string]int{},
 		liked:       map[string]bool{},
 		notWanted:   map[string]bool{},
+		playedMS:    map[string]int64{},
+		follows:     map[string]bool{},
+		playViews:   map[string]int64{},
 	}
 }
 
@@ -149,6 +160,16 @@ func (s *Server) recordLike(u *user, it *Item) {
 	}
 }
 
+// recordFollow learns from a follow of the item's author: +3 for the
+// item's topic, once per author.
+func (s *Server) recordFollow(u *user, it *Item) {
+	if u.follows[it.Author] {
+		return
+	}
+	u.follows[it.Author] = true
+	s.learn(u, it.Topic, 3)
+}
+
 // shownPrice is the price user u sees for it right now; 0 for unpriced items.
 func (s *Server) shownPrice(u *user, it *Item) float64 {
 	if it.Price <= 0 {
@@ -179,7 +200,8 @@ type slotPolicy struct {
 }
 
 func (p *slotPolicy) eligible(s *Server, i int) bool {
-	return !p.v.excluded[i] && !(p.filterHarm && s.items[i].Harm != "")
+	it := &s.items[i]
+	return !p.v.excluded[i] && !(p.filterHarm && it.Harm != "") && (it.Region == "" || it.Region == p.v.region)
 }
 
 // nextBatch chooses the next page of the visit and records it. The caller
@@ -235,6 +257,13 @@ func (s *Server) nextBatch(u *user, v *visit, page int) []Served {
 // pickSlot returns the catalogue index for one slot, or -1 when no item is
 // eligible.
 func (s *Server) pickSlot(p *slotPolicy) int {
+	if reg := p.v.region; reg != "" {
+		if p.rng.Float64() < s.regionShare(reg) {
+			if idx := s.pickByPopularity(p, s.byRegion[reg]); idx >= 0 {
+				return idx
+			}
+		}
+	}
 	if p.boostHarm != nil && p.rng.Float64() < s.cfg.HarmfulBoost {
 		if h := pickIndex(p.rng, p.boostHarm); h >= 0 {
 			if idx := s.pickByPopularity(p, s.byHarm[harmList[h]]); idx >= 0 {
@@ -257,6 +286,16 @@ func (s *Server) pickSlot(p *slotPolicy) int {
 		w[t] = 0 // nothing eligible left in this topic
 	}
 	return s.pickUniform(p)
+}
+
+// regionShare is the share of slots region reg fills.
+func (s *Server) regionShare(reg string) float64 {
+	for _, r := range s.cfg.Regions {
+		if r.Name == reg {
+			return r.Share
+		}
+	}
+	return 0
 }
 
 // pickByPopularity picks an eligible item among candidates with probability

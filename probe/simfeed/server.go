@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -58,6 +59,7 @@ type Server struct {
 	index    map[string]int // item ID -> position in items
 	byTopic  [][]int        // per topicList entry
 	byHarm   map[string][]int
+	byRegion map[string][]int
 	topicPop []float64 // per topicList entry: share of catalogue popularity
 
 	tmpl *template.Template
@@ -84,11 +86,18 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
+	cfg.Regions = slices.Clone(cfg.Regions)
+	if err := cfg.checkRegions(); err != nil {
+		return nil, fmt.Errorf("simfeed config: %w", err)
+	}
+	items := generateCatalogue(cfg)
+	items = append(items, regionalItems(cfg, items)...)
+	markVideos(cfg, items)
 	s := &Server{
 		cfg:        cfg,
 		logger:     logger,
 		now:        time.Now,
-		items:      generateCatalogue(cfg),
+		items:      items,
 		tmpl:       tmpl,
 		violations: cfg.Violations,
 		users:      map[string]*user{},
@@ -108,9 +117,14 @@ func (s *Server) indexCatalogue() {
 	for i, t := range topicList {
 		topicPos[t] = i
 	}
+	s.byRegion = map[string][]int{}
 	var total float64
 	for i, it := range s.items {
 		s.index[it.ID] = i
+		if it.Region != "" {
+			s.byRegion[it.Region] = append(s.byRegion[it.Region], i)
+			continue // never served outside its region, by topic or at random
+		}
 		t := topicPos[it.Topic]
 		s.byTopic[t] = append(s.byTopic[t], i)
 		s.topicPop[t] += it.Popularity
@@ -134,8 +148,13 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/feed", s.api(s.handleAPIFeed))
 	mux.HandleFunc("GET /api/item/{id}", s.api(s.handleAPIItem))
 	mux.HandleFunc("POST /api/like", s.api(s.itemAction("liked", s.recordLike)))
+	mux.HandleFunc("POST /api/follow", s.api(s.itemAction("followed", s.recordFollow)))
 	mux.HandleFunc("POST /api/not-interested", s.api(s.itemAction("not_interested", s.recordNotInterested)))
 	mux.HandleFunc("POST /api/event", s.api(s.handleEvent))
+	mux.HandleFunc("GET /echo", s.handleEcho)
+	mux.HandleFunc("GET /search", s.handleSearch)
+	mux.HandleFunc("GET /media/{file}", s.handleMedia)
+	mux.HandleFunc("POST /api/echo", s.api(s.handleAPIEcho))
 	s.layoutRoutes(mux) // layouts.go: the pages beyond the infinite list
 	s.pagesRoutes(mux)  // pages.go: the multi-page layout
 	s.complianceRoutes(mux)
@@ -318,6 +337,8 @@ type detail struct {
 	card
 	Body  string `json:"body"`
 	Liked bool   `json:"liked"`
+	// Followed is whether the user follows the item's author.
+	Followed bool `json:"followed,omitempty"`
 }
 
 func (s *Server) handleAPIItem(w http.ResponseWriter, r *http.Request, u *user) (int, any) {
@@ -341,7 +362,7 @@ func (s *Server) openItem(u *user, id string) (detail, int, string) {
 	// The price shown is the one before this open counts.
 	c := s.card(it, s.shownPrice(u, it))
 	s.recordOpen(u, it)
-	return detail{card: c, Body: itemBody(it), Liked: u.liked[it.ID]}, http.StatusOK, ""
+	return detail{card: c, Body: itemBody(it), Liked: u.liked[it.ID], Followed: u.follows[it.Author]}, http.StatusOK, ""
 }
 
 // decodeJSON decodes a small JSON body, rejecting unknown fields and
@@ -382,12 +403,16 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, u *user) (i
 		Type string `json:"type"`
 		Item string `json:"item"`
 		MS   *int64 `json:"ms"`
+		View string `json:"view"`
 	}
 	if err := decodeJSON(r, &ev); err != nil {
 		return fail(http.StatusBadRequest, "body must be a JSON event")
 	}
-	if ev.Type != "dwell" {
+	if ev.Type != "dwell" && ev.Type != "play" {
 		return fail(http.StatusBadRequest, "unknown event type")
+	}
+	if ev.Type == "play" && !devicePattern.MatchString(ev.View) {
+		return fail(http.StatusBadRequest, "play needs a view id")
 	}
 	if !itemIDPattern.MatchString(ev.Item) || ev.MS == nil || *ev.MS < 0 || *ev.MS > maxDwellMS {
 		return fail(http.StatusBadRequest, "dwell needs item and ms in [0,86400000]")
@@ -395,6 +420,13 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request, u *user) (i
 	it, err := s.item(ev.Item)
 	if err != nil {
 		return fail(http.StatusNotFound, err.Error())
+	}
+	if ev.Type == "play" {
+		if it.VideoSeconds == 0 {
+			return fail(http.StatusBadRequest, "item is not a video")
+		}
+		s.recordPlay(u, it, ev.View, *ev.MS)
+		return http.StatusNoContent, nil
 	}
 	s.recordDwell(u, it, *ev.MS)
 	return http.StatusNoContent, nil
@@ -415,7 +447,7 @@ type (
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
 	u.visits = append(u.visits, v)
 	data := feedData{Visit: v.id, Items: s.cards(s.nextBatch(u, v, 1))}
 	s.mu.Unlock()
@@ -424,15 +456,21 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleItemPage(w http.ResponseWriter, r *http.Request) {
+	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
 	d, status, msg := s.openItem(u, r.PathValue("id"))
+	var next []card
+	if status == http.StatusOK {
+		it, _ := s.item(d.ID)
+		next = s.cards(s.upNextOf(u, it, region))
+	}
 	s.mu.Unlock()
 	if status != http.StatusOK {
 		http.Error(w, msg, status)
 		return
 	}
-	s.render(w, "item.html", d)
+	s.render(w, "item.html", itemPage{detail: d, UpNext: next})
 }
 
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {

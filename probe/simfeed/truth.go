@@ -2,6 +2,7 @@ package simfeed
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -32,12 +33,26 @@ type TruthUser struct {
 	DwellMS       int64        `json:"dwell_ms"`
 	PricedOpens   int          `json:"priced_opens"`
 	Visits        []TruthVisit `json:"visits"`
+	// Echo is what the user's last visit to the echo page reported; nil
+	// when it never opened it.
+	Echo *Echo `json:"echo,omitempty"`
+	// PlayedMS is the media time the user played per video item (ms).
+	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
+	// Searches are the user's searches with the results served.
+	Searches []TruthSearch `json:"searches,omitempty"`
+	// UpNext are the up-next lists the user's item pages showed.
+	UpNext []TruthUpNext `json:"up_next,omitempty"`
+	// Follows are the authors the user follows, sorted.
+	Follows []string `json:"follows,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
 type TruthVisit struct {
 	ID      int       `json:"id"`
 	Started time.Time `json:"started"`
+	// Region is the region the visit was seen from (Config.Regions); ""
+	// for none.
+	Region string `json:"region,omitempty"`
 	// Served lists every item served in the visit in order, across pages.
 	Served []Served `json:"served"`
 }
@@ -78,8 +93,25 @@ func truthUser(u *user) TruthUser {
 		PricedOpens:   u.pricedOpens,
 		Visits:        make([]TruthVisit, 0, len(u.visits)),
 	}
+	for a := range u.follows {
+		tu.Follows = append(tu.Follows, a)
+	}
+	slices.Sort(tu.Follows)
+	for _, l := range u.upNext {
+		tu.UpNext = append(tu.UpNext, TruthUpNext{At: l.at, Beside: l.beside, Served: append([]Served{}, l.served...)})
+	}
+	for _, q := range u.searches {
+		tu.Searches = append(tu.Searches, TruthSearch{At: q.at, Query: q.query, Served: append([]Served{}, q.served...)})
+	}
+	if len(u.playedMS) > 0 {
+		tu.PlayedMS = maps.Clone(u.playedMS)
+	}
+	if u.echo != nil {
+		e := *u.echo
+		tu.Echo = &e
+	}
 	for _, v := range u.visits {
-		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Served: append([]Served{}, v.served...)})
+		tu.Visits = append(tu.Visits, TruthVisit{ID: v.id, Started: v.started, Region: v.region, Served: append([]Served{}, v.served...)})
 	}
 	return tu
 }

@@ -16,6 +16,8 @@ type card struct {
 	Lang   string  `json:"lang"`
 	URL    string  `json:"url"`
 	Labels []label `json:"labels"`
+	// VideoSeconds is a video item's length; 0 for other items.
+	VideoSeconds int `json:"video_seconds,omitempty"`
 	// Price is the price shown, 0 when unpriced; PriceAttr is it with two
 	// decimals ("19.99") and PriceText as displayed ("¥19.99").
 	Price     float64 `json:"price,omitempty"`
@@ -45,6 +47,8 @@ func (s *Server) card(it *Item, price float64) card {
 		Lang:   it.Lang,
 		URL:    "/item/" + it.ID,
 		Labels: []label{},
+
+		VideoSeconds: it.VideoSeconds,
 	}
 	if it.Sponsored {
 		c.Labels = append(c.Labels, label{Kind: "sponsored", Text: labelTexts["sponsored"][it.Lang]})

@@ -34,6 +34,7 @@ func known(t *testing.T) map[string]map[string]bool {
 	m.InitReinspections()
 	m.SetReinspectionsRunning(0)
 	m.ConfigReloaded(true)
+	m.WatchBrowser(os.Getpid) // the test's own process stands in for Chromium
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +235,7 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"FeedprobeDown", "FeedprobeNoSuccessfulSession", "FeedprobeSelectorDrift", "FeedprobeBlocked",
-		"FeedprobeConfigReloadFailed", "FeedprobeReinspectionFailing"} {
+		"FeedprobeConfigReloadFailed", "FeedprobeReinspectionFailing", "FeedprobeBrowserMemoryHigh"} {
 		if !names[want] {
 			t.Errorf("alerts.yml has no %s rule", want)
 		}
@@ -290,7 +291,7 @@ func TestDashboard(t *testing.T) {
 	joined := strings.Join(covered, " ")
 	for _, want := range []string{"feedprobe_last_session_success", "feedprobe_items_extracted_total", "feedprobe_empty_extractions_total",
 		"feedprobe_sessions_total", "feedprobe_schedule_lag_seconds_bucket", "feedprobe_rectification_orders",
-		"feedprobe_reinspections_total", "feedprobe_config_last_reload_successful"} {
+		"feedprobe_reinspections_total", "feedprobe_config_last_reload_successful", "feedprobe_browser_memory_bytes"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("dashboard does not show %s", want)
 		}

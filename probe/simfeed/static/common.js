@@ -107,6 +107,7 @@
     var dBody = dialog.querySelector('.fp-detail-body');
     var dLike = dialog.querySelector('.fp-like');
     var dNot = dialog.querySelector('.fp-not-interested');
+    var dFollow = dialog.querySelector('.fp-follow');
     var dClose = dialog.querySelector('.fp-close');
     var openID = null;
     var openedAt = 0;
@@ -124,6 +125,7 @@
         dBody.textContent = d.body;
         dLike.classList.toggle('fp-liked', !!d.liked);
         if (dNot) dNot.classList.remove('fp-done');
+        if (dFollow) dFollow.classList.toggle('fp-followed', !!d.followed);
         dialog.setAttribute('data-item-id', d.id);
         openID = d.id;
         openedAt = performance.now();
@@ -146,6 +148,13 @@
       api('/api/not-interested', { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ item: openID }) })
         .then(function () { dNot.classList.add('fp-done'); })
+        .catch(function (e) { console.error(e); });
+    });
+    if (dFollow) dFollow.addEventListener('click', function () {
+      if (!openID) return;
+      api('/api/follow', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ item: openID }) })
+        .then(function () { dFollow.classList.add('fp-followed'); })
         .catch(function (e) { console.error(e); });
     });
     dClose.addEventListener('click', function () {
