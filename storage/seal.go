@@ -35,7 +35,18 @@ type sealTable struct {
 	query    string
 	// keyCols is how many leading columns make the row's key.
 	keyCols int
+	// ofSession, when set, selects the same columns for only the rows a
+	// session's start or finish writes (?2 is the platform, ?3 the
+	// session): the session's row, and the items its impressions upserted.
+	ofSession string
 }
+
+// Column lists of the tables sealed at a session's start and finish.
+const (
+	sessionSealCols = `id, campaign_id, persona_id, seq, attempt, status, planned_at, started_at,
+		finished_at, error, items`
+	itemSealCols = `platform, item_id, title, author, url, topic, first_seen_at, last_seen_at`
+)
 
 // sealedTables are the tables a seal covers besides impressions and actions,
 // which session digests cover, and the evidence table, which its own hash
@@ -45,8 +56,8 @@ var sealedTables = []sealTable{
 	{name: "campaigns", keyCols: 1, query: `SELECT id, name, platform, base_url, spec, spec_hash, created_at
 		FROM campaigns WHERE id = ?1`},
 	{name: "personas", keyCols: 1, query: `SELECT id, campaign_id, name, role, spec FROM personas WHERE campaign_id = ?1`},
-	{name: "sessions", keyCols: 1, query: `SELECT id, campaign_id, persona_id, seq, attempt, status, planned_at, started_at,
-		finished_at, error, items FROM sessions WHERE campaign_id = ?1`},
+	{name: "sessions", keyCols: 1, query: `SELECT ` + sessionSealCols + ` FROM sessions WHERE campaign_id = ?1`,
+		ofSession: `SELECT ` + sessionSealCols + ` FROM sessions WHERE id = ?3`},
 	{name: "extractions", keyCols: 1, query: `SELECT id, campaign_id, adapter, adapter_hash, adapter_spec, created_at,
 		finished_at, sessions, bodies, items FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL`},
 	{name: "extraction_impressions", keyCols: 4, query: `SELECT extraction_id, session_id, surface, rank, platform,
@@ -54,9 +65,11 @@ var sealedTables = []sealTable{
 		served_rank, displayed_rank, raw FROM extraction_impressions
 		WHERE extraction_id IN (SELECT id FROM extractions WHERE campaign_id = ?1 AND finished_at IS NOT NULL)`},
 	{name: "session_egress", keyCols: 1, query: `SELECT e.session_id, e.ip, e.echo, e.at FROM session_egress e
-		JOIN sessions s ON s.id = e.session_id WHERE s.campaign_id = ?1`},
-	{name: "items", platform: true, keyCols: 2, query: `SELECT platform, item_id, title, author, url, topic, first_seen_at,
-		last_seen_at FROM items WHERE platform = ?2`},
+		JOIN sessions s ON s.id = e.session_id WHERE s.campaign_id = ?1`,
+		ofSession: `SELECT session_id, ip, echo, at FROM session_egress WHERE session_id = ?3`},
+	{name: "items", platform: true, keyCols: 2, query: `SELECT ` + itemSealCols + ` FROM items WHERE platform = ?2`,
+		ofSession: `SELECT ` + itemSealCols + ` FROM items WHERE platform = ?2
+			AND item_id IN (SELECT item_id FROM impressions WHERE session_id = ?3)`},
 	{name: "labels", platform: true, keyCols: 1, query: `SELECT id, platform, item_id, category, value, source,
 		source_version, annotator, created_at FROM labels WHERE platform = ?2`},
 }
@@ -141,48 +154,95 @@ func currentState(ctx context.Context, q queryer, campaignID int64, platform str
 	return st, nil
 }
 
-// replaySeals rebuilds the state the campaign's seals record, applying them
-// in chain order, and returns it with the evidence id of the last seal (0
-// when there is none). Rows whose detail is not valid JSON are skipped here;
-// verify reports them.
+// replaySeals rebuilds what the campaign's seals record of its own tables
+// (not items and labels: see replayPlatform), applying them in chain order,
+// and returns it with the evidence id of the last seal (0 when there is
+// none). Rows whose detail is not valid JSON are skipped here; verify
+// reports them.
 func replaySeals(ctx context.Context, q queryer, campaignID int64) (sealState, int64, error) {
-	st := sealState{}
-	for _, t := range sealedTables {
-		st[t.name] = map[string]string{}
-	}
-	var last int64
-	rows, err := q.QueryContext(ctx, "SELECT id, detail FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq, id", campaignID, EvidenceSeal)
+	st, last, err := replay(ctx, q, false, "SELECT id, detail FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq, id",
+		campaignID, EvidenceSeal)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+	}
+	return st, last, nil
+}
+
+// replayPlatform rebuilds what the seals of every campaign of the platform
+// record of its items and labels, applying them in the order they were
+// appended: a session's seal records the items it wrote in its own
+// campaign's chain, so the platform's catalogue is the sum of all of them.
+func replayPlatform(ctx context.Context, q queryer, platform string) (sealState, error) {
+	st, _, err := replay(ctx, q, true, `SELECT id, detail FROM evidence WHERE kind = ?
+		AND campaign_id IN (SELECT id FROM campaigns WHERE platform = ?) ORDER BY id`, EvidenceSeal, platform)
+	if err != nil {
+		return nil, fmt.Errorf("read seals of platform %s: %w", platform, err)
+	}
+	return st, nil
+}
+
+// replay applies the seal rows the query selects (id, detail), keeping the
+// platform tables or the campaign's own ones.
+func replay(ctx context.Context, q queryer, platform bool, query string, args ...any) (sealState, int64, error) {
+	st := sealState{}
+	for _, t := range sealedTables {
+		if t.platform == platform {
+			st[t.name] = map[string]string{}
+		}
+	}
+	var last int64
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var detail sql.NullString
 		if err := rows.Scan(&id, &detail); err != nil {
-			return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+			return nil, 0, err
 		}
 		var d sealDetail
 		if json.Unmarshal([]byte(detail.String), &d) != nil {
 			continue
 		}
 		last = id
-		for table, delta := range d.Tables {
-			m := st[table]
-			if m == nil {
-				m = map[string]string{}
-				st[table] = m
-			}
-			for k, h := range delta {
-				if h == "" {
-					delete(m, k)
-				} else {
-					m[k] = h
-				}
+		applyDelta(st, d.Tables, platform)
+	}
+	return st, last, rows.Err()
+}
+
+// isPlatformTable says whether a sealed table is shared by a platform's
+// campaigns (items, labels).
+func isPlatformTable(name string) bool {
+	for _, t := range sealedTables {
+		if t.name == name {
+			return t.platform
+		}
+	}
+	return false
+}
+
+// applyDelta applies a seal's per-table delta to st, only to the platform
+// tables or only to the campaign's own ones.
+func applyDelta(st sealState, delta map[string]map[string]string, platform bool) {
+	for table, rows := range delta {
+		if isPlatformTable(table) != platform {
+			continue
+		}
+		m := st[table]
+		if m == nil {
+			m = map[string]string{}
+			st[table] = m
+		}
+		for k, h := range rows {
+			if h == "" {
+				delete(m, k)
+			} else {
+				m[k] = h
 			}
 		}
 	}
-	return st, last, rows.Err()
 }
 
 // diffState returns, per table of now, the entries of now that differ from
@@ -215,14 +275,17 @@ func diffState(was, now sealState) map[string]map[string]string {
 // finished (done, failed, blocked or interrupted) session of the campaign
 // that has none, then a seal row recording every campaign, persona,
 // session, item and label row that changed since the previous seal. A seal
-// with nothing to record is not appended, except the campaign's first.
+// with nothing to record is not appended, except the campaign's first. Its
+// cost grows with the campaign and its platform's catalogue: storage calls
+// it only for rare changes; a session's start and finish seal only the rows
+// they wrote (sealSessionTx).
 func (db *DB) sealTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
 	return db.sealScopeTx(ctx, tx, campaignID, reason, true)
 }
 
 // sealOwnTx is sealTx for a change that touches only the campaign's own
-// rows (a persona, planned sessions, a session started): it leaves out the
-// platform's items and labels, which cost the most to hash.
+// rows (a persona, planned sessions): it leaves out the platform's items and
+// labels, which cost the most to hash.
 func (db *DB) sealOwnTx(ctx context.Context, tx *sql.Tx, campaignID int64, reason string) error {
 	return db.sealScopeTx(ctx, tx, campaignID, reason, false)
 }
@@ -247,44 +310,81 @@ func (db *DB) sealScopeTx(ctx context.Context, tx *sql.Tx, campaignID int64, rea
 		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
 	}
 	for _, sid := range todo {
-		var status string
-		if err := tx.QueryRowContext(ctx, "SELECT status FROM sessions WHERE id = ?", sid).Scan(&status); err != nil {
-			return fmt.Errorf("seal session %d: %w", sid, err)
-		}
-		d, err := digestSession(ctx, tx, sid)
-		if err != nil {
+		if err := digestTx(ctx, tx, campaignID, sid, now); err != nil {
 			return err
-		}
-		detail, err := jsonString(d)
-		if err != nil {
-			return err
-		}
-		row := evidenceRow{
-			SessionID: sql.NullInt64{Int64: sid, Valid: true},
-			Kind:      EvidenceSessionDigest, Reason: "session " + status, At: now,
-			Size: int64(len(detail)), Detail: sql.NullString{String: detail, Valid: true},
-			ContentHash: sha256Hex([]byte(detail)),
-		}
-		if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
-			return fmt.Errorf("seal session %d: %w", sid, err)
 		}
 	}
-	was, last, err := db.sealedState(ctx, tx, campaignID)
+	was, last, err := db.ownState(ctx, tx, campaignID)
 	if err != nil {
 		return err
 	}
-	cur, err := currentState(ctx, tx, campaignID, platform, platformToo || last == 0)
+	platformToo = platformToo || last == 0
+	cur, err := currentState(ctx, tx, campaignID, platform, platformToo)
 	if err != nil {
 		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
 	}
-	delta := diffState(was, cur)
-	for table, rows := range was {
-		if _, ok := cur[table]; !ok {
-			cur[table] = rows // not hashed now: as last sealed
+	all := sealState{}
+	for name, rows := range was {
+		all[name] = rows
+	}
+	var wasPlat sealState
+	if platformToo {
+		if wasPlat, err = db.platformState(ctx, tx, platform); err != nil {
+			return err
+		}
+		for name, rows := range wasPlat {
+			all[name] = rows
 		}
 	}
+	delta := diffState(all, cur)
 	if len(delta) == 0 && last != 0 {
 		return nil
+	}
+	return db.appendSealTx(ctx, tx, campaignID, platform, reason, now, delta, was, wasPlat)
+}
+
+// digestTx appends the digest of one finished session to its campaign's
+// chain.
+func digestTx(ctx context.Context, tx *sql.Tx, campaignID, sid, now int64) error {
+	var status string
+	if err := tx.QueryRowContext(ctx, "SELECT status FROM sessions WHERE id = ?", sid).Scan(&status); err != nil {
+		return fmt.Errorf("seal session %d: %w", sid, err)
+	}
+	d, err := digestSession(ctx, tx, sid)
+	if err != nil {
+		return err
+	}
+	detail, err := jsonString(d)
+	if err != nil {
+		return err
+	}
+	row := evidenceRow{
+		SessionID: sql.NullInt64{Int64: sid, Valid: true},
+		Kind:      EvidenceSessionDigest, Reason: "session " + status, At: now,
+		Size: int64(len(detail)), Detail: sql.NullString{String: detail, Valid: true},
+		ContentHash: sha256Hex([]byte(detail)),
+	}
+	if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
+		return fmt.Errorf("seal session %d: %w", sid, err)
+	}
+	return nil
+}
+
+// appendSealTx appends a seal row with delta to the campaign's chain and
+// keeps the cached states up to date: own and plat are what the seals
+// recorded before this one (of the campaign's own tables and of the
+// platform's), or nil to take them from the cache when it is current.
+func (db *DB) appendSealTx(ctx context.Context, tx *sql.Tx, campaignID int64, platform, reason string, now int64,
+	delta map[string]map[string]string, own, plat sealState) error {
+	ownHead, platHead, err := sealHeads(ctx, tx, campaignID, platform)
+	if err != nil {
+		return err
+	}
+	if own == nil {
+		own, _ = db.seals.get(ownKey(campaignID), ownHead)
+	}
+	if plat == nil {
+		plat, _ = db.seals.get(platKey(platform), platHead)
 	}
 	b, err := json.Marshal(sealDetail{Tables: delta})
 	if err != nil {
@@ -299,17 +399,77 @@ func (db *DB) sealScopeTx(ctx context.Context, tx *sql.Tx, campaignID int64, rea
 	if err := appendEvidenceTx(ctx, tx, campaignID, &row); err != nil {
 		return fmt.Errorf("seal campaign %d: %w", campaignID, err)
 	}
-	db.seals.put(campaignID, row.Hash, cur)
+	// Keyed by the new row's hash: should tx roll back, no row has that
+	// hash and the entries are not used again.
+	if own != nil {
+		applyDelta(own, delta, false)
+		db.seals.put(ownKey(campaignID), row.Hash, own)
+	}
+	if plat != nil {
+		applyDelta(plat, delta, true)
+		db.seals.put(platKey(platform), row.Hash, plat)
+	}
 	return nil
 }
 
-// sealCache keeps, per campaign, the state its last seal records, keyed by
-// that seal row's hash, so that a seal need not replay the whole chain. A
-// seal whose transaction rolled back leaves an entry whose hash is in no
-// row, which is then not used.
+// sealSessionTx seals what a session's start or finish wrote, inside tx:
+// the session's row and, once it has finished, its digest and the items its
+// impressions upserted. The cost is that of the session's own rows, however
+// large its campaign: every other row was sealed by the operation that
+// wrote it.
+func (db *DB) sealSessionTx(ctx context.Context, tx *sql.Tx, sessionID int64, reason string) error {
+	var campaignID int64
+	var platform, status string
+	err := tx.QueryRowContext(ctx, `SELECT s.campaign_id, c.platform, s.status FROM sessions s
+		JOIN campaigns c ON c.id = s.campaign_id WHERE s.id = ?`, sessionID).Scan(&campaignID, &platform, &status)
+	if err != nil {
+		return fmt.Errorf("seal session %d: %w", sessionID, err)
+	}
+	finished := status != StatusPlanned && status != StatusRunning
+	if db.sealWhole {
+		return db.sealScopeTx(ctx, tx, campaignID, reason, finished)
+	}
+	now := db.now().UnixMilli()
+	if finished {
+		var has bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM evidence WHERE session_id = ? AND kind = ?)",
+			sessionID, EvidenceSessionDigest).Scan(&has); err != nil {
+			return fmt.Errorf("seal session %d: %w", sessionID, err)
+		}
+		if !has {
+			if err := digestTx(ctx, tx, campaignID, sessionID, now); err != nil {
+				return err
+			}
+		}
+	}
+	delta := map[string]map[string]string{}
+	for _, t := range sealedTables {
+		if t.ofSession == "" || (t.platform && !finished) {
+			continue
+		}
+		rows := map[string]string{}
+		err := eachRawRow(ctx, tx, t.ofSession, []any{campaignID, platform, sessionID}, func(vals []any) error {
+			rows[rowKey(vals, t.keyCols)] = hashValues(t.name, vals)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("seal session %d: hash %s: %w", sessionID, t.name, err)
+		}
+		if len(rows) > 0 {
+			delta[t.name] = rows
+		}
+	}
+	return db.appendSealTx(ctx, tx, campaignID, platform, reason, now, delta, nil, nil)
+}
+
+// sealCache keeps the state the last seal of a campaign records of its own
+// tables, and the state the last seal of a platform records of its items
+// and labels, each keyed by that seal row's hash, so that a seal need not
+// replay the chains. A seal whose transaction rolled back leaves an entry
+// whose hash is in no row, which is then not used.
 type sealCache struct {
 	mu sync.Mutex
-	m  map[int64]cachedSeal
+	m  map[string]cachedSeal
 }
 
 type cachedSeal struct {
@@ -317,43 +477,75 @@ type cachedSeal struct {
 	st   sealState
 }
 
-func (c *sealCache) put(campaignID int64, hash string, st sealState) {
+func ownKey(campaignID int64) string { return "campaign " + strconv.FormatInt(campaignID, 10) }
+func platKey(platform string) string { return "platform " + platform }
+
+func (c *sealCache) put(key, hash string, st sealState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[int64]cachedSeal{}
+		c.m = map[string]cachedSeal{}
 	}
-	c.m[campaignID] = cachedSeal{hash, st}
+	c.m[key] = cachedSeal{hash, st}
 }
 
-func (c *sealCache) get(campaignID int64, hash string) (sealState, bool) {
+func (c *sealCache) get(key, hash string) (sealState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[campaignID]
-	if !ok || e.hash != hash {
+	e, ok := c.m[key]
+	if !ok || hash == "" || e.hash != hash {
 		return nil, false
 	}
 	return e.st, true
 }
 
-// sealedState returns the state the campaign's seals record and the
-// evidence id of its last seal, from the cache when the last seal row is
-// the one cached.
-func (db *DB) sealedState(ctx context.Context, tx *sql.Tx, campaignID int64) (sealState, int64, error) {
+// sealHeads returns the hash of the campaign's last seal row and of its
+// platform's ("" for none).
+func sealHeads(ctx context.Context, tx *sql.Tx, campaignID int64, platform string) (own, plat string, err error) {
+	err = tx.QueryRowContext(ctx, "SELECT hash FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+		campaignID, EvidenceSeal).Scan(&own)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
+	}
+	// NOT INDEXED: walk the table from its newest row, which stops at the
+	// first seal of the platform instead of collecting every one.
+	err = tx.QueryRowContext(ctx, `SELECT hash FROM evidence NOT INDEXED WHERE kind = ?
+		AND campaign_id IN (SELECT id FROM campaigns WHERE platform = ?) ORDER BY id DESC LIMIT 1`,
+		EvidenceSeal, platform).Scan(&plat)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("read seals of platform %s: %w", platform, err)
+	}
+	return own, plat, nil
+}
+
+// ownState returns what the campaign's seals record of its own tables and
+// the evidence id of its last seal (0 for none), from the cache when it is
+// current.
+func (db *DB) ownState(ctx context.Context, tx *sql.Tx, campaignID int64) (sealState, int64, error) {
 	var id int64
 	var hash string
 	err := tx.QueryRowContext(ctx, "SELECT id, hash FROM evidence WHERE campaign_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
 		campaignID, EvidenceSeal).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return replaySeals(ctx, tx, campaignID)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, fmt.Errorf("read seals of campaign %d: %w", campaignID, err)
 	}
-	if st, ok := db.seals.get(campaignID, hash); ok {
+	if st, ok := db.seals.get(ownKey(campaignID), hash); ok {
 		return st, id, nil
 	}
 	return replaySeals(ctx, tx, campaignID)
+}
+
+// platformState returns what the seals of the platform's campaigns record
+// of its items and labels, from the cache when it is current.
+func (db *DB) platformState(ctx context.Context, tx *sql.Tx, platform string) (sealState, error) {
+	_, head, err := sealHeads(ctx, tx, 0, platform)
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := db.seals.get(platKey(platform), head); ok {
+		return st, nil
+	}
+	return replayPlatform(ctx, tx, platform)
 }
 
 // Seal seals the campaign's rows into its evidence chain now (see sealTx);
@@ -416,8 +608,9 @@ func (db *DB) sealAllTx(ctx context.Context, tx *sql.Tx, reason string) error {
 
 // verifySeals compares the rows stored now with what the seals record. Each
 // campaign's own tables are compared with its replayed seals; the items and
-// labels of a platform with the seals of the platform's campaign sealed most
-// recently, once per platform.
+// labels of a platform with the seals of all the platform's campaigns
+// replayed in the order they were appended, once per platform (problems
+// there are reported under the campaign sealed most recently).
 func (s *EvidenceStore) verifySeals(ctx context.Context, camps []Campaign, campaignID int64, v *Verification) error {
 	type replayed struct {
 		st   sealState
@@ -445,15 +638,26 @@ func (s *EvidenceStore) verifySeals(ctx context.Context, camps []Campaign, campa
 				Msg: "its evidence chain has no seal: the evidence table was emptied or cut, so none of its rows can be checked"})
 			continue
 		}
-		cur, err := currentState(ctx, s.db.r, c.ID, c.Platform, true)
+		platformToo := newest[c.Platform] == c.ID
+		cur, err := currentState(ctx, s.db.r, c.ID, c.Platform, platformToo)
 		if err != nil {
 			return fmt.Errorf("verify campaign %d: %w", c.ID, err)
 		}
+		sealed := rp.st
+		if platformToo {
+			plat, err := replayPlatform(ctx, s.db.r, c.Platform)
+			if err != nil {
+				return err
+			}
+			for name, rows := range plat {
+				sealed[name] = rows
+			}
+		}
 		for _, t := range sealedTables {
-			if t.platform && newest[c.Platform] != c.ID {
+			if t.platform && !platformToo {
 				continue
 			}
-			compareTable(c.ID, t.name, rp.st[t.name], cur[t.name], v)
+			compareTable(c.ID, t.name, sealed[t.name], cur[t.name], v)
 		}
 	}
 	return nil
@@ -494,13 +698,4 @@ func compareTable(campaignID int64, table string, sealed, now map[string]string,
 		}
 		v.Problems = append(v.Problems, p)
 	}
-}
-
-// sealSessionTx seals the campaign of a session inside tx.
-func (db *DB) sealSessionTx(ctx context.Context, tx *sql.Tx, sessionID int64, reason string, platformToo bool) error {
-	var campaignID int64
-	if err := tx.QueryRowContext(ctx, "SELECT campaign_id FROM sessions WHERE id = ?", sessionID).Scan(&campaignID); err != nil {
-		return fmt.Errorf("seal session %d: %w", sessionID, err)
-	}
-	return db.sealScopeTx(ctx, tx, campaignID, reason, platformToo)
 }

@@ -3,6 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +158,77 @@ func TestHashValuesStable(t *testing.T) {
 	got := hashValues("impression", []any{nil, int64(-5), 2.5, "héllo", []byte("x\x00y"), true, time.UnixMilli(123).UTC(), "", int64(0)})
 	if want := "de75193808ec64b15482162c10553782"; got != want {
 		t.Errorf("hashValues = %s, want %s: the encoding changed", got, want)
+	}
+}
+
+// lastSealDetail returns the detail of the newest seal row.
+func lastSealDetail(t *testing.T, db *DB) sealDetail {
+	t.Helper()
+	var detail string
+	if err := db.r.QueryRow("SELECT detail FROM evidence WHERE kind = 'seal' ORDER BY id DESC LIMIT 1").Scan(&detail); err != nil {
+		t.Fatal(err)
+	}
+	var d sealDetail
+	if err := json.Unmarshal([]byte(detail), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestSessionSealHoldsOnlyItsRows: a session's start seals only its row, its
+// finish its row and the items it showed, however many sessions ran before;
+// with two campaigns of one platform taking turns, verify still names an
+// item changed or deleted after its seal, whichever campaign sealed it.
+func TestSessionSealHoldsOnlyItsRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "feedprobe.db")
+	db := mustOpenPath(t, path)
+	ev := NewEvidenceStore(db, EvidenceDir(path))
+	a := mustFixture(t, db, "a", 30)
+	b := mustFixture(t, db, "b", 30)
+	for i := range 30 {
+		for k, f := range []fixture{a, b} {
+			id := f.sessions[i].ID
+			mustStart(t, db, id)
+			if d := lastSealDetail(t, db); len(d.Tables) != 1 || len(d.Tables["sessions"]) != 1 || d.Tables["sessions"][strconv.FormatInt(id, 10)] == "" {
+				t.Fatalf("seal at the start of session %d = %v, want its row only", id, d.Tables)
+			}
+			// Campaign a shows item-1..3 every time; b item-1 and one of its own.
+			imps := makeImpressions("feed", 3)
+			if k == 1 {
+				imps = imps[:2]
+				imps[1].Item.ID = fmt.Sprintf("b-%d", i)
+			}
+			for j := range imps {
+				imps[j].SeenAt = t0.Add(time.Duration(i) * time.Hour)
+			}
+			if err := db.SaveImpressions(ctx, id, imps); err != nil {
+				t.Fatal(err)
+			}
+			mustFinish(t, db, id, StatusDone)
+			d := lastSealDetail(t, db)
+			if len(d.Tables) != 2 || len(d.Tables["sessions"]) != 1 || len(d.Tables["items"]) != len(imps) {
+				t.Fatalf("seal at the end of session %d = %v, want its row and its %d items", id, d.Tables, len(imps))
+			}
+		}
+	}
+	if v := mustVerify(t, ev); !v.OK() {
+		t.Fatalf("Verify of an untouched database: %v", v.Problems)
+	}
+	for _, tc := range []struct{ sql, kind, key string }{
+		{"UPDATE items SET title = 'forged' WHERE item_id = 'item-3'", ProblemSealedChanged, `"item-3"`}, // sealed by a only
+		{"UPDATE items SET last_seen_at = 1 WHERE item_id = 'item-1'", ProblemSealedChanged, `"item-1"`},
+		{"DELETE FROM items WHERE item_id = 'b-4'", ProblemSealedMissing, `"b-4"`},
+		{"UPDATE sessions SET status = 'failed' WHERE id = 1", ProblemSealedChanged, "id 1"},
+	} {
+		tamper(t, path, tc.sql)
+		v := mustVerify(t, ev)
+		found := false
+		for _, p := range v.Problems {
+			found = found || (p.Kind == tc.kind && strings.Contains(p.Key, tc.key))
+		}
+		if !found {
+			t.Errorf("after %q: no %q problem naming %s; got %v", tc.sql, tc.kind, tc.key, v.Problems)
+		}
 	}
 }

@@ -242,7 +242,7 @@ func (db *DB) StartSession(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE sessions SET status = 'running', started_at = ? WHERE id = ?", millis(at), id); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
-	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d started", id), false); err != nil {
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d started", id)); err != nil {
 		return fmt.Errorf("start session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -279,7 +279,7 @@ func (db *DB) FinishSession(ctx context.Context, id int64, status string, errTex
 	if err != nil {
 		return fmt.Errorf("finish session %d: %w", id, err)
 	}
-	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d %s", id, status), true); err != nil {
+	if err := db.sealSessionTx(ctx, tx, id, fmt.Sprintf("session %d %s", id, status)); err != nil {
 		return fmt.Errorf("finish session %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -55,6 +55,9 @@ type DB struct {
 	now      func() time.Time
 	sql      *batchSQL
 	seals    sealCache
+	// sealWhole makes a session's start and finish seal the whole campaign
+	// as before sealing only their rows: for the benchmark that compares.
+	sealWhole bool
 	// extraction is the extraction impression reads use; 0: the
 	// impressions table (see ReadingExtraction).
 	extraction int64
