@@ -29,6 +29,10 @@ type MergeShard struct {
 	Impressions int `json:"impressions"`
 	Actions     int `json:"actions"`
 	Evidence    int `json:"evidence"`
+	// Extractions counts the shard's finished re-extractions (feedprobe
+	// reextract), which Merge does not copy: each covers only the shard's
+	// personas, so the merged database is re-extracted as a whole.
+	Extractions int `json:"extractions_not_copied"`
 }
 
 // MergeReport is what Merge did.
@@ -63,7 +67,9 @@ func (r MergeReport) Changed() bool {
 // copied into out's evidence folder (their SHA-256 is checked), and the
 // session digests are recomputed over the copied rows, so `feedprobe
 // verify` on out checks the merged data; each copied row's reason names
-// the shard row (file, position, hash) it came from. One persona is
+// the shard row (file, position, hash) it came from. Re-extractions are not
+// copied (MergeShard.Extractions counts them): one covers only its shard's
+// personas; re-extract the merged database instead. One persona is
 // copied per transaction; cancelling ctx stops between personas, and a
 // later Merge resumes.
 func Merge(ctx context.Context, out string, shards []string) (MergeReport, error) {
@@ -153,6 +159,9 @@ func Merge(ctx context.Context, out string, shards []string) (MergeReport, error
 	m := merger{dst: dst, out: out, evidence: NewEvidenceStore(dst, EvidenceDir(out))}
 	for i, s := range shards {
 		ms := MergeShard{Path: s}
+		if err := srcs[i].r.QueryRowContext(ctx, "SELECT count(*) FROM extractions WHERE finished_at IS NOT NULL").Scan(&ms.Extractions); err != nil {
+			return rep, fmt.Errorf("merge %s: %w", s, err)
+		}
 		for _, c := range camps {
 			for _, name := range owners[i][c.Name] {
 				copied, err := m.persona(ctx, &ms, s, srcs[i], c, name)

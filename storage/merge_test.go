@@ -158,11 +158,15 @@ func TestMerge(t *testing.T) {
 	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
 	makeShard(t, a, "hash1", []string{"alice", "carol"})
 	makeShard(t, b, "hash1", []string{"bob", "dave"})
+	reextracted(t, b)
 	out := filepath.Join(dir, "out.db")
 
 	rep, err := Merge(ctx, out, []string{a, b})
 	if err != nil {
 		t.Fatalf("Merge = %v", err)
+	}
+	if rep.Shards[0].Extractions != 0 || rep.Shards[1].Extractions != 1 {
+		t.Errorf("report %+v, want shard b's one re-extraction counted as not copied", rep.Shards)
 	}
 	want := append(observed(t, a), observed(t, b)...)
 	slices.Sort(want)
@@ -216,6 +220,33 @@ func TestMerge(t *testing.T) {
 	w.Close()
 	if v := verifyDB(t, out); v.OK() {
 		t.Error("Verify(merged) after editing an impression: no problem found")
+	}
+}
+
+// reextracted adds a finished re-extraction of the shard's campaign, of
+// its first session, to the shard at path.
+func reextracted(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var cid, sid int64
+	if err := db.r.QueryRowContext(ctx, "SELECT campaign_id, id FROM sessions ORDER BY id LIMIT 1").Scan(&cid, &sid); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := db.CreateExtraction(ctx, Extraction{CampaignID: cid, Adapter: "fixed", AdapterHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := RawImpression{Impression: feed.Impression{Item: feed.Item{ID: "x", Title: "x", Topic: "news"}, Rank: 1, Surface: "feed"}}
+	if err := db.SaveExtractionSession(ctx, ex.ID, sid, 1, []RawImpression{imp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FinishExtraction(ctx, ex.ID); err != nil {
+		t.Fatal(err)
 	}
 }
 

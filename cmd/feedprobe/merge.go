@@ -52,6 +52,10 @@ them there waits or exits naming it, and merge does the same.`)
 	for _, s := range rep.Shards {
 		fmt.Fprintf(e.stdout, "%s: %d personas merged (%d sessions, %d impressions, %d actions, %d evidence rows), %d already there\n",
 			s.Path, s.Personas, s.Sessions, s.Impressions, s.Actions, s.Evidence, s.Skipped)
+		if s.Extractions > 0 {
+			fmt.Fprintf(e.stdout, "%s: %d re-extractions not copied (each covers only this shard's personas): run feedprobe reextract on %s\n",
+				s.Path, s.Extractions, fs.Arg(0))
+		}
 	}
 	if !rep.Changed() {
 		fmt.Fprintf(e.stdout, "%s already held everything: nothing changed\n", fs.Arg(0))
