@@ -105,7 +105,10 @@ func paintedBands(t *testing.T, b *Browser, base string) []bool {
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(async () => {
   const frame = () => new Promise(r => requestAnimationFrame(r));
   const count = () => document.querySelectorAll('article.fp-item').length;
-  for (let i = 0; i < 100 && count() < 60; i++) {
+  // A deadline, not a count of tries: under load (-race, a busy CI
+  // machine) each page of the feed takes longer to arrive.
+  const end = Date.now() + 30000;
+  while (count() < 60 && Date.now() < end) {
     window.scrollTo(0, document.body.scrollHeight);
     await new Promise(r => setTimeout(r, 50));
     await frame(); await frame();
