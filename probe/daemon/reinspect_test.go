@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -106,7 +107,13 @@ func TestReinspectionGivesUp(t *testing.T) {
 // database, the order and its finding.
 func dueOrder(t *testing.T, ctx context.Context) (*storage.DB, storage.Order, analysis.Finding) {
 	t.Helper()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "once.db"))
+	return dueOrderIn(t, ctx, filepath.Join(t.TempDir(), "once.db"))
+}
+
+// dueOrderIn is dueOrder in the database at path.
+func dueOrderIn(t *testing.T, ctx context.Context, path string) (*storage.DB, storage.Order, analysis.Finding) {
+	t.Helper()
+	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +305,74 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	gauge(t, reg, `feedprobe_reinspections_total{outcome="failed"}`, 1)
 	if d.busy.claim(orderKey(o.ID), campaignKey(recheck.ID)); len(d.busy.held) != 2 {
 		t.Errorf("the re-inspection left claims behind: %v", d.busy.held)
+	}
+}
+
+// TestReinspectionHonoursLease: while another process holds the lease of
+// the re-inspection campaign (a `feedprobe run` or a second serve), the
+// loop neither plans nor runs it, leaves the order open without counting a
+// failure towards giving up, and runs once the lease is free.
+func TestReinspectionHonoursLease(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lease.db")
+	db, o, finding := dueOrderIn(t, ctx, path)
+	other, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	reg := prometheus.NewRegistry()
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
+		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
+		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
+			return []analysis.Finding{finding}, nil
+		}})
+	rs := d.newReinspections(time.Minute, 2)
+	runs := 0
+	rs.runSessions = func(context.Context, *personas.Campaign, *probe.Adapter, []probe.PersonaPlan, int, *slog.Logger) error {
+		runs++
+		return nil
+	}
+	orig, err := db.Campaign(ctx, o.CampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base personas.Campaign
+	if err := json.Unmarshal(orig.Spec, &base); err != nil {
+		t.Fatal(err)
+	}
+	name := recheckCampaign(&base, o.ID).Name
+	l, err := other.AcquireLease(ctx, name, storage.LeaseOptions{Holder: "elsewhere pid 42 (run)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.startDue(ctx, ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.wg.Wait()
+	if got, _ := db.Order(ctx, o.ID); runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
+		t.Fatalf("with the lease held elsewhere: %d runs, order %s, %d failures; want none, open, none", runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
+	}
+	if _, err := db.CampaignByName(ctx, name); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the re-inspection campaign was planned while another process held its lease (%v)", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.startDue(ctx, ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.wg.Wait()
+	if got, _ := db.Order(ctx, o.ID); runs != 1 || !got.Closed() {
+		t.Fatalf("once the lease is free: %d runs, order %+v; want 1 run and the order closed", runs, got)
+	}
+	// The lease is given back: another process can take it again.
+	l, err = other.AcquireLease(ctx, name, storage.LeaseOptions{Holder: "later"})
+	if err != nil {
+		t.Fatalf("lease after the re-inspection: %v", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Error(err)
 	}
 }
 
