@@ -1,4 +1,4 @@
--- 0014_inspection_zone: the time zone and language of a case. The report
+-- 0013_inspection_zone: the time zone and language of a case. The report
 -- and the rectification notice print times (generated, deadlines) in the
 -- case's time zone and default to its language. Empty means UTC and
 -- English, which is what cases recorded before this migration get.

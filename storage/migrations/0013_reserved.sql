@@ -1,1 +1,0 @@
--- 0013: reserved for another branch; the lead removes this placeholder at merge.
