@@ -3,10 +3,12 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -807,8 +809,16 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 			}
 		}
 	})
+	// The noise floor's unit is the control group (the controls a test
+	// persona is matched with), not the test persona: test personas that
+	// share their controls share one noise floor, which must count once.
+	noise := map[string]map[string]map[int]float64{} // control group -> key -> session -> value
 	for _, j := range jobs {
 		p, seq, tc, cc := j.p, j.seq, j.tc, j.cc
+		group := controlGroup(p)
+		if noise[group] == nil {
+			noise[group] = map[string]map[int]float64{}
+		}
 		row := PersonalizationRow{Persona: p.info.Name, Session: seq, Metrics: map[string]Pairwise{}}
 		for _, m := range pairMetrics {
 			t, n := Mean(finite(tc[m])), Mean(finite(cc[m]))
@@ -821,10 +831,14 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 			if perSession[seq] == nil {
 				perSession[seq] = map[string][]float64{}
 			}
-			for key, v := range map[string]float64{m: pers, m + "_test_control": t, m + "_control_twin": n} {
+			for key, v := range map[string]float64{m: pers, m + "_test_control": t} {
 				perSession[seq][key] = append(perSession[seq][key], v)
 				perPersona[p.info.Name][key] = append(perPersona[p.info.Name][key], v)
 			}
+			if noise[group][m] == nil {
+				noise[group][m] = map[int]float64{}
+			}
+			noise[group][m][seq] = n
 		}
 		rows = append(rows, row)
 	}
@@ -836,8 +850,37 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	if len(tests) == 0 {
 		return rows, []PersonalizationSummary{}
 	}
+	groups := slices.Sorted(maps.Keys(noise))
+	// noiseEstimate is the noise floor of metric m over the control
+	// groups, in session seq (0: the mean of each group's sessions).
+	noiseEstimate := func(m string, seq int) Estimate {
+		var vals []float64
+		for _, g := range groups {
+			bySeq := noise[g][m]
+			if seq != 0 {
+				if v, ok := bySeq[seq]; ok {
+					vals = append(vals, v)
+				}
+				continue
+			}
+			var vs []float64
+			for _, sq := range slices.Sorted(maps.Keys(bySeq)) {
+				vs = append(vs, bySeq[sq])
+			}
+			vals = append(vals, Mean(finite(vs)))
+		}
+		e := a.estimate(vals, 0)
+		if e.N == 1 {
+			e.Note = NoIntervalGroupNote
+		}
+		return e
+	}
 	all := PersonalizationSummary{Session: 0, Metrics: map[string]Estimate{}}
 	for _, key := range keys {
+		if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
+			all.Metrics[key] = noiseEstimate(m, 0)
+			continue
+		}
 		var vals []float64
 		for _, t := range tests {
 			vals = append(vals, Mean(finite(perPersona[t][key])))
@@ -854,12 +897,27 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 	for _, seq := range seqs {
 		row := PersonalizationSummary{Session: seq, Metrics: map[string]Estimate{}}
 		for _, key := range keys {
+			if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
+				row.Metrics[key] = noiseEstimate(m, seq)
+				continue
+			}
 			row.Metrics[key] = a.estimate(perSession[seq][key], 0)
 		}
 		saturated(&row)
 		sums = append(sums, row)
 	}
 	return rows, sums
+}
+
+// controlGroup names the controls a test persona is matched with, the unit
+// of its noise floor.
+func controlGroup(p *personaData) string {
+	names := make([]string, 0, len(p.controls))
+	for _, c := range p.controls {
+		names = append(names, c.info.Name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, "\x00")
 }
 
 // referenceMean is a persona's mean share, over the sessions test persona

@@ -429,3 +429,65 @@ func TestAnalyzeMatchingAndCatalogue(t *testing.T) {
 		t.Errorf("control catalogue exposure = %+v, want 6 items, coverage 0.6, Gini 0.4", ce)
 	}
 }
+
+// TestNoiseFloorUnitIsTheControlGroup: test personas matched with the same
+// controls share one noise floor, which counts once; over one control
+// group the floor has no interval.
+func TestNoiseFloorUnitIsTheControlGroup(t *testing.T) {
+	build := func(withArm bool) AuditInput {
+		in := AuditInput{Personas: []AuditPersona{
+			{Name: "t1", Role: "test", Interests: map[string]float64{"x": 1}},
+			{Name: "t2", Role: "test", Interests: map[string]float64{"x": 1}},
+			{Name: "c1", Role: "control"},
+			{Name: "c2", Role: "control"},
+		}}
+		add := func(p string, items ...string) {
+			for i, it := range items {
+				in.Impressions = append(in.Impressions, AuditImpression{Persona: p, Session: 1, Rank: i + 1, ItemID: it, Topic: it[:1]})
+			}
+		}
+		add("t1", "x1", "x4")
+		add("t2", "x2", "x5")
+		add("c1", "x1", "x2") // Jaccard(c1, c2) = 1/3
+		add("c2", "x1", "x3")
+		if withArm {
+			in.Personas = append(in.Personas, AuditPersona{Name: "t3", Role: "test", Interests: map[string]float64{"y": 1}},
+				AuditPersona{Name: "a3", Role: "control", Arm: "t3"}, AuditPersona{Name: "a3b", Role: "control", Arm: "t3"})
+			add("t3", "y3", "y4")
+			add("a3", "y1", "y2") // Jaccard(a3, a3b) = 1
+			add("a3b", "y2", "y1")
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		withArm bool
+		n       int
+		mean    float64
+	}{
+		// Per test persona the floor would be (1/3 + 1/3 + 1) / 3 = 5/9
+		// over n = 3; per control group it is (1/3 + 1) / 2 over n = 2.
+		{true, 2, 2.0 / 3},
+		{false, 1, 1.0 / 3},
+	} {
+		a := Analyze(build(tc.withArm), AuditOptions{Resamples: 200}, rand.New(rand.NewPCG(5, 5)))
+		for _, sum := range a.Noise {
+			e := sum.Metrics["jaccard_control_twin"]
+			if e.N != tc.n || !approxEq(float64(e.Mean), tc.mean) {
+				t.Errorf("arm %v, session %d: jaccard noise floor %v over n = %d, want %.4f over %d control groups", tc.withArm, sum.Session, e.Mean, e.N, tc.mean, tc.n)
+			}
+			if tc.n == 1 && (!math.IsNaN(float64(e.Lo)) || e.Note != NoIntervalGroupNote) {
+				t.Errorf("one control group: interval [%v, %v] note %q, want none and %q", e.Lo, e.Hi, e.Note, NoIntervalGroupNote)
+			}
+			if p := sum.Metrics["jaccard"]; p.N != 2+btoi(tc.withArm) {
+				t.Errorf("arm %v: personalization over n = %d, want every test persona", tc.withArm, p.N)
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -52,10 +52,12 @@ func (a Audit) WriteTable(w io.Writer, labels LabelProvenance) error {
 			g.Dimension+"="+g.Value, fe.Sessions, fe.Exposed, fe.Censored, fmtNum(fe.MedianRank, 0), fmtNum(fe.MeanSeconds, 1))
 	}
 	if len(a.Noise) > 0 {
-		ew.printf("\npersonalization vs noise floor (all sessions; test-control, control-twin, personalization [CI], n test personas)\n")
+		ew.printf("\npersonalization vs noise floor (all sessions; test-control; control-twin, n control groups; personalization [CI], n test personas)\n")
 		all := a.Noise[0].Metrics
 		for _, m := range []string{"jaccard", "rbo", "kendall_tau", "edit_distance"} {
-			ew.printf("  %-14s %-10s %-10s %s\n", m, fmtNum(all[m+"_test_control"].Mean, 3), fmtNum(all[m+"_control_twin"].Mean, 3), fmtEst(all[m], 3))
+			floor, pers := all[m+"_control_twin"], all[m]
+			ew.printf("  %-14s %-10s %-10s n=%-3d %s n=%d\n", m, fmtNum(all[m+"_test_control"].Mean, 3), fmtNum(floor.Mean, 3), floor.N,
+				fmtInterval(pers, 3), pers.N)
 		}
 	}
 	p := a.Tests.Primary
@@ -66,10 +68,10 @@ func (a Audit) WriteTable(w io.Writer, labels LabelProvenance) error {
 	ew.printf("\nprimary test: test personas' topic share vs their controls, stratified permutation (%s, %d assignments, %d strata): S = %s, p = %s, significant: %v\n",
 		kind, p.Permutations, p.Strata, fmtNum(p.Statistic, 3), fmtNum(p.PValue, 4), p.Significant)
 	if len(a.Tests.Topics) > 0 {
-		ew.printf("  %-10s %5s %8s %8s %8s %-18s %8s %8s\n", "topic", "tests", "controls", "test", "control", "difference [CI]", "p", "p_holm")
+		ew.printf("  %-10s %5s %8s %8s %8s %-34s %8s %8s\n", "topic", "tests", "controls", "test", "control", "difference [CI]", "p", "p_holm")
 		for _, t := range a.Tests.Topics {
-			ew.printf("  %-10s %5d %8d %8s %8s %-18s %8s %8s\n", t.Topic, t.TestPersonas, t.Controls, fmtNum(t.TestMean, 3), fmtNum(t.ControlMean, 3),
-				fmtNum(t.Difference, 3)+" ["+fmtNum(t.DifferenceLo, 3)+", "+fmtNum(t.DifferenceHi, 3)+"]", fmtNum(t.PValue, 4), fmtNum(t.PHolm, 4))
+			ew.printf("  %-10s %5d %8d %8s %8s %-34s %8s %8s\n", t.Topic, t.TestPersonas, t.Controls, fmtNum(t.TestMean, 3), fmtNum(t.ControlMean, 3),
+				fmtInterval(Estimate{Mean: t.Difference, Lo: t.DifferenceLo, Hi: t.DifferenceHi, N: t.TestPersonas}, 3), fmtNum(t.PValue, 4), fmtNum(t.PHolm, 4))
 		}
 	}
 	var phased bool
@@ -107,6 +109,19 @@ func fmtNum(n Num, prec int) string {
 
 func fmtEst(e Estimate, prec int) string {
 	return fmt.Sprintf("%s [%s,%s] %d/%d", fmtNum(e.Mean, prec), fmtNum(e.Lo, prec), fmtNum(e.Hi, prec), e.N, e.Impressions)
+}
+
+// fmtInterval is an estimate with its interval, or with the reason it has
+// none.
+func fmtInterval(e Estimate, prec int) string {
+	lo, hi := float64(e.Lo), float64(e.Hi)
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		if e.N == 1 {
+			return fmtNum(e.Mean, prec) + " (one persona: no interval)"
+		}
+		return fmtNum(e.Mean, prec) + " (no interval)"
+	}
+	return fmtNum(e.Mean, prec) + " [" + fmtNum(e.Lo, prec) + ", " + fmtNum(e.Hi, prec) + "]"
 }
 
 func fmtCounts(m map[string]int) string {

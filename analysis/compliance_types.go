@@ -159,6 +159,11 @@ type FindingEffect struct {
 // NoIntervalNote is the note of an interval over one persona.
 const NoIntervalNote = "one persona: no interval"
 
+// NoIntervalGroupNote is the note of a noise floor (control vs twin)
+// measured on one control group: every test persona matched with it shares
+// that one value.
+const NoIntervalGroupNote = "one control group: no interval"
+
 // FindingN counts what a finding rests on, personas first: Units are the
 // test's units, always personas (UnitName says which), each contributing
 // the mean of its sessions; Sessions and Impressions are what those
