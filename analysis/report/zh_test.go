@@ -235,3 +235,54 @@ func TestChineseNoticeFindings(t *testing.T) {
 	}
 	assertNoEnglish(t, "notice", doc, fmt.Sprint(fullCampaign(5, 0), n.Inspection, analysis.Checks(), "audit"))
 }
+
+// TestChineseReportEverySection renders a Chinese report with every
+// section filled (case, tool, disclosures, network with a shared egress
+// and echoes without an address, pictures, the measured start gap, every
+// chart with its control line, a re-inspection) and checks that no
+// English word is left but data.
+func TestChineseReportEverySection(t *testing.T) {
+	in := sampleInput()
+	in.Lang, in.ZoneSet = Chinese, false
+	in.Case = &Inspection{Case: "CAC-2026-001", Platform: "simfeed", Body: "网信办", Kind: "re-inspection"}
+	in.Tool = Tool{Version: "v1.2.3", Revision: "0123456789abcdef", Modified: true}
+	in.SpecHash, in.ChainHead, in.ChainRows = "00ff", "11ee", 42
+	in.StartGap = &StartGap{Seconds: 1.5, Persona: "p1", Other: "c1", Session: 2, Pairs: 8}
+	in.ClosedNetwork = true
+	in.Campaign.Findings = fullFindings(5, 1)
+	in.Baseline.Findings = fullFindings(5, 0)
+	in.Campaign.Spec.Personas = append(in.Campaign.Spec.Personas,
+		personas.Spec{Name: "c1", Role: "control", TwinOf: "p1", Traits: personas.Traits{AgeGroup: "adult", Locale: "zh-CN", Device: "mobile"}},
+		personas.Spec{Name: "c2", Role: "control"}, personas.Spec{Name: "c3", Role: "control"})
+	in.Egress = analysis.CheckEgress([]string{"p1", "c1", "c2", "c3"}, []analysis.EgressObservation{
+		{Persona: "p1", Session: 1, IP: "127.0.0.2"}, {Persona: "p1", Session: 2}, {Persona: "c1", Session: 1, IP: "127.0.0.2"}, {Persona: "c2", Session: 1}})
+	band := func(mean analysis.Num) map[string]analysis.Estimate {
+		return map[string]analysis.Estimate{"reference_share": {Mean: mean, Lo: mean - 0.1, Hi: mean + 0.1},
+			"evenness": {Mean: mean, Lo: mean - 0.1, Hi: mean + 0.1}}
+	}
+	harm := map[string]analysis.Estimate{"harmful_per_100": {Mean: 3, Lo: 1, Hi: 5}}
+	rows := []analysis.GroupRow{{Metrics: harm}, {Session: 1, Metrics: band(0.5)}, {Session: 2, Metrics: band(0.6)}}
+	in.Audit = analysis.Audit{Groups: []analysis.GroupAudit{
+		{Dimension: "role", Value: "test", Personas: 1, Rows: rows}, {Dimension: "role", Value: "control", Personas: 3, Rows: rows},
+		{Dimension: "age_group", Value: "adult", Personas: 1, Rows: rows[:1]}, {Dimension: "device", Value: "mobile", Personas: 1, Rows: rows[:1]},
+		{Dimension: "locale", Value: "zh-CN", Personas: 1, Rows: rows[:1]}},
+		Noise: []analysis.PersonalizationSummary{{Session: 1, Metrics: map[string]analysis.Estimate{
+			"jaccard_test_control": {Mean: 0.2}, "jaccard_control_twin": {Mean: 0.6}}}}}
+	ex := in.Campaign.Findings[0].Examples[0]
+	in.Pictures = []Picture{{Check: in.Campaign.Findings[0].Check, Persona: ex.Persona, Session: ex.Session, Surface: ex.Surface, Rank: ex.Rank,
+		Data: []byte("png"), SHA256: "abcd", At: time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC), Reason: "end"}}
+	var buf bytes.Buffer
+	if err := Write(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	for _, want := range []string{"无（探测工具自身的地址）", "本机时区", "1 次回显中均无地址", "（1 次回显无地址）", "年龄段=adult", "设备=mobile",
+		"角色=对照", "对照（n=3）", "测试与对照", "对照之间（噪声基线）", "封闭网络", "1.5 秒"} {
+		if !strings.Contains(visible(doc), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	data := fmt.Sprint(in.Campaign.Spec, in.Compliance, fullCampaign(5, 1), in.Disclosures, in.Case, in.Campaign.Campaign,
+		in.Baseline.Campaign, in.Lexicon, analysis.Checks(), "end")
+	assertNoEnglish(t, "report", doc, data)
+}
