@@ -3,8 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"html"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -285,4 +288,46 @@ func TestChineseReportEverySection(t *testing.T) {
 	data := fmt.Sprint(in.Campaign.Spec, in.Compliance, fullCampaign(5, 1), in.Disclosures, in.Case, in.Campaign.Campaign,
 		in.Baseline.Campaign, in.Lexicon, analysis.Checks(), "end")
 	assertNoEnglish(t, "report", doc, data)
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestEnglishFindingsGolden pins the English the CLI prints for the
+// findings of every campaign above (feedprobe findings' table), and the
+// re-inspection reasons: the texts moved into a table, their English must
+// not move. Run go test -update after a deliberate change.
+func TestEnglishFindingsGolden(t *testing.T) {
+	var buf bytes.Buffer
+	var all [][]analysis.Finding
+	for _, c := range [][2]int{{5, 0}, {5, 5}, {1, 0}, {5, 1}} {
+		fs := fullFindings(c[0], c[1])
+		all = append(all, fs)
+		fmt.Fprintf(&buf, "== %d test personas, %d clean\n", c[0], c[1])
+		if err := analysis.WriteFindingsTable(&buf, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range all {
+		for _, b := range all {
+			for _, r := range analysis.CompareFindings(a, b) {
+				fmt.Fprintf(&buf, "%s %s: %s\n", r.Check, r.Status, r.Reason)
+			}
+		}
+	}
+	path := filepath.Join("testdata", "findings.golden.txt")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (go test -update writes it): %v", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("the findings' English differs from %s (go test -update after a deliberate change); got:\n%s", path, buf.String())
+	}
 }
