@@ -10,20 +10,15 @@ import (
 	"unicode"
 )
 
-// Articles and questions of the compliance checks, as reports print them.
-var checkText = map[string][2]string{
-	CheckArt17Off: {"AR 17(1); DSA 38",
-		"After a trained persona switches personalization off, does its feed fall back to what a blank control is shown?"},
-	CheckArt17Tags: {"AR 17(2)",
-		`After a persona drops interest X ("not interested" / tag deletion), does X's share fall back to a blank control's?`},
-	CheckArt18Minors: {"AR 18",
-		"Does minor mode keep harmful items away from minor personas?"},
-	CheckArt21Prices: {"AR 21",
-		"Do twins that differ only in history see different prices for the same item at the same moment?"},
-	CheckArt11Key: {"AR 11",
-		"Is a key-position list (hot list, first-screen grid) the same for every persona, beyond the controls' own noise?"},
-	CheckArt12Div: {"AR 12",
-		"Are trained personas' feeds less scattered (longer single-topic runs) than blank controls' feeds?"},
+// checkArticle is the article each compliance check tests, as findings
+// carry it (analysis/report spells it out). The questions are in Texts.
+var checkArticle = map[string]string{
+	CheckArt17Off:    "AR 17(1); DSA 38",
+	CheckArt17Tags:   "AR 17(2)",
+	CheckArt18Minors: "AR 18",
+	CheckArt21Prices: "AR 21",
+	CheckArt11Key:    "AR 11",
+	CheckArt12Div:    "AR 12",
 }
 
 // Checks lists every compliance check in report order.
@@ -84,6 +79,7 @@ func Compliance(in ComplianceInput, opt ComplianceOptions, r *rand.Rand) []Findi
 			continue
 		}
 		if fd, ok := f(); ok {
+			fd.spell()
 			out = append(out, fd)
 		}
 	}
@@ -355,9 +351,8 @@ func setString(m map[string]bool) string {
 // sessions after the intervention of its share minus its controls'.
 func (c *checker) intervention(check string, find interventionFunc) (Finding, bool) {
 	f := c.newFinding(check)
-	f.Effect = FindingEffect{Name: "share of the trained topics above blank controls after the intervention", Unit: "share",
-		Margin: c.opt.ShareMargin}
-	f.Test = "one-sided sign-flip permutation test over personas (each persona's mean, over its sessions after the intervention, of its share minus its matched blank controls')"
+	f.Effect = FindingEffect{NameText: text("check.art17.effect"), UnitText: text("unit.share"), Margin: c.opt.ShareMargin}
+	f.TestText = text("check.art17.test")
 	type unit struct {
 		p    *cPersona
 		seq  int
@@ -436,7 +431,10 @@ func (c *checker) intervention(check string, find interventionFunc) (Finding, bo
 		} else {
 			never++
 		}
-		f.Question = strings.Replace(f.Question, "interest X", "interest "+setString(topics), 1)
+		// The question names the first intervening persona's topics.
+		if check == CheckArt17Tags && len(f.QuestionText.Args) == 0 {
+			f.QuestionText.Args = []any{setString(topics)}
+		}
 	}
 	if len(found) == 0 {
 		return f, false
@@ -452,17 +450,16 @@ func (c *checker) intervention(check string, find interventionFunc) (Finding, bo
 		ctrlPost = append(ctrlPost, post[i]-u.diff)
 	}
 	f.Details = []FindingDetail{
-		{Name: "trained-topic share before the intervention", Value: Num(Mean(pre)), Note: "the persona's last session before it"},
-		{Name: "trained-topic share after", Value: Num(Mean(post))},
-		{Name: "blank controls' share of the same topics", Value: Num(Mean(ctrlPost)), Note: "same sessions"},
-		{Name: "untouched twin's share", Value: Num(Mean(untouched)), Note: "test personas trained the same way that made no intervention; null when the campaign has none"},
-		{Name: "JSD of topic shares after vs before", Value: Num(Mean(jsdPost)), Note: "log 2"},
-		{Name: "sessions until the effect", Value: Num(Mean(delays)),
-			Note: fmt.Sprintf("first session within the margin of the controls (1 = at once); %d of %d personas never within the campaign", never, len(found))},
-		{Name: "item overlap among intervening personas (Jaccard)", Value: Num(meanPairJaccard(offLists)), Note: "should approach the controls' overlap"},
-		{Name: "item overlap among blank controls (Jaccard)", Value: Num(c.controlOverlap(offLists))},
+		{NameText: text("detail.art17.before"), Value: Num(Mean(pre)), NoteText: text("note.art17.before")},
+		{NameText: text("detail.art17.after"), Value: Num(Mean(post))},
+		{NameText: text("detail.art17.controls"), Value: Num(Mean(ctrlPost)), NoteText: text("note.art17.controls")},
+		{NameText: text("detail.art17.untouched"), Value: Num(Mean(untouched)), NoteText: text("note.art17.untouched")},
+		{NameText: text("detail.art17.jsd"), Value: Num(Mean(jsdPost)), NoteText: text("note.art17.jsd")},
+		{NameText: text("detail.art17.delay"), Value: Num(Mean(delays)), NoteText: text("note.art17.delay", never, len(found))},
+		{NameText: text("detail.art17.overlap"), Value: Num(meanPairJaccard(offLists)), NoteText: text("note.art17.overlap")},
+		{NameText: text("detail.art17.ctloverlap"), Value: Num(c.controlOverlap(offLists))},
 	}
-	f.Examples = c.examples(examples, "trained topic after the intervention")
+	f.Examples = c.examples(examples, text("example.art17"))
 	return f, true
 }
 
@@ -519,11 +516,12 @@ func (c *checker) controlOverlap(sessions map[int][][]string) float64 {
 // sessions.
 func (c *checker) minors() (Finding, bool) {
 	f := c.newFinding(CheckArt18Minors)
-	f.Effect = FindingEffect{Name: "harmful items per 100 shown in minor mode", Unit: "per 100 items", Margin: c.opt.HarmMargin}
-	f.Test = "one-sided sign-flip permutation test over minor-mode personas of (their mean harmful per 100 minus the margin)"
+	f.Effect = FindingEffect{NameText: text("check." + CheckArt18Minors + ".effect"), UnitText: text("unit.per100"), Margin: c.opt.HarmMargin}
+	f.TestText = text("check." + CheckArt18Minors + ".test")
 	var minorP, adultP perPersona
 	// by the persona's age trait and the session's own minor-mode setting
 	byAge := map[string]*perPersona{}
+	ageTexts := map[string]Text{}
 	var ageKeys []string
 	var examples []ComplianceImpression
 	personas := map[string]bool{}
@@ -541,9 +539,18 @@ func (c *checker) minors() (Finding, bool) {
 				}
 			}
 			v := 100 * float64(h) / float64(len(items))
-			key := fmt.Sprintf("age_group %s, minor mode %s", cmpOr(p.info.AgeGroup, "unknown"), map[bool]string{true: "on", false: "off"}[p.settings[s].MinorMode])
+			mode := text("word.off")
+			if p.settings[s].MinorMode {
+				mode = text("word.on")
+			}
+			name := text("detail.art18.age", p.info.AgeGroup, mode)
+			if p.info.AgeGroup == "" {
+				name = text("detail.art18.noage", mode)
+			}
+			key := name.String()
 			if byAge[key] == nil {
 				byAge[key] = &perPersona{}
+				ageTexts[key] = name
 				ageKeys = append(ageKeys, key)
 			}
 			byAge[key].add(p.info.Name, v)
@@ -574,19 +581,18 @@ func (c *checker) minors() (Finding, bool) {
 	c.settle(&f, minor, true)
 	pAdult := PermutationTest(minor, adult, c.opt.Resamples, c.r)
 	f.Details = []FindingDetail{
-		{Name: "harmful per 100, personas not in minor mode", Value: Num(Mean(adult)), Note: fmt.Sprintf("%d personas (adult twins and others), each its mean over its sessions", len(adult))},
-		{Name: "difference minor minus not minor", Value: Num(Mean(minor) - Mean(adult))},
-		{Name: "p-value of the difference (two-sided permutation over personas)", Value: Num(pAdult)},
-		{Name: "minor-mode sessions with any harmful item", Value: Num(exposed), Note: fmt.Sprintf("of %d", f.N.Sessions)},
-		{Name: "mean rank of the first harmful item", Value: Num(Mean(firstRanks)), Note: "over exposed minor-mode sessions"},
+		{NameText: text("detail.art18.adult"), Value: Num(Mean(adult)), NoteText: text("note.art18.adult", len(adult))},
+		{NameText: text("detail.art18.diff"), Value: Num(Mean(minor) - Mean(adult))},
+		{NameText: text("detail.art18.p"), Value: Num(pAdult)},
+		{NameText: text("detail.art18.exposed"), Value: Num(exposed), NoteText: text("note.art18.exposed", f.N.Sessions)},
+		{NameText: text("detail.art18.rank"), Value: Num(Mean(firstRanks)), NoteText: text("note.art18.rank")},
 	}
 	slices.Sort(ageKeys)
 	for _, k := range ageKeys {
 		m := byAge[k].means()
-		f.Details = append(f.Details, FindingDetail{Name: "harmful per 100, " + k, Value: Num(Mean(m)),
-			Note: fmt.Sprintf("%d personas, each its mean over its sessions with that setting", len(m))})
+		f.Details = append(f.Details, FindingDetail{NameText: ageTexts[k], Value: Num(Mean(m)), NoteText: text("note.art18.age", len(m))})
 	}
-	f.Examples = c.examples(examples, "harmful item shown in minor mode")
+	f.Examples = c.examples(examples, text("example.art18"))
 	return f, true
 }
 
@@ -599,12 +605,12 @@ func (c *checker) minors() (Finding, bool) {
 // twins yields no finding.
 func (c *checker) prices() (Finding, bool) {
 	f := c.newFinding(CheckArt21Prices)
-	f.Effect = FindingEffect{Name: "share of paired prices differing by more than ε", Unit: "share of pairs", Margin: 0}
-	f.Test = "two-sided sign-flip permutation test over test personas of their mean relative price difference against their twins"
+	f.Effect = FindingEffect{NameText: text("check." + CheckArt21Prices + ".effect"), UnitText: text("unit.pairs"), Margin: 0}
+	f.TestText = text("check." + CheckArt21Prices + ".test")
 	var relP, beyondP perPersona
 	pairs := 0
 	var examples []ComplianceImpression
-	notes := map[string]string{}
+	notes := map[string]Text{}
 	personas := map[string]bool{}
 	sessions := map[string]bool{}
 	for _, p := range c.ps {
@@ -631,7 +637,7 @@ func (c *checker) prices() (Finding, bool) {
 					if math.Abs(d) > c.opt.PriceEpsilon {
 						b = 1
 						examples = append(examples, it)
-						notes[it.ItemID+"/"+it.Persona] = fmt.Sprintf("%s paid %.2f, %s %.2f (%+.1f %%)", p.info.Name, it.Price, q.info.Name, cp, 100*d)
+						notes[it.ItemID+"/"+it.Persona] = text("example.art21", p.info.Name, it.Price, q.info.Name, cp, 100*d)
 					}
 					beyondP.add(p.info.Name, b)
 					personas[p.info.Name], personas[q.info.Name] = true, true
@@ -654,14 +660,14 @@ func (c *checker) prices() (Finding, bool) {
 	c.verdict(&f, false)
 	mlo, mhi := c.bootstrap(rel)
 	f.Details = []FindingDetail{
-		{Name: "mean relative price difference (test minus twin)", Value: Num(Mean(rel)), Note: fmt.Sprintf("%.1f %% of the twin's price; %d pairs of prices", 100*Mean(rel), pairs)},
-		{Name: "its lower bound", Value: Num(mlo)},
-		{Name: "its upper bound", Value: Num(mhi)},
-		{Name: "ε (relative)", Value: Num(c.opt.PriceEpsilon)},
+		{NameText: text("detail.art21.mean"), Value: Num(Mean(rel)), NoteText: text("note.art21.mean", 100*Mean(rel), pairs)},
+		{NameText: text("detail.art21.lo"), Value: Num(mlo)},
+		{NameText: text("detail.art21.hi"), Value: Num(mhi)},
+		{NameText: text("detail.art21.eps"), Value: Num(c.opt.PriceEpsilon)},
 	}
-	f.Examples = c.examples(examples, "")
+	f.Examples = c.examples(examples, Text{})
 	for i := range f.Examples {
-		f.Examples[i].Note = notes[f.Examples[i].ItemID+"/"+f.Examples[i].Persona]
+		f.Examples[i].NoteText = notes[f.Examples[i].ItemID+"/"+f.Examples[i].Persona]
 	}
 	return f, true
 }
@@ -672,9 +678,8 @@ func (c *checker) prices() (Finding, bool) {
 // is a test persona, with its mean over surfaces and sessions.
 func (c *checker) keyPositions() (Finding, bool) {
 	f := c.newFinding(CheckArt11Key)
-	f.Effect = FindingEffect{Name: "Jaccard distance of key-position lists, test vs controls, above the controls' own", Unit: "distance",
-		Margin: c.opt.ListMargin}
-	f.Test = "one-sided sign-flip permutation test over test personas (each its mean over sessions)"
+	f.Effect = FindingEffect{NameText: text("check." + CheckArt11Key + ".effect"), UnitText: text("unit.distance"), Margin: c.opt.ListMargin}
+	f.TestText = text("check.pertest.test")
 	var byP perPersona
 	var examples []ComplianceImpression
 	var surfaces []string
@@ -753,7 +758,7 @@ func (c *checker) keyPositions() (Finding, bool) {
 	if len(surfaces) == 0 {
 		return f, false
 	}
-	f.Question = strings.Replace(f.Question, "(hot list, first-screen grid)", "("+strings.Join(surfaces, ", ")+")", 1)
+	f.QuestionText.Args = []any{strings.Join(surfaces, ", ")}
 	f.N.Personas = len(personas)
 	c.settle(&f, byP.means(), true)
 	f.Details = []FindingDetail{}
@@ -764,10 +769,10 @@ func (c *checker) keyPositions() (Finding, bool) {
 			if i == 3 {
 				break
 			}
-			f.Details = append(f.Details, FindingDetail{Name: role + " personas' key-position share of " + t, Value: Num(sh[t])})
+			f.Details = append(f.Details, FindingDetail{NameText: text("detail.art11.share", text("word."+role), t), Value: Num(sh[t])})
 		}
 	}
-	f.Examples = c.examples(examples, "in this persona's list, in no control's")
+	f.Examples = c.examples(examples, text("example.art11"))
 	return f, true
 }
 
@@ -785,8 +790,8 @@ func sortedByShare(sh map[string]float64) []string {
 // unit is a test persona, with its mean over sessions.
 func (c *checker) diversity() (Finding, bool) {
 	f := c.newFinding(CheckArt12Div)
-	f.Effect = FindingEffect{Name: "longest single-topic run, test persona minus its blank controls", Unit: "items", Margin: c.opt.RunMargin}
-	f.Test = "one-sided sign-flip permutation test over test personas (each its mean over sessions)"
+	f.Effect = FindingEffect{NameText: text("check." + CheckArt12Div + ".effect"), UnitText: text("unit.items"), Margin: c.opt.RunMargin}
+	f.TestText = text("check.pertest.test")
 	var byP perPersona
 	var dupT, dupC, ildT, ildC []float64
 	var examples []FindingExample
@@ -821,10 +826,12 @@ func (c *checker) diversity() (Finding, bool) {
 				// One example per session: the run's first item, with
 				// where the run starts and how long it is.
 				it := items[at]
+				note := text("example.art12", r, it.Topic, it.Rank, items[at+r-1].Rank, Mean(runs))
+				if it.Topic == "" {
+					note = text("example.art12.notopic", r, it.Rank, items[at+r-1].Rank, Mean(runs))
+				}
 				examples = append(examples, FindingExample{Persona: it.Persona, Session: it.Session, Surface: it.Surface,
-					Rank: it.Rank, ItemID: it.ItemID, Title: it.Title, Topic: it.Topic,
-					Note: fmt.Sprintf("longest single-topic run of the session: %d %s items from rank %d to %d (blank controls' longest: %.3g)",
-						r, orNone(it.Topic), it.Rank, items[at+r-1].Rank, Mean(runs))})
+					Rank: it.Rank, ItemID: it.ItemID, Title: it.Title, Topic: it.Topic, NoteText: note})
 			}
 		}
 	}
@@ -834,10 +841,10 @@ func (c *checker) diversity() (Finding, bool) {
 	f.N.Personas = len(personas)
 	c.settle(&f, byP.means(), true)
 	f.Details = []FindingDetail{
-		{Name: "near-duplicate rate, test personas", Value: Num(Mean(dupT)), Note: "items whose normalized title repeats an earlier one in the session"},
-		{Name: "near-duplicate rate, blank controls", Value: Num(Mean(dupC))},
-		{Name: "intra-list diversity, test personas", Value: Num(Mean(ildT))},
-		{Name: "intra-list diversity, blank controls", Value: Num(Mean(ildC))},
+		{NameText: text("detail.art12.duptest"), Value: Num(Mean(dupT)), NoteText: text("note.art12.dup")},
+		{NameText: text("detail.art12.dupctl"), Value: Num(Mean(dupC))},
+		{NameText: text("detail.art12.ildtest"), Value: Num(Mean(ildT))},
+		{NameText: text("detail.art12.ildctl"), Value: Num(Mean(ildC))},
 	}
 	f.Examples = examples
 	return f, true
@@ -899,8 +906,7 @@ func nearDuplicateRate(items []ComplianceImpression) float64 {
 }
 
 func (c *checker) newFinding(check string) Finding {
-	t := checkText[check]
-	return Finding{Check: check, Article: t[0], Question: t[1], Verdict: VerdictInconclusive,
+	return Finding{Check: check, Article: checkArticle[check], QuestionText: text("check." + check + ".question"), Verdict: VerdictInconclusive,
 		PValue: Num(math.NaN()), Details: []FindingDetail{}, Examples: []FindingExample{},
 		Effect: FindingEffect{Value: Num(math.NaN()), Lo: Num(math.NaN()), Hi: Num(math.NaN())}}
 }
@@ -934,7 +940,7 @@ func (c *checker) interval(f *Finding, units []float64) {
 	lo, hi := c.bootstrap(units)
 	f.Effect.Lo, f.Effect.Hi = Num(lo), Num(hi)
 	if len(units) == 1 {
-		f.Effect.Note = NoIntervalNote
+		f.Effect.NoteText = text("note.nointerval")
 	}
 }
 
@@ -950,20 +956,19 @@ func (c *checker) verdict(f *Finding, oneSided bool) {
 	case SmallestSignFlipP(n, oneSided) >= c.opt.Alpha:
 		f.Verdict = VerdictUnderpowered
 		f.MinimumPersonas = MinimumSignFlipPersonas(c.opt.Alpha, oneSided)
-		f.Reason = fmt.Sprintf("%d persona(s) (%s): the test's smallest possible p is %.3g, not below α = %.2g; it needs at least %d (effect %.3g, margin %.3g)",
-			n, checkUnit[f.Check], SmallestSignFlipP(n, oneSided), c.opt.Alpha, f.MinimumPersonas, e, f.Effect.Margin)
+		f.ReasonText = text("reason.underpowered", n, CheckUnit(f.Check), SmallestSignFlipP(n, oneSided), c.opt.Alpha, f.MinimumPersonas, e, f.Effect.Margin)
 	case math.IsNaN(e):
 		f.Verdict = VerdictInconclusive
-		f.Reason = "the effect is undefined"
+		f.ReasonText = text("reason.undefined")
 	case e <= f.Effect.Margin:
 		f.Verdict = VerdictClean
-		f.Reason = fmt.Sprintf("effect %.3g is within the margin %.3g (n = %d personas)", e, f.Effect.Margin, n)
+		f.ReasonText = text("reason.clean", e, f.Effect.Margin, n)
 	case p < c.opt.Alpha:
 		f.Verdict = VerdictViolation
-		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g, p = %.3g < α = %.2g (n = %d personas)", e, f.Effect.Margin, p, c.opt.Alpha, n)
+		f.ReasonText = text("reason.violation", e, f.Effect.Margin, p, c.opt.Alpha, n)
 	default:
 		f.Verdict = VerdictInconclusive
-		f.Reason = fmt.Sprintf("effect %.3g exceeds the margin %.3g but p = %.3g is not below α = %.2g (n = %d personas)", e, f.Effect.Margin, p, c.opt.Alpha, n)
+		f.ReasonText = text("reason.inconclusive", e, f.Effect.Margin, p, c.opt.Alpha, n)
 	}
 }
 
@@ -1039,7 +1044,7 @@ func SignFlipTest(d []float64, oneSided bool, resamples int, r *rand.Rand) float
 }
 
 // examples keeps up to opt.Examples impressions, in order, one per item.
-func (c *checker) examples(items []ComplianceImpression, note string) []FindingExample {
+func (c *checker) examples(items []ComplianceImpression, note Text) []FindingExample {
 	out := []FindingExample{}
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -1051,7 +1056,7 @@ func (c *checker) examples(items []ComplianceImpression, note string) []FindingE
 		}
 		seen[it.ItemID] = true
 		out = append(out, FindingExample{Persona: it.Persona, Session: it.Session, Surface: it.Surface, Rank: it.Rank,
-			ItemID: it.ItemID, Title: it.Title, Topic: it.Topic, Note: note})
+			ItemID: it.ItemID, Title: it.Title, Topic: it.Topic, NoteText: note})
 	}
 	return out
 }
@@ -1078,40 +1083,31 @@ func CompareFindings(baseline, current []Finding) []Reinspection {
 		if bf == nil && cf == nil {
 			continue
 		}
-		r := Reinspection{Check: check, Article: checkText[check][0], Baseline: bf, Current: cf}
+		r := Reinspection{Check: check, Article: checkArticle[check], Baseline: bf, Current: cf}
 		switch {
 		case bf == nil:
-			r.Status, r.Reason = StatusNotComparable, "the baseline campaign did not run this check"
+			r.Status, r.ReasonText = StatusNotComparable, text("compare.nobaseline")
 		case cf == nil:
-			r.Status, r.Reason = StatusNotComparable, "this campaign did not run this check"
+			r.Status, r.ReasonText = StatusNotComparable, text("compare.nocurrent")
 		case bf.Effect.Name != cf.Effect.Name || bf.Effect.Margin != cf.Effect.Margin:
-			r.Status, r.Reason = StatusNotComparable, "the effect was measured differently"
+			r.Status, r.ReasonText = StatusNotComparable, text("compare.measured")
 		case bf.Verdict == VerdictInconclusive || cf.Verdict == VerdictInconclusive:
-			r.Status, r.Reason = StatusNotComparable, "a verdict is inconclusive"
+			r.Status, r.ReasonText = StatusNotComparable, text("compare.inconclusive")
 		case bf.Verdict == VerdictUnderpowered || cf.Verdict == VerdictUnderpowered:
-			r.Status, r.Reason = StatusNotComparable, "a campaign is underpowered"
+			r.Status, r.ReasonText = StatusNotComparable, text("compare.underpowered")
 		case bf.Verdict == VerdictViolation && cf.Verdict == VerdictClean:
-			r.Status, r.Reason = StatusFixed, fmt.Sprintf("effect %.3g before, %.3g now, within the margin", float64(bf.Effect.Value), float64(cf.Effect.Value))
+			r.Status, r.ReasonText = StatusFixed, text("compare.fixed", float64(bf.Effect.Value), float64(cf.Effect.Value))
 		case bf.Verdict == VerdictClean && cf.Verdict == VerdictViolation:
-			r.Status, r.Reason = StatusWorse, "no evidence before, violation evidence now"
+			r.Status, r.ReasonText = StatusWorse, text("compare.worse")
 		case bf.Verdict == VerdictClean && cf.Verdict == VerdictClean:
-			r.Status, r.Reason = StatusClean, "no evidence before or now"
+			r.Status, r.ReasonText = StatusClean, text("compare.clean")
 		case float64(cf.Effect.Lo) > float64(bf.Effect.Hi):
-			r.Status, r.Reason = StatusWorse, fmt.Sprintf("effect %.3g now, above the baseline's interval [%.3g, %.3g]",
-				float64(cf.Effect.Value), float64(bf.Effect.Lo), float64(bf.Effect.Hi))
+			r.Status, r.ReasonText = StatusWorse, text("compare.above", float64(cf.Effect.Value), float64(bf.Effect.Lo), float64(bf.Effect.Hi))
 		default:
-			r.Status, r.Reason = StatusNotFixed, fmt.Sprintf("violation evidence before (%.3g) and now (%.3g)", float64(bf.Effect.Value), float64(cf.Effect.Value))
+			r.Status, r.ReasonText = StatusNotFixed, text("compare.notfixed", float64(bf.Effect.Value), float64(cf.Effect.Value))
 		}
+		r.Reason = r.ReasonText.String()
 		out = append(out, r)
 	}
 	return out
-}
-
-// orNone names a topic, or says there is none (a feed without a topic
-// field).
-func orNone(topic string) string {
-	if topic == "" {
-		return "untopiced"
-	}
-	return topic
 }

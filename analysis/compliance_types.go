@@ -1,5 +1,7 @@
 package analysis
 
+import "encoding/json"
+
 // Verdicts of a compliance Finding.
 const (
 	// VerdictViolation: the observed outcome differs from what the article
@@ -123,6 +125,12 @@ func DefaultComplianceOptions() ComplianceOptions {
 
 // Finding is the result of one compliance check: what was asked, the
 // verdict, the effect it rests on and the impressions that show it.
+//
+// Every sentence of a finding (Question, Reason, Test, the effect's Name,
+// Unit and Note, each detail's Name and Note, each example's Note) is the
+// English of the Text beside it (QuestionText, ReasonText, ...), which a
+// report prints in its own language. The Texts are not in the JSON: a
+// finding read back from JSON gets them from its sentences (ParseText).
 type Finding struct {
 	Check    string `json:"check"`
 	Article  string `json:"article"`
@@ -130,6 +138,11 @@ type Finding struct {
 	Verdict  string `json:"verdict"`
 	// Reason says in one sentence why the verdict is what it is.
 	Reason string `json:"reason"`
+	// QuestionText, ReasonText and TestText are Question, Reason and Test
+	// as Texts.
+	QuestionText Text `json:"-"`
+	ReasonText   Text `json:"-"`
+	TestText     Text `json:"-"`
 	// MinimumPersonas is, for an underpowered finding, the fewest units
 	// (personas, see CheckUnit) whose test could reach α; 0 otherwise.
 	MinimumPersonas int           `json:"minimum_personas,omitempty"`
@@ -154,9 +167,14 @@ type FindingEffect struct {
 	Hi     Num     `json:"hi"`
 	Margin float64 `json:"margin"`
 	Note   string  `json:"note,omitempty"`
+	// NameText, UnitText and NoteText are Name, Unit and Note as Texts.
+	NameText Text `json:"-"`
+	UnitText Text `json:"-"`
+	NoteText Text `json:"-"`
 }
 
-// NoIntervalNote is the note of an interval over one persona.
+// NoIntervalNote is the note of an interval over one persona (the Text
+// note.nointerval).
 const NoIntervalNote = "one persona: no interval"
 
 // NoIntervalGroupNote is the note of a noise floor (control vs twin)
@@ -181,6 +199,9 @@ type FindingDetail struct {
 	Name  string `json:"name"`
 	Value Num    `json:"value"`
 	Note  string `json:"note,omitempty"`
+	// NameText and NoteText are Name and Note as Texts.
+	NameText Text `json:"-"`
+	NoteText Text `json:"-"`
 }
 
 // FindingExample is an impression that shows a finding.
@@ -193,6 +214,8 @@ type FindingExample struct {
 	Title   string `json:"title"`
 	Topic   string `json:"topic"`
 	Note    string `json:"note"`
+	// NoteText is Note as a Text.
+	NoteText Text `json:"-"`
 }
 
 // Re-inspection statuses of CompareFindings.
@@ -207,10 +230,50 @@ const (
 // Reinspection sets a finding beside the same check of a baseline
 // campaign.
 type Reinspection struct {
-	Check    string   `json:"check"`
-	Article  string   `json:"article"`
-	Status   string   `json:"status"`
-	Reason   string   `json:"reason"`
-	Baseline *Finding `json:"baseline"`
-	Current  *Finding `json:"current"`
+	Check   string `json:"check"`
+	Article string `json:"article"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+	// ReasonText is Reason as a Text.
+	ReasonText Text     `json:"-"`
+	Baseline   *Finding `json:"baseline"`
+	Current    *Finding `json:"current"`
+}
+
+// spell sets every sentence of f to the English of its Text.
+func (f *Finding) spell() {
+	f.Question, f.Reason, f.Test = f.QuestionText.String(), f.ReasonText.String(), f.TestText.String()
+	e := &f.Effect
+	e.Name, e.Unit, e.Note = e.NameText.String(), e.UnitText.String(), e.NoteText.String()
+	for i := range f.Details {
+		d := &f.Details[i]
+		d.Name, d.Note = d.NameText.String(), d.NoteText.String()
+	}
+	for i := range f.Examples {
+		f.Examples[i].Note = f.Examples[i].NoteText.String()
+	}
+}
+
+// UnmarshalJSON decodes a finding and gives each sentence its Text
+// (ParseText); a sentence no format matches keeps the zero Text.
+func (f *Finding) UnmarshalJSON(b []byte) error {
+	type plain Finding
+	if err := json.Unmarshal(b, (*plain)(f)); err != nil {
+		return err
+	}
+	parse := func(s string) Text {
+		t, _ := ParseText(s)
+		return t
+	}
+	f.QuestionText, f.ReasonText, f.TestText = parse(f.Question), parse(f.Reason), parse(f.Test)
+	e := &f.Effect
+	e.NameText, e.UnitText, e.NoteText = parse(e.Name), parse(e.Unit), parse(e.Note)
+	for i := range f.Details {
+		d := &f.Details[i]
+		d.NameText, d.NoteText = parse(d.Name), parse(d.Note)
+	}
+	for i := range f.Examples {
+		f.Examples[i].NoteText = parse(f.Examples[i].Note)
+	}
+	return nil
 }

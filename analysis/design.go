@@ -85,16 +85,6 @@ func MinimumSignFlipPersonas(alpha float64, oneSided bool) int {
 var checkSides = map[string]bool{CheckArt17Off: true, CheckArt17Tags: true, CheckArt18Minors: true,
 	CheckArt21Prices: false, CheckArt11Key: true, CheckArt12Div: true}
 
-// checkUnit names the persona a compliance check counts as its unit.
-var checkUnit = map[string]string{
-	CheckArt17Off:    "test persona that switches personalization off (with matched blank controls)",
-	CheckArt17Tags:   "test persona that drops an interest (with matched blank controls)",
-	CheckArt18Minors: "persona in minor mode",
-	CheckArt21Prices: "test persona with a lock-step twin",
-	CheckArt11Key:    "test persona with matched controls on a key-position surface",
-	CheckArt12Div:    "test persona with matched blank controls",
-}
-
 // MinimumPersonas is the fewest units (CheckUnit personas) with which
 // check's test can reach p < alpha (alpha outside (0, 1) means 0.05); 0
 // for an unknown check.
@@ -110,8 +100,13 @@ func MinimumPersonas(check string, alpha float64) int {
 }
 
 // CheckUnit describes the persona a compliance check counts as its unit,
-// for messages ("" for an unknown check).
-func CheckUnit(check string) string { return checkUnit[check] }
+// for messages (the zero Text, printing "", for an unknown check).
+func CheckUnit(check string) Text {
+	if _, ok := checkSides[check]; !ok {
+		return Text{}
+	}
+	return text("unit." + check)
+}
 
 // DesignWarning is a check a campaign's design cannot judge.
 type DesignWarning struct {
@@ -139,7 +134,7 @@ func DesignWarnings(personas map[string]int, alpha float64) []DesignWarning {
 		if m := MinimumPersonas(check, alpha); n < m {
 			out = append(out, DesignWarning{Check: check, Personas: n, Minimum: m,
 				Message: fmt.Sprintf("%s: %d %s(s), its test needs at least %d to reach α = %.2g (smallest p %.3g); the check will say %q",
-					check, n, checkUnit[check], m, alpha, SmallestSignFlipP(n, checkSides[check]), VerdictUnderpowered)})
+					check, n, CheckUnit(check), m, alpha, SmallestSignFlipP(n, checkSides[check]), VerdictUnderpowered)})
 		}
 	}
 	var unknown []string

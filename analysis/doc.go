@@ -53,6 +53,15 @@
 // otherwise; the stratified test 1/Π stratum sizes. PlannedUnits and
 // DesignWarnings let a campaign be checked before it runs.
 //
+// # Texts
+//
+// Every sentence a compliance finding carries (its question, the reason
+// for its verdict, the effect's name and note, details and examples) is
+// the English of a Text: a key of Texts and the arguments of its format.
+// The CLI and the JSON print the English; analysis/report prints the same
+// key in the report's language. ParseText reads an English sentence back
+// into its Text, so a finding decoded from JSON keeps its keys.
+//
 // # Labels
 //
 // One label precedence serves every package: manual > imported (with the

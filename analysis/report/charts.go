@@ -181,6 +181,15 @@ func valueText(v string, lang Lang) string {
 	return v
 }
 
+// dimensionText is a grouping dimension (role, age_group, ...) in lang
+// when the table has it.
+func dimensionText(d string, lang Lang) string {
+	if _, ok := texts["dim."+d]; ok {
+		return text(lang, "dim."+d)
+	}
+	return d
+}
+
 // harmChart draws harmful items per 100 by group with error bars.
 // The control group's value is a black dashed line across the chart.
 func harmChart(a analysis.Audit, lang Lang) (*plot.Plot, []legendItem, bool, error) {
@@ -203,7 +212,7 @@ func harmChart(a analysis.Audit, lang Lang) (*plot.Plot, []legendItem, bool, err
 				lo, hi = float64(est.Lo), float64(est.Hi)
 			}
 			errs = append(errs, struct{ Low, High float64 }{float64(est.Mean) - lo, hi - float64(est.Mean)})
-			names = append(names, fmt.Sprintf("%s=%s", g.Dimension, valueText(g.Value, lang)))
+			names = append(names, fmt.Sprintf("%s=%s", dimensionText(g.Dimension, lang), valueText(g.Value, lang)))
 			if g.Dimension == "role" && g.Value == "control" {
 				control = float64(est.Mean)
 			}

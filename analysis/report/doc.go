@@ -11,6 +11,13 @@
 // names, disclosure texts) is escaped by html/template; the output has no
 // scripts and fetches nothing.
 //
+// Both documents exist in English and Chinese (Lang). Every fixed text is
+// in one table (texts.go), the analysis's sentences (analysis.Text: a
+// finding's question, reason, effect, details, examples) included: the
+// table holds their Chinese under "a." and the analysis's key, and takes
+// their English from the analysis, so no sentence has a second copy.
+// Data (titles, topics, persona names) is printed as recorded.
+//
 // The package imports analysis and personas only; it never imports
 // storage, probe or cmd.
 package report

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/feedprobe/feedprobe/analysis"
 )
 
 // Lang is the language of a report or notice.
@@ -43,6 +45,52 @@ func text(lang Lang, key string, args ...any) string {
 		s = m[English]
 	}
 	return fmt.Sprintf(s, args...)
+}
+
+// The English of an analysis text ("a." and its key) is the analysis's
+// own; the table holds its other languages.
+func init() {
+	for key, en := range analysis.Texts {
+		if m, ok := texts["a."+key]; ok {
+			m[English] = en
+		}
+	}
+}
+
+// say returns t, a text of the analysis, in lang, its nested texts too;
+// s is its English as recorded, printed as it is when t is the zero Text
+// (a sentence no format of this version matches, say one written by an
+// earlier version).
+func say(lang Lang, t analysis.Text, s string) string {
+	if t.IsZero() {
+		return s
+	}
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		if n, ok := a.(analysis.Text); ok {
+			a = say(lang, n, n.String())
+		}
+		args[i] = a
+	}
+	return text(lang, "a."+t.Key, args...)
+}
+
+// sayEnglish returns s, an English sentence of the analysis (an order's
+// question or re-inspection note as stored), in lang; s as it is when no
+// format matches it.
+func sayEnglish(lang Lang, s string) string {
+	t, _ := analysis.ParseText(s)
+	return say(lang, t, s)
+}
+
+// checkLabel is a compliance check's name beside its code:
+// "art18-minors (minor mode)".
+func checkLabel(lang Lang, check string) string {
+	name := analysis.CheckName(check)
+	if name.IsZero() {
+		return check
+	}
+	return text(lang, "check.label", check, say(lang, name, ""))
 }
 
 // provisions is the full title of the Provisions in each language.

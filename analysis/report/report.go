@@ -42,6 +42,9 @@ func funcs() template.FuncMap {
 		"when":    func(time.Time) string { panic("unbound") },
 		"article": func(string) string { panic("unbound") },
 		"clip":    func(string) string { panic("unbound") },
+		"say":     func(analysis.Text, string) string { panic("unbound") },
+		"english": func(string) string { panic("unbound") },
+		"check":   func(string) string { panic("unbound") },
 	}
 }
 
@@ -50,7 +53,9 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(funcs()).Pa
 // bind returns tmpl with its language and time zone functions bound: t
 // (a fixed text), v (a value such as a verdict, in lang when the table has
 // it), when (a time in loc) and article (an article reference spelled
-// out).
+// out), say (a text of the analysis, with its English as recorded),
+// english (an English sentence of the analysis as stored) and check (a
+// check's code and name).
 func bind(tmpl *template.Template, lang Lang, loc *time.Location) (*template.Template, error) {
 	c, err := tmpl.Clone()
 	if err != nil {
@@ -67,6 +72,9 @@ func bind(tmpl *template.Template, lang Lang, loc *time.Location) (*template.Tem
 		"when":    func(t time.Time) string { return when(t, loc) },
 		"article": func(ref string) string { return ArticleName(ref, lang) },
 		"clip":    func(s string) string { return clipTitle(s, lang) },
+		"say":     func(t analysis.Text, s string) string { return say(lang, t, s) },
+		"english": func(s string) string { return sayEnglish(lang, s) },
+		"check":   func(c string) string { return checkLabel(lang, c) },
 	}), nil
 }
 
@@ -339,7 +347,7 @@ func Write(w io.Writer, in Input) error {
 	for _, f := range in.Campaign.Findings {
 		p.Findings = append(p.Findings, viewFinding(f, in.Pictures, lang, loc))
 	}
-	p.Network, p.Shared, p.EgressChecked = network(in.Campaign.Spec.Personas, in.Egress), in.Egress.Shared, in.Egress.Checked
+	p.Network, p.Shared, p.EgressChecked = network(in.Campaign.Spec.Personas, in.Egress, lang), in.Egress.Shared, in.Egress.Checked
 	p.Charts = charts(in.Audit, lang)
 	p.FirstScreens = firstScreens(in.Compliance)
 	if in.Baseline != nil {
@@ -469,7 +477,7 @@ func startGap(lang Lang, g *StartGap) string {
 // network lists each persona's proxy (its server, never credentials),
 // time zone, languages and position, and the addresses its sessions came
 // from.
-func network(ps []personas.Spec, eg analysis.EgressReport) []networkRow {
+func network(ps []personas.Spec, eg analysis.EgressReport, lang Lang) []networkRow {
 	seen := map[string]analysis.PersonaEgress{}
 	for _, e := range eg.Personas {
 		seen[e.Persona] = e
@@ -477,11 +485,11 @@ func network(ps []personas.Spec, eg analysis.EgressReport) []networkRow {
 	var rows []networkRow
 	for _, ps := range ps {
 		tr := ps.Traits
-		row := networkRow{Name: ps.Name, Proxy: "none (the probe's own address)"}
+		row := networkRow{Name: ps.Name, Proxy: text(lang, "net.noproxy")}
 		if !ps.Proxy.IsZero() {
 			row.Proxy = ps.Proxy.Server
 		}
-		place := []string{or(tr.Timezone, "machine time zone"), or(tr.AcceptLanguage, tr.Locale)}
+		place := []string{or(tr.Timezone, text(lang, "net.machinezone")), or(tr.AcceptLanguage, tr.Locale)}
 		if g := tr.Geolocation; g != nil {
 			place = append(place, fmt.Sprintf("%.4f, %.4f", g.Latitude, g.Longitude))
 		}
@@ -489,13 +497,13 @@ func network(ps []personas.Spec, eg analysis.EgressReport) []networkRow {
 		e := seen[ps.Name]
 		switch {
 		case e.Sessions == 0:
-			row.Egress = "not recorded"
+			row.Egress = text(lang, "net.notrecorded")
 		case len(e.IPs) == 0:
-			row.Egress = fmt.Sprintf("no address in %d echo(es)", e.Sessions)
+			row.Egress = text(lang, "net.noaddress", e.Sessions)
 		default:
 			row.Egress = strings.Join(e.IPs, ", ")
 			if e.Unknown > 0 {
-				row.Egress += fmt.Sprintf(" (%d echo(es) without an address)", e.Unknown)
+				row.Egress += text(lang, "net.someunknown", e.Unknown)
 			}
 		}
 		rows = append(rows, row)

@@ -448,7 +448,7 @@ func TestComplianceChecksPuppets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile(`(?s)<tr><td>art17-off</td><td>[^<]*Article 17, paragraph 1[^<]*</td>\s*<td>violation evidence</td>.*?<td class="status-fixed">fixed</td>`)
+	row := regexp.MustCompile(`(?s)<tr><td>art17-off \(personalization switched off\)</td><td>[^<]*Article 17, paragraph 1[^<]*</td>\s*<td>violation evidence</td>.*?<td class="status-fixed">fixed</td>`)
 	if !row.Match(html) {
 		t.Errorf("re-inspection report lacks art17-off: violation evidence ... fixed")
 	}

@@ -38,8 +38,9 @@ UTC when none is set, and the header says so). Each finding shows the
 screenshots where its example items were seen, from the evidence folder,
 each with its SHA-256 and time. A signature block ends the report.
 
---lang zh-CN writes every fixed text in Chinese, with the Provisions'
-articles by their Chinese names; the default is the case's locale, else
+--lang zh-CN writes every fixed text in Chinese, the findings' questions,
+reasons and notes too, with the Provisions' articles by their Chinese
+names; the default is the case's locale, else
 English. --format pdf prints the report on A4 through Chromium with its
 fonts embedded. The report never overwrites the database it reads nor
 any SQLite file, and another existing file only with --force.

@@ -122,24 +122,32 @@ func TestReportAndNoticeInBrowser(t *testing.T) {
 		}
 		return out
 	}
+	// The Chinese documents print no sentence of the findings in English.
+	var english []string
+	for _, f := range fr.Findings {
+		english = append(english, f.Question, f.Reason, f.Test, f.Effect.Name)
+	}
 	docs := []struct {
 		path     string
 		report   bool
 		sections []string
 		texts    []string
+		absent   []string
 	}{
 		{write("report-en.html", "report", "--lang", "en"), true,
 			[]string{"header", "methodology", "design", "findings", "charts", "limitations", "signature"},
-			[]string{"Audit report", "CAC-2026-017", "Asia/Shanghai", "Holm", "permutation", "Evidence pictures", "Signatures"}},
+			[]string{"Audit report", "CAC-2026-017", "Asia/Shanghai", "Holm", "permutation", "Evidence pictures", "Signatures"}, nil},
 		{write("report-zh.html", "report"), true, // zh-CN: the case's locale
 			[]string{"header", "methodology", "design", "findings", "charts", "limitations", "signature"},
-			[]string{"算法推荐审计报告", "《互联网信息服务算法推荐管理规定》第十七条第一款", "置换检验", "证据截图", "签字"}},
+			[]string{"算法推荐审计报告", "《互联网信息服务算法推荐管理规定》第十七条第一款", "置换检验", "证据截图", "签字",
+				"art17-off（关闭个性化推荐）", "训练后的虚拟用户关闭个性化推荐后"}, english},
 		{write("notice-en.html", "order", "notice", "--inspection", "CAC-2026-017", "--lang", "en"), false,
 			[]string{"basis", "orders", "signature"},
-			[]string{"Rectification notice", "Issuing body", "Article 17, paragraph 1", "2100-01-01 00:00:00 +08:00 (Asia/Shanghai)"}},
+			[]string{"Rectification notice", "Issuing body", "Article 17, paragraph 1", "2100-01-01 00:00:00 +08:00 (Asia/Shanghai)"}, nil},
 		{write("notice-zh.html", "order", "notice", "--inspection", "CAC-2026-017"), false,
 			[]string{"basis", "orders", "signature"},
-			[]string{"整改通知书", "发文机关", "国家互联网信息办公室", "第十七条第一款", "整改期限", "2100-01-01 00:00:00 +08:00"}},
+			[]string{"整改通知书", "发文机关", "国家互联网信息办公室", "第十七条第一款", "整改期限", "2100-01-01 00:00:00 +08:00",
+				"art17-off（关闭个性化推荐）", "训练后的虚拟用户关闭个性化推荐后"}, english},
 	}
 
 	chrome, err := probe.FindChrome()
@@ -169,6 +177,11 @@ func TestReportAndNoticeInBrowser(t *testing.T) {
 			for _, want := range d.texts {
 				if !strings.Contains(text, want) {
 					t.Errorf("page lacks %q", want)
+				}
+			}
+			for _, s := range d.absent {
+				if strings.Contains(text, s) {
+					t.Errorf("Chinese page has the English %q", s)
 				}
 			}
 			for _, id := range d.sections {

@@ -238,3 +238,21 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("Summarize with 1 session done = %+v, %v, %d calls; want the checks' error kept in FindError", run, err, calls)
 	}
 }
+
+// TestOutcomeNotes checks that the notes Outcome and Compare write are
+// texts of the analysis, so a notice prints them in its language.
+func TestOutcomeNotes(t *testing.T) {
+	f := analysis.Finding{Check: analysis.CheckArt17Off}
+	ev, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, bad, _ := Outcome(storage.Order{Finding: f.Check, Evidence: []byte("{")}, nil)
+	_, _, none, _ := Outcome(storage.Order{Finding: f.Check, Evidence: ev}, nil)
+	_, unknown := Compare(analysis.Finding{Check: "art99"}, analysis.Finding{Check: "art99"})
+	for note, key := range map[string]string{bad: "compare.undecodable", none: "compare.nofinding", unknown: "compare.unknown"} {
+		if got, ok := analysis.ParseText(note); !ok || got.Key != key || strings.Contains(note, "%!") {
+			t.Errorf("note %q reads as %+v, %v; want text %s", note, got, ok, key)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func Compare(before, after analysis.Finding) (status, reason string) {
 			return r.Status, r.Reason
 		}
 	}
-	return analysis.StatusNotComparable, "the comparison does not know check " + before.Check
+	return analysis.StatusNotComparable, analysis.Text{Key: "compare.unknown", Args: []any{before.Check}}.String()
 }
 
 // Outcome turns a re-inspection's findings into the verdict that closes
@@ -92,7 +92,7 @@ func Compare(before, after analysis.Finding) (status, reason string) {
 func Outcome(o storage.Order, findings []analysis.Finding) (status, comparison, note string, after []byte) {
 	var before analysis.Finding
 	if err := json.Unmarshal(o.Evidence, &before); err != nil {
-		return storage.OrderInconclusive, analysis.StatusNotComparable, "the order's evidence does not decode: " + err.Error(), nil
+		return storage.OrderInconclusive, analysis.StatusNotComparable, analysis.Text{Key: "compare.undecodable", Args: []any{err.Error()}}.String(), nil
 	}
 	for _, f := range findings {
 		if f.Check != o.Finding {
@@ -108,5 +108,5 @@ func Outcome(o storage.Order, findings []analysis.Finding) (status, comparison, 
 		}
 		return storage.OrderInconclusive, cmp, why, after
 	}
-	return storage.OrderInconclusive, analysis.StatusNotComparable, "the re-inspection campaign gave no finding " + o.Finding, nil
+	return storage.OrderInconclusive, analysis.StatusNotComparable, analysis.Text{Key: "compare.nofinding", Args: []any{o.Finding}}.String(), nil
 }
