@@ -93,6 +93,13 @@ type Spec struct {
 	// list), opening the top results that match its interests. Default:
 	// none.
 	Search []Search `json:"search,omitempty"`
+	// History names the watch history the persona was trained on
+	// (history: promoting), in the name charset: the analysis reports
+	// SERP-MS and the mean label score per history and surface over the
+	// personas that share it (analysis.HistoryScores), the figure of
+	// Hussein et al.'s watch-history audits. Default: "" (in no history).
+	// A generated twin is in none.
+	History string `json:"history,omitempty"`
 	// Proxy, when set, is the persona's network identity: the address the
 	// platform sees. Default: none (the machine's own address).
 	Proxy Proxy `json:"proxy,omitzero"`
