@@ -44,6 +44,9 @@ type TruthUser struct {
 	UpNext []TruthUpNext `json:"up_next,omitempty"`
 	// Follows are the authors the user follows, sorted.
 	Follows []string `json:"follows,omitempty"`
+	// Stances are the affinity points the user earned on each stance of
+	// the contested topic (Config.Stance), what the recommender leans by.
+	Stances map[string]float64 `json:"stances,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -102,6 +105,9 @@ func truthUser(u *user) TruthUser {
 	}
 	for _, q := range u.searches {
 		tu.Searches = append(tu.Searches, TruthSearch{At: q.at, Query: q.query, Served: append([]Served{}, q.served...)})
+	}
+	if len(u.stances) > 0 {
+		tu.Stances = maps.Clone(u.stances)
 	}
 	if len(u.playedMS) > 0 {
 		tu.PlayedMS = maps.Clone(u.playedMS)
