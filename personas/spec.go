@@ -123,8 +123,9 @@ type Traits struct {
 	// 390x844 on mobile; each dimension defaults on its own.
 	Viewport Viewport `json:"viewport"`
 	// AcceptLanguage is the Accept-Language header (and
-	// navigator.languages) the persona sends, such as "de-DE,de;q=0.9".
-	// Empty (the default) means Locale.
+	// navigator.languages) the persona sends, such as "de-DE,de,en".
+	// Chromium writes the q-values (de-DE,de;q=0.9,en;q=0.8): q-values
+	// given here are dropped. Empty (the default) means Locale.
 	AcceptLanguage string `json:"accept_language,omitempty"`
 	// Timezone is the IANA time zone the persona's pages see, such as
 	// "Europe/Berlin". Empty (the default) leaves the machine's.

@@ -33,6 +33,7 @@ type user struct {
 	notInterested int             // "not interested" presses
 	visits        []*visit
 	echo          *Echo            // the last echo page's report
+	echoes        []Echo           // every report, the first maxEchoes
 	playedMS      map[string]int64 // media time played per video item
 	playViews     map[string]int64 // "item/view" -> the view's last total
 	searches      []*search

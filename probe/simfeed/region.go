@@ -174,6 +174,13 @@ type Echo struct {
 	Languages   []string        `json:"languages"`
 	Geolocation *EchoPosition   `json:"geolocation"`
 	Screen      json.RawMessage `json:"screen,omitempty"`
+	// Page is the path of the page that reported (/echo, or an item page
+	// opened in a new tab).
+	Page string `json:"page,omitempty"`
+	// Document is the server's view of the request of the reporting page
+	// itself, as the page carried it; the fields above are the view of
+	// the report's request.
+	Document *echoServer `json:"document,omitempty"`
 }
 
 // EchoPosition is the position a page got from navigator.geolocation.
@@ -197,18 +204,27 @@ func (s *Server) echoOf(r *http.Request) echoServer {
 	}
 }
 
+// echoJSON is the server's view of r for a page's #echo-server script.
+// JSON is a JavaScript expression; json.Marshal escapes <, > and &.
+func (s *Server) echoJSON(r *http.Request) (template.JS, error) {
+	data, err := json.Marshal(s.echoOf(r))
+	return template.JS(data), err
+}
+
 // handleEcho serves the echo page: the server's view of the request,
 // completed by the page's script with what the browser tells it, shown in
 // <pre id="echo" data-done> and posted to /api/echo.
 func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
-	data, err := json.Marshal(s.echoOf(r))
+	data, err := s.echoJSON(r)
 	if err != nil {
 		http.Error(w, "encode echo", http.StatusInternalServerError)
 		return
 	}
-	// JSON is a JavaScript expression; json.Marshal escapes <, > and &.
-	s.render(w, "echo.html", struct{ Server template.JS }{template.JS(data)})
+	s.render(w, "echo.html", struct{ Server template.JS }{data})
 }
+
+// maxEchoes caps the echoes kept per user.
+const maxEchoes = 256
 
 // handleAPIEcho records what the echo page's script saw; the server's view
 // of this request replaces the page's copy of it.
@@ -217,7 +233,13 @@ func (s *Server) handleAPIEcho(w http.ResponseWriter, r *http.Request, u *user) 
 	if err := decodeJSON(r, &e); err != nil {
 		return fail(http.StatusBadRequest, err.Error())
 	}
+	if doc := e.echoServer; doc.UserAgent != "" {
+		e.Document = &doc
+	}
 	e.echoServer = s.echoOf(r)
 	u.echo = &e
+	if len(u.echoes) < maxEchoes {
+		u.echoes = append(u.echoes, e)
+	}
 	return http.StatusNoContent, nil
 }

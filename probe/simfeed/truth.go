@@ -36,6 +36,9 @@ type TruthUser struct {
 	// Echo is what the user's last visit to the echo page reported; nil
 	// when it never opened it.
 	Echo *Echo `json:"echo,omitempty"`
+	// Echoes are every report of the echo script, in order (the first
+	// 256): the echo page's and those of item pages opened in a new tab.
+	Echoes []Echo `json:"echoes,omitempty"`
 	// PlayedMS is the media time the user played per video item (ms).
 	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
 	// Searches are the user's searches with the results served.
@@ -112,6 +115,7 @@ func truthUser(u *user) TruthUser {
 	if len(u.playedMS) > 0 {
 		tu.PlayedMS = maps.Clone(u.playedMS)
 	}
+	tu.Echoes = slices.Clone(u.echoes)
 	if u.echo != nil {
 		e := *u.echo
 		tu.Echo = &e
