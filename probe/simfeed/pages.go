@@ -71,9 +71,10 @@ type pagesItem struct {
 
 func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
+	tz := u.timezone
+	region := s.regionOf(r, tz)
 	var d detail
 	status, msg := http.StatusOK, ""
 	if r.URL.Query().Get("liked") == "1" {
@@ -106,7 +107,7 @@ func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 	page := pagesItem{detail: d, Visit: visit, UpNext: next, Echo: r.URL.Query().Get("tab") == "new"}
 	if page.Echo {
 		var err error
-		if page.EchoServer, err = s.echoJSON(r); err != nil {
+		if page.EchoServer, err = s.echoJSON(r, tz); err != nil {
 			http.Error(w, "encode echo", http.StatusInternalServerError)
 			return
 		}

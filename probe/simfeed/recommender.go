@@ -34,6 +34,7 @@ type user struct {
 	visits        []*visit
 	echo          *Echo            // the last echo page's report
 	echoes        []Echo           // every report, the first maxEchoes
+	timezone      string           // the time zone the user's pages last reported ("": none)
 	playedMS      map[string]int64 // media time played per video item
 	playViews     map[string]int64 // "item/view" -> the view's last total
 	searches      []*search

@@ -462,7 +462,7 @@ type (
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r, u.timezone)}
 	u.visits = append(u.visits, v)
 	data := feedData{Visit: v.id, Items: s.cards(s.nextBatch(u, v, 1))}
 	s.mu.Unlock()
@@ -471,9 +471,9 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleItemPage(w http.ResponseWriter, r *http.Request) {
-	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
+	region := s.regionOf(r, u.timezone)
 	d, status, msg := s.openItem(u, r.PathValue("id"))
 	var next []card
 	if status == http.StatusOK {
