@@ -42,9 +42,8 @@ func contextOptions(p personas.Proxy) []chromedp.CreateBrowserContextOption {
 // cdpCommand is one command of the DevTools protocol, with what it does
 // for errors.
 type cdpCommand struct {
-	what   string
-	Method string
-	Params any
+	what, method string
+	params       any
 }
 
 // emulationCommands are the commands that present traits to a page: the
@@ -142,7 +141,7 @@ func (s *session) emulate() error {
 	cmds := emulationCommands(tr, userAgentFor(tr, ua), vw, vh, mobile, touch, scale)
 	for _, c := range cmds {
 		if _, err := call(s, stepTimeout, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			return t.Call(ctx, c.Method, c.Params, nil)
+			return t.Call(ctx, c.method, c.params, nil)
 		})); err != nil {
 			return fmt.Errorf("%s: %w", c.what, err)
 		}

@@ -68,7 +68,7 @@ type contextEmulation struct {
 func (e *newTabEmulation) set(id cdp.BrowserContextID, own target.ID, cmds []cdpCommand) {
 	ce := &contextEmulation{cmds: cmds}
 	for _, c := range cmds {
-		if p, ok := c.Params.(emulation.SetUserAgentOverrideParams); ok {
+		if p, ok := c.params.(emulation.SetUserAgentOverrideParams); ok {
 			ce.userAgent, ce.acceptLanguage = p.UserAgent, p.AcceptLanguage
 		}
 	}
@@ -208,7 +208,7 @@ func personaHeaders(h network.Headers, ua, lang string) []*fetch.HeaderEntry {
 // one is not waited for (the commands of a session run in order).
 func (b *Browser) sendToPage(ctx context.Context, session target.SessionID, c cdpCommand) error {
 	id := b.tabs.nextID.Add(1)
-	params, err := jsonv2.Marshal(c.Params, chromedp.DefaultMarshalOptions)
+	params, err := jsonv2.Marshal(c.params, chromedp.DefaultMarshalOptions)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (b *Browser) sendToPage(ctx context.Context, session target.SessionID, c cd
 		ID     int64           `json:"id"`
 		Method string          `json:"method"`
 		Params json.RawMessage `json:"params"`
-	}{id, c.Method, params})
+	}{id, c.method, params})
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (b *Browser) sendToPage(ctx context.Context, session target.SessionID, c cd
 	select {
 	case e := <-ch:
 		if e != "" {
-			return fmt.Errorf("%s: %s", c.Method, e)
+			return fmt.Errorf("%s: %s", c.method, e)
 		}
 	case <-t.C:
 	case <-ctx.Done():
