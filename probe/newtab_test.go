@@ -3,10 +3,13 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/network"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
@@ -115,5 +118,18 @@ func TestAcceptLanguage(t *testing.T) {
 		if h := acceptLanguageHeader(list); list != tc.list || h != tc.header {
 			t.Errorf("languageList(%q) = %q, header %q; want %q, %q", tc.in, list, h, tc.list, tc.header)
 		}
+	}
+}
+
+func TestPersonaHeaders(t *testing.T) {
+	h := network.Headers{"User-Agent": "HeadlessChrome/156", "accept-language": "en-US,en;q=0.9", "Sec-CH-UA": `"HeadlessChrome";v="156"`,
+		"sec-ch-ua-mobile": "?0", "Referer": "http://127.0.0.1/pages", "Upgrade-Insecure-Requests": "1"}
+	got := map[string]string{}
+	for _, e := range personaHeaders(h, "Persona/1.0", "de-DE,de") {
+		got[e.Name] = e.Value
+	}
+	want := map[string]string{"User-Agent": "Persona/1.0", "Accept-Language": "de-DE,de;q=0.9", "Referer": "http://127.0.0.1/pages", "Upgrade-Insecure-Requests": "1"}
+	if !maps.Equal(got, want) {
+		t.Errorf("personaHeaders = %v, want %v", got, want)
 	}
 }
