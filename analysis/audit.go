@@ -165,6 +165,7 @@ func (a *auditor) run(in AuditInput) Audit {
 	out.Tests.Harm = a.harmTests(ps)
 	a.holm(&out.Tests)
 	out.Tests.Phases = a.phaseTests(ps)
+	out.Histories = a.histories(in.Personas, in.Lists)
 	return out
 }
 

@@ -63,6 +63,10 @@ type AuditPersona struct {
 	// matched to the controls that are nobody's twin and name no arm (a
 	// design with one arm of blank controls).
 	Arm string `json:"arm,omitempty"`
+	// History names the watch history the persona was trained on; the
+	// audit scores each history per surface (Audit.Histories). "" is
+	// none.
+	History string `json:"history,omitempty"`
 	// Traits are grouping dimensions such as age_group, locale, device.
 	Traits map[string]string `json:"traits,omitempty"`
 	// Phases split the sessions; a persona without phases has one phase
@@ -169,6 +173,10 @@ type AuditInput struct {
 	TopicCodes []string
 	// Topics is the taxonomy; empty means every topic seen.
 	Topics []string
+	// Lists are the ranked lists of the personas with a History, split by
+	// surface (SurfaceLists), for Audit.Histories; other personas' lists
+	// are ignored.
+	Lists []ScoredList
 }
 
 // SessionAudit is the metrics of one persona's session.
@@ -493,4 +501,7 @@ type Audit struct {
 	Personalization []PersonalizationRow     `json:"personalization"`
 	Noise           []PersonalizationSummary `json:"personalization_summary"`
 	Tests           Tests                    `json:"tests"`
+	// Histories scores each watch history per surface (SERP-MS and the
+	// mean label score); empty when no persona has a History.
+	Histories []HistoryScores `json:"histories,omitempty"`
 }

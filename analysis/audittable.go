@@ -96,6 +96,15 @@ func (a Audit) WriteTable(w io.Writer, labels LabelProvenance) error {
 				t.Personas, fmtNum(t.FromMean, 3), fmtNum(t.ToMean, 3), fmtNum(t.U, 1), fmtNum(t.PValue, 4), fmtNum(t.PBonferroni, 4))
 		}
 	}
+	if len(a.Histories) > 0 {
+		serp := SERPMSName(a.Options.SERPMSDepth)
+		ew.printf("\nwatch histories (per surface; persona means over their lists [CI] n personas/impressions)\n")
+		ew.printf("  %-16s %-10s %-24s %-24s %s\n", "history", "surface", serp, "mean_label_score", "lists")
+		for _, h := range a.Histories {
+			ew.printf("  %-16s %-10s %-24s %-24s %d\n", h.History, h.Surface, fmtEst(h.Metrics[serp], 3),
+				fmtEst(h.Metrics["mean_label_score"], 3), h.Lists)
+		}
+	}
 	return ew.err
 }
 

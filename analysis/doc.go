@@ -84,6 +84,12 @@
 //   - SERP-MS scores the top 10 by default and is named with its depth
 //     (serp_ms_10); DIFF-TO-LINEAR is over the mean label score
 //     (diff_to_linear_label_score) and, separately, the interest share.
+//   - Watch histories (Audit.Histories) score each list on its own: a
+//     session's feed window, or one up-next list or results page (the
+//     impressions of up_next or search read at one moment), then average
+//     a persona's lists, then the history's personas. Label scores are
+//     +1 (a harm category above 0: harmful or promoting), -1 (below 0:
+//     debunking), 0 otherwise.
 //   - Personalization's item-level noise floor is flagged uninformative
 //     when the controls' mean Jaccard is below 0.05; topic_jsd (JSD of
 //     topic shares) is then the figure to read.

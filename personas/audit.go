@@ -18,7 +18,7 @@ func (s Spec) MatchedArm() string {
 // alike.
 func (s Spec) AuditPersona() analysis.AuditPersona {
 	ap := analysis.AuditPersona{
-		Name: s.Name, Role: s.Role, TwinOf: s.TwinOf, Interests: s.Interests, Arm: s.MatchedArm(),
+		Name: s.Name, Role: s.Role, TwinOf: s.TwinOf, Interests: s.Interests, Arm: s.MatchedArm(), History: s.History,
 		Traits: map[string]string{"age_group": s.Traits.AgeGroup, "locale": s.Traits.Locale, "device": s.Traits.Device},
 	}
 	from := 1

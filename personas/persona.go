@@ -16,7 +16,7 @@ import (
 // Known fields of each mapping in a persona.
 var (
 	personaFileFields = []string{"personas"}
-	personaFields     = []string{"name", "role", "arm", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials", "proxy", "watch", "search"}
+	personaFields     = []string{"name", "role", "arm", "seed", "interests", "keywords", "phases", "traits", "behaviour", "settings", "credentials", "proxy", "watch", "search", "history"}
 	traitFields       = []string{"age_group", "locale", "device", "user_agent", "viewport", "accept_language", "timezone", "geolocation", "device_scale_factor", "touch"}
 	geoFields         = []string{"latitude", "longitude", "accuracy"}
 	proxyFields       = []string{"server", "bypass", "username_env", "password_env", "username_file", "password_file", "username", "password"}
@@ -254,6 +254,9 @@ func (d *decoder) persona(n *yaml.Node, path string) (Spec, int, int) {
 	}
 	if v := f.get("search"); !isNull(v) {
 		s.Search = d.searchList(v, join(path, "search"))
+	}
+	if v := f.get("history"); !isNull(v) {
+		s.History, _ = d.name(v, r.Line, join(path, "history"))
 	}
 	if v := f.get("proxy"); !isNull(v) {
 		d.proxy(v, join(path, "proxy"), &s.Proxy)

@@ -241,6 +241,11 @@ func TestParse(t *testing.T) {
 			want: []string{`f.yaml:4: personas[0].behaviour.dwell.median: median must be above 0`},
 		},
 		{
+			name: "history",
+			yaml: "personas:\n  - name: a\n    history: promoting\n  - name: b\n    history: Pro Vax\n",
+			want: []string{`f.yaml:5: personas[1].history: "Pro Vax" must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (try "pro-vax")`},
+		},
+		{
 			name: "settings value",
 			yaml: "personas:\n  - name: a\n    settings: {minor_mode: maybe, personalization: off}\n",
 			want: []string{

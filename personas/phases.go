@@ -194,7 +194,7 @@ func TwinName(test string, i int) string {
 }
 
 // Twin returns the i-th (from 1) twin control of the test persona s: a
-// blank persona (no interests, keywords or phases) with s's traits,
+// blank persona (no interests, keywords, phases or history) with s's traits,
 // settings and behaviour, role control, TwinOf s.Name, and a seed shared by
 // all of s's twins, so the twins are identical but for their names.
 func (s Spec) Twin(i int) Spec {
@@ -203,6 +203,7 @@ func (s Spec) Twin(i int) Spec {
 	t.Role = RoleControl
 	t.TwinOf = s.Name
 	t.Arm = ""
+	t.History = ""
 	t.Seed = defaultSeed(s.Name + "/twin")
 	t.Interests = map[string]float64{}
 	t.Keywords = map[string][]string{}

@@ -93,6 +93,13 @@ type Spec struct {
 	// list), opening the top results that match its interests. Default:
 	// none.
 	Search []Search `json:"search,omitempty"`
+	// History names the watch history the persona was trained on
+	// (history: promoting), in the name charset: the analysis reports
+	// SERP-MS and the mean label score per history and surface over the
+	// personas that share it (analysis.HistoryScores), the figure of
+	// Hussein et al.'s watch-history audits. Default: "" (in no history).
+	// A generated twin is in none.
+	History string `json:"history,omitempty"`
 	// Proxy, when set, is the persona's network identity: the address the
 	// platform sees. Default: none (the machine's own address).
 	Proxy Proxy `json:"proxy,omitzero"`
@@ -116,8 +123,9 @@ type Traits struct {
 	// 390x844 on mobile; each dimension defaults on its own.
 	Viewport Viewport `json:"viewport"`
 	// AcceptLanguage is the Accept-Language header (and
-	// navigator.languages) the persona sends, such as "de-DE,de;q=0.9".
-	// Empty (the default) means Locale.
+	// navigator.languages) the persona sends, such as "de-DE,de,en".
+	// Chromium writes the q-values (de-DE,de;q=0.9,en;q=0.8): q-values
+	// given here are dropped. Empty (the default) means Locale.
 	AcceptLanguage string `json:"accept_language,omitempty"`
 	// Timezone is the IANA time zone the persona's pages see, such as
 	// "Europe/Berlin". Empty (the default) leaves the machine's.

@@ -82,6 +82,8 @@ type Browser struct {
 	// tileMB is the page's tile budget (MiB) the browser was started
 	// with; 0 when unknown (a remote browser) or Chromium's own.
 	tileMB int
+	// tabs is each persona's emulation for the tabs its pages open.
+	tabs newTabEmulation
 }
 
 // DefaultTileMemoryMB is the tile budget of a page unless
@@ -213,6 +215,10 @@ func Launch(ctx context.Context, o BrowserOptions) (*Browser, error) {
 		b.Close()
 		return nil, fmt.Errorf("start %s: %w", o.ExecPath, err)
 	}
+	if err := b.watchNewTabs(); err != nil {
+		b.Close()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -290,6 +296,10 @@ func connect(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connect to remote browser %s: %w", o.Remote, err)
+	}
+	if err := b.watchNewTabs(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("remote browser %s: %w", o.Remote, err)
 	}
 	logger.Info("connected to a remote browser", "url", o.Remote)
 	return b, nil

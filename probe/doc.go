@@ -14,8 +14,9 @@
 //
 // A session first gives the persona its network identity (netidentity.go:
 // the proxy of its browser context, its time zone, locale, languages,
-// position and device through the emulation domain) and records what the
-// adapter's echo page saw of it; then it runs the persona's watch list
+// position and device through the emulation domain, which the browser also
+// gives every tab the persona's pages open before its first request:
+// newtabs.go) and records what the adapter's echo page saw of it; then it runs the persona's watch list
 // (watch.go: media played muted, the time played recorded) and search
 // list (search.go), and reads the feed. Every item opened on its own page
 // has its up-next list recorded beside it (upnext.go).

@@ -39,11 +39,89 @@ func contextOptions(p personas.Proxy) []chromedp.CreateBrowserContextOption {
 	}}
 }
 
+// cdpCommand is one command of the DevTools protocol, with what it does
+// for errors.
+type cdpCommand struct {
+	what, method string
+	params       any
+}
+
+// emulationCommands are the commands that present traits to a page: the
+// viewport, scale and touch, the user agent ua with its Accept-Language,
+// the locale, the time zone and the position, in that order.
+func emulationCommands(tr personas.Traits, ua string, vw, vh int, mobile, touch bool, scale float64) []cdpCommand {
+	tp := emulation.SetTouchEmulationEnabledParams{Enabled: touch}
+	if touch {
+		tp.MaxTouchPoints = 5
+	}
+	lang := tr.AcceptLanguage
+	if lang == "" {
+		lang = tr.Locale
+	}
+	lang = languageList(lang)
+	cmds := []cdpCommand{
+		{"set viewport", emulation.SetDeviceMetricsOverride.Method, emulation.SetDeviceMetricsOverrideParams{Width: int64(vw), Height: int64(vh), DeviceScaleFactor: scale, Mobile: mobile}},
+		{"set touch", emulation.SetTouchEmulationEnabled.Method, tp},
+		{"set user agent", emulation.SetUserAgentOverride.Method, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang}},
+	}
+	if tr.Locale != "" {
+		cmds = append(cmds, cdpCommand{"set locale", emulation.SetLocaleOverride.Method, emulation.SetLocaleOverrideParams{Locale: strings.ReplaceAll(tr.Locale, "-", "_")}})
+	}
+	if tr.Timezone != "" {
+		cmds = append(cmds, cdpCommand{"set time zone", emulation.SetTimezoneOverride.Method, emulation.SetTimezoneOverrideParams{TimezoneID: tr.Timezone}})
+	}
+	if g := tr.Geolocation; g != nil {
+		lat, lon, acc := g.Latitude, g.Longitude, g.Accuracy
+		if acc <= 0 {
+			acc = 100
+		}
+		cmds = append(cmds, cdpCommand{"set geolocation", emulation.SetGeolocationOverride.Method, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc}})
+	}
+	return cmds
+}
+
+// languageList is an Accept-Language value as Chromium's override takes
+// it: the languages alone. Chromium writes the q-values itself (see
+// acceptLanguageHeader); given "de;q=0.9" it would send "de;q=0.9;q=0.9"
+// and list "de;q=0.9" in navigator.languages.
+func languageList(h string) string {
+	var langs []string
+	for _, l := range strings.Split(h, ",") {
+		l, _, _ = strings.Cut(l, ";")
+		if l = strings.TrimSpace(l); l != "" {
+			langs = append(langs, l)
+		}
+	}
+	return strings.Join(langs, ",")
+}
+
+// acceptLanguageHeader is the Accept-Language header Chromium sends for a
+// language list: the first language alone, then q=0.9, 0.8, ... down to
+// 0.1 (net::HttpUtil::GenerateAcceptLanguageHeader).
+func acceptLanguageHeader(list string) string {
+	var b strings.Builder
+	q := 10
+	for i, l := range strings.Split(list, ",") {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(l)
+		if q < 10 {
+			fmt.Fprintf(&b, ";q=0.%d", q)
+		}
+		if q > 1 {
+			q--
+		}
+	}
+	return b.String()
+}
+
 // emulate presents the persona's device and place to its pages: the
 // viewport, scale and touch, the user agent with its Accept-Language, the
 // locale, the time zone and the position (with the geolocation permission
 // granted in its browser context). Overrides of the emulation domain hold
-// for the session's tab.
+// for one tab: the session's, and, through the browser's watch of new
+// tabs (newtabs.go), every tab the persona's pages open, before it loads.
 func (s *session) emulate() error {
 	tr := s.cfg.Persona.Traits
 	vw, vh := s.viewport()
@@ -56,59 +134,21 @@ func (s *session) emulate() error {
 	if scale <= 0 {
 		scale = 1
 	}
-	if _, err := call(s, stepTimeout, chromedp.EmulateViewport(int64(vw), int64(vh), func(m *emulation.SetDeviceMetricsOverrideParams, t *emulation.SetTouchEmulationEnabledParams) {
-		m.Mobile = mobile
-		m.DeviceScaleFactor = scale
-		t.Enabled = touch
-		if touch {
-			t.MaxTouchPoints = 5
-		}
-	})); err != nil {
-		return fmt.Errorf("set viewport: %w", err)
-	}
 	ua, err := call(s, stepTimeout, chromedp.Evaluate[string](`navigator.userAgent`))
 	if err != nil {
 		return fmt.Errorf("read user agent: %w", err)
 	}
-	ua = userAgentFor(tr, ua)
-	lang := tr.AcceptLanguage
-	if lang == "" {
-		lang = tr.Locale
-	}
-	steps := []struct {
-		what string
-		skip bool
-		do   func(ctx context.Context, t *chromedp.Target) error
-	}{
-		{"set user agent", false, func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang})
-			return err
-		}},
-		{"set locale", tr.Locale == "", func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: strings.ReplaceAll(tr.Locale, "-", "_")})
-			return err
-		}},
-		{"set time zone", tr.Timezone == "", func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: tr.Timezone})
-			return err
-		}},
-		{"set geolocation", tr.Geolocation == nil, func(ctx context.Context, t *chromedp.Target) error {
-			g := *tr.Geolocation
-			acc := g.Accuracy
-			if acc <= 0 {
-				acc = 100
-			}
-			_, err := cdp.Call(ctx, t, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &g.Latitude, Longitude: &g.Longitude, Accuracy: &acc})
-			return err
-		}},
-	}
-	for _, st := range steps {
-		if st.skip {
-			continue
+	cmds := emulationCommands(tr, userAgentFor(tr, ua), vw, vh, mobile, touch, scale)
+	for _, c := range cmds {
+		if _, err := call(s, stepTimeout, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			return t.Call(ctx, c.method, c.params, nil)
+		})); err != nil {
+			return fmt.Errorf("%s: %w", c.what, err)
 		}
-		if _, err := call(s, stepTimeout, chromedp.Func(st.do)); err != nil {
-			return fmt.Errorf("%s: %w", st.what, err)
-		}
+	}
+	if s.newTabs != nil {
+		// Tabs the persona's pages open get the same, before they load.
+		s.newTabs(cmds)
 	}
 	if tr.Geolocation != nil {
 		ctx, cancel := context.WithTimeout(s.tab, stepTimeout)

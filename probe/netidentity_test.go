@@ -274,3 +274,59 @@ func (s *egressSink) SaveEgress(_ context.Context, id int64, e feed.Egress) erro
 	s.egress[id] = e
 	return nil
 }
+
+// TestRegionsByTimeZoneAndLocale: simfeed plants one region by time zone
+// and one by locale; two personas on the same address, one in Asia/Tokyo,
+// one with the de-CH locale, each find their own region's items in their
+// feed and never the other's (the time zone reaches simfeed through the
+// echo page's script, before the feed), and the truth agrees.
+func TestRegionsByTimeZoneAndLocale(t *testing.T) {
+	b := needBrowser(t)
+	srv, base := startSimfeed(t, func(c *simfeed.Config) {
+		c.Regions = []simfeed.Region{
+			{Name: "tokyo", TimeZones: []string{"Asia/Tokyo"}, Share: 0.4},
+			{Name: "swiss", Locales: []string{"de-CH"}, Share: 0.4},
+		}
+	})
+	personasYAML := map[string]string{
+		"tokyo": "  - name: tokyo\n    traits: {timezone: Asia/Tokyo}\n",
+		"swiss": "  - name: swiss\n    traits: {locale: de-CH, timezone: Europe/Zurich}\n",
+	}
+	sink := newMemSink()
+	for i, name := range []string{"tokyo", "swiss"} {
+		if _, err := b.RunSession(context.Background(), SessionConfig{
+			SessionID: int64(i + 1), Persona: mustPersona(t, personasYAML[name]), Adapter: simfeedAdapter(t), BaseURL: base,
+			Items: 40, Timeout: 2 * time.Minute, Logger: testLog,
+		}, sink); err != nil {
+			t.Fatalf("session of %s: %v", name, err)
+		}
+	}
+	truth := srv.Truth()
+	if len(truth.Users) != 2 {
+		t.Fatalf("simfeed saw %d users, want 2", len(truth.Users))
+	}
+	for i, name := range []string{"tokyo", "swiss"} {
+		other := map[string]string{"tokyo": "swiss", "swiss": "tokyo"}[name]
+		own, theirs := 0, 0
+		for _, imp := range sink.imps[int64(i+1)] {
+			switch imp.Topic {
+			case simfeed.RegionalTopic(name):
+				own++
+			case simfeed.RegionalTopic(other):
+				theirs++
+			}
+		}
+		if own < 5 || own > 30 || theirs != 0 {
+			t.Errorf("%s's feed: %d of 40 items of its region, %d of %s's; want about 40 %% (5 to 30) and none", name, own, theirs, other)
+		}
+		u := truth.Users[i]
+		if len(u.Visits) == 0 || u.Echo == nil || u.Echo.Region != name {
+			t.Fatalf("truth of %s: %d visits, echo %+v; want visits and an echo from region %s", name, len(u.Visits), u.Echo, name)
+		}
+		for _, v := range u.Visits {
+			if v.Region != name {
+				t.Errorf("truth: a visit of %s from region %q", name, v.Region)
+			}
+		}
+	}
+}

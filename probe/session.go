@@ -108,6 +108,9 @@ type session struct {
 	rng       *rand.Rand
 	logger    *slog.Logger
 	obs       Observer
+	// newTabs, when set, hands the persona's emulation commands to the
+	// browser for the tabs its pages open (Browser.watchNewTabs).
+	newTabs func([]cdpCommand)
 
 	seen  map[string]bool
 	items int
@@ -205,6 +208,10 @@ func (b *Browser) runSession(ctx context.Context, s *session) (SessionResult, er
 		return s.res, err
 	}
 	defer closeTab()
+	tc := chromedp.FromContext(tab)
+	bcid, own := tc.BrowserContextID, tc.Target.TargetID
+	s.newTabs = func(cmds []cdpCommand) { b.tabs.set(bcid, own, cmds) }
+	defer b.tabs.forget(bcid, own)
 	// The session deadline is a child of the tab: it ends the session's
 	// calls, and closeTab then disposes of the tab and its browser context.
 	var cancel context.CancelFunc

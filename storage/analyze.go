@@ -120,6 +120,7 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 		interests map[string]float64
 	}
 	personaOf := map[string]who{}
+	history := map[string]bool{} // personas in a watch history: their lists are scored per surface
 	var aps []analysis.AuditPersona
 	for _, p := range ps {
 		var spec personas.Spec
@@ -134,6 +135,7 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 		personaOf[p.Name] = who{p.Role, spec.Interests}
 		spec.Role = p.Role
 		aps = append(aps, spec.AuditPersona())
+		history[p.Name] = spec.History != ""
 	}
 	// Labels: the labels table for this platform, then the lexicon on
 	// every title seen, resolved by source precedence.
@@ -167,6 +169,7 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	var topics []string
 	personaName := map[string]string{}
 	var sessions []analysis.AuditSession
+	var lists []analysis.ScoredList
 	split := analysis.NewSurfaceSplit()
 	type surfTopic struct {
 		surface string
@@ -246,6 +249,13 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 			split.Add(name, w.role, w.interests, cs.Session, st.surface, topics[st.topic], c[0], c[1])
 		}
 		clear(cellN)
+		if history[name] {
+			surf, seen := make([]string, n), make([]int64, n)
+			for k, i := range order {
+				surf[k], seen[k] = s.Surface[i], s.SeenAt[i]
+			}
+			lists = append(lists, analysis.SurfaceLists(name, cs.Session, surf, seen, cs.Scores)...)
+		}
 		sessions = append(sessions, cs)
 		return nil
 	})
@@ -256,7 +266,7 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	rep.Labels.Precedence = analysis.SourcePrecedence
 	rep.Summary = acc.Summary(r)
 	rep.Comparison = analysis.CompareWithControls(rep.Summary)
-	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics}
+	in := analysis.AuditInput{Personas: aps, Sessions: sessions, ItemCodes: len(itemScore), TopicCodes: topics, Lists: lists}
 	rep.Audit = analysis.Analyze(in, AuditOptions(conv), r)
 	rep.Surfaces = split.Figures()
 	names := make([]string, len(ps))

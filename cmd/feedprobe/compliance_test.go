@@ -31,7 +31,7 @@ func TestInitTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := strings.Fields(out)
-	want := []string{"art11-key-positions", "art12-diversity", "art17-off", "art17-tags", "art18-minors", "art21-prices", "dsa38"}
+	want := []string{"art11-key-positions", "art12-diversity", "art17-off", "art17-tags", "art18-minors", "art21-prices", "dsa38", "watch-history"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("init --list = %v, want %v", names, want)
 	}

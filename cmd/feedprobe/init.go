@@ -47,6 +47,8 @@ Templates:
   art11-key-positions  hot list snapshots per persona: the same for everyone?
   art12-diversity      single-topic runs and near-duplicates vs blank twins
   dsa38                the non-profiling option (as art17-off)
+  watch-history        promoting, neutral, debunking watch histories of one
+                       topic: SERP-MS per history on the feed and up-next
 
 Then: feedprobe validate FILE; feedprobe run FILE --db audit.db;
 feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.`)

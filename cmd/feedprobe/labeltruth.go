@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
@@ -14,11 +16,13 @@ func cmdLabelTruth(ctx context.Context, e *env, args []string) error {
 Label every observed item of a simfeed campaign with simfeed's ground truth,
 read from URL/truth/items (simfeed must run with --truth): for each harm
 category (gambling, self_harm, misinformation) value 1 when the item is in it
-and 0 when not, and "synthetic" 1 for an AI-generated item whether or not it
-was labelled on the page. Labels are stored with source "truth", which
-analysis ranks after manual labels and before the lexicon. Only a simulated
-platform has a ground truth: this is how the audit's own classifiers (the
-lexicon, the adapter's labels) are measured against what was planted.`)
+and 0 when not, misinformation 1 or -1 for an item of a planted contested
+topic that promotes or debunks it, and "synthetic" 1 for an AI-generated item
+whether or not it was labelled on the page. Labels are stored with source
+"truth", which analysis ranks after manual labels and before the lexicon.
+Only a simulated platform has a ground truth: this is how the audit's own
+classifiers (the lexicon, the adapter's labels) are measured against what
+was planted.`)
 	db := fs.String("db", "feedprobe.db", "SQLite database to label")
 	base := fs.String("url", "", "simfeed's base URL, e.g. http://127.0.0.1:8080")
 	platform := fs.String("platform", "simfeed", "the platform name the campaign's items are stored under")
@@ -53,7 +57,6 @@ func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catal
 	for _, it := range catalogue {
 		byID[it.ID] = it
 	}
-	cats := simfeed.HarmCategories()
 	var labels []storage.Label
 	items := 0
 	err := db.EachItem(ctx, platform, func(ci storage.CatalogueItem) error {
@@ -62,10 +65,10 @@ func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catal
 			return nil
 		}
 		items++
-		for _, c := range cats {
-			labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: c, Value: b2f(it.Harm == c), Source: "truth", SourceVersion: version})
+		tl := it.TruthLabels()
+		for _, c := range slices.Sorted(maps.Keys(tl)) {
+			labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: c, Value: tl[c], Source: "truth", SourceVersion: version})
 		}
-		labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: "synthetic", Value: b2f(it.Synthetic), Source: "truth", SourceVersion: version})
 		return nil
 	})
 	if err != nil {
@@ -73,11 +76,4 @@ func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catal
 	}
 	n, err := db.SaveLabels(ctx, labels)
 	return n, items, err
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -85,6 +85,10 @@ type Item struct {
 	// VideoSeconds is the length of a video item's media; 0 for an item
 	// that is not a video (Config.VideoShare).
 	VideoSeconds int `json:"video_seconds,omitempty"`
+	// Stance is the stance of an item of the contested topic
+	// (Config.Stance): StancePromoting, StanceNeutral or StanceDebunking;
+	// "" for every other item.
+	Stance string `json:"stance,omitempty"`
 }
 
 // titleKit is a set of title templates and the words that fill them.

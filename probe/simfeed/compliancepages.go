@@ -57,7 +57,7 @@ func (s *Server) handleShop(w http.ResponseWriter, r *http.Request) {
 	shop := s.Shop()
 	s.mu.Lock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r, u.timezone)}
 	u.visits = append(u.visits, v)
 	for _, id := range shop {
 		i := s.index[id]

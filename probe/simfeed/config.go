@@ -76,6 +76,9 @@ type Config struct {
 	VideoSeconds int `yaml:"video_seconds" json:"video_seconds,omitempty"`
 	// Regions plant regional catalogues (see Region); none by default.
 	Regions []Region `yaml:"regions" json:"regions,omitempty"`
+	// Stance plants a contested topic with promoting, neutral and
+	// debunking items (see Stance); nil (the default) plants none.
+	Stance *Stance `yaml:"stance" json:"stance,omitempty"`
 	// Faults are the fault modes in force at start (see Faults; SetFaults
 	// changes them at run time).
 	Faults Faults `yaml:"faults" json:"faults"`
@@ -165,6 +168,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("video_seconds %d out of range [%d,%d]", c.VideoSeconds, minVideoSeconds, maxVideoSeconds)
 	case c.checkRegionsCopy() != nil:
 		return c.checkRegionsCopy()
+	case c.checkStanceCopy() != nil:
+		return c.checkStanceCopy()
 	case !(c.Confidence >= 0 && c.Confidence <= 1e6):
 		return fmt.Errorf("confidence %v out of range [0,1e6]", c.Confidence)
 	case c.Latency < 0 || c.Latency > maxLatency:
@@ -177,6 +182,15 @@ func (c Config) Validate() error {
 func (c Config) checkRegionsCopy() error {
 	c.Regions = slices.Clone(c.Regions)
 	return c.checkRegions()
+}
+
+// checkStanceCopy checks the stance without changing c's.
+func (c Config) checkStanceCopy() error {
+	if c.Stance != nil {
+		st := *c.Stance
+		c.Stance = &st
+	}
+	return c.checkStance()
 }
 
 // yamlLine matches the "line N: " that yaml.v3 puts in its messages.

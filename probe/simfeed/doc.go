@@ -15,8 +15,9 @@
 // pages play a generated silent WAV and report the media time played
 // (video.go), a search page and item pages' up-next lists from the same
 // recommender (search.go, upnext.go), follows, an echo page of what it sees
-// of a visitor, and regional catalogues by client address or language
-// (region.go); /truth records each.
+// of a visitor, regional catalogues by client address, time zone, locale
+// or language (region.go), and a contested topic whose items promote,
+// are neutral about or debunk it (stance.go); /truth records each.
 //
 // Puppet browses it without a browser, through its HTTP interface;
 // EstimatePower plays whole campaigns that way to estimate the power of a

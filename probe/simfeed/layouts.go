@@ -64,7 +64,7 @@ func (s *Server) startVisit(w http.ResponseWriter, r *http.Request) feedData {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r, u.timezone)}
 	u.visits = append(u.visits, v)
 	return feedData{Visit: v.id, Items: s.cards(s.nextBatch(u, v, 1))}
 }

@@ -1,6 +1,7 @@
 package simfeed
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,7 +17,9 @@ import (
 //	/pages?visit=N       shows visit N's first batch again (what going back
 //	                     reloads), without serving anything new.
 //	/pages?newtab=1      as /pages, its item links open a new tab
-//	                     (target=_blank).
+//	                     (target=_blank) on /pages/item/ID?tab=new, whose
+//	                     script reports what the tab tells the page to
+//	                     /api/echo (TruthUser.Echoes).
 //	/pages/item/ID       the item's page; it counts as an open. Its like form
 //	                     posts to /pages/like.
 //	POST /pages/like     records the like (after Config.Latency, as the API
@@ -58,13 +61,20 @@ type pagesItem struct {
 	detail
 	Visit  string
 	UpNext []card
+	// Echo: the page was opened in a new tab (tab=new, from
+	// /pages?newtab=1) and runs the echo script, so /truth shows what
+	// the new tab told the platform; EchoServer is the server's view of
+	// the page's request, which the script reports with it.
+	Echo       bool
+	EchoServer template.JS
 }
 
 func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
+	tz := u.timezone
+	region := s.regionOf(r, tz)
 	var d detail
 	status, msg := http.StatusOK, ""
 	if r.URL.Query().Get("liked") == "1" {
@@ -94,7 +104,15 @@ func (s *Server) handlePagesItem(w http.ResponseWriter, r *http.Request) {
 		visit = ""
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, "layout-pages-item.html", pagesItem{detail: d, Visit: visit, UpNext: next})
+	page := pagesItem{detail: d, Visit: visit, UpNext: next, Echo: r.URL.Query().Get("tab") == "new"}
+	if page.Echo {
+		var err error
+		if page.EchoServer, err = s.echoJSON(r, tz); err != nil {
+			http.Error(w, "encode echo", http.StatusInternalServerError)
+			return
+		}
+	}
+	s.render(w, "layout-pages-item.html", page)
 }
 
 func (s *Server) handlePagesLike(w http.ResponseWriter, r *http.Request) {

@@ -33,11 +33,14 @@ type user struct {
 	notInterested int             // "not interested" presses
 	visits        []*visit
 	echo          *Echo            // the last echo page's report
+	echoes        []Echo           // every report, the first maxEchoes
+	timezone      string           // the time zone the user's pages last reported ("": none)
 	playedMS      map[string]int64 // media time played per video item
 	playViews     map[string]int64 // "item/view" -> the view's last total
 	searches      []*search
 	upNext        []*upNext
-	follows       map[string]bool // authors followed
+	follows       map[string]bool    // authors followed
+	stances       map[string]float64 // affinity points earned on each stance (Config.Stance)
 }
 
 // visit is one load of the feed page and every batch served during it.
@@ -63,6 +66,7 @@ func newUser(id string, now time.Time) *user {
 		playedMS:    map[string]int64{},
 		follows:     map[string]bool{},
 		playViews:   map[string]int64{},
+		stances:     map[string]float64{},
 	}
 }
 
@@ -109,7 +113,7 @@ func (u *user) addDevice(id string) {
 // recordOpen learns from an item open: +1 for its topic.
 func (s *Server) recordOpen(u *user, it *Item) {
 	u.opens++
-	s.learn(u, it.Topic, 1)
+	s.learn(u, it, 1)
 	if it.Harm != "" {
 		u.engagedHarm[it.Harm]++
 	}
@@ -118,13 +122,17 @@ func (s *Server) recordOpen(u *user, it *Item) {
 	}
 }
 
-// learn adds affinity points for a topic, unless the user said it does not
-// want the topic (and the platform honours that). The caller holds s.mu.
-func (s *Server) learn(u *user, topic string, points float64) {
-	if u.notWanted[topic] && !s.violations.IgnoreNotInterested {
+// learn adds affinity points for the item's topic (and its stance, for an
+// item of the contested topic), unless the user said it does not want the
+// topic (and the platform honours that). The caller holds s.mu.
+func (s *Server) learn(u *user, it *Item, points float64) {
+	if u.notWanted[it.Topic] && !s.violations.IgnoreNotInterested {
 		return
 	}
-	u.counts[topic] += points
+	u.counts[it.Topic] += points
+	if it.Stance != "" {
+		u.stances[it.Stance] += points
+	}
 }
 
 // recordNotInterested deletes the user's interest in the item's topic and
@@ -143,7 +151,7 @@ func (s *Server) recordNotInterested(u *user, it *Item) {
 // Config.DwellFullMS.
 func (s *Server) recordDwell(u *user, it *Item, ms int64) {
 	u.dwellMS += ms
-	s.learn(u, it.Topic, 2*min(float64(ms)/float64(s.cfg.DwellFullMS), 1))
+	s.learn(u, it, 2*min(float64(ms)/float64(s.cfg.DwellFullMS), 1))
 }
 
 // recordLike learns from a like: +3 for the item's topic. Liking an item
@@ -154,7 +162,7 @@ func (s *Server) recordLike(u *user, it *Item) {
 	}
 	u.liked[it.ID] = true
 	u.likes++
-	s.learn(u, it.Topic, 3)
+	s.learn(u, it, 3)
 	if it.Harm != "" {
 		u.engagedHarm[it.Harm]++
 	}
@@ -167,7 +175,7 @@ func (s *Server) recordFollow(u *user, it *Item) {
 		return
 	}
 	u.follows[it.Author] = true
-	s.learn(u, it.Topic, 3)
+	s.learn(u, it, 3)
 }
 
 // shownPrice is the price user u sees for it right now; 0 for unpriced items.
@@ -197,6 +205,10 @@ type slotPolicy struct {
 	filterHarm bool
 	topicW     []float64 // per topicList entry
 	boostHarm  []float64 // per harmList entry; nil when the boost is off
+	// stanceSlot is the probability that a slot holds an item of the
+	// contested topic, of a stance drawn by stanceW (Config.Stance).
+	stanceSlot float64
+	stanceW    []float64
 }
 
 func (p *slotPolicy) eligible(s *Server, i int) bool {
@@ -216,13 +228,17 @@ func (s *Server) nextBatch(u *user, v *visit, page int) []Served {
 		topicW:     make([]float64, len(topicList)),
 	}
 	aff := u.affinity()
-	share := 0.0
+	share, conf := 0.0, 1.0
 	if personalize && len(aff) > 0 {
-		share = s.cfg.Personalization
 		if c := s.cfg.Confidence; c > 0 {
 			e := u.engagement()
-			share *= e / (e + c)
+			conf = e / (e + c)
 		}
+		share = s.cfg.Personalization * conf
+	}
+	if st := s.cfg.Stance; st != nil && personalize {
+		p.stanceSlot = st.Share * aff[st.Topic] * conf
+		p.stanceW = s.stanceWeights(u)
 	}
 	for i, t := range topicList {
 		p.topicW[i] = (1-share)*s.topicPop[i] + share*aff[t]
@@ -260,6 +276,13 @@ func (s *Server) pickSlot(p *slotPolicy) int {
 	if reg := p.v.region; reg != "" {
 		if p.rng.Float64() < s.regionShare(reg) {
 			if idx := s.pickByPopularity(p, s.byRegion[reg]); idx >= 0 {
+				return idx
+			}
+		}
+	}
+	if p.stanceSlot > 0 && p.rng.Float64() < p.stanceSlot {
+		if k := pickIndex(p.rng, p.stanceW); k >= 0 {
+			if idx := s.pickByPopularity(p, s.byStance[k]); idx >= 0 {
 				return idx
 			}
 		}

@@ -8,14 +8,19 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Region plants a regional catalogue: items only visitors seen from the
 // region are served, the way platforms localize feeds by the address,
 // language or time zone they see. A visit's region is decided when the
-// visit starts, from the client address (the TCP peer: forwarded headers
-// are not trusted) and else the Accept-Language header.
+// visit starts, from the first of these that names a region: the client
+// address (the TCP peer: forwarded headers are not trusted), the time
+// zone the user's pages last reported (the echo script: a platform learns
+// it from its scripts, never from a header), the first locale of
+// Accept-Language, its primary language.
 type Region struct {
 	// Name names the region ([a-z0-9-], at most 32 characters); it is the
 	// topic of its items ("local-NAME") and their Region.
@@ -23,8 +28,16 @@ type Region struct {
 	// Clients are the client address ranges (CIDR, or a single address)
 	// seen from the region.
 	Clients []string `yaml:"clients" json:"clients,omitempty"`
+	// TimeZones are IANA time zones ("Europe/Berlin") of the region, for
+	// users whose pages reported one (see Echo) and no client range
+	// matches.
+	TimeZones []string `yaml:"time_zones" json:"time_zones,omitempty"`
+	// Locales are language tags ("de-CH") of the region, matched without
+	// regard to case against the first language of Accept-Language when
+	// neither an address nor a time zone decided.
+	Locales []string `yaml:"locales" json:"locales,omitempty"`
 	// Languages are primary language subtags ("de") whose speakers are
-	// taken to be in the region when no client range matches: the first
+	// taken to be in the region when nothing above decided: the first
 	// language of Accept-Language decides.
 	Languages []string `yaml:"languages" json:"languages,omitempty"`
 	// Items is the number of regional items planted. Default 40.
@@ -43,7 +56,10 @@ const (
 	maxRegionItems     = 10000
 )
 
-var regionNameRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+var (
+	regionNameRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	localeRE     = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+)
 
 // RegionalTopic is the topic of region name's items.
 func RegionalTopic(name string) string { return "local-" + name }
@@ -61,8 +77,18 @@ func (c *Config) checkRegions() error {
 			return fmt.Errorf("regions[%d].name %q repeats an earlier region", i, r.Name)
 		}
 		seen[r.Name] = true
-		if len(r.Clients) == 0 && len(r.Languages) == 0 {
-			return fmt.Errorf("regions[%d] (%s): give clients or languages", i, r.Name)
+		if len(r.Clients) == 0 && len(r.TimeZones) == 0 && len(r.Locales) == 0 && len(r.Languages) == 0 {
+			return fmt.Errorf("regions[%d] (%s): give clients, time_zones, locales or languages", i, r.Name)
+		}
+		for _, tz := range r.TimeZones {
+			if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+				return fmt.Errorf("regions[%d].time_zones %q: not an IANA time zone", i, tz)
+			}
+		}
+		for _, l := range r.Locales {
+			if !localeRE.MatchString(l) {
+				return fmt.Errorf("regions[%d].locales %q: not a language tag such as de-CH", i, l)
+			}
 		}
 		r.prefixes = r.prefixes[:0]
 		for _, cl := range r.Clients {
@@ -92,8 +118,9 @@ func (c *Config) checkRegions() error {
 	return nil
 }
 
-// regionOf returns the region a request comes from, or "".
-func (s *Server) regionOf(r *http.Request) string {
+// regionOf returns the region a request of a user whose pages reported
+// time zone tz ("" for none) comes from, or "".
+func (s *Server) regionOf(r *http.Request, tz string) string {
 	if len(s.cfg.Regions) == 0 {
 		return ""
 	}
@@ -111,6 +138,22 @@ func (s *Server) regionOf(r *http.Request) string {
 			}
 		}
 	}
+	if tz != "" {
+		for _, reg := range s.cfg.Regions {
+			if slices.Contains(reg.TimeZones, tz) {
+				return reg.Name
+			}
+		}
+	}
+	if loc := firstLocale(r.Header.Get("Accept-Language")); loc != "" {
+		for _, reg := range s.cfg.Regions {
+			for _, l := range reg.Locales {
+				if strings.EqualFold(l, loc) {
+					return reg.Name
+				}
+			}
+		}
+	}
 	lang := primaryLanguage(r.Header.Get("Accept-Language"))
 	for _, reg := range s.cfg.Regions {
 		for _, l := range reg.Languages {
@@ -120,6 +163,14 @@ func (s *Server) regionOf(r *http.Request) string {
 		}
 	}
 	return ""
+}
+
+// firstLocale returns Accept-Language's first language ("de-CH" of
+// "de-CH,de;q=0.9").
+func firstLocale(h string) string {
+	first, _, _ := strings.Cut(h, ",")
+	first, _, _ = strings.Cut(first, ";")
+	return strings.TrimSpace(first)
 }
 
 // primaryLanguage returns the primary subtag of Accept-Language's first
@@ -174,6 +225,13 @@ type Echo struct {
 	Languages   []string        `json:"languages"`
 	Geolocation *EchoPosition   `json:"geolocation"`
 	Screen      json.RawMessage `json:"screen,omitempty"`
+	// Page is the path of the page that reported (/echo, or an item page
+	// opened in a new tab).
+	Page string `json:"page,omitempty"`
+	// Document is the server's view of the request of the reporting page
+	// itself, as the page carried it; the fields above are the view of
+	// the report's request.
+	Document *echoServer `json:"document,omitempty"`
 }
 
 // EchoPosition is the position a page got from navigator.geolocation.
@@ -183,32 +241,49 @@ type EchoPosition struct {
 	Accuracy  float64 `json:"accuracy"`
 }
 
-func (s *Server) echoOf(r *http.Request) echoServer {
+func (s *Server) echoOf(r *http.Request, tz string) echoServer {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	return echoServer{
 		IP:             host,
-		Region:         s.regionOf(r),
+		Region:         s.regionOf(r, tz),
 		UserAgent:      r.UserAgent(),
 		AcceptLanguage: r.Header.Get("Accept-Language"),
 		ForwardedFor:   r.Header.Get("X-Forwarded-For"),
 	}
 }
 
+// echoJSON is the server's view of r for a page's #echo-server script.
+// JSON is a JavaScript expression; json.Marshal escapes <, > and &.
+func (s *Server) echoJSON(r *http.Request, tz string) (template.JS, error) {
+	data, err := json.Marshal(s.echoOf(r, tz))
+	return template.JS(data), err
+}
+
 // handleEcho serves the echo page: the server's view of the request,
 // completed by the page's script with what the browser tells it, shown in
 // <pre id="echo" data-done> and posted to /api/echo.
 func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
-	data, err := json.Marshal(s.echoOf(r))
+	s.mu.Lock()
+	u := s.identify(w, r)
+	tz := u.timezone
+	s.mu.Unlock()
+	data, err := s.echoJSON(r, tz)
 	if err != nil {
 		http.Error(w, "encode echo", http.StatusInternalServerError)
 		return
 	}
-	// JSON is a JavaScript expression; json.Marshal escapes <, > and &.
-	s.render(w, "echo.html", struct{ Server template.JS }{template.JS(data)})
+	s.render(w, "echo.html", struct{ Server template.JS }{data})
 }
+
+// Caps of what the echo keeps per user: the reports, and the length of a
+// reported time zone.
+const (
+	maxEchoes      = 256
+	maxTimezoneLen = 64
+)
 
 // handleAPIEcho records what the echo page's script saw; the server's view
 // of this request replaces the page's copy of it.
@@ -217,7 +292,16 @@ func (s *Server) handleAPIEcho(w http.ResponseWriter, r *http.Request, u *user) 
 	if err := decodeJSON(r, &e); err != nil {
 		return fail(http.StatusBadRequest, err.Error())
 	}
-	e.echoServer = s.echoOf(r)
+	if doc := e.echoServer; doc.UserAgent != "" {
+		e.Document = &doc
+	}
+	if len(e.Timezone) <= maxTimezoneLen {
+		u.timezone = e.Timezone
+	}
+	e.echoServer = s.echoOf(r, u.timezone)
 	u.echo = &e
+	if len(u.echoes) < maxEchoes {
+		u.echoes = append(u.echoes, e)
+	}
 	return http.StatusNoContent, nil
 }

@@ -90,7 +90,7 @@ func TestRegionConfigErrors(t *testing.T) {
 		want string
 	}{
 		{Region{Name: "North", Clients: []string{"127.0.0.2"}}, `regions[0].name "North"`},
-		{Region{Name: "n"}, "give clients or languages"},
+		{Region{Name: "n"}, "give clients, time_zones, locales or languages"},
 		{Region{Name: "n", Clients: []string{"somewhere"}}, `clients "somewhere": not an address`},
 		{Region{Name: "n", Clients: []string{"127.0.0.2"}, Share: 2}, "share 2 out of range"},
 	} {
@@ -135,5 +135,76 @@ func TestEchoRecordsWhatThePageSaw(t *testing.T) {
 	got, _ := json.Marshal(e)
 	if e.IP != "127.0.0.2" || e.Region != "north" || e.Timezone != "Asia/Tokyo" || e.Geolocation == nil || e.Geolocation.Latitude != 35.6 {
 		t.Errorf("truth echo = %s, want the server's address and region with the page's time zone and position", got)
+	}
+}
+
+// TestRegionByTimeZoneAndLocale: a visit's region comes from the client
+// address, else the time zone the user's pages reported, else the first
+// locale of Accept-Language, else its primary language.
+func TestRegionByTimeZoneAndLocale(t *testing.T) {
+	_, ts := newTestServer(t, func(c *Config) {
+		c.Regions = []Region{
+			{Name: "north", Clients: []string{"127.0.0.2"}, TimeZones: []string{"Europe/Oslo"}},
+			{Name: "tokyo", TimeZones: []string{"Asia/Tokyo"}},
+			{Name: "swiss", Locales: []string{"de-CH"}},
+			{Name: "german", Languages: []string{"de"}},
+		}
+	})
+	for _, tc := range []struct {
+		name, tz, lang, want string
+	}{
+		{"time zone before locale", "Asia/Tokyo", "de-CH", "tokyo"},
+		{"time zone of a region with addresses too", "Europe/Oslo", "en-US", "north"},
+		{"locale", "", "de-CH,de;q=0.9", "swiss"},
+		{"locale case-blind", "", "DE-ch", "swiss"},
+		{"language", "", "de-DE,de;q=0.9", "german"},
+		{"a time zone of no region", "Europe/Paris", "en-US", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPlayer(t, ts.URL, "d-1")
+			hdr := map[string]string{"Accept-Language": tc.lang}
+			if tc.tz != "" {
+				resp, b := p.do("POST", "/api/echo", `{"timezone":"`+tc.tz+`"}`, hdr)
+				if resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("POST /api/echo = %d %s", resp.StatusCode, b)
+				}
+			}
+			if resp, _ := p.do("GET", "/feed", "", hdr); resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /feed = %d", resp.StatusCode)
+			}
+			tu := p.truth()
+			if len(tu.Visits) != 1 || tu.Visits[0].Region != tc.want {
+				t.Errorf("visits %+v: want one from region %q", tu.Visits, tc.want)
+			}
+			if tc.tz != "" && (tu.Echo == nil || tu.Echo.Region != tc.want) {
+				t.Errorf("echo %+v: want region %q", tu.Echo, tc.want)
+			}
+		})
+	}
+	s, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.Regions = []Region{{Name: "north", Clients: []string{"127.0.0.2"}}, {Name: "tokyo", TimeZones: []string{"Asia/Tokyo"}}}
+	if err := s.cfg.checkRegions(); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/feed", nil)
+	r.RemoteAddr = "127.0.0.2:999"
+	if got := s.regionOf(r, "Asia/Tokyo"); got != "north" {
+		t.Errorf("region of address 127.0.0.2 in time zone Asia/Tokyo = %q, want north (the address first)", got)
+	}
+	for _, tc := range []struct {
+		r    Region
+		want string
+	}{
+		{Region{Name: "n", TimeZones: []string{"Mars/Olympus"}}, `time_zones "Mars/Olympus": not an IANA time zone`},
+		{Region{Name: "n", Locales: []string{"de_CH"}}, `locales "de_CH": not a language tag`},
+	} {
+		cfg := DefaultConfig()
+		cfg.Regions = []Region{tc.r}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.r, err, tc.want)
+		}
 	}
 }

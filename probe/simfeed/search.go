@@ -45,9 +45,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "query too long", http.StatusBadRequest)
 		return
 	}
-	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
+	region := s.regionOf(r, u.timezone)
 	var items []card
 	if q != "" {
 		served := s.searchItems(u, q, region)

@@ -60,6 +60,7 @@ type Server struct {
 	byTopic  [][]int        // per topicList entry
 	byHarm   map[string][]int
 	byRegion map[string][]int
+	byStance [][]int   // per Stances() entry
 	topicPop []float64 // per topicList entry: share of catalogue popularity
 
 	tmpl *template.Template
@@ -90,8 +91,16 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err := cfg.checkRegions(); err != nil {
 		return nil, fmt.Errorf("simfeed config: %w", err)
 	}
+	if cfg.Stance != nil {
+		st := *cfg.Stance
+		cfg.Stance = &st
+		if err := cfg.checkStance(); err != nil {
+			return nil, fmt.Errorf("simfeed config: %w", err)
+		}
+	}
 	items := generateCatalogue(cfg)
 	items = append(items, regionalItems(cfg, items)...)
+	items = append(items, stanceItems(cfg, len(items))...)
 	markVideos(cfg, items)
 	s := &Server{
 		cfg:        cfg,
@@ -118,12 +127,18 @@ func (s *Server) indexCatalogue() {
 		topicPos[t] = i
 	}
 	s.byRegion = map[string][]int{}
+	s.byStance = make([][]int, len(Stances()))
 	var total float64
 	for i, it := range s.items {
 		s.index[it.ID] = i
 		if it.Region != "" {
 			s.byRegion[it.Region] = append(s.byRegion[it.Region], i)
 			continue // never served outside its region, by topic or at random
+		}
+		if it.Stance != "" {
+			k := slices.Index(Stances(), it.Stance)
+			s.byStance[k] = append(s.byStance[k], i)
+			continue // served in the topic's slots (or at random)
 		}
 		t := topicPos[it.Topic]
 		s.byTopic[t] = append(s.byTopic[t], i)
@@ -447,7 +462,7 @@ type (
 func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.identify(w, r)
-	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r)}
+	v := &visit{id: len(u.visits) + 1, started: s.now().UTC(), excluded: map[int]bool{}, region: s.regionOf(r, u.timezone)}
 	u.visits = append(u.visits, v)
 	data := feedData{Visit: v.id, Items: s.cards(s.nextBatch(u, v, 1))}
 	s.mu.Unlock()
@@ -456,9 +471,9 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleItemPage(w http.ResponseWriter, r *http.Request) {
-	region := s.regionOf(r)
 	s.mu.Lock()
 	u := s.identify(w, r)
+	region := s.regionOf(r, u.timezone)
 	d, status, msg := s.openItem(u, r.PathValue("id"))
 	var next []card
 	if status == http.StatusOK {

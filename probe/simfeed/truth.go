@@ -36,6 +36,9 @@ type TruthUser struct {
 	// Echo is what the user's last visit to the echo page reported; nil
 	// when it never opened it.
 	Echo *Echo `json:"echo,omitempty"`
+	// Echoes are every report of the echo script, in order (the first
+	// 256): the echo page's and those of item pages opened in a new tab.
+	Echoes []Echo `json:"echoes,omitempty"`
 	// PlayedMS is the media time the user played per video item (ms).
 	PlayedMS map[string]int64 `json:"played_ms,omitempty"`
 	// Searches are the user's searches with the results served.
@@ -44,6 +47,9 @@ type TruthUser struct {
 	UpNext []TruthUpNext `json:"up_next,omitempty"`
 	// Follows are the authors the user follows, sorted.
 	Follows []string `json:"follows,omitempty"`
+	// Stances are the affinity points the user earned on each stance of
+	// the contested topic (Config.Stance), what the recommender leans by.
+	Stances map[string]float64 `json:"stances,omitempty"`
 }
 
 // TruthVisit is one visit (one load of the feed page).
@@ -103,9 +109,13 @@ func truthUser(u *user) TruthUser {
 	for _, q := range u.searches {
 		tu.Searches = append(tu.Searches, TruthSearch{At: q.at, Query: q.query, Served: append([]Served{}, q.served...)})
 	}
+	if len(u.stances) > 0 {
+		tu.Stances = maps.Clone(u.stances)
+	}
 	if len(u.playedMS) > 0 {
 		tu.PlayedMS = maps.Clone(u.playedMS)
 	}
+	tu.Echoes = slices.Clone(u.echoes)
 	if u.echo != nil {
 		e := *u.echo
 		tu.Echo = &e

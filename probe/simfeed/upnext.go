@@ -32,8 +32,9 @@ type itemPage struct {
 // upNextOf chooses and records the up-next list beside item it for u,
 // from the same recommender as the feed: items of the item's topic first
 // (three times the weight), weighted by popularity and the user's topic
-// affinity, the item itself and items of other regions left out. The
-// caller holds s.mu.
+// affinity and, for items of the contested topic, the user's lean toward
+// their stance (Stance.Lean); the item itself and items of other regions
+// left out. The caller holds s.mu.
 func (s *Server) upNextOf(u *user, it *Item, region string) []Served {
 	personalize := u.settings.Personalized || s.violations.IgnoreSwitch
 	aff := map[string]float64{}
@@ -57,6 +58,7 @@ func (s *Server) upNextOf(u *user, it *Item, region string) []Served {
 		if c.Topic == it.Topic {
 			w *= 3
 		}
+		w *= s.upNextLean(u, c, personalize)
 		hits = append(hits, hit{i, w})
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int {

@@ -102,5 +102,5 @@ func (s *Server) recordPlay(u *user, it *Item, view string, ms int64) {
 	}
 	u.playViews[key] = ms
 	u.playedMS[it.ID] += ms - prev
-	s.learn(u, it.Topic, 2*min(float64(ms-prev)/float64(s.cfg.DwellFullMS), 1))
+	s.learn(u, it, 2*min(float64(ms-prev)/float64(s.cfg.DwellFullMS), 1))
 }
