@@ -34,13 +34,13 @@ Adapters say where a platform's feed items are and how to scroll it.
 Run "feedprobe adapter <command> --help" for its flags.
 `)
 		if len(args) == 0 {
-			return errors.New("adapter needs a command: check, list or template")
+			return usageError(errors.New("adapter needs a command: check, list or template"))
 		}
 		return nil
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0])
+		return usageError(fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0]))
 	}
 	return f(ctx, e, args[1:])
 }
@@ -151,7 +151,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 		u = ad.FeedURL
 	}
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return fmt.Errorf("--url %q: give the page's full http(s) URL", u)
+		return flagError("--url %q: give the page's full http(s) URL", u)
 	}
 	cfg := probe.CheckConfig{Adapter: ad, URL: u, Steps: *steps, Items: *items, Timeout: *timeout, Logger: logger}
 	if *personaName != "" {
@@ -176,7 +176,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			fmt.Fprintf(e.stderr, "note: persona %s has no saved identity yet\n", p.Name)
 		}
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, u)
+	closedNet, err := closedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,11 @@ func addDocFlags(fs *pflag.FlagSet, defaultOut string) docFlags {
 // language and the output file (so a refused target fails fast).
 func (d docFlags) check(dbPath string) error {
 	if *d.format != "html" && *d.format != "pdf" {
-		return fmt.Errorf("--format %q: want html or pdf", *d.format)
+		return flagError("--format %q: want html or pdf", *d.format)
 	}
 	if *d.lang != "" {
 		if _, err := auditreport.ParseLang(*d.lang); err != nil {
-			return fmt.Errorf("--lang %w", err)
+			return flagError("--lang %w", err)
 		}
 	}
 	if *d.out != "-" {

@@ -64,7 +64,7 @@ The database is opened read-only.`)
 	over.Checks = *checks
 	for _, c := range *checks {
 		if !slices.Contains(analysis.Checks(), c) {
-			return fmt.Errorf("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
+			return flagError("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
 		}
 	}
 	store, camp, err := openCampaign(ctx, *db, *campaign)

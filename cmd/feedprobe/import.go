@@ -80,10 +80,10 @@ category,group,trained_on,is_gambling
 		return errors.New("import needs exactly one input file")
 	}
 	if *format != "csv" && *format != "zeeschuimer" {
-		return fmt.Errorf("--format %q: want csv or zeeschuimer", *format)
+		return flagError("--format %q: want csv or zeeschuimer", *format)
 	}
 	if *platform == "" && *format == "csv" {
-		return errors.New("import needs --platform (the platform the data comes from)")
+		return flagError("import needs --platform (the platform the data comes from)")
 	}
 	file := fs.Arg(0)
 	name := *campaign
@@ -93,7 +93,7 @@ category,group,trained_on,is_gambling
 	var im storage.Import
 	if *format == "zeeschuimer" {
 		if len(*maps) > 0 {
-			return errors.New("--map is for --format csv")
+			return flagError("--map is for --format csv")
 		}
 		var err error
 		if im, err = zeeschuimerImport(file, name, *platform); err != nil {

@@ -65,11 +65,11 @@ feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.
 		return nil
 	}
 	if *name == "" {
-		return fmt.Errorf("--template is required; one of: %s", strings.Join(templateNames(), ", "))
+		return flagError("--template is required; one of: %s", strings.Join(templateNames(), ", "))
 	}
 	data, err := campaignTemplates.ReadFile(path.Join("templates", *name+".yaml"))
 	if err != nil {
-		return fmt.Errorf("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
+		return flagError("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
 	}
 	text := string(data)
 	if *base != "" {

@@ -50,10 +50,10 @@ func subcommand(ctx context.Context, e *env, name string, args []string, subs ma
 	if len(args) == 0 || subs[args[0]] == nil {
 		usage(e.stderr)
 		if len(args) > 0 && args[0] != "--help" && args[0] != "-h" && args[0] != "help" {
-			return fmt.Errorf("%s: unknown subcommand %q", name, args[0])
+			return flagError("%s: unknown subcommand %q", name, args[0])
 		}
 		if len(args) == 0 {
-			return fmt.Errorf("%s needs a subcommand", name)
+			return flagError("%s needs a subcommand", name)
 		}
 		return nil
 	}
@@ -81,7 +81,7 @@ func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB
 
 func findInspection(ctx context.Context, db *storage.DB, ref string) (storage.Inspection, error) {
 	if ref == "" {
-		return storage.Inspection{}, errors.New("--inspection: give an inspection id or case name (feedprobe inspection list)")
+		return storage.Inspection{}, flagError("--inspection: give an inspection id or case name (feedprobe inspection list)")
 	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		in, err := db.Inspection(ctx, id)

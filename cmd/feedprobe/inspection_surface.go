@@ -36,7 +36,7 @@ Recording a surface again replaces it.`)
 		return errors.New("inspection surface needs one inspection and --surface")
 	}
 	if *file != "" && *u != "" {
-		return errors.New("give --disclosure-file or --disclosure-url, not both")
+		return flagError("give --disclosure-file or --disclosure-url, not both")
 	}
 	s := storage.Surface{Surface: *surface, FilingNumber: *filing}
 	switch {

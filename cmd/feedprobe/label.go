@@ -47,7 +47,7 @@ Run "feedprobe label <sub> --help" for the flags.
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}
-	return fmt.Errorf("label: unknown subcommand %q (want apply, import, stats or truth)", args[0])
+	return flagError("label: unknown subcommand %q (want apply, import, stats or truth)", args[0])
 }
 
 // loadLexicon reads a lexicon file, or returns the built-in one for "".

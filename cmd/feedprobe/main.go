@@ -66,6 +66,20 @@ func withStatus(status int, err error) error { return &statusError{status: statu
 // usageError marks err as a usage error (exit status 2).
 func usageError(err error) error { return withStatus(exitUsage, err) }
 
+// flagError is a usage error (exit status 2) about a flag's value or a
+// command's arguments, formatted as fmt.Errorf does.
+func flagError(format string, a ...any) error { return usageError(fmt.Errorf(format, a...)) }
+
+// closedNetwork resolves --closed-network for base (probe.ClosedNetwork);
+// a mode other than on, off or auto is a usage error.
+func closedNetwork(mode, base string) (bool, error) {
+	on, err := probe.ClosedNetwork(mode, base)
+	if err != nil && mode != "auto" {
+		return false, usageError(err)
+	}
+	return on, err
+}
+
 // exitStatus is the exit status err calls for: its statusError's, else 1.
 func exitStatus(err error) int {
 	var se *statusError
@@ -232,7 +246,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		if len(args) > 2 {
-			return fmt.Errorf("help takes one command or topic, not %d", len(args)-1)
+			return flagError("help takes one command or topic, not %d", len(args)-1)
 		}
 		if _, err := help.Text(args[1]); err == nil {
 			return helpTopic(ctx, stdout, args[1])
@@ -387,7 +401,7 @@ func logFlags(fs *pflag.FlagSet) func(w io.Writer) (*slog.Logger, error) {
 	return func(w io.Writer) (*slog.Logger, error) {
 		var lv slog.Level
 		if err := lv.UnmarshalText([]byte(*level)); err != nil {
-			return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)
+			return nil, flagError("--log-level %q: want debug, info, warn or error", *level)
 		}
 		opts := &slog.HandlerOptions{Level: lv}
 		switch *format {
@@ -396,7 +410,7 @@ func logFlags(fs *pflag.FlagSet) func(w io.Writer) (*slog.Logger, error) {
 		case "json":
 			return slog.New(slog.NewJSONHandler(w, opts)), nil
 		}
-		return nil, fmt.Errorf("--log-format %q: want text or json", *format)
+		return nil, flagError("--log-format %q: want text or json", *format)
 	}
 }
 

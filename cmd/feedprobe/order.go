@@ -125,15 +125,15 @@ A deadline that is a date (2026-12-31) means the end of that day in
 		loc, err = time.LoadLocation(*tz)
 	}
 	if err != nil {
-		return fmt.Errorf("--time-zone %q: %w", *tz, err)
+		return flagError("--time-zone %q: %w", *tz, err)
 	}
 	due, err := inspection.ParseDeadline(*deadline, loc)
 	if err != nil {
-		return fmt.Errorf("--deadline %w", err)
+		return flagError("--deadline %w", err)
 	}
 	now := time.Now()
 	if !due.After(now) {
-		return fmt.Errorf("--deadline %s is not in the future", due.Format(time.RFC3339))
+		return flagError("--deadline %s is not in the future", due.Format(time.RFC3339))
 	}
 	ics, err := store.InspectionCampaigns(ctx, in.ID)
 	if err != nil {
@@ -190,7 +190,7 @@ SQLite file, and another existing file only with --force.`)
 		return err
 	}
 	if *asJSON && *doc.format == "pdf" {
-		return errors.New("--json and --format pdf exclude each other")
+		return flagError("--json and --format pdf exclude each other")
 	}
 	if err := doc.check(*db); err != nil {
 		return err

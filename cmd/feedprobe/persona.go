@@ -31,12 +31,12 @@ func cmdPersona(ctx context.Context, e *env, args []string) error {
 Run "feedprobe persona login --help" for its flags.
 `)
 		if len(args) == 0 {
-			return errors.New("persona needs a command: login")
+			return flagError("persona needs a command: login")
 		}
 		return nil
 	}
 	if args[0] != "login" {
-		return fmt.Errorf("unknown persona command %q (want login)", args[0])
+		return flagError("unknown persona command %q (want login)", args[0])
 	}
 	return cmdPersonaLogin(ctx, e, args[1:])
 }
@@ -113,7 +113,7 @@ identity holds secrets: keep the database private.`)
 	if err != nil {
 		return err
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, u)
+	closedNet, err := closedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}

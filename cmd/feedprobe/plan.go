@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -57,13 +56,13 @@ refused.`)
 	}
 	switch {
 	case !(*strength >= 0 && *strength <= 1):
-		return fmt.Errorf("--strength %v: want a value in [0,1]", *strength)
+		return flagError("--strength %v: want a value in [0,1]", *strength)
 	case !(*alpha > 0 && *alpha < 1):
-		return fmt.Errorf("--alpha %v: want a value in (0,1)", *alpha)
+		return flagError("--alpha %v: want a value in (0,1)", *alpha)
 	case *runs < 1:
-		return fmt.Errorf("--campaigns %d: want at least 1", *runs)
+		return flagError("--campaigns %d: want at least 1", *runs)
 	case fs.NArg() > 1:
-		return errors.New("plan takes at most one campaign file")
+		return flagError("plan takes at most one campaign file")
 	}
 	var c *personas.Campaign
 	var err error
@@ -73,10 +72,10 @@ refused.`)
 		}
 	} else {
 		if *tests < 1 || *sessions < 1 || *items < 1 || *controls < 0 || *twins < 0 {
-			return errors.New("--tests, --sessions and --items must be at least 1; --controls and --twins at least 0")
+			return flagError("--tests, --sessions and --items must be at least 1; --controls and --twins at least 0")
 		}
 		if *controls == 0 && *twins == 0 {
-			return errors.New("the design needs controls: set --controls or --twins")
+			return flagError("the design needs controls: set --controls or --twins")
 		}
 		c = simfeed.Design(*tests, *controls, *twins, *sessions, *items)
 	}

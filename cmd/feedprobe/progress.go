@@ -56,7 +56,7 @@ func useProgress(mode string, w io.Writer) (bool, error) {
 	case "auto":
 		return isTerminal(w), nil
 	}
-	return false, fmt.Errorf("--progress %q: want auto, on or off", mode)
+	return false, flagError("--progress %q: want auto, on or off", mode)
 }
 
 // Plan sets the number of sessions planned and starts the clock.

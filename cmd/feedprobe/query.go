@@ -46,11 +46,11 @@ Example:
 		return errors.New("query needs exactly one SQL argument (quote it)")
 	}
 	if *timeout < 0 {
-		return fmt.Errorf("--timeout %s: want 0 (no limit) or more", *timeout)
+		return flagError("--timeout %s: want 0 (no limit) or more", *timeout)
 	}
 	memCap, err := parseBytes(*maxMemory)
 	if err != nil {
-		return fmt.Errorf("--max-memory: %w", err)
+		return flagError("--max-memory: %w", err)
 	}
 	var out queryWriter
 	switch *format {
@@ -61,7 +61,7 @@ Example:
 	case "json":
 		out = &jsonOut{w: e.raw}
 	default:
-		return fmt.Errorf("--format %q: want table, csv or json", *format)
+		return flagError("--format %q: want table, csv or json", *format)
 	}
 	store, err := storage.OpenReadOnly(ctx, *db)
 	if err != nil {

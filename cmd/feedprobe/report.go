@@ -74,7 +74,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 			return fmt.Errorf("--baseline: %w", err)
 		}
 		if b.ID == camp.ID {
-			return fmt.Errorf("--baseline %q is the campaign itself", *baseline)
+			return flagError("--baseline %q is the campaign itself", *baseline)
 		}
 		base = &b
 	}

@@ -83,19 +83,19 @@ interrupted (feedprobe help exit-codes).`)
 	if *baseURL != "" {
 		c.BaseURL = *baseURL
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, c.BaseURL)
+	closedNet, err := closedNetwork(*closed, c.BaseURL)
 	if err != nil {
 		return err
 	}
 	var shard probe.Shard
 	if *shardFlag != "" {
 		if shard, err = probe.ParseShard(*shardFlag); err != nil {
-			return fmt.Errorf("--shard: %w", err)
+			return flagError("--shard: %w", err)
 		}
 	}
 	if *remoteURL != "" {
 		if err := probe.CheckRemoteURL(*remoteURL); err != nil {
-			return fmt.Errorf("--browser: %w", err)
+			return flagError("--browser: %w", err)
 		}
 	}
 	store, err := storage.Open(ctx, *db)
@@ -226,7 +226,7 @@ type runOptions struct {
 // It returns the address it listens on; stop closes the server.
 func serveRunMetrics(addr string, allowRemote bool, db *storage.DB, logger *slog.Logger) (bound string, stop func(), m *probe.Metrics, err error) {
 	if err := checkLoopback(addr, allowRemote); err != nil {
-		return "", nil, nil, fmt.Errorf("--metrics-listen: %w", err)
+		return "", nil, nil, flagError("--metrics-listen: %w", err)
 	}
 	if checkLoopback(addr, false) != nil {
 		logger.Warn("serving metrics beyond loopback: they have no authentication", "listen", addr)

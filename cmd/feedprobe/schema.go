@@ -48,7 +48,7 @@ describes the schema this binary creates; with --db, that database's.`)
 		enc.SetIndent("", "  ")
 		return enc.Encode(tables)
 	}
-	return fmt.Errorf("--format %q: want text, markdown or json", *format)
+	return flagError("--format %q: want text, markdown or json", *format)
 }
 
 func columnFlags(c storage.ColumnInfo) string {

@@ -92,10 +92,10 @@ process is alive), /readyz (database writable, browser running).`)
 		return errors.New("serve needs --config DIR and no arguments")
 	}
 	if *maxSessions < 1 {
-		return fmt.Errorf("--max-sessions %d: want at least 1", *maxSessions)
+		return flagError("--max-sessions %d: want at least 1", *maxSessions)
 	}
 	if *grace < 0 {
-		return fmt.Errorf("--grace %s: want 0 or more", *grace)
+		return flagError("--grace %s: want 0 or more", *grace)
 	}
 	logger, err := newLogger(e.stderr)
 	if err != nil {
@@ -147,7 +147,7 @@ process is alive), /readyz (database writable, browser running).`)
 	defer d.Close()
 
 	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return fmt.Errorf("--listen: %w", err)
+		return flagError("--listen: %w", err)
 	}
 	if *allowRemote {
 		if lerr := checkLoopback(*listen, false); lerr != nil {
@@ -198,7 +198,7 @@ process is alive), /readyz (database writable, browser running).`)
 // on when every campaign's base_url is loopback.
 func closedForAll(mode string, cs []*personas.Campaign) (bool, error) {
 	if mode != "auto" {
-		return probe.ClosedNetwork(mode, "")
+		return closedNetwork(mode, "")
 	}
 	for _, c := range cs {
 		on, err := probe.ClosedNetwork("auto", c.BaseURL)

@@ -63,7 +63,7 @@ names; flags given on the command line win over the file.`)
 		return err
 	}
 	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return fmt.Errorf("--listen: %w", err)
+		return flagError("--listen: %w", err)
 	}
 	srv, err := simfeed.New(cfg, nil)
 	if err != nil {
