@@ -90,7 +90,7 @@ tour in the README; each demo run adds a new campaign to it.`)
 		return err
 	}
 	fmt.Fprintln(e.stdout)
-	if err := writeAnalysis(e.stdout, rep); err != nil {
+	if err := rep.WriteTables(e.stdout); err != nil {
 		return err
 	}
 	if err := printTruth(ctx, e, store, sum.Campaign, srv.Truth()); err != nil {

@@ -57,7 +57,7 @@ folder.`)
 	defer store.Close()
 	var campaignID int64
 	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
+		c, err := store.FindCampaign(ctx, *campaign)
 		if err != nil {
 			return err
 		}

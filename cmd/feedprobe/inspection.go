@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +62,9 @@ func subcommand(ctx context.Context, e *env, name string, args []string, subs ma
 // openInspection opens the database (read-only when ro) and finds the
 // inspection ref; the caller closes the database.
 func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB, storage.Inspection, error) {
+	if ref == "" {
+		return nil, storage.Inspection{}, flagError("--inspection: give an inspection id or case name (feedprobe inspection list)")
+	}
 	open := storage.Open
 	if ro {
 		open = storage.OpenReadOnly
@@ -71,29 +73,12 @@ func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB
 	if err != nil {
 		return nil, storage.Inspection{}, err
 	}
-	in, err := findInspection(ctx, store, ref)
+	in, err := store.FindInspection(ctx, ref)
 	if err != nil {
 		store.Close()
 		return nil, storage.Inspection{}, err
 	}
 	return store, in, nil
-}
-
-func findInspection(ctx context.Context, db *storage.DB, ref string) (storage.Inspection, error) {
-	if ref == "" {
-		return storage.Inspection{}, flagError("--inspection: give an inspection id or case name (feedprobe inspection list)")
-	}
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		in, err := db.Inspection(ctx, id)
-		if !errors.Is(err, storage.ErrNotFound) {
-			return in, err
-		}
-	}
-	in, err := db.InspectionByCase(ctx, ref)
-	if errors.Is(err, storage.ErrNotFound) {
-		return in, fmt.Errorf("no inspection %q in the database (feedprobe inspection list)", ref)
-	}
-	return in, err
 }
 
 func inspectionNew(ctx context.Context, e *env, args []string) error {
@@ -161,7 +146,7 @@ feedprobe serve opens these by itself).`)
 	defer store.Close()
 	var cids []int64
 	for _, ref := range *camps {
-		c, err := findCampaign(ctx, store, ref)
+		c, err := store.FindCampaign(ctx, ref)
 		if err != nil {
 			return fmt.Errorf("--campaign: %w", err)
 		}
@@ -201,7 +186,7 @@ findings can then become the inspection's rectification orders.`)
 	}
 	defer store.Close()
 	for _, ref := range fs.Args()[1:] {
-		c, err := findCampaign(ctx, store, ref)
+		c, err := store.FindCampaign(ctx, ref)
 		if err != nil {
 			return err
 		}

@@ -213,7 +213,7 @@ func helpTopic(ctx context.Context, w io.Writer, name string) error {
 			return err
 		}
 		fmt.Fprintln(w)
-		if err := writeSchemaMarkdown(w, tables); err != nil {
+		if err := storage.WriteDictionaryMarkdown(w, tables); err != nil {
 			return err
 		}
 	}

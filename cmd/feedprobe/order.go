@@ -140,7 +140,7 @@ A deadline that is a date (2026-12-31) means the end of that day in
 		return err
 	}
 	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
+		c, err := store.FindCampaign(ctx, *campaign)
 		if err != nil {
 			return fmt.Errorf("--campaign: %w", err)
 		}

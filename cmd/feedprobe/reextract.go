@@ -66,7 +66,7 @@ merged database.`)
 		return err
 	}
 	defer store.Close()
-	camp, err := findCampaign(ctx, store, *campaign)
+	camp, err := store.FindCampaign(ctx, *campaign)
 	if err != nil {
 		return err
 	}

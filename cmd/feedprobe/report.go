@@ -69,7 +69,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 	defer store.Close()
 	var base *storage.Campaign
 	if *baseline != "" {
-		b, err := findCampaign(ctx, store, *baseline)
+		b, err := store.FindCampaign(ctx, *baseline)
 		if err != nil {
 			return fmt.Errorf("--baseline: %w", err)
 		}
@@ -104,7 +104,7 @@ All platform text (titles, topics, persona names) is escaped.`)
 // inspection camp is attached to; nil when it is attached to none.
 func campaignCase(ctx context.Context, db *storage.DB, camp storage.Campaign, ref string) (*storage.Inspection, error) {
 	if ref != "" {
-		in, err := findInspection(ctx, db, ref)
+		in, err := db.FindInspection(ctx, ref)
 		if err != nil {
 			return nil, err
 		}

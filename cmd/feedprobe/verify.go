@@ -71,7 +71,7 @@ end. The database is opened read-only.`)
 	defer store.Close()
 	var campID int64
 	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
+		c, err := store.FindCampaign(ctx, *campaign)
 		if err != nil {
 			return err
 		}
