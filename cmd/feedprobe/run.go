@@ -76,7 +76,7 @@ interrupted (feedprobe help exit-codes).`)
 		return err
 	}
 	// A scheduled campaign (serve's) runs once, now; its schedule is ignored.
-	c, _, err := loadCampaignFile(fs.Arg(0))
+	c, _, err := daemon.LoadCampaignFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}

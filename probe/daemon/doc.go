@@ -8,7 +8,9 @@
 // guarantee of one run per order and per campaign, the re-inspection loop
 // with its retries, recorded attempts and verdicts, the health gauges
 // restored at start, and the planning of a campaign's sessions
-// (PlanCampaign), which feedprobe run shares.
+// (PlanCampaign), which feedprobe run shares, and reading and validating
+// campaign files with or without a schedule: block (LoadCampaignFile,
+// ValidateFile, which also tells persona and adapter files apart).
 //
 // It imports probe, probe/schedule, personas, storage and analysis; it
 // never imports cmd, and it serves no HTTP and parses no flags: the command
