@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -69,12 +70,12 @@ tour in the README; each demo run adds a new campaign to it.`)
 	}
 	defer store.Close()
 	fmt.Fprintf(e.stdout, "running campaign %q: %d personas x %d sessions x %d items\n", c.Name, len(c.Personas), c.Sessions, c.ItemsPerSession)
-	sum, err := runCampaign(ctx, store, c, runOptions{
-		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
-		logger:  logger,
-		retries: 2,
-	}.withEvidence(store, *db, 10))
-	printRunSummary(e, sum, *db)
+	sum, err := daemon.Run(ctx, store, c, daemon.RunOptions{
+		Browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
+		Logger:  logger,
+		Retries: 2,
+	}.WithEvidence(store, *db, 10))
+	sum.Write(e.stdout, *db)
 	if err != nil {
 		return err
 	}

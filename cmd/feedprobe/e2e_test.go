@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/feedprobe/feedprobe/analysis"
@@ -292,10 +293,10 @@ func TestResumeAfterInterrupt(t *testing.T) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Cut the campaign off in the middle of its first sessions.
-	_, err = runCampaign(rctx, db, c, runOptions{
-		browser: probe.BrowserOptions{ClosedNetwork: true},
-		logger:  logger,
-		store:   &cancellingStore{DB: db, after: 25, cancel: cancel},
+	_, err = daemon.Run(rctx, db, c, daemon.RunOptions{
+		Browser: probe.BrowserOptions{ClosedNetwork: true},
+		Logger:  logger,
+		Store:   &cancellingStore{DB: db, after: 25, cancel: cancel},
 	})
 	if err == nil {
 		t.Fatal("interrupted run returned no error")
@@ -321,7 +322,7 @@ func TestResumeAfterInterrupt(t *testing.T) {
 		t.Fatalf("after the interrupt: %d done, %d running; want a session left running (%+v)", doneBefore, running, before)
 	}
 
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: logger})
+	sum, err := daemon.Run(ctx, db, c, daemon.RunOptions{Browser: probe.BrowserOptions{ClosedNetwork: true}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/chromedp/chromedp"
@@ -97,7 +98,7 @@ func runFeedprobe(b *testing.B, c *personas.Campaign, browser probe.BrowserOptio
 	}
 	defer db.Close()
 	start := time.Now()
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: browser, logger: slog.New(slog.DiscardHandler)})
+	sum, err := daemon.Run(ctx, db, c, daemon.RunOptions{Browser: browser, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

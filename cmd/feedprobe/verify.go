@@ -5,34 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
-
-var _ probe.EvidenceSink = (*storage.EvidenceStore)(nil)
-
-// withEvidence returns o set to keep evidence beside the database at
-// dbPath every n scrolls; n < 0 keeps none.
-func (o runOptions) withEvidence(db *storage.DB, dbPath string, n int) runOptions {
-	if n < 0 {
-		return o
-	}
-	o.evidence = storage.NewEvidenceStore(db, storage.EvidenceDir(dbPath))
-	o.evidenceEvery = n
-	return o
-}
-
-// sealSession adds the digest of a finished session to the evidence chain.
-// A failure is logged, not returned: the session's data is stored, and
-// verify reports the session as not sealed.
-func (o runOptions) sealSession(ctx context.Context, rep probe.SessionReport) {
-	if o.evidence == nil {
-		return
-	}
-	if err := o.evidence.SealSession(context.WithoutCancel(ctx), rep.SessionID); err != nil {
-		o.logger.Warn("session not sealed into the evidence chain", "session", rep.SessionID, "error", err)
-	}
-}
 
 func cmdVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "verify", "--db FILE [--campaign ID|NAME] [--json]", `
