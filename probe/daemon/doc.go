@@ -12,7 +12,13 @@
 // campaign files with or without a schedule: block (LoadCampaignFile,
 // ValidateFile, which also tells persona and adapter files apart).
 //
-// It imports probe, probe/schedule, personas, storage and analysis; it
-// never imports cmd, and it serves no HTTP and parses no flags: the command
-// wires it (New, Load, Launch, Start, Reload, Wait, Ready, Close).
+// It also runs a campaign once, for feedprobe run and demo (Run, with its
+// progress bar and MarkInterrupted for a run stopped by a signal), and
+// provides the HTTP side of serve and run --metrics-listen: the registry
+// with the runtime's, process's and database's collectors, the /metrics,
+// /healthz and /readyz handlers, and the loopback check.
+//
+// It imports probe, probe/schedule, personas, storage, storage/inspection
+// and analysis; it never imports cmd and parses no flags: the command
+// wires it (New, Load, Launch, Start, Reload, Wait, Ready, Close; Run).
 package daemon
