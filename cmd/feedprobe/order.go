@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"text/tabwriter"
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
@@ -61,33 +60,14 @@ check, article, verdict, effect and reason. A finding with verdict
 		return err
 	}
 	defer store.Close()
-	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	runs, err := inspection.Runs(ctx, store, in, findingsOf)
 	if err != nil {
 		return err
-	}
-	var runs []inspection.CampaignRun
-	for _, ic := range ics {
-		run, err := inspection.Summarize(ctx, store, ic, findingsOf)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, run)
 	}
 	if *asJSON {
 		return writeJSON(e.raw, runs)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAMPAIGN\tFINDING\tARTICLE\tVERDICT\tEFFECT\tREASON")
-	for _, r := range runs {
-		if r.FindError != "" {
-			fmt.Fprintf(tw, "%s\t-\t-\terror\t\t%s\n", r.Name, r.FindError)
-		}
-		for _, f := range r.Findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3g [%.3g, %.3g]\t%s\n", r.Name, f.Check, f.Article, f.Verdict,
-				float64(f.Effect.Value), float64(f.Effect.Lo), float64(f.Effect.Hi), f.Reason)
-		}
-	}
-	return tw.Flush()
+	return inspection.WriteRuns(e.stdout, runs)
 }
 
 func orderIssue(ctx context.Context, e *env, args []string) error {
