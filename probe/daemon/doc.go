@@ -16,7 +16,9 @@
 // progress bar and MarkInterrupted for a run stopped by a signal), and
 // provides the HTTP side of serve and run --metrics-listen: the registry
 // with the runtime's, process's and database's collectors, the /metrics,
-// /healthz and /readyz handlers, and the loopback check.
+// /healthz and /readyz handlers, and the loopback check. Reextract runs a
+// fixed adapter over a campaign's stored bodies (the adapter is probe's,
+// the evidence storage's: this is where the two meet offline).
 //
 // It imports probe, probe/schedule, personas, storage, storage/inspection
 // and analysis; it never imports cmd and parses no flags: the command
