@@ -81,7 +81,7 @@ tour in the README; each demo run adds a new campaign to it.`)
 	}
 	// simfeed knows what it planted: store it as labels (source "truth"),
 	// so `feedprobe label stats` can measure the lexicon against it.
-	_, seen, err := saveTruthLabels(ctx, store, c.Platform, srv.Catalogue(), base)
+	_, seen, err := saveTruth(ctx, store, c.Platform, srv.Catalogue(), base)
 	if err != nil {
 		return err
 	}

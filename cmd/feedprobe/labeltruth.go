@@ -38,7 +38,7 @@ lexicon, the adapter's labels) are measured against what was planted.`)
 		return err
 	}
 	defer store.Close()
-	n, items, err := saveTruthLabels(ctx, store, *platform, catalogue, *base)
+	n, items, err := saveTruth(ctx, store, *platform, catalogue, *base)
 	if err != nil {
 		return err
 	}
@@ -46,38 +46,12 @@ lexicon, the adapter's labels) are measured against what was planted.`)
 	return nil
 }
 
-// saveTruthLabels writes ground-truth labels for every item of platform
-// that the database observed; it returns the labels and items written.
-func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (int, int, error) {
-	byID := make(map[string]simfeed.Item, len(catalogue))
-	for _, it := range catalogue {
-		byID[it.ID] = it
+// saveTruth stores simfeed's catalogue as ground-truth labels of the
+// items of platform the database observed (storage.SaveTruthLabels).
+func saveTruth(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (labels, items int, err error) {
+	truth := make([]storage.TruthItem, len(catalogue))
+	for i, it := range catalogue {
+		truth[i] = storage.TruthItem{ID: it.ID, Harm: it.Harm, Synthetic: it.Synthetic}
 	}
-	cats := simfeed.HarmCategories()
-	var labels []storage.Label
-	items := 0
-	err := db.EachItem(ctx, platform, func(ci storage.CatalogueItem) error {
-		it, ok := byID[ci.ItemID]
-		if !ok {
-			return nil
-		}
-		items++
-		for _, c := range cats {
-			labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: c, Value: b2f(it.Harm == c), Source: "truth", SourceVersion: version})
-		}
-		labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: "synthetic", Value: b2f(it.Synthetic), Source: "truth", SourceVersion: version})
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	n, err := db.SaveLabels(ctx, labels)
-	return n, items, err
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
+	return db.SaveTruthLabels(ctx, platform, version, simfeed.HarmCategories(), truth)
 }
