@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -95,8 +97,15 @@ category,group,trained_on,is_gambling
 		if len(*maps) > 0 {
 			return flagError("--map is for --format csv")
 		}
-		var err error
-		if im, err = zeeschuimerImport(file, name, *platform); err != nil {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		ex, err := probe.ParseZeeschuimer(file, bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		if im, err = storage.ZeeschuimerImport(file, data, ex, name, *platform); err != nil {
 			return err
 		}
 	} else {
