@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/feedprobe/feedprobe/personas"
@@ -50,27 +47,7 @@ func cmdAdapterList(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tKIND\tSURFACE\tSCROLL\tFEED URL")
-	for _, n := range probe.BuiltinAdapters() {
-		a, err := probe.BuiltinAdapter(n)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\tbuilt-in (simfeed)\t%s\t%s\t%s\n", n, a.Surface, a.Scroll.Strategy, a.FeedURL)
-	}
-	for _, n := range probe.Templates() {
-		a, err := probe.AdapterTemplate(n)
-		if err != nil {
-			return err
-		}
-		checked := a.LastChecked
-		if checked == "" {
-			checked = "never checked"
-		}
-		fmt.Fprintf(w, "%s\ttemplate, experimental (%s)\t%s\t%s\t%s\n", n, checked, a.Surface, a.Scroll.Strategy, a.FeedURL)
-	}
-	return w.Flush()
+	return probe.WriteAdapterList(e.stdout)
 }
 
 func cmdAdapterTemplate(_ context.Context, e *env, args []string) error {
@@ -193,7 +170,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 	if dir == "" {
 		dir = "adapter-check-" + ad.Name
 	}
-	saved, serr := saveCheckFiles(dir, rep)
+	saved, serr := rep.Save(dir)
 	if err := probe.WriteCheck(e.stdout, ad, rep, *rows, saved); err != nil {
 		return err
 	}
@@ -210,25 +187,4 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 		return errors.New("the adapter found no items")
 	}
 	return nil
-}
-
-func saveCheckFiles(dir string, rep probe.CheckReport) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("save check: %w", err)
-	}
-	var saved []string
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"screenshot.png", rep.Screenshot}, {"page.html", rep.HTML}} {
-		if len(f.data) == 0 {
-			continue
-		}
-		p := filepath.Join(dir, f.name)
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
-			return saved, fmt.Errorf("save check: %w", err)
-		}
-		saved = append(saved, p)
-	}
-	return saved, nil
 }

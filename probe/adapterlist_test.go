@@ -1,0 +1,36 @@
+package probe
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteAdapterList(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteAdapterList(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, n := range append(BuiltinAdapters(), Templates()...) {
+		if !strings.Contains(out, "\n"+n+" ") {
+			t.Errorf("adapter list does not name %s:\n%s", n, out)
+		}
+	}
+	if !strings.Contains(out, "template, experimental") || !strings.Contains(out, "built-in (simfeed)") {
+		t.Errorf("adapter list without both kinds:\n%s", out)
+	}
+}
+
+func TestCheckReportSave(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "check")
+	saved, err := CheckReport{HTML: []byte("<html></html>")}.Save(dir)
+	if err != nil || len(saved) != 1 || filepath.Base(saved[0]) != "page.html" {
+		t.Fatalf("Save = %v, %v, want page.html only (no screenshot taken)", saved, err)
+	}
+	if data, err := os.ReadFile(saved[0]); err != nil || string(data) != "<html></html>" {
+		t.Errorf("page.html = %q, %v", data, err)
+	}
+}
