@@ -2,10 +2,12 @@ package probe
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteAdapterList(t *testing.T) {
@@ -32,5 +34,16 @@ func TestCheckReportSave(t *testing.T) {
 	}
 	if data, err := os.ReadFile(saved[0]); err != nil || string(data) != "<html></html>" {
 		t.Errorf("page.html = %q, %v", data, err)
+	}
+}
+
+func TestWaitEnter(t *testing.T) {
+	if err := WaitEnter(t.Context(), strings.NewReader("\n"), time.Second); err != nil {
+		t.Errorf("WaitEnter(Enter) = %v", err)
+	}
+	r, w := io.Pipe()
+	defer w.Close()
+	if err := WaitEnter(t.Context(), r, 50*time.Millisecond); err == nil || !strings.Contains(err.Error(), "no Enter within") {
+		t.Errorf("WaitEnter(nothing) = %v, want a timeout", err)
 	}
 }

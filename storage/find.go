@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+
+	"github.com/feedprobe/feedprobe/personas"
 )
 
 // FindCampaign returns the campaign ref names: an id, else a name; the
@@ -45,4 +48,23 @@ func (db *DB) FindInspection(ctx context.Context, ref string) (Inspection, error
 		return in, fmt.Errorf("no inspection %q in the database (feedprobe inspection list)", ref)
 	}
 	return in, err
+}
+
+// LookupPersona finds a persona by name: in the campaign given by its YAML
+// file (which is recorded first, as a run records it: RecordPersona) or
+// by its name, or, for campaign "", in the only campaign that has a
+// persona of that name (FindPersona).
+func (db *DB) LookupPersona(ctx context.Context, campaign, name string) (Persona, Campaign, error) {
+	if st, err := os.Stat(campaign); campaign != "" && err == nil && !st.IsDir() {
+		c, err := personas.LoadCampaign(campaign)
+		if err != nil {
+			return Persona{}, Campaign{}, err
+		}
+		p, camp, err := db.RecordPersona(ctx, c, name)
+		if errors.Is(err, ErrNotFound) {
+			return p, camp, fmt.Errorf("campaign %s has no persona %q", campaign, name)
+		}
+		return p, camp, err
+	}
+	return db.FindPersona(ctx, campaign, name)
 }

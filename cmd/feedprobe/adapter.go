@@ -137,7 +137,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			return err
 		}
 		defer store.Close()
-		p, _, err := findPersona(ctx, store, *campaign, *personaName)
+		p, _, err := store.LookupPersona(ctx, *campaign, *personaName)
 		if err != nil {
 			return err
 		}
