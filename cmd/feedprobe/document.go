@@ -50,7 +50,7 @@ func (d docFlags) check(dbPath string) error {
 		}
 	}
 	if *d.out != "-" {
-		return checkOutput(*d.out, dbPath, *d.force)
+		return storage.CheckOutput(*d.out, dbPath, *d.force)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func (d docFlags) emit(ctx context.Context, e *env, dbPath string, html []byte, 
 		_, err := e.raw.Write(data) // HTML or PDF, byte for byte
 		return err
 	}
-	if err := writeOutput(*d.out, dbPath, *d.force, data); err != nil {
+	if err := storage.WriteOutput(*d.out, dbPath, *d.force, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%s written to %s (%d bytes)\n", what, *d.out, len(data))
