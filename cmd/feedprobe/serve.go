@@ -119,7 +119,10 @@ process is alive), /readyz (database writable, browser running).`)
 	if len(loaded) == 0 {
 		logger.Warn("no campaign files; add some and send SIGHUP", "config", *dir)
 	}
-	if closedNet, err = closedForAll(*closed, loaded); err != nil {
+	if closedNet, err = probe.ClosedNetworkAll(*closed, loaded); err != nil {
+		if *closed != "auto" {
+			return usageError(err)
+		}
 		return err
 	}
 	// The browser, and the sessions' work, outlive the signal: sessions get
@@ -174,19 +177,4 @@ process is alive), /readyz (database writable, browser running).`)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
 	return nil
-}
-
-// closedForAll resolves --closed-network for the shared browser: auto means
-// on when every campaign's base_url is loopback.
-func closedForAll(mode string, cs []*personas.Campaign) (bool, error) {
-	if mode != "auto" {
-		return closedNetwork(mode, "")
-	}
-	for _, c := range cs {
-		on, err := probe.ClosedNetwork("auto", c.BaseURL)
-		if err != nil || !on {
-			return false, err
-		}
-	}
-	return len(cs) > 0, nil
 }

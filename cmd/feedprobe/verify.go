@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/feedprobe/feedprobe/storage"
@@ -60,35 +59,14 @@ end. The database is opened read-only.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
+		if err := writeJSON(e.raw, v); err != nil {
 			return err
 		}
-	} else {
-		for _, p := range v.Problems {
-			fmt.Fprintln(e.stdout, "FAIL", p)
-		}
-		for _, w := range v.Warnings {
-			fmt.Fprintln(e.stdout, "warning:", w)
-		}
-		for _, c := range v.Chains {
-			fmt.Fprintf(e.stdout, "campaign %d %q: %d rows, %d files, %d sessions sealed, %d seals, head %s\n",
-				c.CampaignID, c.Campaign, c.Rows, c.Files, c.Sessions, c.Seals, headOrNone(c.Head))
-		}
+	} else if err := v.WriteText(e.stdout); err != nil {
+		return err
 	}
 	if !v.OK() {
 		return fmt.Errorf("verify: %d problems: the evidence or the data was altered after it was recorded", len(v.Problems))
 	}
-	if !*asJSON {
-		fmt.Fprintln(e.stdout, "ok: every file and row matches its chain")
-	}
 	return nil
-}
-
-func headOrNone(h string) string {
-	if h == "" {
-		return "(empty chain)"
-	}
-	return h
 }
