@@ -144,27 +144,14 @@ feedprobe serve opens these by itself).`)
 		return err
 	}
 	defer store.Close()
-	var cids []int64
-	for _, ref := range *camps {
-		c, err := store.FindCampaign(ctx, ref)
-		if err != nil {
-			return fmt.Errorf("--campaign: %w", err)
-		}
-		cids = append(cids, c.ID)
-	}
-	in, err = store.CreateInspection(ctx, in)
+	in, err = inspection.Open(ctx, store, in, *camps)
 	if errors.Is(err, storage.ErrCaseExists) {
 		return fmt.Errorf("--case %q: an inspection of that case exists already (feedprobe inspection list)", *caseName)
 	}
 	if err != nil {
 		return err
 	}
-	for _, id := range cids {
-		if err := store.AttachCampaign(ctx, in.ID, id, time.Time{}); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(e.stdout, "inspection %d: %s (%s of %s by %s), %d campaigns\n", in.ID, in.Case, in.Kind, in.Platform, in.Body, len(cids))
+	fmt.Fprintf(e.stdout, "inspection %d: %s (%s of %s by %s), %d campaigns\n", in.ID, in.Case, in.Kind, in.Platform, in.Body, len(*camps))
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
@@ -115,22 +114,9 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	if !due.After(now) {
 		return flagError("--deadline %s is not in the future", due.Format(time.RFC3339))
 	}
-	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	ics, err := inspection.Candidates(ctx, store, in, *campaign)
 	if err != nil {
 		return err
-	}
-	if *campaign != "" {
-		c, err := store.FindCampaign(ctx, *campaign)
-		if err != nil {
-			return fmt.Errorf("--campaign: %w", err)
-		}
-		ics = slices.DeleteFunc(ics, func(ic storage.InspectionCampaign) bool { return ic.Campaign.ID != c.ID })
-		if len(ics) == 0 {
-			return fmt.Errorf("--campaign %s is not attached to inspection %s (feedprobe inspection attach)", c.Name, in.Case)
-		}
-	}
-	if len(ics) == 0 {
-		return fmt.Errorf("inspection %s has no campaign; attach one with feedprobe inspection attach", in.Case)
 	}
 	o, camp, err := inspection.Issue(ctx, store, in, ics, *check, due, now, *force, findingsOf)
 	switch {
