@@ -47,6 +47,9 @@ func cmdAdapterList(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	return probe.WriteAdapterList(e.stdout)
 }
 

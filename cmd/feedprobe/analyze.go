@@ -43,6 +43,9 @@ database is opened read-only.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	over, err := conv()
 	if err != nil {
 		return err

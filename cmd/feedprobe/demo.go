@@ -32,6 +32,9 @@ tour in the README; each demo run adds a new campaign to it.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	logger, err := newLogger(e.stderr)
 	if err != nil {
 		return err

@@ -40,3 +40,13 @@ func logFlags(fs *pflag.FlagSet) func(w io.Writer) (*slog.Logger, error) {
 		return nil, flagError("--log-format %q: want text or json", *format)
 	}
 }
+
+// noArgs refuses positional arguments to a command that takes none (a
+// usage error, exit status 2), instead of ignoring them.
+func noArgs(fs *pflag.FlagSet) error {
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return flagError("%s takes no arguments (got %q)", fs.Name(), fs.Args())
+	}
+	return nil
+}

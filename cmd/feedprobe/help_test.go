@@ -185,6 +185,7 @@ func TestUsageExitStatus(t *testing.T) {
 		{"order", "notice", "--db", db, "--inspection", "1", "--json", "--format", "pdf"},
 		{"label", "bogus"}, {"inspection", "bogus"}, {"adapter", "bogus"}, {"persona", "bogus"},
 		{"help", "run", "query"},
+		{"analyze", "--db", db, "stray"}, {"version", "stray"}, {"schema", "stray"}, {"report", "--db", db, "stray"},
 	} {
 		_, _, err := runHelp(t, args...)
 		if exitStatus(err) != exitUsage {

@@ -58,6 +58,9 @@ feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *list {
 		for _, n := range templateNames() {
 			fmt.Fprintln(e.stdout, n)

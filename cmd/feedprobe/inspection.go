@@ -104,6 +104,9 @@ feedprobe serve opens these by itself).`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	var problems []string
 	for _, f := range []struct{ name, v string }{{"--case", *caseName}, {"--platform", *platform}, {"--body", *body}} {
 		if strings.TrimSpace(f.v) == "" {

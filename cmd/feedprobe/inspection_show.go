@@ -17,6 +17,9 @@ orders by status.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	store, err := storage.OpenReadOnly(ctx, *db)
 	if err != nil {
 		return err

@@ -188,6 +188,9 @@ category after resolution. --json adds "disagreements".`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	store, err := storage.OpenReadOnly(ctx, *db)
 	if err != nil {
 		return err

@@ -166,6 +166,9 @@ func cmdVersion(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, "feedprobe", version)
 	return nil
 }

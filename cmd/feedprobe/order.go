@@ -54,6 +54,9 @@ check, article, verdict, effect and reason. A finding with verdict
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	store, in, err := openInspection(ctx, *db, *ref, true)
 	if err != nil {
 		return err
@@ -88,6 +91,9 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	tz := fs.String("time-zone", "", "IANA time zone of a date deadline (default: the case's, else UTC)")
 	force := fs.Bool("force", false, "issue the order even when the finding's verdict is not \"violation evidence\"")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *ref == "" || *check == "" || *deadline == "" {
@@ -153,6 +159,9 @@ SQLite file, and another existing file only with --force.`)
 	doc := addDocFlags(fs, "-")
 	asJSON := fs.Bool("json", false, "write JSON instead of HTML")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *asJSON && *doc.format == "pdf" {

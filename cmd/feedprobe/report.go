@@ -51,6 +51,9 @@ All platform text (titles, topics, persona names) is escaped.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if err := doc.check(*db); err != nil {
 		return err
 	}

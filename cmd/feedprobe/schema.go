@@ -18,6 +18,9 @@ describes the schema this binary creates; with --db, that database's.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	var (
 		tables []storage.TableInfo
 		err    error

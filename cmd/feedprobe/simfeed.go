@@ -35,6 +35,9 @@ names; flags given on the command line win over the file.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	cfg := def
 	if *scenario != "" {
 		c, err := simfeed.LoadScenario(*scenario)
