@@ -107,15 +107,8 @@ interrupted (feedprobe help exit-codes).`)
 		return err
 	}
 	defer lease.Release(ctx)
-	runCtx, cancelRun := context.WithCancelCause(ctx)
+	runCtx, cancelRun := lease.Bind(ctx)
 	defer cancelRun(nil)
-	go func() {
-		select {
-		case <-lease.Lost():
-			cancelRun(lease.Err())
-		case <-runCtx.Done():
-		}
-	}()
 	var metrics *probe.Metrics
 	if *metricsListen != "" {
 		_, stop, m, err := serveRunMetrics(*metricsListen, *allowRemote, store, logger)
