@@ -224,7 +224,7 @@ func runBareWith(b *testing.B, base string, k, items int, extra ...chromedp.Exec
 }
 
 // BenchmarkScaleCapture compares items per second of feedprobe's capture
-// (runCampaign: storage, identity, settings) with the bare chromedp loop,
+// (daemon.Run: storage, identity, settings) with the bare chromedp loop,
 // on the same simfeed, for 1 and 8 personas, alternating the two. The
 // personas' scroll_pause is 0 (no pause at all) or 20ms (about one frame).
 func BenchmarkScaleCapture(b *testing.B) {
