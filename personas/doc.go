@@ -11,6 +11,9 @@
 //	personas.yaml:12: personas[0].interests.sports: weight -1 must be between 0 and 1
 //
 // Specs returned by Load, Parse, LoadCampaign and ParseCampaign are complete:
-// every omitted field holds its documented default. The package has no
-// browser code and does no I/O beyond reading the spec files.
+// every omitted field holds its documented default. Placeholders finds the
+// template placeholders (feedprobe init's "edit me") a file still holds,
+// and HasTopKey tells a spec file's kind by its top-level key. The package
+// has no browser code, does no I/O beyond reading the spec files, and
+// imports analysis only (for the audit's plain persona values).
 package personas

@@ -24,7 +24,10 @@
 // Everything that touches chromedp or goquery lives here. RunCampaign runs a
 // campaign's planned sessions (a Runner with one shared browser, relaunched
 // when it dies); CampaignAdapter, ResolveAdapter and TileBudget pick what it
-// runs with; CheckAdapter and WriteCheck try an adapter on one page. The
+// runs with; CheckAdapter, WriteCheck and CheckReport.Save try an adapter
+// on one page; WriteAdapterList lists the adapters and templates;
+// ClosedNetwork and ClosedNetworkAll decide the closed-network mode; Login,
+// WaitEnter and HasDisplay log a persona in by hand. The
 // plain values a session produces (feed.Item, feed.Impression, feed.Action,
 // feed.Evidence) live in the subpackage feed, so that storage and analysis
 // can use them without the browser. The simulated platform used by tests

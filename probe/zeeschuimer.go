@@ -54,28 +54,13 @@ var zeeschuimerPlatforms = map[string]struct{ platform, template string }{
 // ZeeschuimerPlatforms lists the source platforms ImportZeeschuimer reads.
 func ZeeschuimerPlatforms() []string { return slices.Sorted(maps.Keys(zeeschuimerPlatforms)) }
 
-// ZeeschuimerView is one page view of a Zeeschuimer export: the items
-// collected while a tab showed one page, in the order collected.
-type ZeeschuimerView struct {
-	NavIndex string // Zeeschuimer's "SESSION:TAB:INDEX"
-	PageURL  string // source_platform_url
-	Items    []ZeeschuimerItem
-}
-
-// ZeeschuimerItem is one item of a page view.
-type ZeeschuimerItem struct {
-	feed.RawItem
-	Line        int // in the file, from 1
-	CollectedAt time.Time
-	SourceURL   string
-}
-
-// ZeeschuimerExport is a parsed Zeeschuimer export of one platform.
-type ZeeschuimerExport struct {
-	SourcePlatform string // tiktok.com, ...
-	Platform       string // feedprobe's name: tiktok, douyin, xiaohongshu
-	Views          []ZeeschuimerView
-}
+// ZeeschuimerView, ZeeschuimerItem and ZeeschuimerExport are the plain
+// values of a parsed export (probe/feed), which storage imports.
+type (
+	ZeeschuimerView   = feed.ZeeschuimerView
+	ZeeschuimerItem   = feed.ZeeschuimerItem
+	ZeeschuimerExport = feed.ZeeschuimerExport
+)
 
 // ParseZeeschuimer reads a Zeeschuimer NDJSON export (name is used in
 // errors). Page views are (nav_index, source_platform_url) pairs, in the

@@ -20,9 +20,22 @@
 //
 // Analyze and Findings read a campaign into the input of package analysis
 // (labels resolved, sessions in compact form) and return what `feedprobe
-// analyze` and `feedprobe findings` print. The package imports analysis,
-// personas and probe/feed (plain types only) and never imports probe,
-// chromedp or cmd.
+// analyze` and `feedprobe findings` print (Analysis.WriteTables,
+// Findings.WriteTable); DesignWarnings says which checks a campaign's
+// design is too small for.
+//
+// Besides the data it owns the engines of the data commands: QueryTo
+// writes a query's rows as a table, CSV or JSON; ExportWith writes the
+// research tables; ParseImportCSV and ZeeschuimerImport turn another
+// tool's data into an Import; ImportLabels, SaveTruthLabels and
+// ApplyLexicon label items; Merge (with HoldMerge's leases) joins shards;
+// WriteDictionaryText and WriteDictionaryMarkdown print the data
+// dictionary; CheckOutput and WriteOutput keep a document from
+// overwriting a database or its evidence; FindCampaign, FindInspection and
+// LookupPersona resolve the references commands take; StatsCollector
+// exports the connection pools to Prometheus. The package imports
+// analysis, personas and probe/feed (plain types only) and never imports
+// probe, chromedp or cmd.
 //
 // # Schema
 //

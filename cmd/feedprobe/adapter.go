@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/feedprobe/feedprobe/personas"
@@ -34,13 +31,13 @@ Adapters say where a platform's feed items are and how to scroll it.
 Run "feedprobe adapter <command> --help" for its flags.
 `)
 		if len(args) == 0 {
-			return errors.New("adapter needs a command: check, list or template")
+			return usageError(errors.New("adapter needs a command: check, list or template"))
 		}
 		return nil
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0])
+		return usageError(fmt.Errorf("unknown adapter command %q (want check, list or template)", args[0]))
 	}
 	return f(ctx, e, args[1:])
 }
@@ -50,27 +47,10 @@ func cmdAdapterList(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tKIND\tSURFACE\tSCROLL\tFEED URL")
-	for _, n := range probe.BuiltinAdapters() {
-		a, err := probe.BuiltinAdapter(n)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s\tbuilt-in (simfeed)\t%s\t%s\t%s\n", n, a.Surface, a.Scroll.Strategy, a.FeedURL)
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	for _, n := range probe.Templates() {
-		a, err := probe.AdapterTemplate(n)
-		if err != nil {
-			return err
-		}
-		checked := a.LastChecked
-		if checked == "" {
-			checked = "never checked"
-		}
-		fmt.Fprintf(w, "%s\ttemplate, experimental (%s)\t%s\t%s\t%s\n", n, checked, a.Surface, a.Scroll.Strategy, a.FeedURL)
-	}
-	return w.Flush()
+	return probe.WriteAdapterList(e.stdout)
 }
 
 func cmdAdapterTemplate(_ context.Context, e *env, args []string) error {
@@ -151,7 +131,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 		u = ad.FeedURL
 	}
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return fmt.Errorf("--url %q: give the page's full http(s) URL", u)
+		return flagError("--url %q: give the page's full http(s) URL", u)
 	}
 	cfg := probe.CheckConfig{Adapter: ad, URL: u, Steps: *steps, Items: *items, Timeout: *timeout, Logger: logger}
 	if *personaName != "" {
@@ -160,7 +140,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			return err
 		}
 		defer store.Close()
-		p, _, err := findPersona(ctx, store, *campaign, *personaName)
+		p, _, err := store.LookupPersona(ctx, *campaign, *personaName)
 		if err != nil {
 			return err
 		}
@@ -176,7 +156,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 			fmt.Fprintf(e.stderr, "note: persona %s has no saved identity yet\n", p.Name)
 		}
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, u)
+	closedNet, err := closedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}
@@ -193,7 +173,7 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 	if dir == "" {
 		dir = "adapter-check-" + ad.Name
 	}
-	saved, serr := saveCheckFiles(dir, rep)
+	saved, serr := rep.Save(dir)
 	if err := probe.WriteCheck(e.stdout, ad, rep, *rows, saved); err != nil {
 		return err
 	}
@@ -210,25 +190,4 @@ The adapter may be a file, a built-in adapter name or a template name.`)
 		return errors.New("the adapter found no items")
 	}
 	return nil
-}
-
-func saveCheckFiles(dir string, rep probe.CheckReport) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("save check: %w", err)
-	}
-	var saved []string
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"screenshot.png", rep.Screenshot}, {"page.html", rep.HTML}} {
-		if len(f.data) == 0 {
-			continue
-		}
-		p := filepath.Join(dir, f.name)
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
-			return saved, fmt.Errorf("save check: %w", err)
-		}
-		saved = append(saved, p)
-	}
-	return saved, nil
 }

@@ -3,13 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
-	"strconv"
 
-	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -48,6 +43,9 @@ database is opened read-only.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	over, err := conv()
 	if err != nil {
 		return err
@@ -70,36 +68,7 @@ database is opened read-only.`)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	return writeAnalysis(e.stdout, rep)
-}
-
-// writeAnalysis prints an analysis as tables.
-func writeAnalysis(w io.Writer, r storage.Analysis) error {
-	if _, err := fmt.Fprintf(w, "campaign %d %q on %s (%s)\n", r.Campaign.ID, r.Campaign.Name, r.Campaign.Platform, r.Campaign.BaseURL); err != nil {
-		return err
-	}
-	if err := r.Summary.WriteTable(w); err != nil {
-		return err
-	}
-	if err := analysis.WriteComparisonTable(w, r.Comparison); err != nil {
-		return err
-	}
-	if err := writeStartGap(w, r.MaxStartGap); err != nil {
-		return err
-	}
-	return r.Audit.WriteTable(w, r.Labels)
-}
-
-// writeStartGap prints the largest start-time gap between matched
-// personas, or that none was measured.
-func writeStartGap(w io.Writer, g *storage.StartGap) error {
-	if g == nil {
-		_, err := fmt.Fprintln(w, "time matching: no matched personas with finished sessions of the same number")
-		return err
-	}
-	_, err := fmt.Fprintf(w, "time matching: largest start-time gap between matched personas %.1f s (%s and %s, session %d; %d pairs)\n",
-		g.Seconds, g.Persona, g.Other, g.Session, g.Pairs)
-	return err
+	return rep.WriteTables(e.stdout)
 }
 
 // openCampaign opens the database read-only and finds the campaign ref
@@ -109,31 +78,10 @@ func openCampaign(ctx context.Context, path, ref string) (*storage.DB, storage.C
 	if err != nil {
 		return nil, storage.Campaign{}, err
 	}
-	camp, err := findCampaign(ctx, store, ref)
+	camp, err := store.FindCampaign(ctx, ref)
 	if err != nil {
 		store.Close()
 		return nil, storage.Campaign{}, err
 	}
 	return store, camp, nil
-}
-
-func findCampaign(ctx context.Context, db *storage.DB, ref string) (storage.Campaign, error) {
-	if ref == "" {
-		c, err := db.LatestCampaign(ctx)
-		if errors.Is(err, storage.ErrNotFound) {
-			return c, errors.New("the database has no campaign yet (run one with feedprobe run or feedprobe demo)")
-		}
-		return c, err
-	}
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		c, err := db.Campaign(ctx, id)
-		if !errors.Is(err, storage.ErrNotFound) {
-			return c, err
-		}
-	}
-	c, err := db.CampaignByName(ctx, ref)
-	if errors.Is(err, storage.ErrNotFound) {
-		return c, fmt.Errorf("no campaign %q in the database", ref)
-	}
-	return c, err
 }

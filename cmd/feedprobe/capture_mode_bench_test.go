@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -86,7 +87,7 @@ func runMode(b *testing.B, c *personas.Campaign) (int, time.Duration) {
 	}
 	defer db.Close()
 	start := time.Now()
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: slog.New(slog.DiscardHandler)}.withEvidence(db, path, 0))
+	sum, err := daemon.Run(ctx, db, c, daemon.RunOptions{Browser: probe.BrowserOptions{ClosedNetwork: true}, Logger: slog.New(slog.DiscardHandler)}.WithEvidence(db, path, 0))
 	if err != nil {
 		b.Fatal(err)
 	}

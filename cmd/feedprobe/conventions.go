@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/spf13/pflag"
@@ -26,11 +25,11 @@ func conventionFlags(fs *pflag.FlagSet) func() (storage.Conventions, error) {
 			v    int
 		}{{"taxonomy-size", *taxonomy}, {"catalogue-size", *catalogue}, {"serp-depth", *serp}, {"rbo-depth", *rboDepth}} {
 			if x.v < 0 || fs.Changed(x.name) && x.v == 0 {
-				return storage.Conventions{}, fmt.Errorf("--%s %d: want a positive number", x.name, x.v)
+				return storage.Conventions{}, flagError("--%s %d: want a positive number", x.name, x.v)
 			}
 		}
 		if fs.Changed("rbo-p") && !(*rboP > 0 && *rboP < 1) || math.IsNaN(*rboP) {
-			return storage.Conventions{}, fmt.Errorf("--rbo-p %g: want a number between 0 and 1, both excluded", *rboP)
+			return storage.Conventions{}, flagError("--rbo-p %g: want a number between 0 and 1, both excluded", *rboP)
 		}
 		return storage.Conventions{TaxonomySize: *taxonomy, Catalogue: *catalogue, SERPMSDepth: *serp, RBODepth: *rboDepth, RBOP: *rboP}, nil
 	}

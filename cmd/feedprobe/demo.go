@@ -5,11 +5,11 @@ import (
 	_ "embed"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -30,6 +30,9 @@ tour in the README; each demo run adds a new campaign to it.`)
 	items := fs.Int("items", 0, "override the items per session (default: the campaign's 60)")
 	newLogger := logFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	logger, err := newLogger(e.stderr)
@@ -69,18 +72,18 @@ tour in the README; each demo run adds a new campaign to it.`)
 	}
 	defer store.Close()
 	fmt.Fprintf(e.stdout, "running campaign %q: %d personas x %d sessions x %d items\n", c.Name, len(c.Personas), c.Sessions, c.ItemsPerSession)
-	sum, err := runCampaign(ctx, store, c, runOptions{
-		browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
-		logger:  logger,
-		retries: 2,
-	}.withEvidence(store, *db, 10))
-	printRunSummary(e, sum, *db)
+	sum, err := daemon.Run(ctx, store, c, daemon.RunOptions{
+		Browser: probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: true, Logger: logger},
+		Logger:  logger,
+		Retries: 2,
+	}.WithEvidence(store, *db, 10))
+	sum.Write(e.stdout, *db)
 	if err != nil {
 		return err
 	}
 	// simfeed knows what it planted: store it as labels (source "truth"),
 	// so `feedprobe label stats` can measure the lexicon against it.
-	_, seen, err := saveTruthLabels(ctx, store, c.Platform, srv.Catalogue(), base)
+	_, seen, err := saveTruth(ctx, store, c.Platform, srv.Catalogue(), base)
 	if err != nil {
 		return err
 	}
@@ -90,71 +93,12 @@ tour in the README; each demo run adds a new campaign to it.`)
 		return err
 	}
 	fmt.Fprintln(e.stdout)
-	if err := writeAnalysis(e.stdout, rep); err != nil {
+	if err := rep.WriteTables(e.stdout); err != nil {
 		return err
 	}
-	if err := printTruth(ctx, e, store, sum.Campaign, srv.Truth()); err != nil {
+	if err := daemon.WriteTruth(ctx, e.stdout, store, sum.Campaign, srv.Truth()); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nnext: feedprobe analyze --db %s --json   (the tour in README.md goes on from here)\n", *db)
 	return nil
-}
-
-// printTruth sets what simfeed learned about each persona beside what the
-// probe stored: the platform's user id (found through the persona's saved
-// cookie), visits, and learned affinity for the persona's top interest.
-func printTruth(ctx context.Context, e *env, db *storage.DB, camp storage.Campaign, truth simfeed.Truth) error {
-	users := map[string]simfeed.TruthUser{}
-	for _, u := range truth.Users {
-		users[u.ID] = u
-	}
-	ps, err := db.Personas(ctx, camp.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\nsimfeed's ground truth\n  %-14s %-10s %6s %6s  %s\n", "persona", "user", "visits", "served", "learned affinity (top 3)")
-	for _, p := range ps {
-		ident, err := db.LoadIdentity(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		uid, ok := probe.IdentityCookie(ident, "sf_uid")
-		u, known := users[uid]
-		if !ok || !known {
-			fmt.Fprintf(e.stdout, "  %-14s %-10s (no identity recorded)\n", p.Name, "-")
-			continue
-		}
-		served := 0
-		for _, v := range u.Visits {
-			served += len(v.Served)
-		}
-		fmt.Fprintf(e.stdout, "  %-14s %-10s %6d %6d  %s\n", p.Name, u.ID, len(u.Visits), served, topAffinity(u.Affinity, 3))
-	}
-	return nil
-}
-
-func topAffinity(aff map[string]float64, n int) string {
-	if len(aff) == 0 {
-		return "none (popularity only)"
-	}
-	type kv struct {
-		k string
-		v float64
-	}
-	var all []kv
-	for k, v := range aff {
-		all = append(all, kv{k, v})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
-	out := ""
-	for i, x := range all {
-		if i == n {
-			break
-		}
-		if i > 0 {
-			out += ", "
-		}
-		out += fmt.Sprintf("%s %.2f", x.k, x.v)
-	}
-	return out
 }

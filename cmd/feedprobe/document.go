@@ -42,15 +42,15 @@ func addDocFlags(fs *pflag.FlagSet, defaultOut string) docFlags {
 // language and the output file (so a refused target fails fast).
 func (d docFlags) check(dbPath string) error {
 	if *d.format != "html" && *d.format != "pdf" {
-		return fmt.Errorf("--format %q: want html or pdf", *d.format)
+		return flagError("--format %q: want html or pdf", *d.format)
 	}
 	if *d.lang != "" {
 		if _, err := auditreport.ParseLang(*d.lang); err != nil {
-			return fmt.Errorf("--lang %w", err)
+			return flagError("--lang %w", err)
 		}
 	}
 	if *d.out != "-" {
-		return checkOutput(*d.out, dbPath, *d.force)
+		return storage.CheckOutput(*d.out, dbPath, *d.force)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func (d docFlags) emit(ctx context.Context, e *env, dbPath string, html []byte, 
 		_, err := e.raw.Write(data) // HTML or PDF, byte for byte
 		return err
 	}
-	if err := writeOutput(*d.out, dbPath, *d.force, data); err != nil {
+	if err := storage.WriteOutput(*d.out, dbPath, *d.force, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%s written to %s (%d bytes)\n", what, *d.out, len(data))

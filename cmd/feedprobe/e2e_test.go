@@ -8,13 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/feedprobe/feedprobe/probe/feed"
-
 	"github.com/feedprobe/feedprobe/analysis"
-	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/probe/simfeed/simfeedtest"
@@ -268,113 +264,4 @@ func servedShare(t *testing.T, srv *simfeed.Server, served []simfeed.Served, top
 		}
 	}
 	return float64(n) / float64(len(served))
-}
-
-// TestResumeAfterInterrupt cancels a campaign after its first finished
-// session and runs it again: the session that was cut short is marked
-// interrupted and redone, finished ones are not repeated.
-func TestResumeAfterInterrupt(t *testing.T) {
-	needBrowser(t)
-	_, base := startSimfeed(t, simfeed.DefaultConfig())
-	path := writeCampaign(t, base, 2, 20)
-	c, err := personas.LoadCampaign(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Concurrency = 2
-	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "resume.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	logger := testLogger(t)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// Cut the campaign off in the middle of its first sessions.
-	_, err = runCampaign(rctx, db, c, runOptions{
-		browser: probe.BrowserOptions{ClosedNetwork: true},
-		logger:  logger,
-		store:   &cancellingStore{DB: db, after: 25, cancel: cancel},
-	})
-	if err == nil {
-		t.Fatal("interrupted run returned no error")
-	}
-	camp, err := db.CampaignByName(ctx, "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := db.Sessions(ctx, camp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doneBefore, running := 0, 0
-	for _, s := range before {
-		switch s.Status {
-		case storage.StatusDone:
-			doneBefore++
-		case storage.StatusRunning:
-			running++
-		}
-	}
-	if running == 0 {
-		t.Fatalf("after the interrupt: %d done, %d running; want a session left running (%+v)", doneBefore, running, before)
-	}
-
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Resumed != running {
-		t.Errorf("resumed %d sessions, want the %d left running", sum.Resumed, running)
-	}
-	if want := 4 - doneBefore; sum.Planned != want || sum.Done != want {
-		t.Errorf("second run planned %d and did %d sessions, want %d of each", sum.Planned, sum.Done, want)
-	}
-	after, err := db.Sessions(ctx, camp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, interrupted := map[[2]int64]int{}, 0
-	for _, s := range after {
-		switch s.Status {
-		case storage.StatusDone:
-			done[[2]int64{s.PersonaID, int64(s.Seq)}]++
-		case storage.StatusInterrupted:
-			interrupted++
-		default:
-			t.Errorf("session %d (persona %d seq %d attempt %d) left %s", s.ID, s.PersonaID, s.Seq, s.Attempt, s.Status)
-		}
-	}
-	if len(done) != 4 || interrupted != running {
-		t.Errorf("after resuming: %d distinct done sessions, %d interrupted; want 4 and %d", len(done), interrupted, running)
-	}
-	for k, n := range done {
-		if n != 1 {
-			t.Errorf("persona %d seq %d done %d times", k[0], k[1], n)
-		}
-	}
-}
-
-// cancellingStore cancels the campaign once it has stored more than after
-// impressions, as a crash or Ctrl-C in the middle of a session would.
-type cancellingStore struct {
-	*storage.DB
-	mu     sync.Mutex
-	n      int
-	after  int
-	cancel context.CancelFunc
-}
-
-func (s *cancellingStore) SaveImpressions(ctx context.Context, id int64, imps []feed.Impression) error {
-	if err := s.DB.SaveImpressions(ctx, id, imps); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.n += len(imps)
-	if s.n > s.after {
-		s.cancel()
-	}
-	return nil
 }

@@ -48,7 +48,7 @@ folder.`)
 	switch *format {
 	case storage.FormatCSV, storage.FormatJSONL, storage.FormatParquet:
 	default:
-		return fmt.Errorf("--format %q: want csv, jsonl or parquet", *format)
+		return flagError("--format %q: want csv, jsonl or parquet", *format)
 	}
 	store, err := storage.OpenReadOnly(ctx, *db)
 	if err != nil {
@@ -57,7 +57,7 @@ folder.`)
 	defer store.Close()
 	var campaignID int64
 	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
+		c, err := store.FindCampaign(ctx, *campaign)
 		if err != nil {
 			return err
 		}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -57,6 +55,9 @@ The database is opened read-only.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	over, err := conv()
 	if err != nil {
 		return err
@@ -64,7 +65,7 @@ The database is opened read-only.`)
 	over.Checks = *checks
 	for _, c := range *checks {
 		if !slices.Contains(analysis.Checks(), c) {
-			return fmt.Errorf("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
+			return flagError("--check %q: want one of %s", c, strings.Join(analysis.Checks(), ", "))
 		}
 	}
 	store, camp, err := openCampaign(ctx, *db, *campaign)
@@ -76,30 +77,9 @@ The database is opened read-only.`)
 	if err != nil {
 		return err
 	}
-	fr.Findings = filterChecks(fr.Findings, *checks)
+	fr.Only(*checks)
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(fr)
+		return writeJSON(e.raw, fr)
 	}
-	if _, err := fmt.Fprintf(e.stdout, "campaign %d %q on %s (%s)\n", fr.Campaign.ID, fr.Campaign.Name, fr.Campaign.Platform, fr.Campaign.BaseURL); err != nil {
-		return err
-	}
-	if err := writeStartGap(e.stdout, fr.MaxStartGap); err != nil {
-		return err
-	}
-	return analysis.WriteFindingsTable(e.stdout, fr.Findings)
-}
-
-func filterChecks(fs []analysis.Finding, checks []string) []analysis.Finding {
-	if len(checks) == 0 {
-		return fs
-	}
-	var out []analysis.Finding
-	for _, f := range fs {
-		if slices.Contains(checks, f.Check) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return fr.WriteTable(e.stdout)
 }

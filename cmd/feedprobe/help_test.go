@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,17 +157,52 @@ func TestMistypedCommand(t *testing.T) {
 	}
 }
 
-// TestUsageExitStatus checks that bad flags and arguments exit 2, apart
-// from other errors (1).
+// TestUsageExitStatus checks that bad flags, flag values and arguments
+// exit 2 (the exit-codes topic), whether pflag or the command finds them,
+// and before anything is written; other errors exit 1.
 func TestUsageExitStatus(t *testing.T) {
-	for _, args := range [][]string{{"run"}, {"run", "--no-such-flag", "x.yaml"}, {"query", "--db", "x.db"}, {"validate"}} {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "usage.db")
+	camp := filepath.Join("demo", "campaign.yaml")
+	for _, args := range [][]string{
+		{"run"}, {"run", "--no-such-flag", "x.yaml"}, {"query", "--db", "x.db"}, {"validate"},
+		{"run", "--retries", "abc", camp},
+		{"run", "--db", db, "--progress", "sideways", camp},
+		{"run", "--db", db, "--log-level", "loud", camp},
+		{"run", "--db", db, "--closed-network", "bogus", camp},
+		{"run", "--db", db, "--shard", "3/2", camp},
+		{"analyze", "--db", db, "--rbo-p", "2"},
+		{"findings", "--db", db, "--check", "art99"},
+		{"query", "--db", db, "--timeout", "-1s", "SELECT 1"},
+		{"query", "--db", db, "--format", "xml", "SELECT 1"},
+		{"export", "--db", db, "--format", "xml", "--out", dir},
+		{"import", "--db", db, "--format", "foo", "x.csv"},
+		{"init", "--template", "nope", "-o", filepath.Join(dir, "x.yaml")},
+		{"plan", "--strength", "2"},
+		{"serve", "--config", dir, "--db", db, "--max-sessions", "0"},
+		{"simfeed", "--listen", "192.0.2.1:0"},
+		{"report", "--db", db, "--format", "docx"},
+		{"order", "notice", "--db", db, "--inspection", "1", "--json", "--format", "pdf"},
+		{"label", "bogus"}, {"inspection", "bogus"}, {"adapter", "bogus"}, {"persona", "bogus"},
+		{"help", "run", "query"},
+		{"analyze", "--db", db, "stray"}, {"version", "stray"}, {"schema", "stray"}, {"report", "--db", db, "stray"},
+	} {
 		_, _, err := runHelp(t, args...)
 		if exitStatus(err) != exitUsage {
 			t.Errorf("feedprobe %s = %v (exit %d), want exit %d", strings.Join(args, " "), err, exitStatus(err), exitUsage)
 		}
 	}
-	_, _, err := runHelp(t, "validate", filepath.Join(t.TempDir(), "missing.yaml"))
-	if exitStatus(err) != exitFailure {
-		t.Errorf("feedprobe validate missing.yaml = %v (exit %d), want exit 1", err, exitStatus(err))
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("usage errors left %s behind (%v): they must fail before opening the database", db, err)
+	}
+	for _, args := range [][]string{
+		{"validate", filepath.Join(dir, "missing.yaml")},
+		{"analyze", "--db", filepath.Join(dir, "missing.db")},
+		{"import", "--db", db, "--platform", "x", filepath.Join(dir, "missing.csv")},
+	} {
+		_, _, err := runHelp(t, args...)
+		if exitStatus(err) != exitFailure {
+			t.Errorf("feedprobe %s = %v (exit %d), want exit 1", strings.Join(args, " "), err, exitStatus(err))
+		}
 	}
 }

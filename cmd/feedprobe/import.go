@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -80,10 +82,10 @@ category,group,trained_on,is_gambling
 		return errors.New("import needs exactly one input file")
 	}
 	if *format != "csv" && *format != "zeeschuimer" {
-		return fmt.Errorf("--format %q: want csv or zeeschuimer", *format)
+		return flagError("--format %q: want csv or zeeschuimer", *format)
 	}
 	if *platform == "" && *format == "csv" {
-		return errors.New("import needs --platform (the platform the data comes from)")
+		return flagError("import needs --platform (the platform the data comes from)")
 	}
 	file := fs.Arg(0)
 	name := *campaign
@@ -93,10 +95,17 @@ category,group,trained_on,is_gambling
 	var im storage.Import
 	if *format == "zeeschuimer" {
 		if len(*maps) > 0 {
-			return errors.New("--map is for --format csv")
+			return flagError("--map is for --format csv")
 		}
-		var err error
-		if im, err = zeeschuimerImport(file, name, *platform); err != nil {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		ex, err := probe.ParseZeeschuimer(file, bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		if im, err = storage.ZeeschuimerImport(file, data, ex, name, *platform); err != nil {
 			return err
 		}
 	} else {

@@ -60,6 +60,9 @@ feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *list {
 		for _, n := range templateNames() {
 			fmt.Fprintln(e.stdout, n)
@@ -67,11 +70,11 @@ feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.
 		return nil
 	}
 	if *name == "" {
-		return fmt.Errorf("--template is required; one of: %s", strings.Join(templateNames(), ", "))
+		return flagError("--template is required; one of: %s", strings.Join(templateNames(), ", "))
 	}
 	data, err := campaignTemplates.ReadFile(path.Join("templates", *name+".yaml"))
 	if err != nil {
-		return fmt.Errorf("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
+		return flagError("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
 	}
 	text := string(data)
 	if *base != "" {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,10 +49,10 @@ func subcommand(ctx context.Context, e *env, name string, args []string, subs ma
 	if len(args) == 0 || subs[args[0]] == nil {
 		usage(e.stderr)
 		if len(args) > 0 && args[0] != "--help" && args[0] != "-h" && args[0] != "help" {
-			return fmt.Errorf("%s: unknown subcommand %q", name, args[0])
+			return flagError("%s: unknown subcommand %q", name, args[0])
 		}
 		if len(args) == 0 {
-			return fmt.Errorf("%s needs a subcommand", name)
+			return flagError("%s needs a subcommand", name)
 		}
 		return nil
 	}
@@ -63,6 +62,9 @@ func subcommand(ctx context.Context, e *env, name string, args []string, subs ma
 // openInspection opens the database (read-only when ro) and finds the
 // inspection ref; the caller closes the database.
 func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB, storage.Inspection, error) {
+	if ref == "" {
+		return nil, storage.Inspection{}, flagError("--inspection: give an inspection id or case name (feedprobe inspection list)")
+	}
 	open := storage.Open
 	if ro {
 		open = storage.OpenReadOnly
@@ -71,29 +73,12 @@ func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB
 	if err != nil {
 		return nil, storage.Inspection{}, err
 	}
-	in, err := findInspection(ctx, store, ref)
+	in, err := store.FindInspection(ctx, ref)
 	if err != nil {
 		store.Close()
 		return nil, storage.Inspection{}, err
 	}
 	return store, in, nil
-}
-
-func findInspection(ctx context.Context, db *storage.DB, ref string) (storage.Inspection, error) {
-	if ref == "" {
-		return storage.Inspection{}, errors.New("--inspection: give an inspection id or case name (feedprobe inspection list)")
-	}
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		in, err := db.Inspection(ctx, id)
-		if !errors.Is(err, storage.ErrNotFound) {
-			return in, err
-		}
-	}
-	in, err := db.InspectionByCase(ctx, ref)
-	if errors.Is(err, storage.ErrNotFound) {
-		return in, fmt.Errorf("no inspection %q in the database (feedprobe inspection list)", ref)
-	}
-	return in, err
 }
 
 func inspectionNew(ctx context.Context, e *env, args []string) error {
@@ -117,6 +102,9 @@ feedprobe serve opens these by itself).`)
 	note := fs.String("note", "", "free text")
 	camps := fs.StringArray("campaign", nil, "campaign id or name run under the inspection (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	var problems []string
@@ -159,27 +147,14 @@ feedprobe serve opens these by itself).`)
 		return err
 	}
 	defer store.Close()
-	var cids []int64
-	for _, ref := range *camps {
-		c, err := findCampaign(ctx, store, ref)
-		if err != nil {
-			return fmt.Errorf("--campaign: %w", err)
-		}
-		cids = append(cids, c.ID)
-	}
-	in, err = store.CreateInspection(ctx, in)
+	in, err = inspection.Open(ctx, store, in, *camps)
 	if errors.Is(err, storage.ErrCaseExists) {
 		return fmt.Errorf("--case %q: an inspection of that case exists already (feedprobe inspection list)", *caseName)
 	}
 	if err != nil {
 		return err
 	}
-	for _, id := range cids {
-		if err := store.AttachCampaign(ctx, in.ID, id, time.Time{}); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(e.stdout, "inspection %d: %s (%s of %s by %s), %d campaigns\n", in.ID, in.Case, in.Kind, in.Platform, in.Body, len(cids))
+	fmt.Fprintf(e.stdout, "inspection %d: %s (%s of %s by %s), %d campaigns\n", in.ID, in.Case, in.Kind, in.Platform, in.Body, len(*camps))
 	return nil
 }
 
@@ -201,7 +176,7 @@ findings can then become the inspection's rectification orders.`)
 	}
 	defer store.Close()
 	for _, ref := range fs.Args()[1:] {
-		c, err := findCampaign(ctx, store, ref)
+		c, err := store.FindCampaign(ctx, ref)
 		if err != nil {
 			return err
 		}

@@ -4,17 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/feedprobe/feedprobe/storage"
+	"github.com/feedprobe/feedprobe/storage/inspection"
 )
-
-// maxDisclosure bounds a disclosure text.
-const maxDisclosure = 4 << 20
 
 func inspectionSurface(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "inspection surface", "INSPECTION --surface NAME [--filing-number N] [--disclosure-file F | --disclosure-url URL]", `
@@ -36,21 +30,18 @@ Recording a surface again replaces it.`)
 		return errors.New("inspection surface needs one inspection and --surface")
 	}
 	if *file != "" && *u != "" {
-		return errors.New("give --disclosure-file or --disclosure-url, not both")
+		return flagError("give --disclosure-file or --disclosure-url, not both")
 	}
 	s := storage.Surface{Surface: *surface, FilingNumber: *filing}
 	switch {
 	case *file != "":
-		data, err := os.ReadFile(*file)
+		text, err := inspection.ReadDisclosure(*file)
 		if err != nil {
 			return fmt.Errorf("--disclosure-file: %w", err)
 		}
-		if len(data) > maxDisclosure {
-			return fmt.Errorf("--disclosure-file %s: %d bytes, at most %d", *file, len(data), maxDisclosure)
-		}
-		s.Disclosure, s.Source = string(data), *file
+		s.Disclosure, s.Source = text, *file
 	case *u != "":
-		text, err := fetchDisclosure(ctx, *u)
+		text, err := inspection.FetchDisclosure(ctx, *u)
 		if err != nil {
 			return fmt.Errorf("--disclosure-url: %w", err)
 		}
@@ -69,32 +60,4 @@ Recording a surface again replaces it.`)
 	fmt.Fprintf(e.stdout, "inspection %d surface %s: filing number %q, disclosure %d bytes sha256 %s\n",
 		in.ID, s.Surface, s.FilingNumber, len(s.Disclosure), s.DisclosureHash)
 	return nil
-}
-
-func fetchDisclosure(ctx context.Context, u string) (string, error) {
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return "", fmt.Errorf("%q: want an http or https URL", u)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDisclosure+1))
-	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", u, err)
-	}
-	if len(data) > maxDisclosure {
-		return "", fmt.Errorf("GET %s: more than %d bytes", u, maxDisclosure)
-	}
-	return string(data), nil
 }

@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/storage"
@@ -47,7 +43,7 @@ Run "feedprobe label <sub> --help" for the flags.
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}
-	return fmt.Errorf("label: unknown subcommand %q (want apply, import, stats or truth)", args[0])
+	return flagError("label: unknown subcommand %q (want apply, import, stats or truth)", args[0])
 }
 
 // loadLexicon reads a lexicon file, or returns the built-in one for "".
@@ -158,24 +154,12 @@ Example:
 		return err
 	}
 	defer store.Close()
-	if len(labels) > 0 {
-		joined, platforms, err := store.LabelJoins(ctx, labels)
-		if err != nil {
-			return err
-		}
-		held := "none: the database has no items yet"
-		if len(platforms) > 0 {
-			held = strings.Join(platforms, ", ")
-		}
-		if joined == 0 {
-			return fmt.Errorf("label import: none of the %d labels in %s names an item the database has seen (platform and item_id); platforms held: %s", len(labels), file, held)
-		}
-		if joined < len(labels) {
-			fmt.Fprintf(e.stderr, "warning: %d of %d labels name no item the database has seen (platforms held: %s); they are kept but join nothing\n", len(labels)-joined, len(labels), held)
-		}
-		if _, err := store.SaveLabels(ctx, labels); err != nil {
-			return err
-		}
+	warning, err := store.ImportLabels(ctx, file, labels)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		fmt.Fprintln(e.stderr, "warning:", warning)
 	}
 	for _, b := range bad {
 		fmt.Fprintln(e.stderr, b)
@@ -204,6 +188,9 @@ category after resolution. --json adds "disagreements".`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	store, err := storage.OpenReadOnly(ctx, *db)
 	if err != nil {
 		return err
@@ -228,35 +215,5 @@ category after resolution. --json adds "disagreements".`)
 	if err := st.WriteTable(e.stdout); err != nil {
 		return err
 	}
-	return writeDisagreements(e.stdout, dis)
-}
-
-// writeDisagreements prints the items on which label sources disagree
-// (the first 20) and which source the precedence picked.
-func writeDisagreements(w io.Writer, dis []storage.LabelDisagreement) error {
-	if len(dis) == 0 {
-		_, err := fmt.Fprintln(w, "\nsources disagree on no item")
-		return err
-	}
-	if _, err := fmt.Fprintf(w, "\nsources disagree on %d item categories (value per source; * the precedence's pick)\n", len(dis)); err != nil {
-		return err
-	}
-	for i, d := range dis {
-		if i == 20 {
-			_, err := fmt.Fprintf(w, "  ... %d more (--json lists all)\n", len(dis)-20)
-			return err
-		}
-		var parts []string
-		for _, src := range slices.Sorted(maps.Keys(d.Values)) {
-			mark := ""
-			if src == d.Resolved.Source {
-				mark = "*"
-			}
-			parts = append(parts, fmt.Sprintf("%s%s=%g", mark, src, d.Values[src]))
-		}
-		if _, err := fmt.Fprintf(w, "  %-10s %-24s %-16s %s\n", d.Platform, d.ItemID, d.Category, strings.Join(parts, " ")); err != nil {
-			return err
-		}
-	}
-	return nil
+	return storage.WriteDisagreements(e.stdout, dis)
 }

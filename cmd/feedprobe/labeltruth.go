@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
@@ -42,7 +40,7 @@ was planted.`)
 		return err
 	}
 	defer store.Close()
-	n, items, err := saveTruthLabels(ctx, store, *platform, catalogue, *base)
+	n, items, err := saveTruth(ctx, store, *platform, catalogue, *base)
 	if err != nil {
 		return err
 	}
@@ -50,30 +48,12 @@ was planted.`)
 	return nil
 }
 
-// saveTruthLabels writes ground-truth labels for every item of platform
-// that the database observed; it returns the labels and items written.
-func saveTruthLabels(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (int, int, error) {
-	byID := make(map[string]simfeed.Item, len(catalogue))
-	for _, it := range catalogue {
-		byID[it.ID] = it
+// saveTruth stores simfeed's catalogue as ground-truth labels of the
+// items of platform the database observed (storage.SaveTruthLabels).
+func saveTruth(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (labels, items int, err error) {
+	truth := make([]storage.TruthItem, len(catalogue))
+	for i, it := range catalogue {
+		truth[i] = storage.TruthItem{ID: it.ID, Labels: it.TruthLabels()}
 	}
-	var labels []storage.Label
-	items := 0
-	err := db.EachItem(ctx, platform, func(ci storage.CatalogueItem) error {
-		it, ok := byID[ci.ItemID]
-		if !ok {
-			return nil
-		}
-		items++
-		tl := it.TruthLabels()
-		for _, c := range slices.Sorted(maps.Keys(tl)) {
-			labels = append(labels, storage.Label{Platform: platform, ItemID: it.ID, Category: c, Value: tl[c], Source: "truth", SourceVersion: version})
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	n, err := db.SaveLabels(ctx, labels)
-	return n, items, err
+	return db.SaveTruthLabels(ctx, platform, version, truth)
 }

@@ -9,11 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -40,69 +37,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "feedprobe:", sanitize(err.Error()))
 		os.Exit(exitStatus(err))
 	}
-}
-
-// Exit statuses; the exit-codes help topic documents them.
-const (
-	exitFailure    = 1 // the command could not do what it was asked
-	exitUsage      = 2 // a bad flag, argument or command name
-	exitIncomplete = 3 // run: some planned sessions failed or were blocked
-	// An interrupted command exits 128 + the signal's number: 130 for
-	// SIGINT (Ctrl-C), 143 for SIGTERM.
-)
-
-// statusError is an error with the exit status it calls for.
-type statusError struct {
-	status int
-	err    error
-}
-
-func (e *statusError) Error() string { return e.err.Error() }
-func (e *statusError) Unwrap() error { return e.err }
-
-// withStatus marks err to exit with status.
-func withStatus(status int, err error) error { return &statusError{status: status, err: err} }
-
-// usageError marks err as a usage error (exit status 2).
-func usageError(err error) error { return withStatus(exitUsage, err) }
-
-// exitStatus is the exit status err calls for: its statusError's, else 1.
-func exitStatus(err error) int {
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.status
-	}
-	return exitFailure
-}
-
-// signalCause is the cause of a context cancelled by a signal.
-type signalCause struct{ sig os.Signal }
-
-func (s signalCause) Error() string { return "interrupted by " + signalName(s.sig) }
-
-// status is 128 + the signal's number, as a shell reports it.
-func (s signalCause) status() int {
-	if n, ok := s.sig.(syscall.Signal); ok {
-		return 128 + int(n)
-	}
-	return 128 + int(syscall.SIGINT)
-}
-
-func signalName(sig os.Signal) string {
-	switch sig {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return sig.String()
-}
-
-// interrupted returns the signal that cancelled ctx, if one did.
-func interrupted(ctx context.Context) (signalCause, bool) {
-	var sc signalCause
-	ok := errors.As(context.Cause(ctx), &sc)
-	return sc, ok
 }
 
 // command is one subcommand.
@@ -158,59 +92,6 @@ func hiddenCommands() []command {
 	return []command{{"finding", "old name of order", cmdFinding}}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, `feedprobe audits recommendation feeds with scripted sock-puppet personas.
-
-Usage:
-  feedprobe <command> [flags]
-  feedprobe help <command>|<topic>
-
-Commands:
-`)
-	cmds := commands()
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
-	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nReference topics (feedprobe help TOPIC):\n")
-	for _, t := range help.Topics() {
-		fmt.Fprintf(w, "  %-14s %s\n", t.Name, t.Summary)
-	}
-	fmt.Fprintf(w, `
-Run "feedprobe <command> --help" for a command's flags.
-Environment: FEEDPROBE_CHROME=/path/to/chromium picks the browser.
-`)
-}
-
-// helpTopic prints the reference topic name. A name that is both a topic
-// and a command (schema, simfeed) is the topic, which names the command's
-// --help. The schema topic ends with the data dictionary from storage.
-func helpTopic(ctx context.Context, w io.Writer, name string) error {
-	text, err := help.Text(name)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, text); err != nil {
-		return err
-	}
-	if name == "schema" {
-		tables, err := storage.Dictionary(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-		if err := writeSchemaMarkdown(w, tables); err != nil {
-			return err
-		}
-	}
-	for _, c := range commands() {
-		if c.name == name {
-			fmt.Fprintf(w, "\nThe command's flags: feedprobe %s --help\n", name)
-		}
-	}
-	return nil
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -232,14 +113,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		if len(args) > 2 {
-			return fmt.Errorf("help takes one command or topic, not %d", len(args)-1)
+			return flagError("help takes one command or topic, not %d", len(args)-1)
 		}
 		if _, err := help.Text(args[1]); err == nil {
 			return helpTopic(ctx, stdout, args[1])
 		}
 		if !isCommand(args[1]) {
 			_, err := help.Text(args[1])
-			if near := nearest(args[1], helpNames()); near != "" {
+			if near := help.Nearest(args[1], helpNames()); near != "" {
 				return fmt.Errorf("no command or topic %q; did you mean %s?", args[1], near)
 			}
 			return fmt.Errorf("%w; or a command: feedprobe help lists them", err)
@@ -274,130 +155,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}
-	if near := nearest(args[0], names); near != "" {
+	if near := help.Nearest(args[0], names); near != "" {
 		return usageError(fmt.Errorf("unknown command %q; did you mean %s? (feedprobe help lists the commands)", args[0], near))
 	}
 	return usageError(fmt.Errorf("unknown command %q (feedprobe help lists the commands)", args[0]))
-}
-
-// isFlagError reports whether err is pflag's: an unknown flag, a missing
-// or bad value.
-func isFlagError(err error) bool {
-	var (
-		notExist *pflag.NotExistError
-		required *pflag.ValueRequiredError
-		invalid  *pflag.InvalidValueError
-		syntax   *pflag.InvalidSyntaxError
-	)
-	return errors.As(err, &notExist) || errors.As(err, &required) || errors.As(err, &invalid) || errors.As(err, &syntax)
-}
-
-// wantsHelp reports whether a command's arguments ask for its usage: -h or
-// --help before "--", or "help" as a command group's first argument.
-func wantsHelp(args []string) bool {
-	if len(args) > 0 && args[0] == "help" {
-		return true
-	}
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "--help":
-			return true
-		}
-	}
-	return false
-}
-
-// helpNames are what `feedprobe help` takes: commands and topics.
-func helpNames() []string {
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	for _, t := range help.Topics() {
-		names = append(names, t.Name)
-	}
-	return names
-}
-
-// nearest returns the name closest to the mistyped word, at an edit
-// distance of at most a third of its length (rounded, at least 1), or a
-// name it is a prefix of; "" when none is that close.
-func nearest(word string, names []string) string {
-	best, bestD := "", 0
-	w := strings.ToLower(word)
-	for _, n := range names {
-		d := editDistance(w, n)
-		if len(w) >= 3 && strings.HasPrefix(n, w) {
-			d = min(d, 1)
-		}
-		if best == "" || d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best == "" || bestD > max(1, (len(w)+1)/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance of a and b, by
-// bytes: insertions, deletions, substitutions and swaps of neighbours.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
-}
-
-// newFlags makes a command's flag set with a usage text that explains it.
-func newFlags(e *env, name, argsUsage, about string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.SortFlags = false
-	fs.Usage = func() {
-		e.usageShown = true
-		fmt.Fprintf(e.stderr, "Usage: feedprobe %s %s\n\n%s\n\nFlags:\n%s", name, argsUsage, strings.TrimSpace(about), fs.FlagUsages())
-	}
-	return fs
-}
-
-// logFlags adds --log-format and --log-level and returns a constructor.
-func logFlags(fs *pflag.FlagSet) func(w io.Writer) (*slog.Logger, error) {
-	format := fs.String("log-format", "text", "log format: text or json")
-	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	return func(w io.Writer) (*slog.Logger, error) {
-		var lv slog.Level
-		if err := lv.UnmarshalText([]byte(*level)); err != nil {
-			return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)
-		}
-		opts := &slog.HandlerOptions{Level: lv}
-		switch *format {
-		case "text":
-			return slog.New(slog.NewTextHandler(w, opts)), nil
-		case "json":
-			return slog.New(slog.NewJSONHandler(w, opts)), nil
-		}
-		return nil, fmt.Errorf("--log-format %q: want text or json", *format)
-	}
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
@@ -405,16 +166,9 @@ func cmdVersion(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, "feedprobe", version)
 	return nil
-}
-
-// isCommand reports whether name is one of feedprobe's commands.
-func isCommand(name string) bool {
-	for _, c := range commands() {
-		if c.name == name {
-			return true
-		}
-	}
-	return false
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -35,7 +33,10 @@ them there waits or exits naming it, and merge does the same.`)
 		fs.Usage()
 		return errors.New("merge needs the output database and at least one shard database")
 	}
-	release, err := holdMergeLeases(ctx, fs.Arg(0), fs.Args()[1:], *wait)
+	release, err := storage.HoldMerge(ctx, fs.Arg(0), fs.Args()[1:], *wait)
+	if errors.Is(err, storage.ErrLeaseHeld) {
+		return fmt.Errorf("%s: %w; wait for it, or merge with --wait", fs.Arg(0), err)
+	}
 	if err != nil {
 		return err
 	}
@@ -63,52 +64,4 @@ them there waits or exits naming it, and merge does the same.`)
 	}
 	fmt.Fprintf(e.stdout, "merged campaign %v into %s\n", rep.Campaigns, fs.Arg(0))
 	return nil
-}
-
-// holdMergeLeases takes, in the output database, the lease of every
-// campaign of the shards, so no run or merge writes them there meanwhile.
-// Shards that do not open are left to Merge, which words the problem.
-func holdMergeLeases(ctx context.Context, out string, shards []string, wait bool) (func(), error) {
-	names := map[string]bool{}
-	for _, s := range shards {
-		db, err := storage.OpenReadOnly(ctx, s)
-		if err != nil {
-			return func() {}, nil
-		}
-		camps, err := db.Campaigns(ctx)
-		db.Close()
-		if err != nil {
-			return func() {}, nil
-		}
-		for _, c := range camps {
-			names[c.Name] = true
-		}
-	}
-	sorted := slices.Sorted(maps.Keys(names))
-	if len(sorted) == 0 {
-		return func() {}, nil
-	}
-	db, err := storage.Open(ctx, out)
-	if err != nil {
-		return nil, err
-	}
-	var leases []*storage.Lease
-	release := func() {
-		for _, l := range leases {
-			l.Release(ctx)
-		}
-		db.Close()
-	}
-	for _, name := range sorted {
-		l, err := db.HoldCampaign(ctx, name, "merge", wait)
-		if err != nil {
-			release()
-			if errors.Is(err, storage.ErrLeaseHeld) {
-				return nil, fmt.Errorf("%s: %w; wait for it, or merge with --wait", out, err)
-			}
-			return nil, err
-		}
-		leases = append(leases, l)
-	}
-	return release, nil
 }

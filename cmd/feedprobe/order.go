@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"text/tabwriter"
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
@@ -56,38 +54,22 @@ check, article, verdict, effect and reason. A finding with verdict
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	store, in, err := openInspection(ctx, *db, *ref, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	runs, err := inspection.Runs(ctx, store, in, findingsOf)
 	if err != nil {
 		return err
-	}
-	var runs []inspection.CampaignRun
-	for _, ic := range ics {
-		run, err := inspection.Summarize(ctx, store, ic, findingsOf)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, run)
 	}
 	if *asJSON {
 		return writeJSON(e.raw, runs)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAMPAIGN\tFINDING\tARTICLE\tVERDICT\tEFFECT\tREASON")
-	for _, r := range runs {
-		if r.FindError != "" {
-			fmt.Fprintf(tw, "%s\t-\t-\terror\t\t%s\n", r.Name, r.FindError)
-		}
-		for _, f := range r.Findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3g [%.3g, %.3g]\t%s\n", r.Name, f.Check, f.Article, f.Verdict,
-				float64(f.Effect.Value), float64(f.Effect.Lo), float64(f.Effect.Hi), f.Reason)
-		}
-	}
-	return tw.Flush()
+	return inspection.WriteRuns(e.stdout, runs)
 }
 
 func orderIssue(ctx context.Context, e *env, args []string) error {
@@ -111,6 +93,9 @@ A deadline that is a date (2026-12-31) means the end of that day in
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *ref == "" || *check == "" || *deadline == "" {
 		fs.Usage()
 		return errors.New("order issue needs --inspection, --finding and --deadline")
@@ -125,32 +110,19 @@ A deadline that is a date (2026-12-31) means the end of that day in
 		loc, err = time.LoadLocation(*tz)
 	}
 	if err != nil {
-		return fmt.Errorf("--time-zone %q: %w", *tz, err)
+		return flagError("--time-zone %q: %w", *tz, err)
 	}
 	due, err := inspection.ParseDeadline(*deadline, loc)
 	if err != nil {
-		return fmt.Errorf("--deadline %w", err)
+		return flagError("--deadline %w", err)
 	}
 	now := time.Now()
 	if !due.After(now) {
-		return fmt.Errorf("--deadline %s is not in the future", due.Format(time.RFC3339))
+		return flagError("--deadline %s is not in the future", due.Format(time.RFC3339))
 	}
-	ics, err := store.InspectionCampaigns(ctx, in.ID)
+	ics, err := inspection.Candidates(ctx, store, in, *campaign)
 	if err != nil {
 		return err
-	}
-	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
-		if err != nil {
-			return fmt.Errorf("--campaign: %w", err)
-		}
-		ics = slices.DeleteFunc(ics, func(ic storage.InspectionCampaign) bool { return ic.Campaign.ID != c.ID })
-		if len(ics) == 0 {
-			return fmt.Errorf("--campaign %s is not attached to inspection %s (feedprobe inspection attach)", c.Name, in.Case)
-		}
-	}
-	if len(ics) == 0 {
-		return fmt.Errorf("inspection %s has no campaign; attach one with feedprobe inspection attach", in.Case)
 	}
 	o, camp, err := inspection.Issue(ctx, store, in, ics, *check, due, now, *force, findingsOf)
 	switch {
@@ -189,8 +161,11 @@ SQLite file, and another existing file only with --force.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *asJSON && *doc.format == "pdf" {
-		return errors.New("--json and --format pdf exclude each other")
+		return flagError("--json and --format pdf exclude each other")
 	}
 	if err := doc.check(*db); err != nil {
 		return err

@@ -12,54 +12,6 @@ import (
 	"github.com/feedprobe/feedprobe/storage"
 )
 
-func TestCheckOutput(t *testing.T) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "a.db")
-	db, err := storage.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	other := filepath.Join(dir, "other.db")
-	if err := os.WriteFile(other, append([]byte("SQLite format 3\x00"), make([]byte, 100)...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	existing := filepath.Join(dir, "old.html")
-	if err := os.WriteFile(existing, []byte("<p>old</p>"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "link.html")
-	if err := os.Symlink(dbPath, link); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-	for _, tc := range []struct {
-		name, path string
-		force      bool
-		want       string // "" for allowed
-	}{
-		{"new file", filepath.Join(dir, "new.html"), false, ""},
-		{"existing file", existing, false, "--force overwrites it"},
-		{"existing file, forced", existing, true, ""},
-		{"the input database", dbPath, true, "database the document is read from"},
-		{"the input database, relative", "a.db", true, "database the document is read from"},
-		{"its WAL", dbPath + "-wal", true, "database the document is read from"},
-		{"a symlink to it", link, true, "database the document is read from"},
-		{"inside its evidence folder", filepath.Join(dbPath+"-evidence", "x.html"), true, "evidence folder"},
-		{"another SQLite file", other, true, "is an SQLite database"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := checkOutput(tc.path, dbPath, tc.force)
-			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
-				t.Fatalf("checkOutput(%s, force %v) = %v, want %q", tc.path, tc.force, err, tc.want)
-			}
-		})
-	}
-	if err := checkOutput(existing, dbPath, false); !errors.Is(err, errOverwrite) {
-		t.Errorf("checkOutput(existing) = %v, want errOverwrite", err)
-	}
-}
-
 // TestDocumentOutputSafety runs report and order notice (and the old name
 // finding notice) with -o at the database they read, at another database
 // and at an existing file: the databases survive byte for byte, the file
@@ -103,8 +55,8 @@ func TestDocumentOutputSafety(t *testing.T) {
 			if err := os.WriteFile(existing, []byte("keep"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := runCLI(t, append(cmd, "--db", dbPath, "-o", existing)...); !errors.Is(err, errOverwrite) {
-				t.Errorf("%s -o existing = %v, want errOverwrite", name, err)
+			if _, _, err := runCLI(t, append(cmd, "--db", dbPath, "-o", existing)...); !errors.Is(err, storage.ErrOverwrite) {
+				t.Errorf("%s -o existing = %v, want storage.ErrOverwrite", name, err)
 			}
 			if b, _ := os.ReadFile(existing); string(b) != "keep" {
 				t.Errorf("%s overwrote an existing file without --force", name)

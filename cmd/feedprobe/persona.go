@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -31,12 +28,12 @@ func cmdPersona(ctx context.Context, e *env, args []string) error {
 Run "feedprobe persona login --help" for its flags.
 `)
 		if len(args) == 0 {
-			return errors.New("persona needs a command: login")
+			return flagError("persona needs a command: login")
 		}
 		return nil
 	}
 	if args[0] != "login" {
-		return fmt.Errorf("unknown persona command %q (want login)", args[0])
+		return flagError("unknown persona command %q (want login)", args[0])
 	}
 	return cmdPersonaLogin(ctx, e, args[1:])
 }
@@ -81,7 +78,7 @@ identity holds secrets: keep the database private.`)
 	if err != nil {
 		return err
 	}
-	if !*headless && !hasDisplay() {
+	if !*headless && !probe.HasDisplay() {
 		return errors.New("no display for a visible browser: log in elsewhere and use --headless --cookies FILE, or set DISPLAY")
 	}
 	var imported []*network.Cookie
@@ -99,7 +96,7 @@ identity holds secrets: keep the database private.`)
 		return err
 	}
 	defer store.Close()
-	p, camp, err := findPersona(ctx, store, *campaign, *personaName)
+	p, camp, err := store.LookupPersona(ctx, *campaign, *personaName)
 	if err != nil {
 		return err
 	}
@@ -113,7 +110,7 @@ identity holds secrets: keep the database private.`)
 	if err != nil {
 		return err
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, u)
+	closedNet, err := closedNetwork(*closed, u)
 	if err != nil {
 		return err
 	}
@@ -138,7 +135,7 @@ identity holds secrets: keep the database private.`)
 	case !*headless:
 		cfg.Ready = func(tab context.Context) error {
 			fmt.Fprintf(e.stderr, "Log persona %s in in the browser window, then press Enter here.\n", p.Name)
-			return waitEnter(tab, loginInput, *timeout)
+			return probe.WaitEnter(tab, loginInput, *timeout)
 		}
 	}
 	id, err := b.Login(ctx, cfg)
@@ -150,57 +147,4 @@ identity holds secrets: keep the database private.`)
 	}
 	fmt.Fprintf(e.stdout, "saved the identity of persona %s (campaign %s): %s\n", p.Name, camp.Name, probe.DescribeIdentity(id))
 	return nil
-}
-
-// waitEnter waits for a line on r, for ctx or for the timeout.
-func waitEnter(ctx context.Context, r io.Reader, timeout time.Duration) error {
-	done := make(chan error, 1)
-	go func() { // ends with the process when nobody presses Enter
-		_, err := bufio.NewReader(r).ReadString('\n')
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
-		done <- err
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("no Enter within %s", timeout)
-	}
-}
-
-// hasDisplay reports whether a visible window can open.
-func hasDisplay() bool {
-	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" && runtime.GOOS != "openbsd" {
-		return true
-	}
-	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
-}
-
-// findPersona finds a persona by name: in the campaign given by name or
-// YAML file (which is recorded first, as "run" does), or, without one, in
-// the only campaign that has a persona of that name.
-func findPersona(ctx context.Context, db *storage.DB, campaign, name string) (storage.Persona, storage.Campaign, error) {
-	if campaign != "" && fileExists(campaign) {
-		c, err := personas.LoadCampaign(campaign)
-		if err != nil {
-			return storage.Persona{}, storage.Campaign{}, err
-		}
-		p, camp, err := db.RecordPersona(ctx, c, name)
-		if errors.Is(err, storage.ErrNotFound) {
-			return p, camp, fmt.Errorf("campaign %s has no persona %q", campaign, name)
-		}
-		return p, camp, err
-	}
-	return db.FindPersona(ctx, campaign, name)
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
 }

@@ -1,13 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
@@ -57,13 +52,13 @@ refused.`)
 	}
 	switch {
 	case !(*strength >= 0 && *strength <= 1):
-		return fmt.Errorf("--strength %v: want a value in [0,1]", *strength)
+		return flagError("--strength %v: want a value in [0,1]", *strength)
 	case !(*alpha > 0 && *alpha < 1):
-		return fmt.Errorf("--alpha %v: want a value in (0,1)", *alpha)
+		return flagError("--alpha %v: want a value in (0,1)", *alpha)
 	case *runs < 1:
-		return fmt.Errorf("--campaigns %d: want at least 1", *runs)
+		return flagError("--campaigns %d: want at least 1", *runs)
 	case fs.NArg() > 1:
-		return errors.New("plan takes at most one campaign file")
+		return flagError("plan takes at most one campaign file")
 	}
 	var c *personas.Campaign
 	var err error
@@ -73,15 +68,19 @@ refused.`)
 		}
 	} else {
 		if *tests < 1 || *sessions < 1 || *items < 1 || *controls < 0 || *twins < 0 {
-			return errors.New("--tests, --sessions and --items must be at least 1; --controls and --twins at least 0")
+			return flagError("--tests, --sessions and --items must be at least 1; --controls and --twins at least 0")
 		}
 		if *controls == 0 && *twins == 0 {
-			return errors.New("the design needs controls: set --controls or --twins")
+			return flagError("the design needs controls: set --controls or --twins")
 		}
 		c = simfeed.Design(*tests, *controls, *twins, *sessions, *items)
 	}
-	if err := checkPlanTopics(e, c); err != nil {
+	warning, err := simfeed.CheckTopics(c)
+	if err != nil {
 		return err
+	}
+	if warning != "" {
+		fmt.Fprintf(e.stdout, "warning: %s; personas trained only on those have nothing to find\n", warning)
 	}
 	cfg := simfeed.DefaultConfig()
 	cfg.Confidence = *confidence
@@ -89,7 +88,7 @@ refused.`)
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "design: %d personas (%d test), %d sessions x %d items; %d simulated campaigns per strength; alpha %.3g\n",
 		len(c.Personas), countRole(c, personas.RoleTest), c.Sessions, c.ItemsPerSession, *runs, *alpha)
-	sizes := strataSizes(c)
+	sizes := simfeed.StrataSizes(c)
 	smallest := analysis.SmallestStratifiedP(sizes)
 	fmt.Fprintf(e.stdout, "unit: the persona; %d strata (test personas with matched controls), smallest attainable p %.3g", len(sizes), smallest)
 	if smallest >= *alpha {
@@ -115,93 +114,6 @@ refused.`)
 	}
 	fmt.Fprintf(e.stdout, "simulated in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// strataSizes are the primary test's strata of campaign c: for each test
-// persona, itself and its matched controls (twins and arm controls, else
-// the controls of no arm).
-func strataSizes(c *personas.Campaign) []int {
-	matched := map[string]int{}
-	free := 0
-	for _, p := range c.Personas {
-		if p.Role == personas.RoleTest {
-			continue
-		}
-		switch arm := cmp.Or(p.TwinOf, p.Arm); arm {
-		case "":
-			free++
-		default:
-			matched[arm]++
-		}
-	}
-	var sizes []int
-	for _, p := range c.Personas {
-		if p.Role != personas.RoleTest {
-			continue
-		}
-		n := matched[p.Name]
-		if n == 0 {
-			n = free
-		}
-		if n > 0 {
-			sizes = append(sizes, n+1)
-		}
-	}
-	return sizes
-}
-
-// checkPlanTopics names the topics of c's test personas that simfeed
-// does not have, and refuses a campaign whose test personas have none it
-// has: their share would be 0 whatever the strength.
-func checkPlanTopics(e *env, c *personas.Campaign) error {
-	known := map[string]bool{}
-	for _, t := range simfeed.Topics() {
-		known[t] = true
-	}
-	unknown := map[string][]string{}
-	useful := 0
-	for _, p := range c.Personas {
-		if p.Role != personas.RoleTest {
-			continue
-		}
-		ok := false
-		for _, in := range append([]map[string]float64{p.Interests}, phaseInterests(p)...) {
-			for t, w := range in {
-				if w <= 0 {
-					continue
-				}
-				if known[t] {
-					ok = true
-				} else if !slices.Contains(unknown[t], p.Name) {
-					unknown[t] = append(unknown[t], p.Name)
-				}
-			}
-		}
-		if ok {
-			useful++
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	var parts []string
-	for _, t := range slices.Sorted(maps.Keys(unknown)) {
-		parts = append(parts, fmt.Sprintf("%q (%s)", t, strings.Join(unknown[t], ", ")))
-	}
-	msg := fmt.Sprintf("simfeed has no topic %s; its topics are %s", strings.Join(parts, ", "), strings.Join(simfeed.Topics(), ", "))
-	if useful == 0 {
-		return fmt.Errorf("%s: no test persona is trained on a topic simfeed has, so the power would be 0 whatever the design", msg)
-	}
-	fmt.Fprintf(e.stdout, "warning: %s; personas trained only on those have nothing to find\n", msg)
-	return nil
-}
-
-func phaseInterests(p personas.Spec) []map[string]float64 {
-	var out []map[string]float64
-	for _, ph := range p.Phases {
-		out = append(out, ph.Interests)
-	}
-	return out
 }
 
 func countRole(c *personas.Campaign, role string) int {

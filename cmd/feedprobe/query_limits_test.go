@@ -38,19 +38,3 @@ func TestQueryCommandLimits(t *testing.T) {
 		t.Errorf("query without limits = %q, %v", out, err)
 	}
 }
-
-func TestParseBytes(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-	}{{"0", 0}, {"1024", 1024}, {"1GiB", 1 << 30}, {"512MiB", 512 << 20}, {"2g", 2 << 30}, {"1.5 MiB", 3 << 19}, {"64KB", 64 << 10}} {
-		if got, err := parseBytes(tc.in); err != nil || got != tc.want {
-			t.Errorf("parseBytes(%q) = %d, %v, want %d", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", "GiB", "1TiB", "-5", "1e9x"} {
-		if got, err := parseBytes(bad); err == nil {
-			t.Errorf("parseBytes(%q) = %d, want an error", bad, got)
-		}
-	}
-}

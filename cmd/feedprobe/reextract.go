@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -66,7 +63,7 @@ merged database.`)
 		return err
 	}
 	defer store.Close()
-	camp, err := findCampaign(ctx, store, *campaign)
+	camp, err := store.FindCampaign(ctx, *campaign)
 	if err != nil {
 		return err
 	}
@@ -75,87 +72,20 @@ merged database.`)
 		dir = storage.EvidenceDir(*db)
 	}
 	evidence := storage.NewEvidenceStore(store, dir)
-	var base *url.URL
-	if u, err := ad.ResolveFeedURL(camp.BaseURL); err == nil {
-		base, _ = url.Parse(u)
-	}
-	// A session stopped at the campaign's items_per_session: so does its
-	// re-extraction.
-	var design struct {
-		ItemsPerSession int `json:"items_per_session"`
-	}
-	if err := json.Unmarshal(camp.Spec, &design); err != nil {
-		return fmt.Errorf("campaign %q: read its spec: %w", camp.Name, err)
-	}
-	sum := sha256.Sum256(spec)
-	ex, err := store.CreateExtraction(ctx, storage.Extraction{
-		CampaignID: camp.ID, Adapter: ad.Name, AdapterHash: hex.EncodeToString(sum[:]), AdapterSpec: spec,
+	res, err := daemon.Reextract(ctx, store, evidence, camp, ad, spec, func(session int64, msg string) {
+		fmt.Fprintf(e.stderr, "session %d: %s\n", session, msg)
 	})
 	if err != nil {
 		return err
 	}
-	finished := false
-	defer func() {
-		if !finished { // a failed run leaves nothing half-written
-			_ = store.AbandonExtraction(context.WithoutCancel(ctx), ex.ID)
-		}
-	}()
-	sessions, err := store.Sessions(ctx, camp.ID)
-	if err != nil {
-		return err
-	}
-	var original, problems, empty int
-	for _, s := range sessions {
-		if s.Status == storage.StatusPlanned || s.Status == storage.StatusRunning {
-			continue
-		}
-		files, err := store.SessionEvidence(ctx, s.ID, storage.EvidenceResponse, storage.EvidenceHTML)
-		if err != nil {
-			return err
-		}
-		pages := make([]probe.StoredPage, 0, len(files))
-		for _, f := range files {
-			body, err := evidence.ReadEvidence(f)
-			if err != nil {
-				return fmt.Errorf("session %d: %w (run feedprobe verify)", s.ID, err)
-			}
-			p := probe.StoredPage{Kind: f.Kind, At: f.At, Body: body}
-			if f.Kind == storage.EvidenceResponse {
-				if p.Method, p.URL, err = probe.ParseResponseReason(f.Reason); err != nil {
-					return fmt.Errorf("session %d, evidence row %d: %w", s.ID, f.ID, err)
-				}
-			}
-			pages = append(pages, p)
-		}
-		if len(pages) == 0 {
-			empty++
-		}
-		prior, err := store.Impressions(ctx, s.ID)
-		if err != nil {
-			return err
-		}
-		original += len(prior)
-		res := ad.Reextract(pages, prior, base, design.ItemsPerSession)
-		for _, p := range res.Problems {
-			fmt.Fprintf(e.stderr, "session %d: %s\n", s.ID, p)
-		}
-		problems += len(res.Problems)
-		if err := store.SaveExtractionSession(ctx, ex.ID, s.ID, res.Bodies, res.Impressions); err != nil {
-			return err
-		}
-	}
-	ex, err = store.FinishExtraction(ctx, ex.ID)
-	if err != nil {
-		return err
-	}
-	finished = true
+	ex := res.Extraction
 	fmt.Fprintf(e.stdout, "extraction %d of campaign %q with adapter %s (sha256 %s): %d sessions, %d bodies and pages read, %d items (the original: %d)\n",
-		ex.ID, camp.Name, ad.Name, ex.AdapterHash[:12], ex.Sessions, ex.Bodies, ex.Items, original)
-	if empty > 0 {
-		fmt.Fprintf(e.stdout, "%d sessions kept no response body or page (run with --evidence-every -1, or before capture): nothing to re-extract there\n", empty)
+		ex.ID, camp.Name, ad.Name, ex.AdapterHash[:12], ex.Sessions, ex.Bodies, ex.Items, res.Original)
+	if res.Empty > 0 {
+		fmt.Fprintf(e.stdout, "%d sessions kept no response body or page (run with --evidence-every -1, or before capture): nothing to re-extract there\n", res.Empty)
 	}
-	if problems > 0 {
-		fmt.Fprintf(e.stdout, "%d bodies could not be read (listed above)\n", problems)
+	if res.Problems > 0 {
+		fmt.Fprintf(e.stdout, "%d bodies could not be read (listed above)\n", res.Problems)
 	}
 	fmt.Fprintf(e.stdout, "analyze it: feedprobe analyze --db %s --campaign %d --extraction %d\n", *db, camp.ID, ex.ID)
 	return nil

@@ -5,16 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"path/filepath"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
@@ -58,16 +49,16 @@ interrupted (feedprobe help exit-codes).`)
 		fs.Usage()
 		return errors.New("run needs exactly one campaign file")
 	}
-	showProgress, err := useProgress(*progressMode, e.rawStderr)
+	showProgress, err := daemon.UseProgress(*progressMode, e.rawStderr)
 	if err != nil {
-		return err
+		return usageError(err)
 	}
-	var prog *progress
+	var prog *daemon.Progress
 	logw := e.stderr
 	if showProgress {
 		// The bar draws with a carriage return and an erase-line escape;
 		// log lines through it are quoted by slog.
-		prog = newProgress(e.rawStderr)
+		prog = daemon.NewProgress(e.rawStderr)
 		logw = prog
 		defer prog.Finish()
 	}
@@ -76,26 +67,26 @@ interrupted (feedprobe help exit-codes).`)
 		return err
 	}
 	// A scheduled campaign (serve's) runs once, now; its schedule is ignored.
-	c, _, err := loadCampaignFile(fs.Arg(0))
+	c, _, err := daemon.LoadCampaignFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	if *baseURL != "" {
 		c.BaseURL = *baseURL
 	}
-	closedNet, err := probe.ClosedNetwork(*closed, c.BaseURL)
+	closedNet, err := closedNetwork(*closed, c.BaseURL)
 	if err != nil {
 		return err
 	}
 	var shard probe.Shard
 	if *shardFlag != "" {
 		if shard, err = probe.ParseShard(*shardFlag); err != nil {
-			return fmt.Errorf("--shard: %w", err)
+			return flagError("--shard: %w", err)
 		}
 	}
 	if *remoteURL != "" {
 		if err := probe.CheckRemoteURL(*remoteURL); err != nil {
-			return fmt.Errorf("--browser: %w", err)
+			return flagError("--browser: %w", err)
 		}
 	}
 	store, err := storage.Open(ctx, *db)
@@ -116,15 +107,8 @@ interrupted (feedprobe help exit-codes).`)
 		return err
 	}
 	defer lease.Release(ctx)
-	runCtx, cancelRun := context.WithCancelCause(ctx)
+	runCtx, cancelRun := lease.Bind(ctx)
 	defer cancelRun(nil)
-	go func() {
-		select {
-		case <-lease.Lost():
-			cancelRun(lease.Err())
-		case <-runCtx.Done():
-		}
-	}()
 	var metrics *probe.Metrics
 	if *metricsListen != "" {
 		_, stop, m, err := serveRunMetrics(*metricsListen, *allowRemote, store, logger)
@@ -134,14 +118,14 @@ interrupted (feedprobe help exit-codes).`)
 		defer stop()
 		metrics = m
 	}
-	sum, err := runCampaign(runCtx, store, c, runOptions{
-		metrics:  metrics,
-		browser:  probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, Remote: *remoteURL},
-		logger:   logger,
-		shard:    shard,
-		progress: prog,
-		retries:  *retries,
-	}.withEvidence(store, *db, *evidenceEvery))
+	sum, err := daemon.Run(runCtx, store, c, daemon.RunOptions{
+		Metrics:  metrics,
+		Browser:  probe.BrowserOptions{ExecPath: *chrome, ClosedNetwork: closedNet, Logger: logger, Remote: *remoteURL},
+		Logger:   logger,
+		Shard:    shard,
+		Progress: prog,
+		Retries:  *retries,
+	}.WithEvidence(store, *db, *evidenceEvery))
 	if prog != nil {
 		prog.Finish()
 	}
@@ -149,10 +133,10 @@ interrupted (feedprobe help exit-codes).`)
 		return runInterrupted(ctx, e, store, sum, *db, sc)
 	}
 	if err != nil && context.Cause(runCtx) != nil && errors.Is(context.Cause(runCtx), storage.ErrLeaseLost) {
-		printRunSummary(e, sum, *db)
+		sum.Write(e.stdout, *db)
 		return fmt.Errorf("stopped: %w (another process took the campaign over; its sessions are its own now)", context.Cause(runCtx))
 	}
-	printRunSummary(e, sum, *db)
+	sum.Write(e.stdout, *db)
 	if err != nil {
 		return err
 	}
@@ -164,166 +148,35 @@ interrupted (feedprobe help exit-codes).`)
 }
 
 // runInterrupted ends a run stopped by a signal: the sessions it cut short
-// are marked interrupted with the impressions they stored (a new attempt of
-// each is planned, as a resumed run would), what was kept is printed, and
-// the error carries the exit status 128 + the signal.
-func runInterrupted(ctx context.Context, e *env, store *storage.DB, sum runSummary, db string, sc signalCause) error {
-	ctx = context.WithoutCancel(ctx)
-	before, err := store.Sessions(ctx, sum.Campaign.ID)
+// are marked interrupted with the impressions they stored, what was kept
+// is printed, and the error carries the exit status 128 + the signal.
+func runInterrupted(ctx context.Context, e *env, store *storage.DB, sum daemon.RunSummary, db string, sc signalCause) error {
+	cut, kept, err := daemon.MarkInterrupted(ctx, store, sum.Campaign.ID)
 	if err != nil {
 		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
 	}
-	running := map[int64]bool{}
-	for _, s := range before {
-		if s.Status == storage.StatusRunning {
-			running[s.ID] = true
-		}
-	}
-	if _, err := store.RecoverInterrupted(ctx, sum.Campaign.ID); err != nil {
-		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
-	}
-	after, err := store.Sessions(ctx, sum.Campaign.ID)
-	if err != nil {
-		return withStatus(sc.status(), fmt.Errorf("%s: %w", sc, err))
-	}
-	kept := 0
-	for _, s := range after {
-		if running[s.ID] {
-			kept += s.Items
-		}
-	}
-	printRunSummary(e, sum, db)
+	sum.Write(e.stdout, db)
 	fmt.Fprintf(e.stdout, "%s: %d sessions cut short were marked interrupted, keeping their %d impressions; run the same command again to redo them\n",
-		sc, len(running), kept)
+		sc, cut, kept)
 	return withStatus(sc.status(), fmt.Errorf("%s: stopped cleanly after %d of %d sessions", sc, sum.Done, sum.Planned))
-}
-
-type runOptions struct {
-	browser probe.BrowserOptions
-	logger  *slog.Logger
-	// retries is how many more attempts a failed session gets in this run.
-	retries int
-	// onSession, when set, sees every finished session.
-	onSession func(probe.SessionReport)
-	// store, when set, receives the sessions' writes instead of the
-	// database itself (tests wrap the database to inject faults).
-	store probe.Store
-	// shard, when set, limits the run to its share of the persona groups.
-	shard probe.Shard
-	// evidence, when set, keeps screenshots and HTML every evidenceEvery
-	// scrolls and seals every finished session into the chain (evidence.go).
-	evidence      *storage.EvidenceStore
-	evidenceEvery int
-	// progress, when set, shows a progress bar (see progress.go).
-	progress *progress
-	// metrics, when set, counts the run's sessions, items, errors and
-	// browser restarts as serve's /metrics does.
-	metrics *probe.Metrics
 }
 
 // serveRunMetrics serves /metrics for `run --metrics-listen`: the probe's
 // metrics (the same names as serve's), the database's and the process's.
 // It returns the address it listens on; stop closes the server.
 func serveRunMetrics(addr string, allowRemote bool, db *storage.DB, logger *slog.Logger) (bound string, stop func(), m *probe.Metrics, err error) {
-	if err := checkLoopback(addr, allowRemote); err != nil {
-		return "", nil, nil, fmt.Errorf("--metrics-listen: %w", err)
+	if err := daemon.CheckLoopback(addr, allowRemote); err != nil {
+		return "", nil, nil, flagError("--metrics-listen: %w", err)
 	}
-	if checkLoopback(addr, false) != nil {
+	if daemon.CheckLoopback(addr, false) != nil {
 		logger.Warn("serving metrics beyond loopback: they have no authentication", "listen", addr)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), dbStatsCollector{db})
+	reg := daemon.Registry(db)
 	m = probe.NewMetrics(reg, version)
-	ln, err := net.Listen("tcp", addr)
+	bound, srv, err := daemon.Listen(addr, daemon.MetricsHandler(reg, logger), logger)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("--metrics-listen %s: %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("metrics server stopped", "error", err)
-		}
-	}()
-	logger.Info("serving metrics", "addr", ln.Addr().String())
-	return ln.Addr().String(), func() { srv.Close() }, m, nil
-}
-
-type runSummary struct {
-	Campaign storage.Campaign
-	Planned  int // sessions this run set out to do
-	Done     int
-	Failed   int
-	Blocked  int
-	Items    int
-	Resumed  int // sessions found interrupted and redone
-	Restarts int // browser relaunches after it died
-	Elapsed  time.Duration
-}
-
-// runCampaign records the campaign and its personas, plans the sessions that
-// are still to do (this shard's), and runs them.
-func runCampaign(ctx context.Context, db *storage.DB, c *personas.Campaign, o runOptions) (runSummary, error) {
-	start := time.Now()
-	var sum runSummary
-	adapter, err := probe.CampaignAdapter(c)
-	if err != nil {
-		return sum, err
-	}
-	plans, camp, resumed, err := daemon.PlanCampaign(ctx, db, c)
-	sum.Campaign, sum.Resumed = camp, resumed
-	if err != nil {
-		return sum, err
-	}
-	plans = o.shard.Select(c.Personas, plans)
-	for _, p := range plans {
-		sum.Planned += len(p.Jobs)
-	}
-	if sum.Planned == 0 {
-		o.logger.Info("campaign already complete", "campaign", c.Name)
-		return sum, nil
-	}
-	o.logger.Info("campaign starting", "campaign", c.Name, "personas", len(plans), "sessions", sum.Planned, "base_url", c.BaseURL)
-	if o.progress != nil {
-		o.progress.Plan(sum.Planned)
-	}
-	run := probe.CampaignRun{Browser: o.browser, Adapter: adapter, Store: db, Logger: o.logger, Retries: o.retries, Metrics: o.metrics,
-		OnSession: func(rep probe.SessionReport) {
-			if o.progress != nil {
-				o.progress.Session(rep)
-			}
-			o.sealSession(ctx, rep)
-			if o.onSession != nil {
-				o.onSession(rep)
-			}
-		}}
-	if o.store != nil {
-		run.Store = o.store
-	}
-	if o.evidence != nil {
-		run.Evidence, run.EvidenceEvery = o.evidence, o.evidenceEvery
-	}
-	if o.metrics != nil {
-		run.Store = daemon.CountErrors(run.Store, o.metrics)
-	}
-	t, err := probe.RunCampaign(ctx, c, plans, run)
-	sum.Done, sum.Failed, sum.Blocked, sum.Items, sum.Restarts = t.Done, t.Failed, t.Blocked, t.Items, t.Restarts
-	sum.Elapsed = time.Since(start)
-	return sum, err
-}
-
-func printRunSummary(e *env, s runSummary, db string) {
-	if s.Campaign.ID == 0 {
-		return
-	}
-	fmt.Fprintf(e.stdout, "campaign %q (id %d): %d of %d sessions done, %d failed attempts, %d blocked, %d items in %s",
-		s.Campaign.Name, s.Campaign.ID, s.Done, s.Planned, s.Failed, s.Blocked, s.Items, s.Elapsed.Round(time.Second))
-	if s.Resumed > 0 {
-		fmt.Fprintf(e.stdout, "; %d interrupted sessions redone", s.Resumed)
-	}
-	if s.Restarts > 0 {
-		fmt.Fprintf(e.stdout, "; browser restarted %d times", s.Restarts)
-	}
-	fmt.Fprintf(e.stdout, "\ndatabase: %s\n", filepath.Clean(db))
+	logger.Info("serving metrics", "addr", bound)
+	return bound, func() { srv.Close() }, m, nil
 }

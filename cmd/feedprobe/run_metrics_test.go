@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -37,7 +38,7 @@ func TestRunMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: testLogger(t), metrics: m})
+	sum, err := daemon.Run(ctx, db, c, daemon.RunOptions{Browser: probe.BrowserOptions{ClosedNetwork: true}, Logger: testLogger(t), Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,16 +119,16 @@ func TestRunRetriesWithMetrics(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			o := runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: testLogger(t), retries: 2}
+			o := daemon.RunOptions{Browser: probe.BrowserOptions{ClosedNetwork: true}, Logger: testLogger(t), Retries: 2}
 			if withMetrics {
 				_, stop, m, err := serveRunMetrics("127.0.0.1:0", false, db, testLogger(t))
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer stop()
-				o.metrics = m
+				o.Metrics = m
 			}
-			sum, err := runCampaign(ctx, db, c, o)
+			sum, err := daemon.Run(ctx, db, c, o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/feed"
 
 	"github.com/chromedp/chromedp"
@@ -97,7 +98,7 @@ func runFeedprobe(b *testing.B, c *personas.Campaign, browser probe.BrowserOptio
 	}
 	defer db.Close()
 	start := time.Now()
-	sum, err := runCampaign(ctx, db, c, runOptions{browser: browser, logger: slog.New(slog.DiscardHandler)})
+	sum, err := daemon.Run(ctx, db, c, daemon.RunOptions{Browser: browser, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func runBareWith(b *testing.B, base string, k, items int, extra ...chromedp.Exec
 }
 
 // BenchmarkScaleCapture compares items per second of feedprobe's capture
-// (runCampaign: storage, identity, settings) with the bare chromedp loop,
+// (daemon.Run: storage, identity, settings) with the bare chromedp loop,
 // on the same simfeed, for 1 and 8 personas, alternating the two. The
 // personas' scroll_pause is 0 (no pause at all) or 20ms (about one frame).
 func BenchmarkScaleCapture(b *testing.B) {

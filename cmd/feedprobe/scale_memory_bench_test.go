@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
@@ -343,10 +344,10 @@ func BenchmarkScaleDensity(b *testing.B) {
 			}
 			defer db.Close()
 			load := loadAvg()
-			var sum runSummary
+			var sum daemon.RunSummary
 			start := time.Now()
 			mib, _ := peakPSS(b, fmt.Sprintf("density-%d", k), func() {
-				sum, err = runCampaign(ctx, db, c, runOptions{browser: probe.BrowserOptions{ClosedNetwork: true}, logger: slog.New(slog.DiscardHandler)})
+				sum, err = daemon.Run(ctx, db, c, daemon.RunOptions{Browser: probe.BrowserOptions{ClosedNetwork: true}, Logger: slog.New(slog.DiscardHandler)})
 			})
 			if err != nil {
 				b.Fatal(err)

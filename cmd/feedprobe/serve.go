@@ -4,18 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedprobe/feedprobe/analysis"
 	"github.com/feedprobe/feedprobe/personas"
@@ -92,10 +85,10 @@ process is alive), /readyz (database writable, browser running).`)
 		return errors.New("serve needs --config DIR and no arguments")
 	}
 	if *maxSessions < 1 {
-		return fmt.Errorf("--max-sessions %d: want at least 1", *maxSessions)
+		return flagError("--max-sessions %d: want at least 1", *maxSessions)
 	}
 	if *grace < 0 {
-		return fmt.Errorf("--grace %s: want 0 or more", *grace)
+		return flagError("--grace %s: want 0 or more", *grace)
 	}
 	logger, err := newLogger(e.stderr)
 	if err != nil {
@@ -107,12 +100,7 @@ process is alive), /readyz (database writable, browser running).`)
 	}
 	defer store.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		dbStatsCollector{store},
-	)
+	reg := daemon.Registry(store)
 	var closedNet bool // decided once the campaigns are loaded
 	d := daemon.New(daemon.Config{
 		DB: store, Metrics: probe.NewMetrics(reg, version), Logger: logger, Dir: *dir,
@@ -131,7 +119,10 @@ process is alive), /readyz (database writable, browser running).`)
 	if len(loaded) == 0 {
 		logger.Warn("no campaign files; add some and send SIGHUP", "config", *dir)
 	}
-	if closedNet, err = closedForAll(*closed, loaded); err != nil {
+	if closedNet, err = probe.ClosedNetworkAll(*closed, loaded); err != nil {
+		if *closed != "auto" {
+			return usageError(err)
+		}
 		return err
 	}
 	// The browser, and the sessions' work, outlive the signal: sessions get
@@ -146,26 +137,20 @@ process is alive), /readyz (database writable, browser running).`)
 	}
 	defer d.Close()
 
-	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return fmt.Errorf("--listen: %w", err)
+	if err := daemon.CheckLoopback(*listen, *allowRemote); err != nil {
+		return flagError("--listen: %w", err)
 	}
 	if *allowRemote {
-		if lerr := checkLoopback(*listen, false); lerr != nil {
+		if lerr := daemon.CheckLoopback(*listen, false); lerr != nil {
 			logger.Warn("serving metrics and health beyond loopback: they have no authentication", "listen", *listen)
 		}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	addr, srv, err := daemon.Listen(*listen, daemon.Handler(d, workCtx, reg, logger), logger)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", *listen, err)
 	}
-	srv := &http.Server{Handler: serveHandler(d, workCtx, reg, logger), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("http server stopped", "error", err)
-		}
-	}()
 	defer srv.Close()
-	logger.Info("serving", "addr", ln.Addr().String(), "config", *dir, "db", *db, "campaigns", len(loaded), "max_sessions", *maxSessions)
+	logger.Info("serving", "addr", addr, "config", *dir, "db", *db, "campaigns", len(loaded), "max_sessions", *maxSessions)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -192,41 +177,4 @@ process is alive), /readyz (database writable, browser running).`)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
 	return nil
-}
-
-// closedForAll resolves --closed-network for the shared browser: auto means
-// on when every campaign's base_url is loopback.
-func closedForAll(mode string, cs []*personas.Campaign) (bool, error) {
-	if mode != "auto" {
-		return probe.ClosedNetwork(mode, "")
-	}
-	for _, c := range cs {
-		on, err := probe.ClosedNetwork("auto", c.BaseURL)
-		if err != nil || !on {
-			return false, err
-		}
-	}
-	return len(cs) > 0, nil
-}
-
-// handler serves /metrics, /healthz and /readyz (and Prometheus's own
-// /-/healthy and /-/ready spellings).
-func serveHandler(d *daemon.Daemon, work context.Context, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}))
-	healthy := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
-	mux.HandleFunc("/healthz", healthy)
-	mux.HandleFunc("/-/healthy", healthy)
-	ready := func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		if err := d.Ready(ctx, work); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	}
-	mux.HandleFunc("/readyz", ready)
-	mux.HandleFunc("/-/ready", ready)
-	return mux
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -472,11 +473,11 @@ func TestServeRefusesNonLoopback(t *testing.T) {
 		t.Fatalf("serve --listen 0.0.0.0:0: err = %v, want a refusal", err)
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0"} {
-		if err := checkLoopback(addr, false); err != nil {
-			t.Errorf("checkLoopback(%s) = %v", addr, err)
+		if err := daemon.CheckLoopback(addr, false); err != nil {
+			t.Errorf("daemon.CheckLoopback(%s) = %v", addr, err)
 		}
 	}
-	if err := checkLoopback("10.1.2.3:9464", true); err != nil {
+	if err := daemon.CheckLoopback("10.1.2.3:9464", true); err != nil {
 		t.Errorf("checkLoopback with the flag = %v", err)
 	}
 }

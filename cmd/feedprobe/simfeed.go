@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
 
@@ -35,6 +35,9 @@ names; flags given on the command line win over the file.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	cfg := def
 	if *scenario != "" {
 		c, err := simfeed.LoadScenario(*scenario)
@@ -62,8 +65,8 @@ names; flags given on the command line win over the file.`)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := checkLoopback(*listen, *allowRemote); err != nil {
-		return fmt.Errorf("--listen: %w", err)
+	if err := daemon.CheckLoopback(*listen, *allowRemote); err != nil {
+		return flagError("--listen: %w", err)
 	}
 	srv, err := simfeed.New(cfg, nil)
 	if err != nil {
@@ -75,22 +78,4 @@ names; flags given on the command line win over the file.`)
 	}
 	fmt.Fprintf(e.stdout, "simfeed serving %s (seed %d, %d items, personalization %.2f, truth %v)\n", u, cfg.Seed, cfg.Items, cfg.Personalization, cfg.Truth)
 	return wait()
-}
-
-// checkLoopback refuses a listen address off loopback unless allowed.
-func checkLoopback(addr string, allow bool) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("%q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	if allow {
-		return nil
-	}
-	return fmt.Errorf("%q is not a loopback address; pass --allow-non-loopback to serve beyond this machine", addr)
 }

@@ -2,37 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
-
-var _ probe.EvidenceSink = (*storage.EvidenceStore)(nil)
-
-// withEvidence returns o set to keep evidence beside the database at
-// dbPath every n scrolls; n < 0 keeps none.
-func (o runOptions) withEvidence(db *storage.DB, dbPath string, n int) runOptions {
-	if n < 0 {
-		return o
-	}
-	o.evidence = storage.NewEvidenceStore(db, storage.EvidenceDir(dbPath))
-	o.evidenceEvery = n
-	return o
-}
-
-// sealSession adds the digest of a finished session to the evidence chain.
-// A failure is logged, not returned: the session's data is stored, and
-// verify reports the session as not sealed.
-func (o runOptions) sealSession(ctx context.Context, rep probe.SessionReport) {
-	if o.evidence == nil {
-		return
-	}
-	if err := o.evidence.SealSession(context.WithoutCancel(ctx), rep.SessionID); err != nil {
-		o.logger.Warn("session not sealed into the evidence chain", "session", rep.SessionID, "error", err)
-	}
-}
 
 func cmdVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "verify", "--db FILE [--campaign ID|NAME] [--json]", `
@@ -71,7 +44,7 @@ end. The database is opened read-only.`)
 	defer store.Close()
 	var campID int64
 	if *campaign != "" {
-		c, err := findCampaign(ctx, store, *campaign)
+		c, err := store.FindCampaign(ctx, *campaign)
 		if err != nil {
 			return err
 		}
@@ -86,35 +59,14 @@ end. The database is opened read-only.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
+		if err := writeJSON(e.raw, v); err != nil {
 			return err
 		}
-	} else {
-		for _, p := range v.Problems {
-			fmt.Fprintln(e.stdout, "FAIL", p)
-		}
-		for _, w := range v.Warnings {
-			fmt.Fprintln(e.stdout, "warning:", w)
-		}
-		for _, c := range v.Chains {
-			fmt.Fprintf(e.stdout, "campaign %d %q: %d rows, %d files, %d sessions sealed, %d seals, head %s\n",
-				c.CampaignID, c.Campaign, c.Rows, c.Files, c.Sessions, c.Seals, headOrNone(c.Head))
-		}
+	} else if err := v.WriteText(e.stdout); err != nil {
+		return err
 	}
 	if !v.OK() {
 		return fmt.Errorf("verify: %d problems: the evidence or the data was altered after it was recorded", len(v.Problems))
 	}
-	if !*asJSON {
-		fmt.Fprintln(e.stdout, "ok: every file and row matches its chain")
-	}
 	return nil
-}
-
-func headOrNone(h string) string {
-	if h == "" {
-		return "(empty chain)"
-	}
-	return h
 }

@@ -208,3 +208,11 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestBlank(t *testing.T) {
+	in := "campaign: c\nschedule:\n  cron: nonsense\n\n  # a comment\n  every: x\nsessions: 2\n"
+	want := "campaign: c\n\n\n\n\n\nsessions: 2\n"
+	if got := string(Blank([]byte(in))); got != want {
+		t.Errorf("Blank(%q) = %q, want %q", in, got, want)
+	}
+}

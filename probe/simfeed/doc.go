@@ -21,6 +21,7 @@
 //
 // Puppet browses it without a browser, through its HTTP interface;
 // EstimatePower plays whole campaigns that way to estimate the power of a
-// design before it runs (`feedprobe plan`). The package imports personas
-// and analysis, never probe or storage.
+// design before it runs (`feedprobe plan`), with the design's strata
+// (StrataSizes) and the topics simfeed lacks (CheckTopics). The package
+// imports personas and analysis, never probe or storage.
 package simfeed

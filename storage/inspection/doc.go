@@ -11,6 +11,12 @@
 // to store. The compliance checks themselves are the caller's: functions
 // that need a campaign's findings take a FindingsFunc.
 //
+// It also reads what the audit report of a campaign shows (ReportInput:
+// findings, analysis, sessions, disclosures, the case, the hashes and the
+// evidence pictures) for analysis/report to render, reads and fetches
+// disclosure texts, and prints the case file, the inspection list and the
+// campaigns' findings as the inspection and order commands show them.
+//
 // It imports storage, analysis and analysis/report (for the plain case
 // values the report renders); never probe or cmd.
 package inspection

@@ -6,7 +6,8 @@
 // beside the code it describes.
 //
 // The first line of a file is "# NAME: summary", which `feedprobe help`
-// lists. The package owns only the texts and their lookup; it imports no
+// lists. The package owns only the texts, their lookup and the "did you
+// mean" suggestion for a mistyped command or topic (Nearest); it imports no
 // other feedprobe package (the schema topic's data dictionary is appended
 // by the command, from storage).
 package help

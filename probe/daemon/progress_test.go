@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 func TestProgress(t *testing.T) {
 	var out bytes.Buffer
-	p := newProgress(&out)
+	p := NewProgress(&out)
 	now := time.Unix(1000, 0)
 	p.now = func() time.Time { return now }
 	p.Plan(4)
@@ -50,12 +50,12 @@ func TestUseProgress(t *testing.T) {
 		mode string
 		want bool
 	}{{"on", true}, {"off", false}, {"auto", false}} {
-		got, err := useProgress(tc.mode, &buf)
+		got, err := UseProgress(tc.mode, &buf)
 		if err != nil || got != tc.want {
-			t.Errorf("useProgress(%q, buffer) = %v, %v, want %v", tc.mode, got, err, tc.want)
+			t.Errorf("UseProgress(%q, buffer) = %v, %v, want %v", tc.mode, got, err, tc.want)
 		}
 	}
-	if _, err := useProgress("sometimes", &buf); err == nil {
-		t.Error("useProgress(sometimes) = nil error")
+	if _, err := UseProgress("sometimes", &buf); err == nil {
+		t.Error("UseProgress(sometimes) = nil error")
 	}
 }

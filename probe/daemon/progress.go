@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 	"github.com/feedprobe/feedprobe/probe"
 )
 
-// progress draws a campaign's progress bar on a terminal: sessions done of
+// Progress draws a campaign's progress bar on a terminal: sessions done of
 // planned, items, errors and the estimated time left, redrawn in place on
 // one line. Log lines written through it (it is an io.Writer for the
 // logger) clear the bar, print, and redraw it below, so the two never mix.
 // It is safe for concurrent use.
-type progress struct {
+type Progress struct {
 	mu      sync.Mutex
 	w       io.Writer
 	width   int
@@ -29,14 +29,14 @@ type progress struct {
 	shown   bool
 }
 
-// newProgress draws on w, a terminal.
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, width: 24, now: time.Now, start: time.Now()}
+// NewProgress draws on w, a terminal.
+func NewProgress(w io.Writer) *Progress {
+	return &Progress{w: w, width: 24, now: time.Now, start: time.Now()}
 }
 
-// isTerminal reports whether w is a character device (a terminal), not a
+// IsTerminal reports whether w is a character device (a terminal), not a
 // file or a pipe.
-func isTerminal(w io.Writer) bool {
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -45,22 +45,22 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// useProgress resolves --progress: on, off, or auto (on when w is a
+// UseProgress resolves a progress mode: on, off, or auto (on when w is a
 // terminal).
-func useProgress(mode string, w io.Writer) (bool, error) {
+func UseProgress(mode string, w io.Writer) (bool, error) {
 	switch mode {
 	case "on":
 		return true, nil
 	case "off":
 		return false, nil
 	case "auto":
-		return isTerminal(w), nil
+		return IsTerminal(w), nil
 	}
 	return false, fmt.Errorf("--progress %q: want auto, on or off", mode)
 }
 
 // Plan sets the number of sessions planned and starts the clock.
-func (p *progress) Plan(planned int) {
+func (p *Progress) Plan(planned int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.planned, p.start = planned, p.now()
@@ -68,7 +68,7 @@ func (p *progress) Plan(planned int) {
 }
 
 // Session counts a finished session.
-func (p *progress) Session(rep probe.SessionReport) {
+func (p *Progress) Session(rep probe.SessionReport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
@@ -80,7 +80,7 @@ func (p *progress) Session(rep probe.SessionReport) {
 }
 
 // Write prints a log line above the bar.
-func (p *progress) Write(b []byte) (int, error) {
+func (p *Progress) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clear()
@@ -92,13 +92,13 @@ func (p *progress) Write(b []byte) (int, error) {
 }
 
 // Finish removes the bar.
-func (p *progress) Finish() {
+func (p *Progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clear()
 }
 
-func (p *progress) clear() {
+func (p *Progress) clear() {
 	if p.shown {
 		io.WriteString(p.w, "\r\033[K")
 		p.shown = false
@@ -106,7 +106,7 @@ func (p *progress) clear() {
 }
 
 // line renders the bar.
-func (p *progress) line() string {
+func (p *Progress) line() string {
 	filled := 0
 	if p.planned > 0 {
 		filled = min(p.width, p.width*p.done/p.planned)
@@ -127,7 +127,7 @@ func (p *progress) line() string {
 		strings.Repeat("#", filled), strings.Repeat(".", p.width-filled), p.done, p.planned, p.items, p.errors, errs, eta)
 }
 
-func (p *progress) draw() {
+func (p *Progress) draw() {
 	p.clear()
 	io.WriteString(p.w, p.line())
 	p.shown = true

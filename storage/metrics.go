@@ -1,17 +1,19 @@
-package main
+package storage
 
 import (
-	"database/sql" // only for the sql.DBStats type of storage.DB.Stats
+	"database/sql"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/feedprobe/feedprobe/storage"
 )
 
-// dbStatsCollector exports the database pools' statistics with the names
-// of client_golang's DBStatsCollector (go_sql_*), db_name "writer" and
-// "reader".
-type dbStatsCollector struct{ db *storage.DB }
+// StatsCollector returns a Prometheus collector of the database's
+// connection pools (the writer's and the readers'), with the names of
+// client_golang's DBStatsCollector (go_sql_*) and db_name "writer" and
+// "reader". It is safe for concurrent use.
+func (db *DB) StatsCollector() prometheus.Collector { return dbStatsCollector{db} }
+
+// dbStatsCollector exports the database pools' statistics.
+type dbStatsCollector struct{ db *DB }
 
 var dbStatsDescs = struct {
 	maxOpen, open, inUse, idle, waitCount, waitDur *prometheus.Desc
