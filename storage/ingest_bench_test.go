@@ -52,10 +52,16 @@ func BenchmarkIngestVsBare(b *testing.B) {
 					load := readLoadAvg()
 					loads = append(loads, load)
 					got := map[string]float64{}
+					digests := map[string]string{}
 					for i := range sides {
 						side := sides[(i+round)%len(sides)]
-						got[side] = ingestSide(b, side, batches)
+						got[side], digests[side] = ingestSide(b, side, batches)
 						rates[side] = append(rates[side], got[side])
+					}
+					for _, side := range sides[1:] {
+						if digests[side] != digests["feedprobe"] {
+							b.Fatalf("%s stored other rows than SaveImpressions: %s, want %s", side, digests[side], digests["feedprobe"])
+						}
 					}
 					best := max(got["bare_multirow"], got["bare_rows"])
 					ratios = append(ratios, got["feedprobe"]/best)
@@ -101,9 +107,10 @@ func makeIngestBatches(n, size int) [][]feed.Impression {
 }
 
 // ingestSide writes the batches through one side into a new database and
-// returns impressions per second. Batch i goes to session i%8 with ranks
+// returns impressions per second and a digest of the rows stored (every
+// side must store the same rows). Batch i goes to session i%8 with ranks
 // following on from that session's previous batch.
-func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 {
+func ingestSide(b *testing.B, side string, batches [][]feed.Impression) (float64, string) {
 	b.Helper()
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), side+".db")
@@ -137,7 +144,8 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 
 				b.Fatal(err)
 			}
 		}
-		return float64(n) / time.Since(start).Seconds()
+		rate := float64(n) / time.Since(start).Seconds()
+		return rate, ingestDigest(b, db.r, n)
 	}
 	platform := f.campaign.Platform
 	if err := db.Close(); err != nil {
@@ -174,14 +182,6 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 
 			b.Fatalf("%v:\n%s", err, heap)
 		}
 	}
-	imp := func(sessionID int64, im feed.Impression) []any {
-		var price any
-		if im.PriceText != "" {
-			price = im.Price
-		}
-		return []any{im.Rank, im.ID, millis(im.SeenAt), im.Surface, im.Title, im.Topic, im.Sponsored, im.Synthetic, price,
-			nullString(im.PriceText), im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank)}
-	}
 	start := time.Now()
 	switch side {
 	case "bare_multirow", "bare_nopk":
@@ -203,7 +203,7 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 
 				}
 				args = append(args[:0], sid, platform)
 				for _, im := range part {
-					args = append(args, imp(sid, im)...)
+					args = appendImpressionArgs(args, im)
 				}
 				if _, err := tx.ExecContext(ctx, insertImpressionsSQL(len(part)), args...); err != nil {
 					b.Fatal(err)
@@ -235,7 +235,7 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 
 				if _, err := tup.ExecContext(ctx, platform, im.ID, im.Title, im.Author, im.URL, im.Topic, millis(im.SeenAt)); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := tins.ExecContext(ctx, append([]any{sid, platform}, imp(sid, im)...)...); err != nil {
+				if _, err := tins.ExecContext(ctx, appendImpressionArgs([]any{sid, platform}, im)...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -247,14 +247,30 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) float64 
 		b.Fatalf("side %q", side)
 	}
 	rate := float64(n) / time.Since(start).Seconds()
+	return rate, ingestDigest(b, raw, n)
+}
+
+// ingestDigest sums what the impressions and items tables hold, so sides
+// that stored other rows (a statement's arguments shifted by a column)
+// differ; it fails unless there are n impressions.
+func ingestDigest(b *testing.B, q *sql.DB, n int) string {
+	b.Helper()
 	var got int
-	if err := raw.QueryRowContext(ctx, "SELECT count(*) FROM impressions").Scan(&got); err != nil {
+	var digest string
+	err := q.QueryRowContext(context.Background(), `SELECT (SELECT count(*) FROM impressions),
+		(SELECT format('%d impressions, ranks %d, seen %d, sessions %d, text %d, flags %d; items %d, text %d, seen %d',
+			count(*), sum(rank), sum(seen_at), sum(session_id), sum(length(item_id || surface || title || topic || platform || source)),
+			sum(sponsored + synthetic + coalesce(price, 0) + coalesce(length(price_text), 0) + coalesce(displayed_at, 0) +
+				coalesce(served_rank, 0) + coalesce(displayed_rank, 0) + coalesce(length(beside_item_id), 0) + coalesce(length(raw), 0)),
+			(SELECT count(*) FROM items), (SELECT sum(length(item_id || title || author || url || topic)) FROM items),
+			(SELECT sum(first_seen_at + last_seen_at) FROM items)) FROM impressions)`).Scan(&got, &digest)
+	if err != nil {
 		b.Fatal(err)
 	}
 	if got != n {
-		b.Fatalf("%s stored %d impressions, want %d", side, got, n)
+		b.Fatalf("stored %d impressions, want %d", got, n)
 	}
-	return rate
+	return digest
 }
 
 // readLoadAvg is the 1-minute load average, or -1 where there is none.

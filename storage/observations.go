@@ -87,6 +87,18 @@ func insertImpressionsSQL(n int) string {
 	return b.String()
 }
 
+// appendImpressionArgs appends the impressionParams values of one row of
+// insertImpressionsSQL.
+func appendImpressionArgs(args []any, im feed.Impression) []any {
+	var price any
+	if im.PriceText != "" {
+		price = im.Price
+	}
+	return append(args, im.Rank, im.ID, millis(im.SeenAt), im.Surface,
+		im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText),
+		im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank), nullString(im.BesideItemID), nullRaw(im.Raw))
+}
+
 // batchSQL caches the text of the multi-row statements by row count, so a
 // batch builds none and the driver's statement cache finds them.
 type batchSQL struct {
@@ -156,13 +168,7 @@ func (db *DB) SaveImpressions(ctx context.Context, sessionID int64, imps []feed.
 		}
 		args = append(args[:0], sessionID, platform)
 		for _, im := range part {
-			var price any
-			if im.PriceText != "" {
-				price = im.Price
-			}
-			args = append(args, im.Rank, im.ID, millis(im.SeenAt), im.Surface,
-				im.Title, im.Topic, im.Sponsored, im.Synthetic, price, nullString(im.PriceText),
-				im.Source, displayedMillis(im.DisplayedAt), nullRank(im.ServedRank), nullRank(im.DisplayedRank), nullString(im.BesideItemID), nullRaw(im.Raw))
+			args = appendImpressionArgs(args, im)
 		}
 		if _, err := tx.ExecContext(ctx, db.sql.insertImpressions(len(part)), args...); err != nil {
 			return fmt.Errorf("save impressions for session %d: insert ranks %d..%d: %w", sessionID, part[0].Rank, part[len(part)-1].Rank, err)
