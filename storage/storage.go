@@ -53,7 +53,6 @@ type DB struct {
 	r        *sql.DB // read-only pool
 	readOnly bool
 	now      func() time.Time
-	sql      *batchSQL
 	seals    sealCache
 	// sealWhole makes a session's start and finish seal the whole campaign
 	// as before sealing only their rows: for the benchmark that compares.
@@ -104,7 +103,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{w: w, r: r, now: time.Now, sql: &batchSQL{}}, nil
+	return &DB{w: w, r: r, now: time.Now}, nil
 }
 
 // OpenReadOnly opens an existing data set for reading only: every write
