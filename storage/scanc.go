@@ -160,6 +160,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -217,11 +218,20 @@ func (s *cScanner) readGroups(ctx context.Context, from string, ids []int64, add
 	for i, id := range ids {
 		C.sqlite3_bind_int64(st, C.int(i+1), C.longlong(id))
 	}
-	stop := context.AfterFunc(ctx, func() { C.sqlite3_interrupt(s.db) })
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(interrupted)
+		C.sqlite3_interrupt(s.db)
+	})
 	rc := C.fp_scan(st, &s.buf)
-	stop()
+	if !stop() {
+		<-interrupted // the connection must outlive the interrupt
+	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.buf.len > math.MaxInt32 {
+		return fmt.Errorf("read chunk: %d bytes, more than a chunk may hold", s.buf.len)
 	}
 	switch rc {
 	case 101: // SQLITE_DONE
