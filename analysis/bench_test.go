@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"testing"
 )
@@ -67,4 +68,17 @@ func BenchmarkAccumulatorStream10M(b *testing.B) {
 		runtime.KeepAlive(acc)
 	}
 	b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "impressions/s")
+}
+
+// BenchmarkBootstrapMeanCI: a persona-level interval as the audit draws
+// hundreds of them (500 personas, DefaultResamples).
+func BenchmarkBootstrapMeanCI(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	values := make([]float64, 500)
+	for i := range values {
+		values[i] = r.Float64()
+	}
+	for b.Loop() {
+		BootstrapMeanCI(values, DefaultResamples, DefaultLevel, r)
+	}
 }

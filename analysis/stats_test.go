@@ -240,3 +240,71 @@ func TestBootstrapMeanCI(t *testing.T) {
 		}
 	}
 }
+
+func TestPCGMatchesRand(t *testing.T) {
+	for _, seed := range [][2]uint64{{0, 0}, {1, 2}, {^uint64(0), 0x9e3779b97f4a7c15}} {
+		want := rand.NewPCG(seed[0], seed[1])
+		got := pcg{hi: seed[0], lo: seed[1]}
+		for i := range 1000 {
+			if w, g := want.Uint64(), got.Uint64(); w != g {
+				t.Fatalf("seed %v, draw %d: pcg %d, rand.PCG %d", seed, i, g, w)
+			}
+		}
+	}
+}
+
+// bootstrapMeanCIStreams is BootstrapMeanCI as it was before it drew two
+// streams in one loop: each stream alone, from rand.PCG.
+func bootstrapMeanCIStreams(values []float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
+	n := uint64(len(values))
+	stats := make([]float64, resamples)
+	from := 0
+	for c := range bootstrapChunks {
+		to := from + resamples/bootstrapChunks
+		if c < resamples%bootstrapChunks {
+			to++
+		}
+		src := rand.NewPCG(r.Uint64(), r.Uint64())
+		for k := from; k < to; k++ {
+			sum := 0.0
+			for range n / 2 {
+				x := src.Uint64()
+				sum += values[((x&0xffffffff)*n)>>32] + values[((x>>32)*n)>>32]
+			}
+			if n%2 == 1 {
+				sum += values[((src.Uint64()&0xffffffff)*n)>>32]
+			}
+			stats[k] = sum / float64(n)
+		}
+		from = to
+	}
+	stats = slices.DeleteFunc(stats, math.IsNaN)
+	if len(stats) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(stats)
+	alpha := (1 - level) / 2
+	return quantile(stats, alpha), quantile(stats, 1-alpha)
+}
+
+// TestBootstrapMeanCIUnchanged: drawing two streams in one loop gives
+// exactly the interval of drawing them one at a time, for odd and even
+// sizes, resample counts that do not split evenly, and both the serial
+// and the parallel path.
+func TestBootstrapMeanCIUnchanged(t *testing.T) {
+	r := newRand(3)
+	for _, n := range []int{1, 2, 7, 64, 501, 1000} {
+		for _, resamples := range []int{1, 3, 5, 10, 2000, 2003} {
+			values := make([]float64, n)
+			for i := range values {
+				values[i] = r.NormFloat64()
+			}
+			seed := r.Uint64()
+			lo, hi := BootstrapMeanCI(values, resamples, 0.95, newRand(seed))
+			wlo, whi := bootstrapMeanCIStreams(values, resamples, 0.95, newRand(seed))
+			if lo != wlo || hi != whi {
+				t.Errorf("n %d, %d resamples: [%v, %v], one stream at a time [%v, %v]", n, resamples, lo, hi, wlo, whi)
+			}
+		}
+	}
+}

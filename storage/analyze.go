@@ -171,13 +171,15 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 	var sessions []analysis.AuditSession
 	var lists []analysis.ScoredList
 	split := analysis.NewSurfaceSplit()
-	type surfTopic struct {
-		surface string
-		topic   int32
-	}
-	cellN := map[surfTopic][2]int{} // a session's impressions and harmful ones per surface and topic
-	var order []int                 // a session's impressions by rank, surfaces mixed
-	var topicN, harmN []int         // per topic code, in the current session
+	// A session's impressions and harmful ones per surface and topic code:
+	// cells[surfAt[i]][topic code]; its surfaces are surfs.
+	var (
+		cells  [][][2]int
+		surfAt []int32
+		surfs  []string
+	)
+	var order []int         // a session's impressions by rank, surfaces mixed
+	var topicN, harmN []int // per topic code, in the current session
 	err = db.EachSessionImpressions(ctx, camp.ID, func(s *SessionImpressions) error {
 		n := s.Len()
 		if n == 0 {
@@ -197,6 +199,20 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 		}
 		if s.Surface[0] != s.Surface[n-1] {
 			slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(s.Rank[x], s.Rank[y]) })
+		}
+		// The rows come grouped by surface.
+		surfAt, surfs = surfAt[:0], surfs[:0]
+		for i := range n {
+			if i == 0 || s.Surface[i] != s.Surface[i-1] {
+				surfs = append(surfs, s.Surface[i])
+			}
+			surfAt = append(surfAt, int32(len(surfs)-1))
+		}
+		for len(cells) < len(surfs) {
+			cells = append(cells, nil)
+		}
+		for _, c := range cells[:len(surfs)] {
+			clear(c)
 		}
 		cs := analysis.AuditSession{Persona: name, Session: s.Session.Seq,
 			Items: make([]int32, n), Topics: make([]int32, n), Seconds: make([]float64, n), Scores: make([]int8, n)}
@@ -232,23 +248,28 @@ func (db *DB) Analyze(ctx context.Context, camp Campaign, over Conventions, r *r
 				cs.Seconds[k] = float64(s.SeenAt[i]-start) / 1000
 			}
 			topicN[tc]++
-			st := surfTopic{s.Surface[i], tc}
-			c := cellN[st]
-			c[0]++
+			c := cells[surfAt[i]]
+			if int(tc) >= len(c) {
+				c = append(c, make([][2]int, len(topics)-len(c))...)
+				cells[surfAt[i]] = c
+			}
+			c[tc][0]++
 			if itemScore[ic] > 0 {
 				harmN[tc]++
-				c[1]++
+				c[tc][1]++
 			}
-			cellN[st] = c
 		}
 		for tc, c := range topicN {
 			acc.AddCounts(name, cs.Session, topics[tc], c, harmN[tc])
 		}
 		w := personaOf[name]
-		for st, c := range cellN {
-			split.Add(name, w.role, w.interests, cs.Session, st.surface, topics[st.topic], c[0], c[1])
+		for si, surface := range surfs {
+			for tc, c := range cells[si] {
+				if c[0] > 0 {
+					split.Add(name, w.role, w.interests, cs.Session, surface, topics[tc], c[0], c[1])
+				}
+			}
 		}
-		clear(cellN)
 		if history[name] {
 			surf, seen := make([]string, n), make([]int64, n)
 			for k, i := range order {

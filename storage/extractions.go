@@ -320,7 +320,7 @@ func (db *DB) ReadingExtraction(ctx context.Context, campaignID, id int64) (*DB,
 	if ex.FinishedAt == nil {
 		return nil, fmt.Errorf("extraction %d: %w (run reextract again)", id, ErrExtractionUnfinished)
 	}
-	return &DB{w: db.r, r: db.r, readOnly: true, now: db.now, sql: db.sql, extraction: id}, nil
+	return &DB{w: db.r, r: db.r, uri: db.uri, readOnly: true, now: db.now, extraction: id}, nil
 }
 
 // impressionsFrom is the table (or subquery) impression reads use: the

@@ -504,7 +504,7 @@ func TestSaveImpressionsAcrossChunks(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	f := mustFixture(t, db, "c", 2)
-	n := 2*insertChunk + 7
+	n := 263
 	imps := makeImpressions("feed", n)
 	if err := db.SaveImpressions(ctx, f.sessions[0].ID, imps); err != nil {
 		t.Fatalf("SaveImpressions(%d): %v", n, err)

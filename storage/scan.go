@@ -2,27 +2,23 @@ package storage
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // SessionImpressions is one done session's impressions in columnar form,
 // ordered by surface, then rank (the order of EachImpression). The six
 // column slices have the same length, one element per impression.
 //
-// ItemID, Topic and Title are substrings of one string read per surface of
-// the session, so keeping any of them keeps that surface's text alive;
-// copy them (strings.Clone) to keep only a few.
+// ItemID, Topic and Title are substrings of one string read per chunk of
+// sessions (see EachSessionImpressions), so keeping any of them keeps that
+// chunk's text alive; copy them (strings.Clone) to keep only a few.
 type SessionImpressions struct {
 	Session Session // the sessions row
 	Persona string  // the persona's name
@@ -46,18 +42,14 @@ func (s *SessionImpressions) Len() int { return len(s.Rank) }
 type scanOptions struct {
 	chunkSessions    int // at most this many sessions per query
 	chunkImpressions int // a chunk is closed once its sessions' Items reach this
-	workers          int // queries running at once (read connections used)
+	workers          int // queries running at once (connections of the scan's own)
 }
 
 // defaultScanOptions returns the options of EachSessionImpressions: chunks
-// of up to 256 sessions or about 64k impressions, read by up to GOMAXPROCS
-// connections, leaving one connection of the read pool free for fn.
+// of up to 256 sessions or about 64k impressions, read by GOMAXPROCS
+// connections.
 func (db *DB) defaultScanOptions() scanOptions {
-	w := runtime.GOMAXPROCS(0)
-	if pool := db.r.Stats().MaxOpenConnections; pool > 0 {
-		w = min(w, pool-1)
-	}
-	return scanOptions{chunkSessions: 256, chunkImpressions: 1 << 16, workers: max(1, w)}
+	return scanOptions{chunkSessions: 256, chunkImpressions: 1 << 16, workers: max(1, runtime.GOMAXPROCS(0))}
 }
 
 // EachSessionImpressions calls fn once per done session of the campaign, in
@@ -65,12 +57,13 @@ func (db *DB) defaultScanOptions() scanOptions {
 // the session's impressions in columnar form; a done session without
 // impressions comes with empty columns. It carries the columns analysis needs
 // (not Sponsored, Synthetic or Price) and is several times faster than
-// EachImpression: sessions are read in chunks, each by one query that
-// returns one length-prefixed string per (session, surface), by several read
-// connections at once (up to GOMAXPROCS, leaving one connection of the read
-// pool free), and handed to fn in order from the calling goroutine. Chunks
-// hold up to 256 sessions or about 64k impressions, and at most one chunk
-// per connection is read ahead of fn, so memory stays bounded.
+// EachImpression: sessions are read in chunks, each by one query whose rows
+// a loop in C (cScanner) turns into length-prefixed records, one group per
+// (session, surface), on read-only connections of the scan's own, GOMAXPROCS
+// of them at once (not the read pool's), and handed to fn in order from the
+// calling goroutine. Chunks hold up to 256 sessions or about 64k
+// impressions, and at most one chunk per connection is read ahead of fn, so
+// memory stays bounded.
 //
 // fn owns the *SessionImpressions it is given (it is never reused). It stops
 // at the first error fn returns and returns it unwrapped. Cancelling ctx
@@ -134,8 +127,21 @@ func (db *DB) eachSessionImpressions(ctx context.Context, campaignID int64, opt 
 	})
 	for range workers {
 		wg.Go(func() {
+			var sc *cScanner // a connection of its own, opened at the first chunk
+			defer func() {
+				if sc != nil {
+					sc.close()
+				}
+			}()
 			for j := range jobs {
-				j.done <- db.readChunk(ctx, j.chunk)
+				if sc == nil {
+					var err error
+					if sc, err = openCScanner(db.uri); err != nil {
+						j.done <- err
+						continue
+					}
+				}
+				j.done <- db.readChunk(ctx, sc, j.chunk)
 			}
 		})
 	}
@@ -225,84 +231,41 @@ func splitChunks(ss []*SessionImpressions, opt scanOptions) [][]*SessionImpressi
 	return chunks
 }
 
-// chunkSQL returns the query of a chunk of n sessions. Each row is one
-// (session, surface): its number of impressions and their records
-// concatenated, each record
+// A chunk is read as one group of records per (session, surface) of its
+// sessions (cScanner.readGroups): the group's number of impressions and
+// their records concatenated, each record
 //
 //	rank,seen_at,len(item_id),len(topic),len(title):item_id topic title
 //
-// with seen_at empty for NULL and the lengths in bytes, so no byte of the
-// text can be mistaken for a separator.
-func chunkSQL(from string, n int) string {
-	// One format() builds each record's header where eleven || would build
-	// and copy ten intermediate strings: about 30 % less of SQLite's CPU
-	// in this query (scripts/bench/README.md). %s keeps a malformed rank or
-	// seen_at as stored, for parseRecords to report; the texts are joined
-	// with ||, which keeps any NUL byte that %s would stop at.
-	return `SELECT session_id, surface, count(*), group_concat(format('%s,%s,%d,%d,%d:', rank, coalesce(seen_at, ''),
-			octet_length(item_id), octet_length(topic), octet_length(title)) || item_id || topic || title, '')
-		FROM ` + from + ` WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)
-		GROUP BY session_id, surface`
-}
+// with rank and seen_at as format('%s') writes them (seen_at empty for
+// NULL; a malformed stored value kept as stored, for parseRecords to
+// report) and the lengths in bytes, so no byte of the text can be mistaken
+// for a separator.
 
-// surfaceRecord is one row of chunkSQL.
+// surfaceRecord is one (session, surface) group of records.
 type surfaceRecord struct {
 	surface string
 	n       int
 	rec     string
 }
 
-// readChunk fills the columns of the chunk's sessions. It holds a read
-// connection only while the query runs, through the driver directly (one
-// reused []driver.Value, no database/sql conversions).
-func (db *DB) readChunk(ctx context.Context, chunk []*SessionImpressions) error {
+// readChunk fills the columns of the chunk's sessions, read by sc.
+func (db *DB) readChunk(ctx context.Context, sc *cScanner, chunk []*SessionImpressions) error {
 	at := make(map[int64]int, len(chunk))
-	args := make([]driver.NamedValue, len(chunk))
+	ids := make([]int64, len(chunk))
 	for i, s := range chunk {
 		at[s.Session.ID] = i
-		args[i] = driver.NamedValue{Ordinal: i + 1, Value: s.Session.ID}
+		ids[i] = s.Session.ID
 	}
 	groups := make([][]surfaceRecord, len(chunk))
-	conn, err := db.r.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*sqlite3.SQLiteConn)
+	err := sc.readGroups(ctx, db.impressionsFrom(), ids, func(id int64, g surfaceRecord) error {
+		i, ok := at[id]
 		if !ok {
-			return fmt.Errorf("driver connection is %T, want *sqlite3.SQLiteConn", dc)
+			return fmt.Errorf("session %d not asked for", id)
 		}
-		rows, err := c.QueryContext(ctx, chunkSQL(db.impressionsFrom(), len(chunk)), args)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		dest := make([]driver.Value, 4)
-		for {
-			err := rows.Next(dest)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			id, ok1 := dest[0].(int64)
-			surface, ok2 := driverText(dest[1])
-			n, ok3 := dest[2].(int64)
-			rec, ok4 := driverText(dest[3])
-			if !ok1 || !ok2 || !ok3 || !ok4 {
-				return fmt.Errorf("unexpected row types %T, %T, %T, %T", dest[0], dest[1], dest[2], dest[3])
-			}
-			i, ok := at[id]
-			if !ok {
-				return fmt.Errorf("session %d not asked for", id)
-			}
-			groups[i] = append(groups[i], surfaceRecord{surface: surface, n: int(n), rec: rec})
-		}
+		groups[i] = append(groups[i], g)
+		return nil
 	})
-	if cerr := conn.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
 	if err != nil {
 		return err
 	}
@@ -312,17 +275,6 @@ func (db *DB) readChunk(ctx context.Context, chunk []*SessionImpressions) error 
 		}
 	}
 	return nil
-}
-
-// driverText returns a TEXT (string) or BLOB ([]byte) value as a string.
-func driverText(v driver.Value) (string, bool) {
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case []byte:
-		return string(v), true
-	}
-	return "", false
 }
 
 // fill sets the columns of s from its surfaces' records, ordering the
@@ -358,7 +310,7 @@ func (s *SessionImpressions) fill(groups []surfaceRecord) error {
 // errMalformed is wrapped by every parse error of a surface's records.
 var errMalformed = errors.New("malformed impression record")
 
-// parseRecords parses g's records (see chunkSQL) into the columns of s from
+// parseRecords parses g's records (see surfaceRecord) into the columns of s from
 // index off, exactly g.n of them, and sorts them by rank unless they are
 // sorted already.
 func (s *SessionImpressions) parseRecords(off int, g surfaceRecord) error {

@@ -51,9 +51,9 @@ var migrationFiles embed.FS
 type DB struct {
 	w        *sql.DB // the one writer connection; equals r when readOnly
 	r        *sql.DB // read-only pool
+	uri      string  // the file's URI (fileURI), which the session scan opens its connections on
 	readOnly bool
 	now      func() time.Time
-	sql      *batchSQL
 	seals    sealCache
 	// sealWhole makes a session's start and finish seal the whole campaign
 	// as before sealing only their rows: for the benchmark that compares.
@@ -104,7 +104,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{w: w, r: r, now: time.Now, sql: &batchSQL{}}, nil
+	return &DB{w: w, r: r, uri: uri, now: time.Now}, nil
 }
 
 // OpenReadOnly opens an existing data set for reading only: every write
@@ -144,7 +144,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open database %s read-only: schema version %d is older than this binary's %d; open it read-write once to upgrade it", path, v, len(migs))
 	}
-	return &DB{w: r, r: r, readOnly: true, now: time.Now}, nil
+	return &DB{w: r, r: r, uri: uri, readOnly: true, now: time.Now}, nil
 }
 
 // Close closes every connection. Rows being streamed by EachImpression are

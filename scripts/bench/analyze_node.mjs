@@ -119,10 +119,16 @@ for (const r of counts) {
 const kl2 = (p, m) => { let s = 0; for (let i = 0; i < p.length; i++) if (p[i] > 0) s += p[i] * Math.log2(p[i] / m[i]); return s; };
 let impressions = 0;
 const outPersonas = [];
+const specByName = new Map([...personas].map((p) => [String(p.name), JSON.parse(String(p.spec))]));
 for (const p of [...personas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
 	const ps = rows.get(Number(p.id));
 	if (!ps) continue;
-	const interests = JSON.parse(String(p.spec)).interests || {};
+	// A control without interests is measured on its arm's (the persona it
+	// twins, else the one its arm: names), as feedprobe's summary does.
+	const spec = JSON.parse(String(p.spec));
+	let interests = spec.interests || {};
+	const arm = spec.twin_of || spec.arm;
+	if (!Object.values(interests).some((w) => w > 0) && arm && specByName.has(arm)) interests = specByName.get(arm).interests || {};
 	let ref = "", best = 0;
 	for (const [t, w] of Object.entries(interests)) if (w > best || (w === best && w > 0 && t < ref)) { ref = t; best = w; }
 	const sessions = [], drift = [];

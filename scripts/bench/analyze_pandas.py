@@ -83,11 +83,18 @@ def main():
     evenness = entropy / np.log(k) if k > 1 else np.zeros_like(entropy)
 
     by_id = personas.set_index("id")
+    arm_interests = dict(zip(personas.name, personas.interests))
     out_personas = []
     per_row = {}
     for pid, group in shares.groupby(level=0):
         info = by_id.loc[pid]
         interests = info.interests
+        # A control without interests is measured on its arm's (the persona
+        # it twins, else the one its arm: names), as feedprobe's summary does.
+        spec = json.loads(info.spec)
+        arm = spec.get("twin_of") or spec.get("arm")
+        if not any(w > 0 for w in interests.values()) and arm in arm_interests:
+            interests = arm_interests[arm]
         ref = ""
         best = 0.0
         for t, w in interests.items():
