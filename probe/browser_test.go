@@ -52,10 +52,7 @@ func TestMain(m *testing.M) {
 func needBrowser(t *testing.T) *Browser {
 	t.Helper()
 	if testBrowser == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no browser: %v", browserErr)
-		}
-		t.Skipf("no browser: %v", browserErr)
+		simfeedtest.RequireBrowser(t, browserErr)
 	}
 	return testBrowser
 }

@@ -17,19 +17,12 @@ import (
 	"github.com/feedprobe/feedprobe/storage"
 )
 
-// needBrowser skips a browser test where no Chromium is installed, except
-// under CI=true, where a missing browser fails the test.
+// needBrowser skips a browser test under -short or without Chromium, but
+// fails it when CI=true.
 func needBrowser(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped with -short")
-	}
-	if _, err := probe.FindChrome(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no browser: %v", err)
-		}
-		t.Skipf("no browser: %v", err)
-	}
+	_, err := probe.FindChrome()
+	simfeedtest.RequireBrowser(t, err)
 }
 
 // startSimfeed serves simfeed with its ground truth on a loopback port for

@@ -253,29 +253,10 @@ func TestOneReinspectionPerOrder(t *testing.T) {
 func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 	ctx := context.Background()
 	db, o, finding := dueOrder(t, ctx)
-	reg := prometheus.NewRegistry()
-	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
-		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
-		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
-			return []analysis.Finding{finding}, nil
-		}})
-	rs := d.newReinspections(time.Minute, 2)
-	runs := 0
-	rs.runSessions = func(context.Context, *personas.Campaign, *probe.Adapter, []probe.PersonaPlan, int, *slog.Logger) error {
-		runs++
-		return nil
-	}
+	d, rs, runs, reg := countingReinspections(db, finding)
 	// The re-inspection campaign exists (an earlier attempt planned it)
 	// and a slot of this process runs it.
-	orig, err := db.Campaign(ctx, o.CampaignID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base personas.Campaign
-	if err := json.Unmarshal(orig.Spec, &base); err != nil {
-		t.Fatal(err)
-	}
-	_, recheck, _, err := PlanCampaign(ctx, db, recheckCampaign(&base, o.ID))
+	_, recheck, _, err := PlanCampaign(ctx, db, recheckOf(t, db, o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +267,8 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.wg.Wait()
-	if got, _ := db.Order(ctx, o.ID); runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
-		t.Fatalf("with its campaign busy: %d runs, order %s, %d failures; want none, open, none", runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
+	if got, _ := db.Order(ctx, o.ID); *runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
+		t.Fatalf("with its campaign busy: %d runs, order %s, %d failures; want none, open, none", *runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
 	}
 	gauge(t, reg, `feedprobe_rectification_orders{state="open"}`, 1)
 	gauge(t, reg, `feedprobe_reinspections_running`, 0)
@@ -296,8 +277,8 @@ func TestReinspectionWaitsForItsCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.wg.Wait()
-	if got, _ := db.Order(ctx, o.ID); runs != 1 || !got.Closed() || got.RecheckCampaignID != recheck.ID {
-		t.Fatalf("once free: %d runs, order %+v; want 1 run and the order closed", runs, got)
+	if got, _ := db.Order(ctx, o.ID); *runs != 1 || !got.Closed() || got.RecheckCampaignID != recheck.ID {
+		t.Fatalf("once free: %d runs, order %+v; want 1 run and the order closed", *runs, got)
 	}
 	gauge(t, reg, `feedprobe_reinspections_total{outcome="done"}`, 1)
 	// The first, busy, try is recorded as a failed attempt without
@@ -321,27 +302,8 @@ func TestReinspectionHonoursLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	reg := prometheus.NewRegistry()
-	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
-		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
-		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
-			return []analysis.Finding{finding}, nil
-		}})
-	rs := d.newReinspections(time.Minute, 2)
-	runs := 0
-	rs.runSessions = func(context.Context, *personas.Campaign, *probe.Adapter, []probe.PersonaPlan, int, *slog.Logger) error {
-		runs++
-		return nil
-	}
-	orig, err := db.Campaign(ctx, o.CampaignID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base personas.Campaign
-	if err := json.Unmarshal(orig.Spec, &base); err != nil {
-		t.Fatal(err)
-	}
-	name := recheckCampaign(&base, o.ID).Name
+	d, rs, runs, reg := countingReinspections(db, finding)
+	name := recheckOf(t, db, o).Name
 	l, err := other.AcquireLease(ctx, name, storage.LeaseOptions{Holder: "elsewhere pid 42 (run)"})
 	if err != nil {
 		t.Fatal(err)
@@ -350,9 +312,10 @@ func TestReinspectionHonoursLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.wg.Wait()
-	if got, _ := db.Order(ctx, o.ID); runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
-		t.Fatalf("with the lease held elsewhere: %d runs, order %s, %d failures; want none, open, none", runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
+	if got, _ := db.Order(ctx, o.ID); *runs != 0 || got.Status != storage.OrderOpen || rs.failures[orderList([]storage.Order{o})].n != 0 {
+		t.Fatalf("with the lease held elsewhere: %d runs, order %s, %d failures; want none, open, none", *runs, got.Status, rs.failures[orderList([]storage.Order{o})].n)
 	}
+	gauge(t, reg, `feedprobe_reinspections_running`, 0)
 	if _, err := db.CampaignByName(ctx, name); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("the re-inspection campaign was planned while another process held its lease (%v)", err)
 	}
@@ -363,8 +326,8 @@ func TestReinspectionHonoursLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.wg.Wait()
-	if got, _ := db.Order(ctx, o.ID); runs != 1 || !got.Closed() {
-		t.Fatalf("once the lease is free: %d runs, order %+v; want 1 run and the order closed", runs, got)
+	if got, _ := db.Order(ctx, o.ID); *runs != 1 || !got.Closed() {
+		t.Fatalf("once the lease is free: %d runs, order %+v; want 1 run and the order closed", *runs, got)
 	}
 	// The lease is given back: another process can take it again.
 	l, err = other.AcquireLease(ctx, name, storage.LeaseOptions{Holder: "later"})
@@ -374,6 +337,38 @@ func TestReinspectionHonoursLease(t *testing.T) {
 	if err := l.Release(ctx); err != nil {
 		t.Error(err)
 	}
+}
+
+// countingReinspections is a daemon on db whose analysis finds finding and
+// whose re-inspections count their runs instead of browsing.
+func countingReinspections(db *storage.DB, finding analysis.Finding) (*Daemon, *reinspections, *int, *prometheus.Registry) {
+	reg := prometheus.NewRegistry()
+	d := New(Config{DB: db, Metrics: probe.NewMetrics(reg, "test"),
+		Logger: slog.New(slog.DiscardHandler), MaxSessions: 2,
+		Findings: func(context.Context, *storage.DB, storage.Campaign) ([]analysis.Finding, error) {
+			return []analysis.Finding{finding}, nil
+		}})
+	rs := d.newReinspections(time.Minute, 2)
+	runs := new(int)
+	rs.runSessions = func(context.Context, *personas.Campaign, *probe.Adapter, []probe.PersonaPlan, int, *slog.Logger) error {
+		*runs++
+		return nil
+	}
+	return d, rs, runs, reg
+}
+
+// recheckOf is the re-inspection campaign of order o.
+func recheckOf(t *testing.T, db *storage.DB, o storage.Order) *personas.Campaign {
+	t.Helper()
+	orig, err := db.Campaign(context.Background(), o.CampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base personas.Campaign
+	if err := json.Unmarshal(orig.Spec, &base); err != nil {
+		t.Fatal(err)
+	}
+	return recheckCampaign(&base, o.ID)
 }
 
 func TestRecheckCampaign(t *testing.T) {

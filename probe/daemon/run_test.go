@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,15 +21,8 @@ import (
 // fails it when CI=true.
 func needBrowser(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped with -short")
-	}
-	if _, err := probe.FindChrome(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no browser: %v", err)
-		}
-		t.Skipf("no browser: %v", err)
-	}
+	_, err := probe.FindChrome()
+	simfeedtest.RequireBrowser(t, err)
 }
 
 // resumeCampaign is a campaign of two personas, two sessions of 20 items.
