@@ -118,6 +118,17 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 		if waiting || !d.busy.claim(keys...) {
 			continue
 		}
+		// The due list was read before the claim: a re-inspection that held
+		// the claim until a moment ago may have closed or started these
+		// orders since. Go on with what they are now, or not at all.
+		group, err = rs.stillDue(stop, group)
+		if err != nil || group == nil {
+			d.busy.release(keys...)
+			if err != nil {
+				return 0, err
+			}
+			continue
+		}
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
@@ -160,6 +171,24 @@ func (rs *reinspections) startDue(stop, work context.Context) (time.Duration, er
 	return wait, nil
 }
 
+// stillDue reads the group's orders again and returns them as they are
+// now, or nil when one is no longer due (closed by a re-inspection that
+// finished meanwhile).
+func (rs *reinspections) stillDue(ctx context.Context, group []storage.Order) ([]storage.Order, error) {
+	fresh := make([]storage.Order, 0, len(group))
+	for _, o := range group {
+		got, err := rs.d.db.Order(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if got.Status != storage.OrderOpen && got.Status != storage.OrderReinspecting {
+			return nil, nil
+		}
+		fresh = append(fresh, got)
+	}
+	return fresh, nil
+}
+
 // startAttempts records the start of an attempt at each order of the
 // group, for the inspection's timeline. A failed write is logged: the
 // re-inspection itself goes on.
@@ -182,7 +211,9 @@ func (rs *reinspections) startAttempts(ctx context.Context, group []storage.Orde
 func (rs *reinspections) finishAttempts(stop, work context.Context, ids []int64, campID int64, err error) {
 	outcome, msg := storage.AttemptDone, ""
 	switch {
-	case err == nil && work.Err() == nil:
+	case err == nil:
+		// reinspect returns nil only once it closed the orders: a stop
+		// that comes after that does not make the attempt cut short.
 	case stop.Err() != nil || work.Err() != nil:
 		outcome = storage.AttemptCutShort
 	default:
