@@ -94,7 +94,7 @@ func paintedBands(t *testing.T, b *Browser, base string) []bool {
 		t.Fatal(err)
 	}
 	defer closeTab()
-	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
@@ -107,8 +107,8 @@ func paintedBands(t *testing.T, b *Browser, base string) []bool {
   const count = () => document.querySelectorAll('article.fp-item').length;
   // A deadline, not a count of tries: under load (-race, a busy CI
   // machine) each page of the feed takes longer to arrive.
-  const end = Date.now() + 30000;
-  while (count() < 60 && Date.now() < end) {
+  const end = Date.now() + 60000;
+  while (count() < 40 && Date.now() < end) {
     window.scrollTo(0, document.body.scrollHeight);
     await new Promise(r => setTimeout(r, 50));
     await frame(); await frame();
