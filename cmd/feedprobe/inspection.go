@@ -11,6 +11,7 @@ import (
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
@@ -82,14 +83,7 @@ func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB
 }
 
 func inspectionNew(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection new", "--case NAME --platform NAME --body NAME --kind KIND [flags]", `
-Open an inspection: a case under which campaigns run, findings become
-rectification orders and orders are re-inspected at their deadline. Prints
-the new inspection's id.
-
-Kinds: self-inspection (the platform inspects itself), on-site (the
-regulator inspects), re-inspection (a check after a rectification deadline;
-feedprobe serve opens these by itself).`)
+	fs := newFlags(e, "inspection new", "--case NAME --platform NAME --body NAME --kind KIND [flags]", help.Command("inspection new"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	caseName := fs.String("case", "", "the case's name or number, unique (required)")
 	platform := fs.String("platform", "", "the platform inspected (required)")
@@ -159,9 +153,7 @@ feedprobe serve opens these by itself).`)
 }
 
 func inspectionAttach(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection attach", "INSPECTION CAMPAIGN... [--db FILE]", `
-Attach campaigns (id or name) to an inspection (id or case name): their
-findings can then become the inspection's rectification orders.`)
+	fs := newFlags(e, "inspection attach", "INSPECTION CAMPAIGN... [--db FILE]", help.Command("inspection attach"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "version", "", "Print feedprobe's version.")
+	fs := newFlags(e, "version", "", help.Command("version"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
