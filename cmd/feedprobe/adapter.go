@@ -14,23 +14,15 @@ import (
 	"github.com/feedprobe/feedprobe/storage"
 )
 
+// adapterCommands are adapter's subcommands.
+func adapterCommands() subcommands {
+	return subcommands{"check": cmdAdapterCheck, "list": cmdAdapterList, "template": cmdAdapterTemplate}
+}
+
 func cmdAdapter(ctx context.Context, e *env, args []string) error {
-	sub := map[string]func(context.Context, *env, []string) error{
-		"check":    cmdAdapterCheck,
-		"list":     cmdAdapterList,
-		"template": cmdAdapterTemplate,
-	}
+	sub := adapterCommands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stderr, `Usage: feedprobe adapter <check|list|template> [flags]
-
-Adapters say where a platform's feed items are and how to scroll it.
-  check      open a page, run an adapter on it, report what each selector found
-  list       list the built-in adapters (tested against simfeed) and the
-             experimental real-platform templates
-  template   print a real-platform template, to copy and adjust
-
-Run "feedprobe adapter <command> --help" for its flags.
-`)
+		fmt.Fprintf(e.stderr, "Usage: feedprobe adapter <check|list|template> [flags]\n\n%s\n\nRun \"feedprobe adapter <command> --help\" for its flags.\n", help.Command("adapter"))
 		if len(args) == 0 {
 			return usageError(errors.New("adapter needs a command: check, list or template"))
 		}

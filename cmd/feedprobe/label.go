@@ -12,35 +12,19 @@ import (
 	"github.com/feedprobe/feedprobe/storage"
 )
 
+// labelCommands are label's subcommands.
+func labelCommands() subcommands {
+	return subcommands{"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats, "truth": cmdLabelTruth}
+}
+
 func cmdLabel(ctx context.Context, e *env, args []string) error {
-	sub := map[string]func(context.Context, *env, []string) error{
-		"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats, "truth": cmdLabelTruth,
-	}
+	sub := labelCommands()
 	if len(args) > 0 {
 		if f, ok := sub[args[0]]; ok {
 			return f(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprint(e.stderr, `Usage: feedprobe label <apply|import|stats> [flags]
-
-Label items of the catalogue: what category (gambling, self_harm...) an item
-belongs to, according to a source. Every label keeps its source, the
-source's version and the annotator. analyze, findings and report pick, per
-item and category, by one precedence: manual over imported (import:NAME)
-over truth over lexicon over adapter over any other source (several
-annotators of the same source are averaged); the item_labels view of the
-database holds each item's resolved label with its source.
-
-  apply  --lexicon FILE   label every item's title with a YAML lexicon
-                          (default: the built-in harm lexicon)
-  import FILE.csv         manual labels: platform,item_id,category,value,annotator
-  stats                   counts per source, and agreement between sources
-                          (Cohen's kappa) per category
-  truth  --url URL        simfeed's ground truth (harm categories, synthetic)
-                          for every observed item, as source "truth"
-
-Run "feedprobe label <sub> --help" for the flags.
-`)
+	fmt.Fprintf(e.stderr, "Usage: feedprobe label <apply|import|stats> [flags]\n\n%s\n\nRun \"feedprobe label <sub> --help\" for the flags.\n", help.Command("label"))
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}

@@ -14,10 +14,13 @@ import (
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
+// orderCommands are order's subcommands.
+func orderCommands() subcommands {
+	return subcommands{"issue": orderIssue, "notice": orderNotice, "list": orderFindings}
+}
+
 func cmdOrder(ctx context.Context, e *env, args []string) error {
-	return subcommand(ctx, e, "order", args, map[string]func(context.Context, *env, []string) error{
-		"issue": orderIssue, "notice": orderNotice, "list": orderFindings,
-	}, orderUsage)
+	return subcommand(ctx, e, "order", args, orderCommands(), orderUsage)
 }
 
 // cmdFinding is the old name of cmdOrder, kept for one release: it works
@@ -29,19 +32,7 @@ func cmdFinding(ctx context.Context, e *env, args []string) error {
 }
 
 func orderUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: feedprobe order <subcommand> [flags]
-
-Turn an inspection's findings into rectification orders with deadlines, and
-write the rectification notice. feedprobe serve re-inspects each order at
-its deadline and closes it as rectified, not rectified or inconclusive.
-
-Subcommands:
-  list     the findings of an inspection's campaigns, with their verdicts
-  issue    turn a finding into a rectification order with a deadline
-  notice   write the rectification notice (HTML, or JSON with --json)
-
-Run "feedprobe order <subcommand> --help" for its flags.
-`)
+	fmt.Fprintf(w, "Usage: feedprobe order <subcommand> [flags]\n\n%s\n\nRun \"feedprobe order <subcommand> --help\" for its flags.\n", help.Command("order"))
 }
 
 func orderFindings(ctx context.Context, e *env, args []string) error {

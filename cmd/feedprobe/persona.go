@@ -20,23 +20,24 @@ import (
 // replace it.
 var loginInput io.Reader = os.Stdin
 
+// personaCommands are persona's subcommands.
+func personaCommands() subcommands {
+	return subcommands{"login": cmdPersonaLogin}
+}
+
 func cmdPersona(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stderr, `Usage: feedprobe persona login [flags]
-
-  login   log a persona in by hand (or import cookies) and save its identity
-
-Run "feedprobe persona login --help" for its flags.
-`)
+		fmt.Fprintf(e.stderr, "Usage: feedprobe persona login [flags]\n\n%s\n\nRun \"feedprobe persona login --help\" for its flags.\n", help.Command("persona"))
 		if len(args) == 0 {
 			return flagError("persona needs a command: login")
 		}
 		return nil
 	}
-	if args[0] != "login" {
+	f, ok := personaCommands()[args[0]]
+	if !ok {
 		return flagError("unknown persona command %q (want login)", args[0])
 	}
-	return cmdPersonaLogin(ctx, e, args[1:])
+	return f(ctx, e, args[1:])
 }
 
 func cmdPersonaLogin(ctx context.Context, e *env, args []string) error {
