@@ -8,28 +8,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
+// adapterCommands are adapter's subcommands.
+func adapterCommands() subcommands {
+	return subcommands{"check": cmdAdapterCheck, "list": cmdAdapterList, "template": cmdAdapterTemplate}
+}
+
 func cmdAdapter(ctx context.Context, e *env, args []string) error {
-	sub := map[string]func(context.Context, *env, []string) error{
-		"check":    cmdAdapterCheck,
-		"list":     cmdAdapterList,
-		"template": cmdAdapterTemplate,
-	}
+	sub := adapterCommands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stderr, `Usage: feedprobe adapter <check|list|template> [flags]
-
-Adapters say where a platform's feed items are and how to scroll it.
-  check      open a page, run an adapter on it, report what each selector found
-  list       list the built-in adapters (tested against simfeed) and the
-             experimental real-platform templates
-  template   print a real-platform template, to copy and adjust
-
-Run "feedprobe adapter <command> --help" for its flags.
-`)
+		fmt.Fprintf(e.stderr, "Usage: feedprobe adapter <check|list|template> [flags]\n\n%s\n\nRun \"feedprobe adapter <command> --help\" for its flags.\n", help.Command("adapter"))
 		if len(args) == 0 {
 			return usageError(errors.New("adapter needs a command: check, list or template"))
 		}
@@ -43,7 +36,7 @@ Run "feedprobe adapter <command> --help" for its flags.
 }
 
 func cmdAdapterList(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "adapter list", "", "List the built-in adapters and the real-platform templates.")
+	fs := newFlags(e, "adapter list", "", help.Command("adapter list"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,17 +47,7 @@ func cmdAdapterList(_ context.Context, e *env, args []string) error {
 }
 
 func cmdAdapterTemplate(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "adapter template", "NAME", `
-Print a real-platform template (see "feedprobe adapter list") to stdout, to
-save, adjust and check:
-
-  feedprobe adapter template douyin-web > douyin.yaml
-  feedprobe adapter check --adapter douyin.yaml --url https://www.douyin.com/?recommend=1
-
-Templates are experimental: their capture paths and selectors were drafted
-from public descriptions of the platforms' responses and pages and proven
-only on simfeed's replay pages (response shapes written by the project),
-not on the live sites. Run "adapter check" on the live page first.`)
+	fs := newFlags(e, "adapter template", "NAME", help.Command("adapter template"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,23 +64,7 @@ not on the live sites. Run "adapter check" on the live page first.`)
 }
 
 func cmdAdapterCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "adapter check", "--adapter FILE|NAME --url URL [flags]", `
-Open a page in headless Chromium, run an adapter on it the way a session
-does (wait, dismiss consent dialogs, detect a login wall, scroll a few
-times) without clicking on items, and report: how many elements each
-selector matched, how often each field came back empty, and the first items
-as a table. For an adapter with a capture block it also lists every
-response the block matched (and the feed's HTML document when it reads
-embedded JSON), in the order they finished loading, with what each
-yielded: bytes, items, the first ids, and the fields that came back empty
-(a wrong path shows as a field missing in every item; a response with no
-items as a wrong items path). A screenshot and the page's HTML are saved
-in --out. The exit
-status is 1 when the item selector found nothing (or the page was blocked).
-
-With --persona (and --db) the persona's saved identity (cookies, storage;
-see "feedprobe persona login") is used, so a logged-in page can be checked.
-The adapter may be a file, a built-in adapter name or a template name.`)
+	fs := newFlags(e, "adapter check", "--adapter FILE|NAME --url URL [flags]", help.Command("adapter check"))
 	adapterArg := fs.String("adapter", "", "adapter file, built-in adapter or template name (required)")
 	pageURL := fs.String("url", "", "page to open (default: the adapter's feed_url when it is absolute)")
 	personaName := fs.String("persona", "", "use this persona's saved identity")

@@ -5,35 +5,12 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdAnalyze(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "analyze", "--db FILE [--campaign ID|NAME] [--json]", `
-Summarize what each persona was served, session by session: topic shares,
-normalized Shannon entropy (evenness), the share of the persona's top
-interest, harmful items per 100 (titles matched by the built-in harm
-lexicon), drift from the first session (Jensen-Shannon divergence), then
-group means with bootstrap intervals over personas, and each trained
-persona against the controls on its own topic.
-
-Then the audit (feedprobe help metrics): per group (role, and each trait that splits the
-personas) persona-level means with percentile bootstrap intervals and n of
-reference-topic share, evenness, harmful items per 100 and drift (JSD
-against the first session and against matched controls); the first harmful
-item's rank (Kaplan-Meier, censored sessions kept); personalization of each
-test persona against its controls (Jaccard, RBO, Kendall tau, edit distance)
-beside the controls' own difference (the noise floor; twins: twins: in the
-campaign); the primary test (stratified permutation of test vs matched
-controls), per-topic permutation tests with Holm's correction, and per-phase
-statistics for personas with phases:. The metric settings (taxonomy size
-K, catalogue size, SERP-MS depth, RBO depth and p) come from the
-campaign's analysis: block, each overridden by its flag; "options" in the
-JSON echoes what was used. Item labels come from the labels
-table and the built-in harm lexicon, resolved by source precedence
-(manual > imported > truth > lexicon > adapter > others, the order of the
-item_labels view). Only finished sessions count. The
-database is opened read-only.`)
+	fs := newFlags(e, "analyze", "--db FILE [--campaign ID|NAME] [--json]", help.Command("analyze"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")

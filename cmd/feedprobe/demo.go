@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/daemon"
@@ -18,12 +19,7 @@ import (
 var demoCampaign []byte
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "[--db feedprobe.db]", `
-Start simfeed on a free loopback port, run the built-in demo campaign
-against it in headless Chromium (three personas trained on one topic each
-and two blank controls, four sessions of 60 items each), print the analysis
-and check it against simfeed's ground truth. The database stays for the
-tour in the README; each demo run adds a new campaign to it.`)
+	fs := newFlags(e, "demo", "[--db feedprobe.db]", help.Command("demo"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")
 	sessions := fs.Int("sessions", 0, "override the sessions per persona (default: the campaign's 4)")

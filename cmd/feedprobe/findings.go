@@ -7,45 +7,11 @@ import (
 	"strings"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 )
 
 func cmdFindings(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "findings", "--db FILE [--campaign ID|NAME] [--check NAME]... [--json]", `
-Run the compliance checks a campaign's design supports and print one
-finding per check: the article, the question, the verdict ("violation
-evidence", "no evidence" or "inconclusive"), the effect with its 95 %
-bootstrap interval and margin, the p-value and its test, n (personas,
-sessions, impressions and the test's units) and example impressions.
-
-  art17-off / dsa38    a test persona switches personalization off (a phase
-                       with settings: {personalization: false}): its share of
-                       the topics it was trained on vs its blank controls' in
-                       the same sessions, margin 5 points
-  art17-tags           a test persona drops a topic from its interests (a phase)
-  art18-minors         harmful items per 100 in minor-mode sessions, margin 1
-  art21-prices         prices of the same item served to a test persona and its
-                       twin in the same session, ε = 1 %
-  art11-key-positions  hot / grid lists: test vs blank controls, Jaccard
-                       distance above the controls' own, margin 0.1
-  art12-diversity      longest single-topic run, test vs blank controls, margin 2
-
-Checks run only when their experiment is in the campaign: the checks its
-analysis: block declares (--check replaces that list), or, with none
-declared, every check whose experiment the data shows; art21-prices runs
-only when declared.
-
-The unit of every test, interval and verdict is the persona (a test
-persona with its matched controls: its twins and the controls whose arm:
-names it); each contributes the mean of its sessions, and n counts
-personas first, then sessions and impressions. Verdicts: a design with too
-few personas for its test ever to reach α (0.05) is "underpowered", with
-the minimum design (a one-sided sign-flip test needs 5 personas, the
-two-sided art21-prices test 6), instead of a verdict; otherwise an effect
-at or below its margin is "no evidence", above it p < α is "violation
-evidence", anything else "inconclusive". The metric flags override the
-campaign's analysis: block as in analyze. A probe shows observable
-outcomes for scripted personas, never intent or population prevalence.
-The database is opened read-only.`)
+	fs := newFlags(e, "findings", "--db FILE [--campaign ID|NAME] [--check NAME]... [--json]", help.Command("findings"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")
 	checks := fs.StringSlice("check", nil, "only these checks (repeatable): "+strings.Join(analysis.Checks(), ", "))

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,6 +205,102 @@ func TestUsageExitStatus(t *testing.T) {
 		_, _, err := runHelp(t, args...)
 		if exitStatus(err) != exitFailure {
 			t.Errorf("feedprobe %s = %v (exit %d), want exit 1", strings.Join(args, " "), err, exitStatus(err))
+		}
+	}
+}
+
+// commandNames are every command and every subcommand of a group, as
+// help.Command names them ("inspection new"); hidden commands excluded.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+		for _, s := range slices.Sorted(maps.Keys(groups()[c.name])) {
+			names = append(names, c.name+" "+s)
+		}
+	}
+	return names
+}
+
+// TestCommandDocs checks that every command and subcommand has its
+// description in help/commands/ and that its --help prints it: a missing
+// file is caught here, not when a user asks. A command that prints no
+// flags is a group, so it must be in groups() (or its subcommands would go
+// unchecked).
+func TestCommandDocs(t *testing.T) {
+	for _, name := range commandNames() {
+		t.Run(name, func(t *testing.T) {
+			doc := help.Command(name)
+			if strings.TrimSpace(doc) == "" {
+				t.Fatalf("help.Command(%q) is empty: write cmd/feedprobe/help/commands/%s.md", name, strings.ReplaceAll(name, " ", "-"))
+			}
+			stdout, _, err := runHelp(t, append(strings.Fields(name), "--help")...)
+			if err != nil {
+				t.Fatalf("feedprobe %s --help: %v", name, err)
+			}
+			if !strings.Contains(stdout, doc) {
+				t.Errorf("feedprobe %s --help does not print its description %.80q", name, doc)
+			}
+			_, group := groups()[name]
+			if hasFlags := strings.Contains(stdout, "\n\nFlags:\n"); hasFlags == group {
+				t.Errorf("feedprobe %s --help: flags printed %v, a group %v; want one or the other (a group belongs in groups())", name, hasFlags, group)
+			}
+		})
+	}
+}
+
+// TestCommandDocsUsed checks that every file in help/commands/ describes a
+// command or subcommand that exists.
+func TestCommandDocsUsed(t *testing.T) {
+	names := commandNames()
+	docs := help.CommandNames()
+	if len(docs) < len(commands()) {
+		t.Fatalf("help.CommandNames() = %d names, fewer than the %d commands", len(docs), len(commands()))
+	}
+	for _, d := range docs {
+		if !slices.Contains(names, d) {
+			t.Errorf("help/commands/%s.md describes no command or subcommand", strings.ReplaceAll(d, " ", "-"))
+		}
+	}
+}
+
+// TestHelpCommandDescription checks that `feedprobe help COMMAND [SUB]`
+// prints the description and points at --help for the flags, without
+// printing the flags, and suggests the nearest subcommand.
+func TestHelpCommandDescription(t *testing.T) {
+	for _, tc := range []struct{ args, pointer []string }{
+		{[]string{"run"}, []string{"feedprobe run: ", "The command's flags: feedprobe run --help\n"}},
+		{[]string{"inspection", "new"}, []string{"feedprobe inspection new\n", "The command's flags: feedprobe inspection new --help\n"}},
+		{[]string{"inspection"}, []string{"feedprobe help inspection SUBCOMMAND", "feedprobe inspection SUBCOMMAND --help"}},
+	} {
+		name := strings.Join(tc.args, " ")
+		stdout, stderr, err := runHelp(t, append([]string{"help"}, tc.args...)...)
+		if err != nil || stderr != "" {
+			t.Fatalf("feedprobe help %s: %v, stderr %q", name, err, stderr)
+		}
+		for _, want := range append(tc.pointer, help.Command(name)) {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("feedprobe help %s does not print %.80q", name, want)
+			}
+		}
+		if strings.Contains(stdout, "Flags:") || strings.Contains(stdout, "Usage:") {
+			t.Errorf("feedprobe help %s prints the usage, want only the description:\n%s", name, stdout)
+		}
+	}
+	for _, tc := range []struct {
+		args   []string
+		want   string
+		status int
+	}{
+		{[]string{"inspection", "nwe"}, "did you mean inspection new?", exitFailure},
+		{[]string{"order", "xyzzy"}, "its subcommands: issue, list, notice", exitFailure},
+		{[]string{"run", "now"}, "help takes a command, a command and its subcommand, or a topic", exitUsage},
+		{[]string{"inspection", "new", "x"}, "help takes a command", exitUsage},
+		{[]string{"metrcs"}, "did you mean metrics?", exitFailure},
+	} {
+		_, _, err := runHelp(t, append([]string{"help"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || exitStatus(err) != tc.status {
+			t.Errorf("feedprobe help %s = %v (exit %d), want %q, exit %d", strings.Join(tc.args, " "), err, exitStatus(err), tc.want, tc.status)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 )
 
@@ -35,23 +36,7 @@ func templateNames() []string {
 }
 
 func cmdInit(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "init", "--template NAME [-o FILE] [--base-url URL] [--force]", `
-Write a compliance-experiment campaign to edit: personas, phases, twins and
-the design text (rationale, sampling frame, period) an audit report prints.
-Templates:
-
-  art17-off            trained personas switch personalization off mid-campaign
-  art17-tags           trained personas drop a topic ("not interested")
-  art18-minors         minor-mode personas vs adult twins with the same script
-  art21-prices         twins differing only in history: paired prices
-  art11-key-positions  hot list snapshots per persona: the same for everyone?
-  art12-diversity      single-topic runs and near-duplicates vs blank twins
-  dsa38                the non-profiling option (as art17-off)
-  watch-history        promoting, neutral, debunking watch histories of one
-                       topic: SERP-MS per history on the feed and up-next
-
-Then: feedprobe validate FILE; feedprobe run FILE --db audit.db;
-feedprobe findings --db audit.db; feedprobe report --db audit.db -o report.html.`)
+	fs := newFlags(e, "init", "--template NAME [-o FILE] [--base-url URL] [--force]", help.Command("init"))
 	name := fs.String("template", "", "template name (--list shows them)")
 	out := fs.StringP("output", "o", "", "file to write (default NAME.yaml; - for stdout)")
 	base := fs.String("base-url", "", "the platform's base URL to write into the campaign")

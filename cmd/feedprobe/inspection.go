@@ -11,41 +11,31 @@ import (
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
-func cmdInspection(ctx context.Context, e *env, args []string) error {
-	return subcommand(ctx, e, "inspection", args, map[string]func(context.Context, *env, []string) error{
+// inspectionCommands are inspection's subcommands.
+func inspectionCommands() subcommands {
+	return subcommands{
 		"new": inspectionNew, "list": inspectionList, "show": inspectionShow,
 		"surface": inspectionSurface, "attach": inspectionAttach,
-	}, inspectionUsage)
+	}
+}
+
+func cmdInspection(ctx context.Context, e *env, args []string) error {
+	return subcommand(ctx, e, "inspection", args, inspectionCommands(), inspectionUsage)
 }
 
 func inspectionUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: feedprobe inspection <subcommand> [flags]
-
-An inspection is a case: a platform inspected by a body, as a
-self-inspection, an on-site inspection or a re-inspection, grouping the
-campaigns run for it. Findings of its campaigns become rectification orders
-(feedprobe order issue); feedprobe serve re-inspects each order at its
-deadline.
-
-Subcommands:
-  new      open an inspection (case, platform, body, kind, dates, campaigns)
-  list     list the inspections and their orders
-  show     print an inspection's timeline: campaigns, findings, orders, verdicts
-  surface  record a surface's algorithm filing number and public disclosure
-  attach   attach a campaign to an inspection
-
-Run "feedprobe inspection <subcommand> --help" for its flags.
-`)
+	fmt.Fprintf(w, "Usage: feedprobe inspection <subcommand> [flags]\n\n%s\n\nRun \"feedprobe inspection <subcommand> --help\" for its flags.\n", help.Command("inspection"))
 }
 
 // subcommand runs the subcommand of command name that args[0] names. With
 // no subcommand or an unknown one it prints usage and fails; with --help,
 // -h or help it prints usage.
-func subcommand(ctx context.Context, e *env, name string, args []string, subs map[string]func(context.Context, *env, []string) error, usage func(io.Writer)) error {
+func subcommand(ctx context.Context, e *env, name string, args []string, subs subcommands, usage func(io.Writer)) error {
 	if len(args) == 0 || subs[args[0]] == nil {
 		usage(e.stderr)
 		if len(args) > 0 && args[0] != "--help" && args[0] != "-h" && args[0] != "help" {
@@ -82,14 +72,7 @@ func openInspection(ctx context.Context, path, ref string, ro bool) (*storage.DB
 }
 
 func inspectionNew(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection new", "--case NAME --platform NAME --body NAME --kind KIND [flags]", `
-Open an inspection: a case under which campaigns run, findings become
-rectification orders and orders are re-inspected at their deadline. Prints
-the new inspection's id.
-
-Kinds: self-inspection (the platform inspects itself), on-site (the
-regulator inspects), re-inspection (a check after a rectification deadline;
-feedprobe serve opens these by itself).`)
+	fs := newFlags(e, "inspection new", "--case NAME --platform NAME --body NAME --kind KIND [flags]", help.Command("inspection new"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	caseName := fs.String("case", "", "the case's name or number, unique (required)")
 	platform := fs.String("platform", "", "the platform inspected (required)")
@@ -159,9 +142,7 @@ feedprobe serve opens these by itself).`)
 }
 
 func inspectionAttach(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection attach", "INSPECTION CAMPAIGN... [--db FILE]", `
-Attach campaigns (id or name) to an inspection (id or case name): their
-findings can then become the inspection's rectification orders.`)
+	fs := newFlags(e, "inspection attach", "INSPECTION CAMPAIGN... [--db FILE]", help.Command("inspection attach"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
 func inspectionList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection list", "[--db FILE] [--json]", `
-List the inspections: case, kind, platform, body, dates, campaigns and
-orders by status.`)
+	fs := newFlags(e, "inspection list", "[--db FILE] [--json]", help.Command("inspection list"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
@@ -36,11 +35,7 @@ orders by status.`)
 }
 
 func inspectionShow(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection show", "INSPECTION [--db FILE] [--json]", `
-Print an inspection's case file and timeline: surfaces and disclosures,
-campaigns run (its own and its re-inspections'), their findings, the
-rectification orders with their deadlines, and each order's verdict
-(rectified, not rectified, inconclusive) with the re-inspection comparison.`)
+	fs := newFlags(e, "inspection show", "INSPECTION [--db FILE] [--json]", help.Command("inspection show"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {

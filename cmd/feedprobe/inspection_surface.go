@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
 func inspectionSurface(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspection surface", "INSPECTION --surface NAME [--filing-number N] [--disclosure-file F | --disclosure-url URL]", `
-Record, for one surface of the inspected platform (feed, hot, search...),
-its algorithm filing number and its public algorithm disclosure text. The
-text is stored byte for byte with its SHA-256 and the time it was retrieved,
-so a report can set what the platform says beside what the probe saw.
-Recording a surface again replaces it.`)
+	fs := newFlags(e, "inspection surface", "INSPECTION --surface NAME [--filing-number N] [--disclosure-file F | --disclosure-url URL]", help.Command("inspection surface"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	surface := fs.String("surface", "feed", "the surface")
 	filing := fs.String("filing-number", "", "the algorithm filing number the platform shows")

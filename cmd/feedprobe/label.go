@@ -8,38 +8,23 @@ import (
 	"os"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
+// labelCommands are label's subcommands.
+func labelCommands() subcommands {
+	return subcommands{"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats, "truth": cmdLabelTruth}
+}
+
 func cmdLabel(ctx context.Context, e *env, args []string) error {
-	sub := map[string]func(context.Context, *env, []string) error{
-		"apply": cmdLabelApply, "import": cmdLabelImport, "stats": cmdLabelStats, "truth": cmdLabelTruth,
-	}
+	sub := labelCommands()
 	if len(args) > 0 {
 		if f, ok := sub[args[0]]; ok {
 			return f(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprint(e.stderr, `Usage: feedprobe label <apply|import|stats> [flags]
-
-Label items of the catalogue: what category (gambling, self_harm...) an item
-belongs to, according to a source. Every label keeps its source, the
-source's version and the annotator. analyze, findings and report pick, per
-item and category, by one precedence: manual over imported (import:NAME)
-over truth over lexicon over adapter over any other source (several
-annotators of the same source are averaged); the item_labels view of the
-database holds each item's resolved label with its source.
-
-  apply  --lexicon FILE   label every item's title with a YAML lexicon
-                          (default: the built-in harm lexicon)
-  import FILE.csv         manual labels: platform,item_id,category,value,annotator
-  stats                   counts per source, and agreement between sources
-                          (Cohen's kappa) per category
-  truth  --url URL        simfeed's ground truth (harm categories, synthetic)
-                          for every observed item, as source "truth"
-
-Run "feedprobe label <sub> --help" for the flags.
-`)
+	fmt.Fprintf(e.stderr, "Usage: feedprobe label <apply|import|stats> [flags]\n\n%s\n\nRun \"feedprobe label <sub> --help\" for the flags.\n", help.Command("label"))
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}
@@ -59,27 +44,7 @@ func loadLexicon(path string) (*analysis.PatternLexicon, error) {
 }
 
 func cmdLabelApply(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "label apply", "--db FILE [--lexicon FILE] [--platform NAME]", `
-Label the title of every item in the catalogue with a lexicon: for each
-category, value 1 when one of its patterns matches, 0 when none does.
-Labels are stored with source "lexicon" and version NAME@VERSION of the
-lexicon, so re-running the same lexicon replaces its labels and a changed
-lexicon adds a new version beside the old.
-
-A lexicon is YAML, category -> patterns:
-
-  name: harm
-  version: "2026-03"          # optional; default: a hash of the patterns
-  categories:
-    gambling:
-      - casino                # a substring, matched anywhere in the title
-      - 赌博                   # any language: Chinese needs no word breaks
-      - /slot\s*machines?/    # between slashes: a regular expression
-
-Titles and substrings are compared case- and width-folded (full-width
-ＣＡＳＩＮＯ matches casino); regular expressions are case-insensitive and
-run on the folded title. Without --lexicon, the built-in lexicon of
-simfeed's harm categories (gambling, self_harm, misinformation) is used.`)
+	fs := newFlags(e, "label apply", "--db FILE [--lexicon FILE] [--platform NAME]", help.Command("label apply"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to label")
 	lexPath := fs.String("lexicon", "", "lexicon YAML file (default: the built-in harm lexicon)")
 	platform := fs.String("platform", "", "label only this platform's items (default: all)")
@@ -111,23 +76,7 @@ simfeed's harm categories (gambling, self_harm, misinformation) is used.`)
 }
 
 func cmdLabelImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "label import", "FILE.csv --db FILE [--annotator NAME] [--round NAME]", `
-Import manual labels from a CSV file with a header row naming the columns
-platform, item_id, category, value and annotator (in any order; platform may
-be left out with --platform, annotator with --annotator). value is 1
-(harmful / promoting), 0 (neutral), -1 (debunking) or a score.
-
-Labels are stored with source "manual" and version --round. A row with a
-problem is reported as FILE:LINE: column: problem and skipped; the good rows
-are kept, and the command exits non-zero when any row was skipped.
-Importing the same labels again replaces them. Labels that join no item
-the database has seen (platform and item_id) are refused, naming the
-platforms it holds; when only some join, the rest are kept with a warning.
-
-Example:
-  platform,item_id,category,value,annotator
-  simfeed,it-0042,gambling,1,alice
-  simfeed,it-0042,self_harm,0,alice`)
+	fs := newFlags(e, "label import", "FILE.csv --db FILE [--annotator NAME] [--round NAME]", help.Command("label import"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	annotator := fs.String("annotator", "", "annotator of rows without one")
 	platform := fs.String("platform", "", "platform of rows without one")
@@ -172,16 +121,7 @@ Example:
 }
 
 func cmdLabelStats(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "label stats", "--db FILE [--platform NAME] [--json]", `
-Show the labels by source: per source (and annotator and version) and
-category, how many items it labelled and how many it called positive
-(value > 0); then, for every pair of sources that labelled the same items
-in a category, how many they share, how often they agree, and Cohen's kappa
-(NaN / null when undefined: both used a single label throughout); then the
-items on which sources disagree (one positive, another not), each source's
-value and the one precedence's pick (item_labels: manual > imported >
-truth > lexicon > adapter > others); then how many items are positive per
-category after resolution. --json adds "disagreements".`)
+	fs := newFlags(e, "label stats", "--db FILE [--platform NAME] [--json]", help.Command("label stats"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	platform := fs.String("platform", "", "only this platform's labels")
 	asJSON := fs.Bool("json", false, "print JSON")

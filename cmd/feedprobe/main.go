@@ -86,6 +86,18 @@ func commands() []command {
 	}
 }
 
+// subcommands are a command group's subcommands, by name.
+type subcommands map[string]func(ctx context.Context, e *env, args []string) error
+
+// groups are the commands that take a subcommand, with their subcommands
+// (a hidden command's are its new name's).
+func groups() map[string]subcommands {
+	return map[string]subcommands{
+		"adapter": adapterCommands(), "inspection": inspectionCommands(), "label": labelCommands(),
+		"order": orderCommands(), "persona": personaCommands(),
+	}
+}
+
 // hiddenCommands work but usage does not list them: old names, kept for
 // one release.
 func hiddenCommands() []command {
@@ -108,24 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) < 2 {
-			usage(stdout)
-			return nil
+		if len(args) > 0 {
+			args = args[1:]
 		}
-		if len(args) > 2 {
-			return flagError("help takes one command or topic, not %d", len(args)-1)
-		}
-		if _, err := help.Text(args[1]); err == nil {
-			return helpTopic(ctx, stdout, args[1])
-		}
-		if !isCommand(args[1]) {
-			_, err := help.Text(args[1])
-			if near := help.Nearest(args[1], helpNames()); near != "" {
-				return fmt.Errorf("no command or topic %q; did you mean %s?", args[1], near)
-			}
-			return fmt.Errorf("%w; or a command: feedprobe help lists them", err)
-		}
-		args = []string{args[1], "--help"}
+		return helpCmd(ctx, stdout, args)
 	}
 	e := &env{stdout: termWriter{stdout}, stderr: termWriter{stderr}, raw: stdout, rawStderr: stderr}
 	if wantsHelp(args[1:]) {
@@ -162,7 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "version", "", "Print feedprobe's version.")
+	fs := newFlags(e, "version", "", help.Command("version"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

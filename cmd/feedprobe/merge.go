@@ -6,24 +6,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdMerge(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "merge", "OUT.db SHARD.db... [flags]", `
-Merge the databases of a campaign's shards (feedprobe run --shard I/N, one
-per worker) into OUT.db, which is created when missing. Run it again with
-the same shards and nothing changes; a persona already in OUT.db is skipped.
-
-Merge refuses, before writing anything, shards of different campaigns (or
-of one campaign name run from different campaign files), shards whose
-schema version is not this feedprobe's, shards that both ran one persona
-(split with different N), and shards whose evidence chain does not verify.
-Evidence files are copied beside OUT.db (OUT.db-evidence) and every copied
-session's digest is appended to OUT.db's chain, each row naming the shard
-row it came from, so feedprobe verify checks the merged data. While it
-merges, it holds the campaigns' leases in OUT.db: a run or another merge of
-them there waits or exits naming it, and merge does the same.`)
+	fs := newFlags(e, "merge", "OUT.db SHARD.db... [flags]", help.Command("merge"))
 	asJSON := fs.Bool("json", false, "print what was merged as JSON")
 	wait := fs.Bool("wait", false, "when another process is writing the campaign in OUT.db, wait for it instead of exiting")
 	if err := fs.Parse(args); err != nil {

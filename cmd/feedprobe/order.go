@@ -9,14 +9,18 @@ import (
 	"time"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 	"github.com/feedprobe/feedprobe/storage/inspection"
 )
 
+// orderCommands are order's subcommands.
+func orderCommands() subcommands {
+	return subcommands{"issue": orderIssue, "notice": orderNotice, "list": orderFindings}
+}
+
 func cmdOrder(ctx context.Context, e *env, args []string) error {
-	return subcommand(ctx, e, "order", args, map[string]func(context.Context, *env, []string) error{
-		"issue": orderIssue, "notice": orderNotice, "list": orderFindings,
-	}, orderUsage)
+	return subcommand(ctx, e, "order", args, orderCommands(), orderUsage)
 }
 
 // cmdFinding is the old name of cmdOrder, kept for one release: it works
@@ -28,26 +32,11 @@ func cmdFinding(ctx context.Context, e *env, args []string) error {
 }
 
 func orderUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: feedprobe order <subcommand> [flags]
-
-Turn an inspection's findings into rectification orders with deadlines, and
-write the rectification notice. feedprobe serve re-inspects each order at
-its deadline and closes it as rectified, not rectified or inconclusive.
-
-Subcommands:
-  list     the findings of an inspection's campaigns, with their verdicts
-  issue    turn a finding into a rectification order with a deadline
-  notice   write the rectification notice (HTML, or JSON with --json)
-
-Run "feedprobe order <subcommand> --help" for its flags.
-`)
+	fmt.Fprintf(w, "Usage: feedprobe order <subcommand> [flags]\n\n%s\n\nRun \"feedprobe order <subcommand> --help\" for its flags.\n", help.Command("order"))
 }
 
 func orderFindings(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "order list", "--inspection ID [--db FILE] [--json]", `
-List the compliance findings of every campaign attached to an inspection:
-check, article, verdict, effect and reason. A finding with verdict
-"violation evidence" can become an order with feedprobe order issue.`)
+	fs := newFlags(e, "order list", "--inspection ID [--db FILE] [--json]", help.Command("order list"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -73,16 +62,7 @@ check, article, verdict, effect and reason. A finding with verdict
 }
 
 func orderIssue(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "order issue", "--inspection ID --finding CHECK --deadline DATE [flags]", `
-Turn a finding of one of the inspection's campaigns into a rectification
-order: the platform must fix it by the deadline. The finding as it stands
-(verdict, effect, examples) is stored with the order as its evidence.
-feedprobe serve re-inspects the order at the deadline with the same
-campaign design and fresh personas and twins, and closes it.
-
-A deadline that is a date (2026-12-31) means the end of that day in
---time-zone (by default the case's time zone, else UTC); an RFC 3339 time
-(2026-12-31T18:00:00+08:00) is exact.`)
+	fs := newFlags(e, "order issue", "--inspection ID --finding CHECK --deadline DATE [flags]", help.Command("order issue"))
 	db := fs.String("db", "feedprobe.db", "SQLite database")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
 	check := fs.String("finding", "", "the finding's check, such as art17-off (feedprobe order list; required)")
@@ -142,18 +122,7 @@ A deadline that is a date (2026-12-31) means the end of that day in
 }
 
 func orderNotice(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--lang en|zh-CN] [--format html|pdf] [--json] [--db FILE]", `
-Write the rectification notice of an inspection: the issuing body, the
-legal basis (each order's article of the Provisions, by name), every order
-with the finding it rests on (article, question, verdict, effect with its
-interval, p-value, n and example impressions), its deadline in the case's
-time zone and, once re-inspected, its verdict, then the signatory lines.
-One self-contained HTML file (no network fetches; all platform text
-escaped), a PDF on A4 with --format pdf, or JSON with --json.
-
---lang zh-CN writes it in Chinese (default: the case's locale, else
-English). The notice never overwrites the database it reads nor any
-SQLite file, and another existing file only with --force.`)
+	fs := newFlags(e, "order notice", "--inspection ID [-o FILE] [--lang en|zh-CN] [--format html|pdf] [--json] [--db FILE]", help.Command("order notice"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	ref := fs.String("inspection", "", "inspection id or case name (required)")
 	doc := addDocFlags(fs, "-")

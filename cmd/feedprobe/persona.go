@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -19,43 +20,28 @@ import (
 // replace it.
 var loginInput io.Reader = os.Stdin
 
+// personaCommands are persona's subcommands.
+func personaCommands() subcommands {
+	return subcommands{"login": cmdPersonaLogin}
+}
+
 func cmdPersona(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stderr, `Usage: feedprobe persona login [flags]
-
-  login   log a persona in by hand (or import cookies) and save its identity
-
-Run "feedprobe persona login --help" for its flags.
-`)
+		fmt.Fprintf(e.stderr, "Usage: feedprobe persona login [flags]\n\n%s\n\nRun \"feedprobe persona login --help\" for its flags.\n", help.Command("persona"))
 		if len(args) == 0 {
 			return flagError("persona needs a command: login")
 		}
 		return nil
 	}
-	if args[0] != "login" {
+	f, ok := personaCommands()[args[0]]
+	if !ok {
 		return flagError("unknown persona command %q (want login)", args[0])
 	}
-	return cmdPersonaLogin(ctx, e, args[1:])
+	return f(ctx, e, args[1:])
 }
 
 func cmdPersonaLogin(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "persona login", "--persona NAME --db FILE [--url URL] [flags]", `
-Log a sock-puppet persona in to a platform and save its cookies and local
-storage as the persona's identity, which every later session of the persona
-restores (so the platform sees the same logged-in account).
-
-On a machine with a display, a visible Chromium window opens at --url (the
-platform's login page): log the account in by hand, then press Enter here
-(or give --wait-for, a selector that appears once logged in, such as the
-avatar). On a server without a display, log in on your own machine, export
-the site's cookies (a browser extension's JSON export, or a Netscape
-cookies.txt) and import them with --headless --cookies FILE; the page is
-then opened once headless and the identity saved.
-
-The persona is found by name in the database; give --campaign (a campaign
-name, or its YAML file, which records the campaign and its personas first)
-when the name is in several campaigns or not in the database yet. The
-identity holds secrets: keep the database private.`)
+	fs := newFlags(e, "persona login", "--persona NAME --db FILE [--url URL] [flags]", help.Command("persona login"))
 	personaName := fs.String("persona", "", "persona name (required)")
 	db := fs.String("db", "feedprobe.db", "SQLite database holding the persona")
 	campaign := fs.String("campaign", "", "the persona's campaign: its name, or its YAML file")

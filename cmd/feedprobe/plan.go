@@ -6,36 +6,13 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
 
 func cmdPlan(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plan", "[CAMPAIGN.yaml] [flags]", `
-Estimate the power of a campaign design before running it: simulate many
-campaigns against simfeed's recommender (in-process, through its HTTP
-interface, with browserless sock puppets that take the same decisions as
-the browser personas), analyze each like feedprobe analyze does, and count
-how often the primary test (test personas' share of their topic against
-their matched controls, stratified permutation test) is significant at
---alpha. The effect size is simfeed's personalization strength; the same
-design at strength 0 gives the false-positive rate.
-
-Without a campaign file the design is --tests personas trained on one topic
-each (sports, cooking, gaming, ...) plus --controls blank controls, or
---twins blank twins per test persona. With a file, its personas, sessions,
-items per session and twins are used (its base_url is ignored).
-
-The unit of the test is the persona: each test persona's mean share of
-its topic against each of its matched controls' (a stratum per test
-persona), so the smallest attainable p-value is 1 / the product of the
-strata sizes; plan prints it, and a design whose smallest p is not below
---alpha cannot be significant at any strength. The default design (3 test
-personas, 2 blank controls: 27 assignments, smallest p 0.037) meets power
->= 0.9 at strength 0.3 and a false-positive rate <= 5 % in the test suite.
-Topics simfeed does not have are named: a persona trained only on them
-has nothing to find, and a campaign whose test personas all are is
-refused.`)
+	fs := newFlags(e, "plan", "[CAMPAIGN.yaml] [flags]", help.Command("plan"))
 	strength := fs.Float64("strength", 0.8, "planted personalization strength in [0,1] (simfeed's --personalization)")
 	confidence := fs.Float64("confidence", simfeed.DefaultConfig().Confidence, "engagement at which personalization reaches half strength (simfeed's confidence)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")

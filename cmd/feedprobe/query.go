@@ -5,25 +5,12 @@ import (
 	"errors"
 	"time"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdQuery(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "query", "--db FILE [--format table|csv|json] 'SELECT ...'", `
-Run SQL on a feedprobe database and print the rows. The database is opened
-read-only, and statements that would write (INSERT, UPDATE, DELETE, CREATE,
-DROP, ATTACH, setting a PRAGMA...) are refused before they run, with an
-error that says what was refused; nothing is changed.
-
-The cookies in persona_state.identity read as NULL unless --include-secrets.
-"feedprobe schema" lists the tables and columns. Times are INTEGER
-milliseconds since the Unix epoch (UTC): datetime(seen_at / 1000,
-'unixepoch') shows one.
-
-Example:
-  feedprobe query --db feedprobe.db 'SELECT p.name, s.seq, count(*) AS n
-    FROM impressions i JOIN sessions s ON s.id = i.session_id
-    JOIN personas p ON p.id = s.persona_id GROUP BY 1, 2'`)
+	fs := newFlags(e, "query", "--db FILE [--format table|csv|json] 'SELECT ...'", help.Command("query"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to read")
 	format := fs.String("format", "table", "output: table (aligned), csv or json (an array of objects)")
 	secrets := fs.Bool("include-secrets", false, "show persona_state.identity (cookies: secrets) instead of NULL")

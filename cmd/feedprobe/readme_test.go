@@ -10,10 +10,10 @@ import (
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 )
 
-// TestReadmeReferences checks that the README and the help topics point only
-// at what exists: every `feedprobe help X` is a topic or a command, every
-// relative link is a file or directory of the repository, and nothing refers
-// to a path outside it.
+// TestReadmeReferences checks that the README, the help topics and the
+// commands' descriptions point only at what exists: every `feedprobe help
+// X` is a topic or a command, every relative link is a file or directory of
+// the repository, and nothing refers to a path outside it.
 func TestReadmeReferences(t *testing.T) {
 	root := filepath.Join("..", "..")
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
@@ -27,6 +27,9 @@ func TestReadmeReferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		texts["help "+tp.Name] = text
+	}
+	for _, name := range help.CommandNames() {
+		texts["help/commands "+name] = help.Command(name)
 	}
 	helpRef := regexp.MustCompile("feedprobe help ([a-z][a-z-]*)")
 	refs := 0

@@ -6,36 +6,14 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdReextract(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "reextract", "--adapter FILE --db FILE [--campaign ID|NAME] [--evidence DIR]", `
-Extract a campaign's items again, offline, with a new version of its
-adapter: from the raw response bodies the sessions kept as evidence (kind
-response, reason "METHOD URL") and the page snapshots (kind html), never
-from the live site. Use it when a platform change or a wrong field path is
-found after the fact: fix the adapter, re-extract, and the study stands.
-
-The items are written as a new extraction N (the extractions and
-extraction_impressions tables; the adapter file is stored with its SHA-256),
-beside what the sessions extracted live, which stays in the impressions
-table and is what analysis reads by default:
-
-  feedprobe analyze --db DB --extraction N     # read extraction N instead
-  feedprobe query --db DB "SELECT * FROM extraction_impressions WHERE extraction_id = N"
-
-Ranks: served items first, in the order their bodies finished loading and
-in body order (served_rank), then items only in the page snapshots; whether
-and when an item was on screen is taken from the original impression of the
-same id. Every evidence file is checked against the hash chain before it is
-read (an altered file stops the run); the finished extraction is sealed into
-the chain, so verify covers it; a run that fails leaves nothing behind.
-Each item's JSON is kept in the raw column (export --raw). Sessions planned
-or running are skipped. merge does not carry extractions: re-extract the
-merged database.`)
+	fs := newFlags(e, "reextract", "--adapter FILE --db FILE [--campaign ID|NAME] [--evidence DIR]", help.Command("reextract"))
 	adapterPath := fs.String("adapter", "", "the adapter file (YAML) of the new version (required)")
 	db := fs.String("db", "feedprobe.db", "SQLite database to read and write")
 	campaign := fs.String("campaign", "", "campaign id or name (default: the latest)")

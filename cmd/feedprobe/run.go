@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/storage"
@@ -16,19 +17,7 @@ var (
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "CAMPAIGN.yaml [flags]", `
-Run a campaign: every persona browses the platform through its adapter for
-the planned number of sessions, and every impression and action is stored in
-the database. Running the same command again resumes: finished sessions are
-not repeated, and a session that was interrupted half-way is marked
-"interrupted" and redone.
-
-One process at a time writes a campaign: a second run of it on the same
-database exits naming the first (host, pid, command), or waits with --wait.
-Ctrl-C or SIGTERM stops the run cleanly: the sessions cut short are marked
-interrupted, keeping their impressions. Exit status: 0 when every planned
-session is done, 3 when some failed or were blocked, 130 / 143 when
-interrupted (feedprobe help exit-codes).`)
+	fs := newFlags(e, "run", "CAMPAIGN.yaml [flags]", help.Command("run"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	baseURL := fs.String("base-url", "", "override the campaign's base_url")
 	chrome := fs.String("chrome", "", "browser binary (default: $FEEDPROBE_CHROME, then chromium on PATH)")

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdSchema(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "schema", "[--db FILE] [--format text|markdown|json]", `
-Print the data dictionary: every table and column of a feedprobe database,
-its type (as exported: int64, float64, string, bool, timestamp) and what it
-means, taken from the comments in the schema migrations. Without --db it
-describes the schema this binary creates; with --db, that database's.`)
+	fs := newFlags(e, "schema", "[--db FILE] [--format text|markdown|json]", help.Command("schema"))
 	db := fs.String("db", "", "describe this database instead of the built-in schema")
 	format := fs.String("format", "text", "text, markdown (as in feedprobe help schema) or json")
 	if err := fs.Parse(args); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe"
 	"github.com/feedprobe/feedprobe/probe/daemon"
@@ -25,48 +26,7 @@ var findingsOf = func(ctx context.Context, db *storage.DB, camp storage.Campaign
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "--config DIR [flags]", `
-Run scheduled campaigns unattended, and serve Prometheus metrics and health
-checks.
-
-Every *.yaml file in DIR with a top-level "campaign:" key is a campaign file
-(other YAML files, such as persona files, are left alone) and must have a
-schedule block:
-
-  schedule:
-    cron: "0 9 * * *"          # or  every: 6h
-    time_zone: Asia/Shanghai   # IANA zone for cron and dates; default UTC
-    jitter: 10m                # random delay per slot, the same on every run
-    start: 2026-03-01          # first day (or an RFC 3339 time); optional
-    end: 2026-03-31            # last day, inclusive; optional
-    missed: run-once           # or skip: what to do with slots missed while down
-    tolerance: 5m              # how late a slot may start and be on time
-
-Each slot runs one round: every persona's next session (a campaign of
-"sessions: 14" on "@daily" runs for two weeks; the campaign's pause is not
-used). Slots are recorded in the
-database: a restart never runs a slot twice, resumes a slot that was cut
-short, and records (and logs) every slot it missed. Sessions of all
-campaigns share one Chromium and at most --max-sessions run at once,
-campaigns taking turns.
-
-Rectification orders (feedprobe order issue) are re-inspected at their
-deadline: the order's campaign design runs again with fresh personas and
-twins, and the order closes as rectified, not rectified or inconclusive by
-the re-inspection comparison (see feedprobe inspection show, which lists
-every attempt). Orders issued while serve runs are found within
---order-poll. One re-inspection runs per order and per campaign at a time.
-Each slot and re-inspection holds its campaign's lease in the database: one
-that another process (a feedprobe run, another serve) is writing waits, and
-the log names the holder.
-
-Signals: SIGTERM or SIGINT stops starting sessions, lets running ones finish
-within --grace, marks the rest interrupted (they are redone on the next
-start) and exits 0. SIGHUP reloads DIR; a bad file is reported and its old
-version keeps running.
-
-HTTP (on loopback unless --listen says otherwise): /metrics, /healthz (the
-process is alive), /readyz (database writable, browser running).`)
+	fs := newFlags(e, "serve", "--config DIR [flags]", help.Command("serve"))
 	dir := fs.String("config", "", "directory of campaign files (required)")
 	db := fs.String("db", "feedprobe.db", "SQLite database to write")
 	listen := fs.String("listen", "127.0.0.1:9464", "address of /metrics, /healthz and /readyz (loopback unless --allow-non-loopback)")

@@ -4,21 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
 
 func cmdSimfeed(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "simfeed", "[--listen 127.0.0.1:8080] [--scenario FILE] [flags]", `
-Serve simfeed, the simulated personalizing feed platform that feedprobe's
-tests and demo audit: a seeded catalogue, an infinite-scroll feed, item
-pages, likes, a settings page (personalization on/off, minor mode) and a
-recommender that learns each user's topic affinity. Planted violations make
-it misbehave on purpose. With --truth, GET /truth returns every user's
-affinity and every item served to it, in order.
-
-A scenario file (YAML) sets any of the knobs below by their snake_case
-names; flags given on the command line win over the file.`)
+	fs := newFlags(e, "simfeed", "[--listen 127.0.0.1:8080] [--scenario FILE] [flags]", help.Command("simfeed"))
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (keep it on loopback)")
 	scenario := fs.String("scenario", "", "scenario YAML with the recommender's knobs")
 	def := simfeed.DefaultConfig()

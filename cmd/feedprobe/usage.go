@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
@@ -15,9 +18,10 @@ func usage(w io.Writer) {
 
 Usage:
   feedprobe <command> [flags]
-  feedprobe help <command>|<topic>
+  feedprobe help <command> [<subcommand>]
+  feedprobe help <topic>
 
-Commands:
+Commands (feedprobe help COMMAND describes one):
 `)
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
@@ -32,6 +36,65 @@ Commands:
 Run "feedprobe <command> --help" for a command's flags.
 Environment: FEEDPROBE_CHROME=/path/to/chromium picks the browser.
 `)
+}
+
+// helpCmd is `feedprobe help [COMMAND [SUBCOMMAND] | TOPIC]`: with no
+// argument the list of commands and topics; with one a topic, or a
+// command's description; with two a subcommand's description.
+func helpCmd(ctx context.Context, w io.Writer, args []string) error {
+	if len(args) == 0 {
+		usage(w)
+		return nil
+	}
+	name := args[0]
+	subs := groups()[name]
+	switch {
+	case len(args) > 2 || len(args) == 2 && subs == nil:
+		return flagError("help takes a command, a command and its subcommand, or a topic; not %q", strings.Join(args, " "))
+	case len(args) == 2:
+		if subs[args[1]] != nil {
+			return helpCommand(w, name+" "+args[1], "")
+		}
+		names := slices.Sorted(maps.Keys(subs))
+		if near := help.Nearest(args[1], names); near != "" {
+			return fmt.Errorf("%s has no subcommand %q; did you mean %s %s?", name, args[1], name, near)
+		}
+		return fmt.Errorf("%s has no subcommand %q; its subcommands: %s", name, args[1], strings.Join(names, ", "))
+	}
+	if _, err := help.Text(name); err == nil {
+		return helpTopic(ctx, w, name)
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return helpCommand(w, name, c.summary)
+		}
+	}
+	_, err := help.Text(name)
+	if near := help.Nearest(name, helpNames()); near != "" {
+		return fmt.Errorf("no command or topic %q; did you mean %s?", name, near)
+	}
+	return fmt.Errorf("%w; or a command: feedprobe help lists them", err)
+}
+
+// helpCommand prints the description of the command or subcommand name
+// (its --help without the flags) and where its flags, or its subcommands',
+// are.
+func helpCommand(w io.Writer, name, summary string) error {
+	doc := help.Command(name)
+	if doc == "" {
+		return fmt.Errorf("command %q has no description (help/commands/%s.md)", name, strings.ReplaceAll(name, " ", "-"))
+	}
+	title := "feedprobe " + name
+	if summary != "" {
+		title += ": " + summary
+	}
+	fmt.Fprintf(w, "%s\n\n%s\n\n", title, doc)
+	if groups()[name] != nil {
+		fmt.Fprintf(w, "A subcommand's description: feedprobe help %s SUBCOMMAND\nA subcommand's flags: feedprobe %s SUBCOMMAND --help\n", name, name)
+		return nil
+	}
+	fmt.Fprintf(w, "The command's flags: feedprobe %s --help\n", name)
+	return nil
 }
 
 // helpTopic prints the reference topic name. A name that is both a topic

@@ -5,25 +5,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe/daemon"
 )
 
 func cmdValidate(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "validate", "FILE...", `
-Check persona, campaign and adapter files without running anything. The kind
-of each file is told by its top-level key: "campaign:" for a campaign,
-"personas:" for a persona file, "item:" or "embedded:" for an adapter. Every problem is
-printed as FILE:LINE: FIELD: MESSAGE, every problem of a file at once (a
-bad schedule does not hide the personas' problems); a template placeholder
-left unedited ("period: edit me" from feedprobe init) is a problem too. The
-exit status is 1 if any file has one.
-
-A campaign whose design is too small for a compliance check it runs (the
-checks its analysis: block declares, else those its phases and settings
-show: art17-off, art17-tags, art18-minors) gets a warning naming the
-check, its units and the minimum its test needs to reach α = 0.05; that
-check will say "underpowered" instead of a verdict. Warnings do not change
-the exit status.`)
+	fs := newFlags(e, "validate", "FILE...", help.Command("validate"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -4,28 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
 )
 
 func cmdVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "verify", "--db FILE [--campaign ID|NAME] [--json]", `
-Check that the evidence was not altered. Every evidence file (screenshots and
-feed HTML kept during sessions, in the folder DB-evidence beside the
-database) is re-hashed against its row; every row's hash is recomputed from
-its fields and the previous row's hash (one chain per campaign); and every
-finished session's impressions and actions (interrupted sessions included)
-are hashed again and compared with the digest sealed into the chain when the
-session ended. The campaign's campaigns, personas, sessions, items and labels
-rows are compared with the seals written into the chain whenever feedprobe
-changed them; each row changed, deleted or inserted since is named by table
-and key. Rows written after the last seal (a session still running) cannot be
-checked yet.
-
-Each file missing or altered, each row changed, added or deleted, and each
-break of a chain is named on stdout, and the command exits with status 1.
-With no problem it prints each chain's head hash: written down elsewhere (a
-report, a signed message), it also proves later that no row was cut off the
-end. The database is opened read-only.`)
+	fs := newFlags(e, "verify", "--db FILE [--campaign ID|NAME] [--json]", help.Command("verify"))
 	db := fs.String("db", "feedprobe.db", "SQLite database to verify")
 	dir := fs.String("evidence-dir", "", "evidence folder (default: the database path + \"-evidence\")")
 	campaign := fs.String("campaign", "", "campaign id or name (default: every campaign)")

@@ -8,8 +8,13 @@ import (
 	"strings"
 )
 
-//go:embed *.md
-var files embed.FS
+// files are the topics; commandFiles the commands' descriptions.
+var (
+	//go:embed *.md
+	files embed.FS
+	//go:embed commands/*.md
+	commandFiles embed.FS
+)
 
 // Topic is one reference topic.
 type Topic struct {
