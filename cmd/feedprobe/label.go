@@ -24,7 +24,7 @@ func cmdLabel(ctx context.Context, e *env, args []string) error {
 			return f(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(e.stderr, "Usage: feedprobe label <apply|import|stats> [flags]\n\n%s\n\nRun \"feedprobe label <sub> --help\" for the flags.\n", help.Command("label"))
+	fmt.Fprintf(e.stderr, "Usage: feedprobe label <apply|import|stats|truth> [flags]\n\n%s\n\nRun \"feedprobe label <sub> --help\" for the flags.\n", help.Command("label"))
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		return nil
 	}
