@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -14,9 +13,6 @@ import (
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
-
-//go:embed demo/campaign.yaml
-var demoCampaign []byte
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "[--db feedprobe.db]", help.Command("demo"))
@@ -50,9 +46,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	defer func() { stopServer(); _ = wait() }()
 	fmt.Fprintf(e.stdout, "simfeed is serving %s\n", base)
 
-	c, err := personas.ParseCampaign("demo/campaign.yaml", demoCampaign, ".")
+	c, err := personas.DemoCampaign()
 	if err != nil {
-		return fmt.Errorf("built-in demo campaign: %w", err)
+		return err
 	}
 	c.BaseURL = base
 	c.Name = "demo-" + time.Now().UTC().Format("20060102-150405")
