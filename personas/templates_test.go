@@ -36,3 +36,22 @@ func TestTemplates(t *testing.T) {
 		t.Fatalf("DemoCampaign() = %+v, %v", c, err)
 	}
 }
+
+// TestCountRole counts the demo's three test personas and two controls,
+// and a generated twin as a control.
+func TestCountRole(t *testing.T) {
+	c, err := DemoCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tests, controls := c.CountRole(RoleTest), c.CountRole(RoleControl); tests != 3 || controls != 2 {
+		t.Errorf("demo: %d test, %d control personas, want 3 and 2", tests, controls)
+	}
+	c, err = ParseCampaign("c.yaml", []byte(minimalCampaign+"twins: 1\npersonas:\n  - {name: fan, interests: {sports: 1}}\n  - {name: blank, role: control, arm: fan}\n"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tests, controls := c.CountRole(RoleTest), c.CountRole(RoleControl); tests != 1 || controls != 2 {
+		t.Errorf("with a twin: %d test, %d control personas, want 1 and 2", tests, controls)
+	}
+}
