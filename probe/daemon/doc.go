@@ -25,5 +25,6 @@
 // It imports probe, probe/schedule, probe/simfeed, personas, storage,
 // storage/inspection and analysis; it never imports cmd and parses no
 // flags: the command wires it (New, Load, Launch, Start, Reload, Wait,
-// Ready, Close; Run; Demo).
+// Ready, Close, or Serve for Start, Reload and Wait around a grace
+// period; Run; Demo).
 package daemon
