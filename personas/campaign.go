@@ -348,6 +348,18 @@ func resolvePath(dir, name string) string {
 // deliberate change of every hash.
 const hashVersion = "feedprobe-campaign-v1\n"
 
+// CountRole returns how many of the campaign's personas have role
+// (RoleTest, RoleControl), twins included.
+func (c *Campaign) CountRole(role string) int {
+	n := 0
+	for _, p := range c.Personas {
+		if p.Role == role {
+			n++
+		}
+	}
+	return n
+}
+
 // Hash returns the hex SHA-256 of a canonical JSON encoding of the
 // campaign: personas sorted by name, with Source, Path and the adapter
 // file's directory left out, so the same design loaded from a different

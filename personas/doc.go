@@ -13,7 +13,12 @@
 // Specs returned by Load, Parse, LoadCampaign and ParseCampaign are complete:
 // every omitted field holds its documented default. Placeholders finds the
 // template placeholders (feedprobe init's "edit me") a file still holds,
-// and HasTopKey tells a spec file's kind by its top-level key. The package
+// and HasTopKey tells a spec file's kind by its top-level key.
+//
+// The package also owns the built-in campaigns, embedded from
+// personas/templates: the templates `feedprobe init` writes
+// (TemplateNames, Template, and TemplateAdapter for the adapter file a
+// template needs beside it) and the demo campaign (DemoCampaign). The package
 // has no browser code, does no I/O beyond reading the spec files, and
 // imports analysis only (for the audit's plain persona values).
 package personas

@@ -27,7 +27,9 @@
 // runs with; CheckAdapter, WriteCheck and CheckReport.Save try an adapter
 // on one page; WriteAdapterList lists the adapters and templates;
 // ClosedNetwork and ClosedNetworkAll decide the closed-network mode; Login,
-// WaitEnter and HasDisplay log a persona in by hand. The
+// WaitEnter, WaitSelector and HasDisplay log a persona in by hand or by a
+// selector that shows the login succeeded; PrintPDF prints a
+// report or notice to PDF (pdf.go). The
 // plain values a session produces (feed.Item, feed.Impression, feed.Action,
 // feed.Evidence) live in the subpackage feed, so that storage and analysis
 // can use them without the browser. The simulated platform used by tests

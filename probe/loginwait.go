@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // WaitEnter waits for a line on r (a person pressing Enter after logging
@@ -33,6 +35,19 @@ func WaitEnter(ctx context.Context, r io.Reader, timeout time.Duration) error {
 	case <-t.C:
 		return fmt.Errorf("no Enter within %s", timeout)
 	}
+}
+
+// WaitSelector waits in tab, up to timeout, for the CSS selector sel to
+// appear on the page (a login that succeeded), saying on w that it waits:
+// a LoginConfig.Ready for a headless or scripted login.
+func WaitSelector(tab context.Context, w io.Writer, sel string, timeout time.Duration) error {
+	fmt.Fprintf(w, "waiting up to %s for %q on the page...\n", timeout, sel)
+	wctx, cancel := context.WithTimeout(tab, timeout)
+	defer cancel()
+	if err := chromedp.Do(wctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
+		return fmt.Errorf("login not seen: %q did not appear: %w", sel, err)
+	}
+	return nil
 }
 
 // HasDisplay reports whether a visible browser window can open: always off

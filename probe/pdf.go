@@ -14,6 +14,20 @@ import (
 // pdfTimeout bounds loading and printing one document.
 const pdfTimeout = 2 * time.Minute
 
+// PrintPDF launches a browser with opts on the closed network (a document
+// fetches nothing from outside), prints html with Browser.PrintPDF and
+// closes the browser: what `feedprobe report --format pdf` and the notice
+// do with their one document.
+func PrintPDF(ctx context.Context, opts BrowserOptions, html []byte) ([]byte, error) {
+	opts.ClosedNetwork = true
+	b, err := Launch(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("print pdf: %w", err)
+	}
+	defer b.Close()
+	return b.PrintPDF(ctx, html)
+}
+
 // PrintPDF renders html (a self-contained document: it is loaded from a
 // temporary file, so it can fetch nothing but data: URLs its own CSP
 // allows) in a fresh tab and prints it to PDF on A4 paper, with the

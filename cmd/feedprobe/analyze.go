@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
@@ -41,9 +40,7 @@ func cmdAnalyze(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(e.raw, rep)
 	}
 	return rep.WriteTables(e.stdout)
 }

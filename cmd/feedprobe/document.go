@@ -76,13 +76,9 @@ func (d docFlags) language(in *storage.Inspection) (auditreport.Lang, error) {
 func (d docFlags) emit(ctx context.Context, e *env, dbPath string, html []byte, what string) error {
 	data := html
 	if *d.format == "pdf" {
-		b, err := probe.Launch(ctx, probe.BrowserOptions{ExecPath: *d.chrome, ClosedNetwork: true})
-		if err != nil {
+		var err error
+		if data, err = probe.PrintPDF(ctx, probe.BrowserOptions{ExecPath: *d.chrome}, html); err != nil {
 			return fmt.Errorf("--format pdf: %w", err)
-		}
-		defer b.Close()
-		if data, err = b.PrintPDF(ctx, html); err != nil {
-			return err
 		}
 	}
 	if *d.out == "-" {

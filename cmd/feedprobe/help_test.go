@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
+	"github.com/feedprobe/feedprobe/personas"
 )
 
 func runHelp(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -165,7 +166,7 @@ func TestMistypedCommand(t *testing.T) {
 func TestUsageExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "usage.db")
-	camp := filepath.Join("demo", "campaign.yaml")
+	camp := filepath.Join("..", "..", filepath.FromSlash(personas.DemoCampaignFile))
 	for _, args := range [][]string{
 		{"run"}, {"run", "--no-such-flag", "x.yaml"}, {"query", "--db", "x.db"}, {"validate"},
 		{"run", "--retries", "abc", camp},

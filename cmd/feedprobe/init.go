@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,25 +12,6 @@ import (
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/personas"
 )
-
-//go:embed templates/*.yaml templates/adapters/*.yaml
-var campaignTemplates embed.FS
-
-// templateAdapters are the adapter files a template needs beside it.
-var templateAdapters = map[string]string{"art21-prices": "simfeed-shop.yaml"}
-
-// templateNames lists the embedded campaign templates, sorted.
-func templateNames() []string {
-	ents, _ := fs.ReadDir(campaignTemplates, "templates")
-	var out []string
-	for _, e := range ents {
-		if !e.IsDir() {
-			out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
-		}
-	}
-	slices.Sort(out)
-	return out
-}
 
 func cmdInit(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "init", "--template NAME [-o FILE] [--base-url URL] [--force]", help.Command("init"))
@@ -49,22 +27,22 @@ func cmdInit(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	if *list {
-		for _, n := range templateNames() {
+		for _, n := range personas.TemplateNames() {
 			fmt.Fprintln(e.stdout, n)
 		}
 		return nil
 	}
 	if *name == "" {
-		return flagError("--template is required; one of: %s", strings.Join(templateNames(), ", "))
+		return flagError("--template is required; one of: %s", strings.Join(personas.TemplateNames(), ", "))
 	}
-	data, err := campaignTemplates.ReadFile(path.Join("templates", *name+".yaml"))
+	if !slices.Contains(personas.TemplateNames(), *name) {
+		return flagError("--template %q: no such template; one of: %s", *name, strings.Join(personas.TemplateNames(), ", "))
+	}
+	data, err := personas.Template(*name, *base)
 	if err != nil {
-		return flagError("--template %q: no such template; one of: %s", *name, strings.Join(templateNames(), ", "))
+		return err
 	}
 	text := string(data)
-	if *base != "" {
-		text = strings.Replace(text, "base_url: http://127.0.0.1:8080", "base_url: "+*base, 1)
-	}
 	if *out == "-" {
 		_, err := fmt.Fprint(e.stdout, text)
 		return err
@@ -72,13 +50,9 @@ func cmdInit(_ context.Context, e *env, args []string) error {
 	if *out == "" {
 		*out = *name + ".yaml"
 	}
-	if a, ok := templateAdapters[*name]; ok {
+	if a, data, ok := personas.TemplateAdapter(*name); ok {
 		ap := filepath.Join(filepath.Dir(*out), a)
 		if _, err := os.Stat(ap); errors.Is(err, os.ErrNotExist) {
-			data, err := campaignTemplates.ReadFile(path.Join("templates", "adapters", a))
-			if err != nil {
-				return err
-			}
 			if err := os.WriteFile(ap, data, 0o644); err != nil {
 				return err
 			}

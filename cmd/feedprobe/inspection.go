@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -167,10 +166,4 @@ func inspectionAttach(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "campaign %s (id %d) attached to inspection %d (%s)\n", c.Name, c.ID, in.ID, in.Case)
 	}
 	return nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -145,9 +144,7 @@ func cmdLabelStats(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(e.raw, struct {
 			analysis.LabelStats
 			Disagreements []storage.LabelDisagreement `json:"disagreements"`
 		}{st, dis})

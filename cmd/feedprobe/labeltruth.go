@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
+	"github.com/feedprobe/feedprobe/probe/daemon"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -31,20 +32,10 @@ func cmdLabelTruth(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	n, items, err := saveTruth(ctx, store, *platform, catalogue, *base)
+	n, items, err := daemon.SaveTruth(ctx, store, *platform, catalogue, *base)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "labelled %d observed items (%d labels) with simfeed's truth from %s\n", items, n, *base)
 	return nil
-}
-
-// saveTruth stores simfeed's catalogue as ground-truth labels of the
-// items of platform the database observed (storage.SaveTruthLabels).
-func saveTruth(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (labels, items int, err error) {
-	truth := make([]storage.TruthItem, len(catalogue))
-	for i, it := range catalogue {
-		truth[i] = storage.TruthItem{ID: it.ID, Labels: it.TruthLabels()}
-	}
-	return db.SaveTruthLabels(ctx, platform, version, truth)
 }

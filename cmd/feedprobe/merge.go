@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -34,9 +33,7 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(e.raw, rep)
 	}
 	for _, s := range rep.Shards {
 		fmt.Fprintf(e.stdout, "%s: %d personas merged (%d sessions, %d impressions, %d actions, %d evidence rows), %d already there\n",

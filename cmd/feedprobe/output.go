@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"runtime/debug"
 
 	auditreport "github.com/feedprobe/feedprobe/analysis/report"
@@ -33,4 +35,11 @@ func toolInfo() auditreport.Tool {
 		t.Version = bi.Main.Version
 	}
 	return t
+}
+
+// writeJSON writes v to w as indented JSON, for the commands' --json.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

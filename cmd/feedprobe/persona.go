@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/probe"
@@ -109,15 +108,7 @@ func cmdPersonaLogin(ctx context.Context, e *env, args []string) error {
 	switch {
 	case *waitFor != "":
 		sel := *waitFor
-		cfg.Ready = func(tab context.Context) error {
-			fmt.Fprintf(e.stderr, "waiting up to %s for %q on the page...\n", *timeout, sel)
-			wctx, cancel := context.WithTimeout(tab, *timeout)
-			defer cancel()
-			if err := chromedp.Do(wctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
-				return fmt.Errorf("login not seen: %q did not appear: %w", sel, err)
-			}
-			return nil
-		}
+		cfg.Ready = func(tab context.Context) error { return probe.WaitSelector(tab, e.stderr, sel, *timeout) }
 	case !*headless:
 		cfg.Ready = func(tab context.Context) error {
 			fmt.Fprintf(e.stderr, "Log persona %s in in the browser window, then press Enter here.\n", p.Name)

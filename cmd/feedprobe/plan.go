@@ -64,7 +64,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	opt := analysis.AuditOptions{Alpha: *alpha, Resamples: *resamples}
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "design: %d personas (%d test), %d sessions x %d items; %d simulated campaigns per strength; alpha %.3g\n",
-		len(c.Personas), countRole(c, personas.RoleTest), c.Sessions, c.ItemsPerSession, *runs, *alpha)
+		len(c.Personas), c.CountRole(personas.RoleTest), c.Sessions, c.ItemsPerSession, *runs, *alpha)
 	sizes := simfeed.StrataSizes(c)
 	smallest := analysis.SmallestStratifiedP(sizes)
 	fmt.Fprintf(e.stdout, "unit: the persona; %d strata (test personas with matched controls), smallest attainable p %.3g", len(sizes), smallest)
@@ -91,14 +91,4 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "simulated in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func countRole(c *personas.Campaign, role string) int {
-	n := 0
-	for _, p := range c.Personas {
-		if p.Role == role {
-			n++
-		}
-	}
-	return n
 }

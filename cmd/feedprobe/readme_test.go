@@ -67,3 +67,13 @@ func TestReadmeReferences(t *testing.T) {
 		t.Error("README.md has no relative links, want links to the files it describes")
 	}
 }
+
+// isCommand reports whether name is one of feedprobe's commands.
+func isCommand(name string) bool {
+	for _, c := range commands() {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}

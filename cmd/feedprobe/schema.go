@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/feedprobe/feedprobe/cmd/feedprobe/help"
 	"github.com/feedprobe/feedprobe/storage"
@@ -41,9 +40,7 @@ func cmdSchema(ctx context.Context, e *env, args []string) error {
 	case "markdown":
 		return storage.WriteDictionaryMarkdown(e.stdout, tables)
 	case "json":
-		enc := json.NewEncoder(e.raw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(tables)
+		return writeJSON(e.raw, tables)
 	}
 	return flagError("--format %q: want text, markdown or json", *format)
 }

@@ -21,7 +21,7 @@ import (
 // demoDesign is the demo campaign's size and personas.
 func demoDesign(t *testing.T) *personas.Campaign {
 	t.Helper()
-	c, err := personas.ParseCampaign("demo/campaign.yaml", demoCampaign, ".")
+	c, err := personas.DemoCampaign()
 	if err != nil {
 		t.Fatal(err)
 	}

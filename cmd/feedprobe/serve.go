@@ -116,23 +116,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	d.Start(ctx, workCtx)
-	for {
-		select {
-		case <-hup:
-			d.Reload(ctx, workCtx)
-			continue
-		case <-ctx.Done():
-		}
-		break
-	}
-	logger.Info("stopping: no new sessions; waiting for running ones", "grace_seconds", grace.Seconds())
-	timer := time.AfterFunc(*grace, cancelWork)
-	defer timer.Stop()
-	// Whatever is still marked running was cut short by the grace period:
-	// it is marked interrupted so the next start redoes it.
-	interrupted := d.Wait()
-	logger.Info("stopped", "interrupted_sessions", interrupted)
+	d.Serve(ctx, workCtx, cancelWork, hup, *grace)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)

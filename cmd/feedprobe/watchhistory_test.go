@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedprobe/feedprobe/analysis"
+	"github.com/feedprobe/feedprobe/personas"
 	"github.com/feedprobe/feedprobe/probe/simfeed"
 )
 
@@ -20,7 +21,7 @@ import (
 // written.
 func TestTemplatesValidateOnceEdited(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range templateNames() {
+	for _, name := range personas.TemplateNames() {
 		path := filepath.Join(dir, name+".yaml")
 		if _, logs, err := runCLI(t, "init", "--template", name, "-o", path); err != nil {
 			t.Fatalf("init %s: %v\n%s", name, err, logs)

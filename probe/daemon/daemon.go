@@ -158,6 +158,32 @@ func (d *Daemon) Start(stop, work context.Context) {
 	d.startReinspections(stop, work, d.orderPoll, d.maxSessions)
 }
 
+// Serve is serve's life after Launch: it starts the campaigns (Start),
+// reloads the campaign files on every value from reload (SIGHUP), and once
+// stop is done gives the running sessions grace to finish before it calls
+// cancelWork (which cancels work), waits for them (Wait) and returns how
+// many sessions it marked interrupted.
+func (d *Daemon) Serve(stop, work context.Context, cancelWork context.CancelFunc, reload <-chan os.Signal, grace time.Duration) int {
+	d.Start(stop, work)
+	for {
+		select {
+		case <-reload:
+			d.Reload(stop, work)
+			continue
+		case <-stop.Done():
+		}
+		break
+	}
+	d.logger.Info("stopping: no new sessions; waiting for running ones", "grace_seconds", grace.Seconds())
+	timer := time.AfterFunc(grace, cancelWork)
+	defer timer.Stop()
+	// Whatever is still marked running was cut short by the grace period:
+	// it is marked interrupted so the next start redoes it.
+	interrupted := d.Wait()
+	d.logger.Info("stopped", "interrupted_sessions", interrupted)
+	return interrupted
+}
+
 // restoreHealth sets the last-session gauges of every platform from the
 // database, so that a restart does not hide how the probe was doing, and
 // makes the re-inspection series exist. A failure is logged: it costs

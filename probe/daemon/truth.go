@@ -70,3 +70,15 @@ func topAffinity(aff map[string]float64, n int) string {
 	}
 	return out
 }
+
+// SaveTruth stores simfeed's catalogue as ground-truth labels (source
+// "truth", version the simfeed it came from) of the items of platform the
+// database observed (storage.SaveTruthLabels), for feedprobe label truth
+// and demo.
+func SaveTruth(ctx context.Context, db *storage.DB, platform string, catalogue []simfeed.Item, version string) (labels, items int, err error) {
+	truth := make([]storage.TruthItem, len(catalogue))
+	for i, it := range catalogue {
+		truth[i] = storage.TruthItem{ID: it.ID, Labels: it.TruthLabels()}
+	}
+	return db.SaveTruthLabels(ctx, platform, version, truth)
+}

@@ -14,9 +14,11 @@
 //     command's by "-" (commands/inspection-new.md), plain text as the
 //     terminal shows it (Command, CommandNames).
 //
-// The package owns only the texts, their lookup and the "did you mean"
+// The package owns the texts, their lookup, the layout of what `feedprobe
+// help` prints (WriteUsage, and Show for a command, subcommand or topic,
+// given the CLI's command table as Entry values) and the "did you mean"
 // suggestion for a mistyped command or topic (Nearest); it imports no
 // other feedprobe package (the schema topic's data dictionary is appended
-// by the command, from storage, and the command's tests check that every
-// command has its description).
+// by the command, from storage, through Show's appendix, and the
+// command's tests check that every command has its description).
 package help
