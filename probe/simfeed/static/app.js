@@ -47,9 +47,12 @@
       new IntersectionObserver(function (entries) {
         if (entries.some(function (e) { return e.isIntersecting; })) loadMore();
       }, { rootMargin: '200px' }).observe(sentinel);
-    } else {
-      window.addEventListener('scroll', function () { if (sentinelVisible()) loadMore(); }, { passive: true });
     }
+    // Scrolling checks too: the observer reports changes only, so a page
+    // that arrives while the sentinel is out of view, followed by a scroll
+    // back to it before the next frame, would leave it "still
+    // intersecting" with no report, and the feed would stop growing.
+    window.addEventListener('scroll', function () { if (sentinelVisible()) loadMore(); }, { passive: true });
 
     sf.detail(feed);
   }
