@@ -297,6 +297,22 @@ func (d *decoder) unknown(line int, path, name string, known []string) {
 }
 
 // expectMapping reports whether n is a mapping, recording a problem if not.
+// nonEmptyList resolves n, a list of what at path, and returns it; when n
+// is not a list or is empty it records the problem (hint says what to do
+// about an empty one) and returns nil.
+func (d *decoder) nonEmptyList(n *yaml.Node, path, what, hint string) *yaml.Node {
+	l := resolve(n)
+	if l.Kind != yaml.SequenceNode {
+		d.add(n.Line, path, "must be a list of %s, got %s", what, kindName(l))
+		return nil
+	}
+	if len(l.Content) == 0 {
+		d.add(n.Line, path, "list is empty; %s", hint)
+		return nil
+	}
+	return l
+}
+
 // what names the expected content for the message.
 func (d *decoder) expectMapping(n *yaml.Node, path, what string) bool {
 	if resolve(n).Kind == yaml.MappingNode {

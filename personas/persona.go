@@ -111,13 +111,8 @@ func (d *decoder) personaFile(data []byte) []parsed {
 
 // personaList walks a list of personas at path.
 func (d *decoder) personaList(n *yaml.Node, path string) []parsed {
-	l := resolve(n)
-	if l.Kind != yaml.SequenceNode {
-		d.add(n.Line, path, "must be a list of personas (- name: ...), got %s", kindName(l))
-		return nil
-	}
-	if len(l.Content) == 0 {
-		d.add(n.Line, path, "list is empty; add at least one persona")
+	l := d.nonEmptyList(n, path, "personas (- name: ...)", "add at least one persona")
+	if l == nil {
 		return nil
 	}
 	var out []parsed

@@ -34,13 +34,8 @@ const maxWatch = time.Hour
 
 // watchList decodes a watch list.
 func (d *decoder) watchList(n *yaml.Node, path string) []Watch {
-	l := resolve(n)
-	if l.Kind != yaml.SequenceNode {
-		d.add(n.Line, path, "must be a list of items to watch (- {item: ID, time: 30s}), got %s", kindName(l))
-		return nil
-	}
-	if len(l.Content) == 0 {
-		d.add(n.Line, path, "list is empty; remove watch or add an item")
+	l := d.nonEmptyList(n, path, "items to watch (- {item: ID, time: 30s})", "remove watch or add an item")
+	if l == nil {
 		return nil
 	}
 	var out []Watch
@@ -120,13 +115,8 @@ const (
 
 // searchList decodes a search list.
 func (d *decoder) searchList(n *yaml.Node, path string) []Search {
-	l := resolve(n)
-	if l.Kind != yaml.SequenceNode {
-		d.add(n.Line, path, "must be a list of searches (- {query: ..., open: 3}), got %s", kindName(l))
-		return nil
-	}
-	if len(l.Content) == 0 {
-		d.add(n.Line, path, "list is empty; remove search or add a query")
+	l := d.nonEmptyList(n, path, "searches (- {query: ..., open: 3})", "remove search or add a query")
+	if l == nil {
 		return nil
 	}
 	var out []Search
