@@ -217,6 +217,9 @@ func (db *DB) Import(ctx context.Context, im Import) (ImportResult, error) {
 			}
 			res.Impressions++
 		}
+		if err := storeRecords(ctx, tx, sid); err != nil {
+			return res, fmt.Errorf("import: %w", err)
+		}
 	}
 	labelStmt, err := tx.PrepareContext(ctx, `INSERT INTO labels
 		(platform, item_id, category, value, source, source_version, annotator, created_at)

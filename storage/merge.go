@@ -487,6 +487,9 @@ func (m *merger) persona(ctx context.Context, ms *MergeShard, path string, src *
 			SELECT ?, ip, echo, at FROM src.session_egress WHERE session_id = ?`, id, s.ID); err != nil {
 			return false, fmt.Errorf("egress of session %d: %w", s.Seq, err)
 		}
+		if err := storeRecords(ctx, tx, id); err != nil {
+			return false, err
+		}
 		ms.Sessions++
 	}
 	base := filepath.Base(path)

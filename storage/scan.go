@@ -258,16 +258,35 @@ func (db *DB) readChunk(ctx context.Context, sc *cScanner, chunk []*SessionImpre
 		ids[i] = s.Session.ID
 	}
 	groups := make([][]surfaceRecord, len(chunk))
-	err := sc.readGroups(ctx, db.impressionsFrom(), ids, func(id int64, g surfaceRecord) error {
+	add := func(id int64, g surfaceRecord) error {
 		i, ok := at[id]
 		if !ok {
 			return fmt.Errorf("session %d not asked for", id)
 		}
 		groups[i] = append(groups[i], g)
 		return nil
-	})
-	if err != nil {
-		return err
+	}
+	// The impressions table's done sessions have their records stored
+	// (impression_records, written when they became done, dropped when
+	// their impressions change); the rows are read for those that have
+	// none (sessions without impressions, or written by an older
+	// feedprobe's import or by hand), and for a re-extraction's view.
+	rows := ids
+	if from := db.impressionsFrom(); from == "impressions" {
+		if err := sc.readGroups(ctx, "", ids, add); err != nil {
+			return err
+		}
+		rows = nil
+		for i, id := range ids {
+			if len(groups[i]) == 0 {
+				rows = append(rows, id)
+			}
+		}
+	}
+	if len(rows) > 0 {
+		if err := sc.readGroups(ctx, db.impressionsFrom(), rows, add); err != nil {
+			return err
+		}
 	}
 	for i, s := range chunk {
 		if err := s.fill(groups[i]); err != nil {

@@ -154,6 +154,36 @@ static int fp_scan(sqlite3_stmt* st, fp_buf* b) {
 	}
 	return rc;
 }
+
+// fp_scan_records steps st (columns session_id, surface, n, rec: one row
+// per (session, surface) group with its records as stored in
+// impression_records) to the end and writes each row to b as fp_scan
+// writes a group. It returns FP_DONE, SQLite's error code, or FP_NOMEM.
+static int fp_scan_records(sqlite3_stmt* st, fp_buf* b) {
+	int rc;
+	b->len = 0;
+	while ((rc = sqlite3_step(st)) == FP_ROW) {
+		long long s = sqlite3_column_int64(st, 0);
+		const unsigned char* surf = sqlite3_column_text(st, 1);
+		int ns = sqlite3_column_bytes(st, 1);
+		long long n = sqlite3_column_int64(st, 2);
+		const unsigned char* rec = sqlite3_column_text(st, 3);
+		int nr = sqlite3_column_bytes(st, 3);
+		if (n < 0 || n > 0xffffffffLL) n = 0; // fill reports a count below 1
+		if (!fp_reserve(b, 20 + (size_t)ns + (size_t)nr)) return FP_NOMEM;
+		char* p = b->buf + b->len;
+		fp_put32(p, (uint32_t)(unsigned long long)s);
+		fp_put32(p + 4, (uint32_t)((unsigned long long)s >> 32));
+		fp_put32(p + 8, (uint32_t)ns);
+		if (ns > 0) memcpy(p + 12, surf, (size_t)ns);
+		p += 12 + ns;
+		fp_put32(p, (uint32_t)n);
+		fp_put32(p + 4, (uint32_t)nr);
+		if (nr > 0) memcpy(p + 8, rec, (size_t)nr);
+		b->len += 20 + (size_t)ns + (size_t)nr;
+	}
+	return rc;
+}
 */
 import "C"
 
@@ -171,6 +201,13 @@ func chunkRowsSQL(from string, n int) string {
 	return `SELECT session_id, surface, rank, seen_at, item_id, topic, title
 		FROM ` + from + ` WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)
 		ORDER BY session_id, surface, rank`
+}
+
+// chunkRecordsSQL returns the query of the stored records
+// (impression_records) of a chunk of n sessions.
+func chunkRecordsSQL(n int) string {
+	return `SELECT session_id, surface, n, rec FROM impression_records
+		WHERE session_id IN (?` + strings.Repeat(",?", n-1) + `)`
 }
 
 // cScanner is one read-only connection of its own and the buffer its
@@ -203,12 +240,17 @@ func (s *cScanner) close() {
 	s.buf = C.fp_buf{}
 }
 
-// readGroups runs chunkRowsSQL(from, len(ids)) for the sessions ids and
+// readGroups runs chunkRowsSQL(from, len(ids)) for the sessions ids, or
+// chunkRecordsSQL(len(ids)) when from is "" (the stored records), and
 // calls add for each (session, surface) group with its record count and
 // records. The records of the whole chunk are one Go string. Cancelling
 // ctx interrupts the query.
 func (s *cScanner) readGroups(ctx context.Context, from string, ids []int64, add func(id int64, g surfaceRecord) error) error {
-	q := C.CString(chunkRowsSQL(from, len(ids)))
+	query := chunkRecordsSQL(len(ids))
+	if from != "" {
+		query = chunkRowsSQL(from, len(ids))
+	}
+	q := C.CString(query)
 	defer C.free(unsafe.Pointer(q))
 	var st *C.sqlite3_stmt
 	if rc := C.sqlite3_prepare_v2(s.db, q, -1, &st, nil); rc != 0 {
@@ -223,7 +265,12 @@ func (s *cScanner) readGroups(ctx context.Context, from string, ids []int64, add
 		defer close(interrupted)
 		C.sqlite3_interrupt(s.db)
 	})
-	rc := C.fp_scan(st, &s.buf)
+	var rc C.int
+	if from == "" {
+		rc = C.fp_scan_records(st, &s.buf)
+	} else {
+		rc = C.fp_scan(st, &s.buf)
+	}
 	if !stop() {
 		<-interrupted // the connection must outlive the interrupt
 	}
