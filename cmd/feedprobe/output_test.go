@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedprobe/feedprobe/storage"
 )
@@ -86,4 +90,83 @@ func TestToolInfo(t *testing.T) {
 	if got.Version != "v9.9.9" || !vcs && (got.Revision != "0123abcd" || !got.Modified) {
 		t.Errorf("toolInfo() = %+v, want version v9.9.9 and the stamped revision 0123abcd, modified", got)
 	}
+}
+
+// TestWriteJSONSameBytes checks that writeJSON writes what json.Encoder
+// writes with SetIndent("", "  "), for a real analysis written a field at a
+// time (by value and by pointer) and for the values it leaves to the
+// encoder.
+func TestWriteJSONSameBytes(t *testing.T) {
+	ctx := context.Background()
+	path := mustDataDB(t, "one <b>&</b> story", "two", "三")
+	db, err := storage.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	camp, err := db.FindCampaign(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Analyze(ctx, camp, storage.Conventions{}, rand.New(rand.NewPCG(1, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tagged struct {
+		A int    `json:"a,omitempty"`
+		B string `json:"b"`
+	}
+	type untagged struct{ A, B int }
+	type withHidden struct {
+		A      []string `json:"a"`
+		hidden int
+		M      map[string]int `json:"m"`
+	}
+	type empty struct{}
+	values := []struct {
+		name  string
+		v     any
+		split bool
+	}{
+		{"analysis", rep, true},
+		{"*analysis", &rep, true},
+		{"unexported field", withHidden{A: []string{"<x>"}, hidden: 1, M: map[string]int{"b": 2, "a": 1}}, true},
+		{"omitempty", tagged{B: "x"}, false},
+		{"untagged", untagged{1, 2}, false},
+		{"empty struct", empty{}, false},
+		{"map", map[string]int{"z": 1, "a": 2}, false},
+		{"nil pointer", (*withHidden)(nil), false},
+		{"time (a MarshalJSON of its own)", time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), false},
+	}
+	for _, tc := range values {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, split := plainFields(tc.v); split != tc.split {
+				t.Errorf("written a field at a time: %v, want %v", split, tc.split)
+			}
+			var want, got bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(tc.v); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeJSON(&got, tc.v); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("writeJSON wrote %d bytes:\n%.400s\nwant %d:\n%.400s", got.Len(), got.String(), want.Len(), want.String())
+			}
+		})
+	}
+	if len(mustMarshal(t, rep)) < 2000 {
+		t.Errorf("the analysis is only %d bytes of JSON: too small to show the fields written apart", len(mustMarshal(t, rep)))
+	}
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
