@@ -49,7 +49,7 @@ func BenchmarkIngestVsBare(b *testing.B) {
 			}
 			const perRound = 100_000
 			batches := makeIngestBatches(perRound, size)
-			sides := []string{"feedprobe", "bare_multirow", "bare_rows", "bare_nopk"}
+			sides := []string{"feedprobe", "bare_multirow", "bare_rows", "bare_nopk", "bare_notrig"}
 			rates, cpuRates := map[string][]float64{}, map[string][]float64{}
 			var ratios, cpuRatios, loads []float64
 			for range b.N {
@@ -73,10 +73,10 @@ func BenchmarkIngestVsBare(b *testing.B) {
 					ratios = append(ratios, got["feedprobe"]/best)
 					bestCPU := max(cpu["bare_multirow"], cpu["bare_rows"])
 					cpuRatios = append(cpuRatios, cpu["feedprobe"]/bestCPU)
-					b.Logf("round %d, load %.1f: feedprobe %.0f/s, bare_multirow %.0f/s, bare_rows %.0f/s, bare_nopk %.0f/s; feedprobe/faster bare %.3f; "+
-						"per CPU second %.0f, %.0f, %.0f, %.0f; feedprobe/faster bare %.3f",
-						round+1, load, got["feedprobe"], got["bare_multirow"], got["bare_rows"], got["bare_nopk"], got["feedprobe"]/best,
-						cpu["feedprobe"], cpu["bare_multirow"], cpu["bare_rows"], cpu["bare_nopk"], cpu["feedprobe"]/bestCPU)
+					b.Logf("round %d, load %.1f: feedprobe %.0f/s, bare_multirow %.0f/s, bare_rows %.0f/s, bare_nopk %.0f/s, bare_notrig %.0f/s; feedprobe/faster bare %.3f; "+
+						"per CPU second %.0f, %.0f, %.0f, %.0f, %.0f; feedprobe/faster bare %.3f",
+						round+1, load, got["feedprobe"], got["bare_multirow"], got["bare_rows"], got["bare_nopk"], got["bare_notrig"], got["feedprobe"]/best,
+						cpu["feedprobe"], cpu["bare_multirow"], cpu["bare_rows"], cpu["bare_nopk"], cpu["bare_notrig"], cpu["feedprobe"]/bestCPU)
 				}
 			}
 			for _, side := range sides {
@@ -200,6 +200,12 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) (float64
 			b.Fatalf("%v:\n%s", err, heap)
 		}
 	}
+	if side == "bare_notrig" {
+		if _, err := raw.ExecContext(ctx, `DROP TRIGGER impression_records_stale_insert;
+			DROP TRIGGER impression_records_stale_update; DROP TRIGGER impression_records_stale_delete`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	start, cpu := time.Now(), cpuSeconds()
 	switch side {
 	case "bare_multirow", "bare_nopk":
@@ -231,7 +237,7 @@ func ingestSide(b *testing.B, side string, batches [][]feed.Impression) (float64
 				b.Fatal(err)
 			}
 		}
-	case "bare_rows":
+	case "bare_rows", "bare_notrig":
 		up, err := raw.PrepareContext(ctx, upsertItemsSQL(1))
 		if err != nil {
 			b.Fatal(err)
