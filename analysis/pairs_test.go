@@ -383,6 +383,54 @@ func TestDamerauLevenshteinBitsMatchReference(t *testing.T) {
 	}
 }
 
+// TestDamerauLevenshteinBitsExhaustive checks every pair of lists of up to
+// 5 items over 3 items (132,496 pairs): every way transpositions, repeats
+// and matches can meet in a short list.
+func TestDamerauLevenshteinBitsExhaustive(t *testing.T) {
+	var lists [][]int32
+	var grow func(l []int32)
+	grow = func(l []int32) {
+		lists = append(lists, l)
+		if len(l) == 5 {
+			return
+		}
+		for x := range int32(3) {
+			grow(append(append([]int32(nil), l...), x))
+		}
+	}
+	grow(nil)
+	var s pairScratch
+	s.reset(3)
+	for _, a := range lists {
+		for _, b := range lists {
+			if got, want := s.damerauLevenshtein(a, b), referenceDL(a, b); got != want {
+				t.Fatalf("damerauLevenshtein(%v, %v) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestDamerauLevenshteinBitsLongLists checks lists of up to 16 words, where
+// the carries cross many words.
+func TestDamerauLevenshteinBitsLongLists(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var s pairScratch
+	s.reset(5000)
+	for range 12 {
+		a := make([]int32, 600+r.IntN(420))
+		for i := range a {
+			a[i] = int32(r.IntN(900))
+		}
+		b := editedCopy(r, a, 0.3*r.Float64(), 1000)
+		if r.IntN(2) == 0 {
+			b = b[:r.IntN(len(b))]
+		}
+		if got, want := s.damerauLevenshtein(a, b), referenceDL(a, b); got != want {
+			t.Fatalf("damerauLevenshtein(%d items, %d items) = %d, want %d", len(a), len(b), got, want)
+		}
+	}
+}
+
 // BenchmarkDamerauLevenshtein500 compares the audit's pair computation
 // (new) with the row-by-row one it replaced (old), and the full-matrix
 // reference once, on: two 500-item lists drawn from a 2,400-item catalogue
