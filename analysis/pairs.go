@@ -284,7 +284,7 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 	last := int32(-1) // a_{i-1} when it is in b
 	for i := 1; i <= n; i++ {
 		x := a[i-1]
-		if s.stampB[x] != g {
+		if s.stampB[x] != g { // a plain row: E = 0
 			var c uint64
 			q := q[:len(p)]
 			for w, pw := range p {
@@ -330,7 +330,10 @@ func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 		}
 		s.val[x] = int32(i)
 		last = x
-		// The Levenshtein step: D[i] from D[i-1] and E's row i.
+		// The Levenshtein step: D[i] from D[i-1] and E's row i. In Hyyrö's
+		// names, vp and vn are P and N (his vertical runs along b), and hp
+		// and hn the cells where D[i][j] - D[i-1][j] is +1 and -1; the word
+		// carries are the addition's and the top bits of hp and hn.
 		var add, hpc, hnc uint64 = 0, 1, 0 // D[i][0] - D[i-1][0] = 1
 		for w, vp := range p {
 			eq, vn := e[w], q[w]
