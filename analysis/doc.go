@@ -15,10 +15,10 @@
 // session in compact form (AuditSession: items and topics as integer codes,
 // about 17 bytes an impression), which is what `feedprobe analyze` hands it:
 // 10 million impressions fit in well under 1 GiB. The list metrics of a pair
-// of sessions reuse scratch buffers, Damerau–Levenshtein keeps only the rows
-// a transposition can read, and per-persona metrics, pairs and bootstrap
-// resamples run on every core with results that do not depend on how many
-// there are (scripts/bench/README.md).
+// of sessions reuse scratch buffers, Damerau–Levenshtein computes 64 cells
+// a machine word and keeps only the rows a transposition can read, and
+// per-persona metrics, pairs and bootstrap resamples run on every core with
+// results that do not depend on how many there are (scripts/bench/README.md).
 //
 // # Undefined results
 //

@@ -1,6 +1,9 @@
 package analysis
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // pairScratch computes the list metrics of pairs of lists of item codes
 // (small non-negative integers, the same item the same code) and keeps its
@@ -13,11 +16,17 @@ type pairScratch struct {
 	gen    uint32
 	stampA []uint32 // stampA[c] == gen: c is in the first set
 	stampB []uint32 // stampB[c] == gen: c is in the second set
-	val    []int32  // per code: a position in b (Kendall), or the last row of a (Damerau–Levenshtein)
+	val    []int32  // per code: a position in b (Kendall), or its last row in a so far (Damerau–Levenshtein)
 	first  []int32  // per code: its first column in b (Damerau–Levenshtein)
+	keep   []int32  // per code: where its row before its last row in a is kept (Damerau–Levenshtein)
 	order  []int32
-	rows   []int32 // Damerau–Levenshtein rows
-	slot   []int32
+
+	// Damerau–Levenshtein: the next column with the same item, the
+	// current rows as bits, and the kept rows (see damerauLevenshtein).
+	later        []int32
+	vec          []uint64
+	keptP, keptN []uint64
+	keptAt       []int32
 }
 
 // reset makes room for codes 0..size-1.
@@ -27,6 +36,7 @@ func (s *pairScratch) reset(size int) {
 		s.stampB = make([]uint32, size)
 		s.val = make([]int32, size)
 		s.first = make([]int32, size)
+		s.keep = make([]int32, size)
 		s.gen = 0
 	}
 }
@@ -167,104 +177,184 @@ func (s *pairScratch) rbo(a, b []int32, p float64) float64 {
 
 // damerauLevenshtein is the unrestricted Damerau–Levenshtein distance of
 // Lowrance and Wagner (see DamerauLevenshtein). With D[i][j] the distance
-// between a[:i] and b[:j]:
+// between a[:i] and b[:j] (D[i][0] = i, D[0][j] = j) and a_i = a[i-1],
+// b_j = b[j-1]:
 //
-//	D[i][j] = min(D[i-1][j-1] + [a_i ≠ b_j], D[i][j-1] + 1, D[i-1][j] + 1,
-//	              D[k-1][l-1] + (i-k-1) + 1 + (j-l-1))
+//	D[i][j] = min(D[i-1][j-1] + [a_i ≠ b_j], D[i][j-1] + 1, D[i-1][j] + 1, T)
+//	T       = D[k-1][l-1] + (i-k-1) + 1 + (j-l-1)
 //
 // where k is the last row before i with a_k = b_j and l the last column
-// before j with b_l = a_i (the transposition; absent when either is 0).
-// Three facts make it cheap when the lists share few items:
-//   - a row whose item is not in b (a "plain" row) has no match and no
-//     transposition (l is always 0), and there D[i][j-1] + 1 never wins:
-//     D[i][j-1] = 1 + min(D[i-1][j-2], D[i-1][j-1]) by induction on j,
-//     and D[i-1][j-2] >= D[i-1][j-1] - 1, so D[i][j-1] >= D[i-1][j-1].
-//     A plain row is D[i][j] = 1 + min(D[i-1][j-1], D[i-1][j]), with no
-//     dependency along the row, computed in place from right to left;
-//   - a transposition reads only rows D[k-1] where a_k is in b: those rows
-//     are kept, every other row is overwritten, so memory is O((r+2)·m)
-//     for the r rows of a whose item is in b, not O(n·m);
-//     The same holds in a row whose item is in b up to the first column
-//     where b_j = a_i;
-//   - with no item in common (r = 0) the distance is max(n, m).
+// before j with b_l = a_i (no T when either is 0). It computes this D
+// exactly, 64 cells of a row per machine word, from three facts.
+//
+// T matters only next to a match, and then as a free diagonal. Each of
+// D[i][j] ≤ D[i-1][j-1] + 1, D[i-1][j] + 1, D[i][j-1] + 1 holds, so step
+// by step D[i'][j'] ≤ D[p][q] + max(i'-p, j'-q) for p ≤ i', q ≤ j'. With
+// p, q = k-1, l-1 and i', j' = i-1, j-1:
+//
+//	T ≥ D[i-1][j-1] - max(i-k, j-l) + (i-k) + (j-l) - 1
+//	  = D[i-1][j-1] + min(i-k, j-l) - 1 ≥ D[i-1][j-1].
+//
+// So T is below the diagonal term D[i-1][j-1] + 1, the only way it can
+// change the minimum, only when k = i-1 or l = j-1, and then it equals
+// D[i-1][j-1]; at a match the diagonal term is D[i-1][j-1] already. D is
+// therefore the Levenshtein recurrence
+//
+//	D[i][j] = min(D[i-1][j-1] + 1 - E[i][j], D[i][j-1] + 1, D[i-1][j] + 1)
+//
+// with E[i][j] = 1 where a_i = b_j, or where T exists with k = i-1 or
+// l = j-1 and T = D[i-1][j-1]. Row i of E depends only on rows before i,
+// and its transposition cells are few: the column after each b_l = a_i
+// (l = j-1), and the columns with b_j = a_{i-1} (k = i-1).
+//
+// A Levenshtein row follows from the row before by Myers' bit-vector
+// algorithm (Myers 1999; Hyyrö 2002 for the distance between whole
+// strings). Adjacent cells of a row differ by -1, 0 or +1, so a row is two
+// bit sets P and N, bit j-1 set where D[i][j] - D[i][j-1] is +1 or -1, and
+// the next row takes about 20 word operations per 64 columns: the carries
+// of an addition and of shifts carry the dependency along the row, and
+// only upwards, so the bits above column m in the last word, which are
+// not cleared, never reach a column of b. A row whose item is not in b (a
+// "plain" row) has no match and no transposition (l is always 0), so E = 0
+// and the step reduces to P' = (P<<1) &^ N, N' = N &^ (P<<1).
+//
+// The tests T = D[i-1][j-1] read only rows D[k-1] before rows k whose item
+// is in b (D[i-1] too: row i has a transposition cell only if its item is
+// in b). Before such a row k, D[k-1] is copied to a place kept for its item
+// (a later row with the same item replaces it: T wants the last one), with
+// D at the start of each word, so D[k-1][c] is a look-up and two popcounts.
+// Memory is O(d·m/64)
+// words for the d items of a that are in b, and time O(n·m/64) word
+// operations plus O(1) for each pair of a row i and a column j with
+// b_j = a_i or b_j = a_{i-1}. With no item in common the distance is
+// max(n, m).
 func (s *pairScratch) damerauLevenshtein(a, b []int32) int {
 	n, m := len(a), len(b)
 	if n == 0 || m == 0 {
 		return n + m
 	}
 	g := s.next()
-	for j, y := range b {
+	if cap(s.later) < m+1 {
+		s.later = make([]int32, m+1)
+	}
+	later := s.later[:m+1] // later[j]: the next column after j with item b_j, 0 for none
+	for j := m; j >= 1; j-- {
+		y := b[j-1]
 		if s.stampB[y] != g {
 			s.stampB[y] = g
-			s.first[y] = int32(j + 1)
+			s.val[y] = 0
+			later[j] = 0
+		} else {
+			later[j] = s.first[y]
 		}
+		s.first[y] = int32(j)
 	}
-	r := 0
+	kept := 0
 	for _, x := range a {
-		if s.stampB[x] == g {
-			r++
+		if s.stampB[x] == g && s.stampA[x] != g {
+			s.stampA[x] = g
+			s.keep[x] = int32(kept)
+			kept++
 		}
 	}
-	if r == 0 {
+	if kept == 0 {
 		return max(n, m)
 	}
-	w := m + 1
-	size := (r + 1) * w
-	if cap(s.rows) < size {
-		s.rows = make([]int32, size)
+	nw := (m + 63) >> 6
+	if cap(s.vec) < 3*nw {
+		s.vec = make([]uint64, 3*nw)
 	}
-	rows := s.rows[:size]
-	if cap(s.slot) < n+1 {
-		s.slot = make([]int32, n+1)
+	vec := s.vec[:3*nw]
+	p, q, e := vec[:nw], vec[nw:2*nw], vec[2*nw:] // P and N of the last row; E of the next
+	for w := range p {
+		p[w], q[w] = ^uint64(0), 0 // D[0][j] = j
 	}
-	slot := s.slot[:n+1] // slot[k]: where D[k-1] is kept, for each row k whose item is in b
-	// cur holds the last row computed; a row that must be kept stays
-	// where it is and the next one goes to the next free place.
-	co := 0
-	cur := rows[co : co+w]
-	for j := range cur {
-		cur[j] = int32(j)
+	if size := kept * nw; cap(s.keptP) < size {
+		s.keptP = make([]uint64, size)
+		s.keptN = make([]uint64, size)
+		s.keptAt = make([]int32, size)
 	}
+	kp, kn, kat := s.keptP[:kept*nw], s.keptN[:kept*nw], s.keptAt[:kept*nw]
+	// at is D[k-1][c] for the item kept at o (k its last row so far).
+	at := func(o, c int) int {
+		o = o*nw + c>>6
+		mask := uint64(1)<<(c&63) - 1
+		return int(kat[o]) + bits.OnesCount64(kp[o]&mask) - bits.OnesCount64(kn[o]&mask)
+	}
+	last := int32(-1) // a_{i-1} when it is in b
 	for i := 1; i <= n; i++ {
 		x := a[i-1]
-		if s.stampB[x] != g {
-			for j := len(cur) - 1; j > 0; j-- {
-				cur[j] = min(cur[j-1], cur[j]) + 1
+		if s.stampB[x] != g { // a plain row: E = 0
+			var c uint64
+			q := q[:len(p)]
+			for w, pw := range p {
+				ps := pw<<1 | c
+				c = pw >> 63
+				p[w], q[w] = ps&^q[w], q[w]&^ps
 			}
-			cur[0]++
+			last = -1
 			continue
 		}
-		slot[i] = int32(co)
-		prev := cur
-		co += w
-		cur = rows[co : co+w]
-		cur[0] = int32(i)
-		prev = prev[:len(cur)]
-		// Up to the first column where b_j = a_i the row is plain.
-		j0 := int(s.first[x])
-		for j := 1; j < j0; j++ {
-			cur[j] = min(prev[j-1], prev[j]) + 1
+		// Keep D[i-1] for x, then find E's row i: its matches, and the
+		// transpositions with T = D[i-1][j-1] (D[i-1] is now kept at o).
+		o := int(s.keep[x])
+		op, on, oat := kp[o*nw:(o+1)*nw], kn[o*nw:(o+1)*nw], kat[o*nw:(o+1)*nw]
+		op, on, oat, q, e := op[:len(p)], on[:len(p)], oat[:len(p)], q[:len(p)], e[:len(p)]
+		d := int32(i - 1)
+		for w, pw := range p {
+			qw := q[w]
+			op[w], on[w], oat[w], e[w] = pw, qw, d, 0 // oat[w] = D[i-1][64w]
+			d += int32(bits.OnesCount64(pw) - bits.OnesCount64(qw))
 		}
-		l := 0 // the last column so far in this row with b_l = a_i
-		left := cur[j0-1]
-		for j := j0; j < len(cur); j++ {
+		for l := int(s.first[x]); l != 0; l = int(later[l]) {
+			e[(l-1)>>6] |= 1 << ((l - 1) & 63)
+			j := l + 1 // l = j-1: T = D[k-1][j-2] + i-k
+			if j > m {
+				break
+			}
 			y := b[j-1]
-			v := min(prev[j], left) + 1
-			if x == y {
-				v = min(v, prev[j-1])
-				l = j
-			} else {
-				v = min(v, prev[j-1]+1)
-				if l > 0 && s.stampA[y] == g {
-					k := int(s.val[y])
-					v = min(v, rows[int(slot[k])+l-1]+int32(i-k-1+1+j-l-1))
+			if k := int(s.val[y]); y != x && k > 0 && at(int(s.keep[y]), j-2)+i-k == at(o, j-1) {
+				e[(j-1)>>6] |= 1 << ((j - 1) & 63)
+			}
+		}
+		if last >= 0 && last != x { // k = i-1 where b_j = a_{i-1}: T = D[i-2][l-1] + j-l
+			l, next := 0, int(s.first[x])
+			for j := int(s.first[last]); j != 0; j = int(later[j]) {
+				for next != 0 && next < j {
+					l, next = next, int(later[next])
+				}
+				if l > 0 && at(int(s.keep[last]), l-1)+j-l == at(o, j-1) {
+					e[(j-1)>>6] |= 1 << ((j - 1) & 63)
 				}
 			}
-			cur[j] = v
-			left = v
 		}
-		s.stampA[x] = g
 		s.val[x] = int32(i)
+		last = x
+		// The Levenshtein step: D[i] from D[i-1] and E's row i. In Hyyrö's
+		// names, vp and vn are P and N (his vertical runs along b), and hp
+		// and hn the cells where D[i][j] - D[i-1][j] is +1 and -1; the word
+		// carries are the addition's and the top bits of hp and hn.
+		var add, hpc, hnc uint64 = 0, 1, 0 // D[i][0] - D[i-1][0] = 1
+		for w, vp := range p {
+			eq, vn := e[w], q[w]
+			xv := eq | vn
+			sum, carry := bits.Add64(eq&vp, vp, add)
+			add = carry
+			xh := (sum ^ vp) | eq
+			hp := vn | ^(xh | vp)
+			hn := vp & xh
+			hps, hns := hp<<1|hpc, hn<<1|hnc
+			hpc, hnc = hp>>63, hn>>63
+			p[w], q[w] = hns|^(xv|hps), hps&xv
+		}
 	}
-	return int(cur[m])
+	d := n
+	for w := range p {
+		mask := ^uint64(0)
+		if w == nw-1 && m&63 != 0 {
+			mask = uint64(1)<<(m&63) - 1
+		}
+		d += bits.OnesCount64(p[w]&mask) - bits.OnesCount64(q[w]&mask)
+	}
+	return d
 }

@@ -246,9 +246,198 @@ func TestPairScratchGenerationWrap(t *testing.T) {
 	}
 }
 
-// BenchmarkDamerauLevenshtein500 compares the audit's pair computation with
-// the full-matrix reference on two 500-item lists drawn from a
-// 2,400-item catalogue, as the analysis benchmark's sessions are.
+// editedCopy returns a copy of a with about frac of its items replaced by
+// items not in a (codes from fresh up), then shuffled locally: adjacent
+// swaps and items moved a few places, as two feeds of one platform differ.
+func editedCopy(r *rand.Rand, a []int32, frac float64, fresh int32) []int32 {
+	b := append([]int32(nil), a...)
+	for i := range b {
+		if r.Float64() < frac {
+			b[i] = fresh
+			fresh++
+		}
+	}
+	for range len(b) / 8 {
+		if len(b) < 2 {
+			break
+		}
+		i := r.IntN(len(b) - 1)
+		b[i], b[i+1] = b[i+1], b[i]
+	}
+	for range len(b) / 16 {
+		i, j := r.IntN(len(b)), r.IntN(len(b))
+		if d := j - i; d > 6 || d < -6 {
+			continue
+		}
+		x := b[i]
+		b = append(b[:i], b[i+1:]...)
+		b = append(b[:j], append([]int32{x}, b[j:]...)...)
+	}
+	return b
+}
+
+// sharing returns two lists of n distinct items each where about frac of
+// b's places hold an item of a (at a random place), the rest items of
+// neither.
+func sharing(r *rand.Rand, n int, frac float64) ([]int32, []int32) {
+	codes := r.Perm(4 * n)
+	a := make([]int32, n)
+	for i := range a {
+		a[i] = int32(codes[i])
+	}
+	b := make([]int32, n)
+	fresh := n
+	for j, i := range r.Perm(n) {
+		if r.Float64() < frac {
+			b[j] = a[i]
+		} else {
+			b[j] = int32(codes[fresh])
+			fresh++
+		}
+	}
+	return a, b
+}
+
+// TestDamerauLevenshteinBitsMatchReference checks the bit-vector
+// computation against the full matrix on what it is built from: lengths
+// around the 64-bit words (0, 1, 2, 63-65, 127-129) and very different
+// lengths, lists with nothing in common (every row plain), long runs of
+// plain rows between shared items, edited copies (nearly every row shared,
+// many transpositions at all distances), and small alphabets (items
+// repeated within each list). One scratch serves every case, across
+// generation wraps.
+func TestDamerauLevenshteinBitsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var s pairScratch
+	var old oldDLScratch
+	s.reset(5000)
+	old.reset(5000)
+	lengths := []int{0, 1, 2, 3, 5, 63, 64, 65, 127, 128, 129, 200}
+	length := func() int {
+		if r.IntN(2) == 0 {
+			return lengths[r.IntN(len(lengths))]
+		}
+		return r.IntN(260)
+	}
+	draw := func(n, lo, alphabet int) []int32 {
+		out := make([]int32, n)
+		for i := range out {
+			out[i] = int32(lo + r.IntN(alphabet))
+		}
+		return out
+	}
+	kinds := []struct {
+		name string
+		make func() ([]int32, []int32)
+	}{
+		{"disjoint", func() ([]int32, []int32) { return draw(length(), 0, 100), draw(length(), 100, 100) }},
+		{"small alphabet", func() ([]int32, []int32) {
+			k := 1 + r.IntN(5)
+			return draw(length(), 0, k), draw(length(), 0, k)
+		}},
+		{"repeats", func() ([]int32, []int32) {
+			k := 5 + r.IntN(60)
+			return draw(length(), 0, k), draw(length(), 0, k)
+		}},
+		{"long plain runs", func() ([]int32, []int32) {
+			// a: items of b now and then among items b lacks.
+			b := draw(length(), 0, 300)
+			a := draw(length(), 1000, 2000)
+			for i := range a {
+				if len(b) > 0 && r.IntN(40) == 0 {
+					a[i] = b[r.IntN(len(b))]
+				}
+			}
+			return a, b
+		}},
+		{"edited copy", func() ([]int32, []int32) {
+			a := draw(length(), 0, 1000+r.IntN(2)*30) // sometimes with repeats
+			return a, editedCopy(r, a, 0.1*r.Float64(), 3000)
+		}},
+		{"low overlap", func() ([]int32, []int32) { return sharing(r, length(), 0.05+0.3*r.Float64()) }},
+		{"very different lengths", func() ([]int32, []int32) {
+			k := 3 + r.IntN(40)
+			a, b := draw(r.IntN(6), 0, k), draw(100+r.IntN(200), 0, k)
+			if r.IntN(2) == 0 {
+				a, b = b, a
+			}
+			return a, b
+		}},
+	}
+	for _, kind := range kinds {
+		t.Run(kind.name, func(t *testing.T) {
+			for c := range 700 {
+				a, b := kind.make()
+				if c%100 == 99 {
+					s.gen = math.MaxUint32 - uint32(r.IntN(3)) // the stamps wrap soon
+				}
+				want := referenceDL(a, b)
+				if got := s.damerauLevenshtein(a, b); got != want {
+					t.Fatalf("damerauLevenshtein(%v, %v) = %d, want %d", a, b, got, want)
+				}
+				if got := oldDamerauLevenshtein(&old, a, b); got != want {
+					t.Fatalf("oldDamerauLevenshtein(%v, %v) = %d, want %d", a, b, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDamerauLevenshteinBitsExhaustive checks every pair of lists of up to
+// 5 items over 3 items (132,496 pairs): every way transpositions, repeats
+// and matches can meet in a short list.
+func TestDamerauLevenshteinBitsExhaustive(t *testing.T) {
+	var lists [][]int32
+	var grow func(l []int32)
+	grow = func(l []int32) {
+		lists = append(lists, l)
+		if len(l) == 5 {
+			return
+		}
+		for x := range int32(3) {
+			grow(append(append([]int32(nil), l...), x))
+		}
+	}
+	grow(nil)
+	var s pairScratch
+	s.reset(3)
+	for _, a := range lists {
+		for _, b := range lists {
+			if got, want := s.damerauLevenshtein(a, b), referenceDL(a, b); got != want {
+				t.Fatalf("damerauLevenshtein(%v, %v) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestDamerauLevenshteinBitsLongLists checks lists of up to 16 words, where
+// the carries cross many words.
+func TestDamerauLevenshteinBitsLongLists(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var s pairScratch
+	s.reset(5000)
+	for range 12 {
+		a := make([]int32, 600+r.IntN(420))
+		for i := range a {
+			a[i] = int32(r.IntN(900))
+		}
+		b := editedCopy(r, a, 0.3*r.Float64(), 1000)
+		if r.IntN(2) == 0 {
+			b = b[:r.IntN(len(b))]
+		}
+		if got, want := s.damerauLevenshtein(a, b), referenceDL(a, b); got != want {
+			t.Fatalf("damerauLevenshtein(%d items, %d items) = %d, want %d", len(a), len(b), got, want)
+		}
+	}
+}
+
+// BenchmarkDamerauLevenshtein500 compares the audit's pair computation
+// (new) with the row-by-row one it replaced (old), and the full-matrix
+// reference once, on: two 500-item lists drawn from a 2,400-item catalogue
+// with replacement, as the analysis benchmark's sessions are (catalogue);
+// two lists of 500 distinct items sharing about 5 % (overlap5); a list and
+// an edited, locally shuffled copy sharing about 90 % (overlap90); and
+// 50-item lists sharing about half (list50).
 func BenchmarkDamerauLevenshtein500(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
 	mk := func() []int32 {
@@ -259,14 +448,37 @@ func BenchmarkDamerauLevenshtein500(b *testing.B) {
 		return out
 	}
 	x, y := mk(), mk()
-	b.Run("scratch", func(b *testing.B) {
+	a5, b5 := sharing(r, 500, 0.05)
+	a90 := make([]int32, 500)
+	for i, c := range r.Perm(2400)[:500] {
+		a90[i] = int32(c)
+	}
+	b90 := editedCopy(r, a90, 0.1, 2400)
+	a50, b50 := sharing(r, 50, 0.5)
+	b50 = editedCopy(r, b50, 0, 0)
+	for _, tc := range []struct {
+		name string
+		a, b []int32
+	}{{"catalogue", x, y}, {"overlap5", a5, b5}, {"overlap90", a90, b90}, {"list50", a50, b50}} {
 		var s pairScratch
-		s.reset(2400)
-		for b.Loop() {
-			s.damerauLevenshtein(x, y)
+		var old oldDLScratch
+		s.reset(3000)
+		old.reset(3000)
+		if got, want := s.damerauLevenshtein(tc.a, tc.b), oldDamerauLevenshtein(&old, tc.a, tc.b); got != want {
+			b.Fatalf("%s: damerauLevenshtein = %d, old = %d", tc.name, got, want)
 		}
-	})
-	b.Run("reference", func(b *testing.B) {
+		b.Run(tc.name+"/old", func(b *testing.B) {
+			for b.Loop() {
+				oldDamerauLevenshtein(&old, tc.a, tc.b)
+			}
+		})
+		b.Run(tc.name+"/new", func(b *testing.B) {
+			for b.Loop() {
+				s.damerauLevenshtein(tc.a, tc.b)
+			}
+		})
+	}
+	b.Run("catalogue/reference", func(b *testing.B) {
 		for b.Loop() {
 			referenceDL(x, y)
 		}

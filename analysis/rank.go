@@ -14,9 +14,11 @@ func Jaccard[T comparable](a, b []T) float64 {
 // distance of Lowrance and Wagner, which may edit between the two items of a
 // transposition: DamerauLevenshtein([C A], [A B C]) is 2 (CA → AC → ABC),
 // where optimal string alignment would give 3. Unlike optimal string
-// alignment it satisfies the triangle inequality. It takes O(len(a)·len(b))
-// time and O((r+2)·len(b)) memory, r being the number of items of a that
-// are also in b (see pairScratch.damerauLevenshtein).
+// alignment it satisfies the triangle inequality. It computes 64 cells of
+// the dynamic programme per machine word: O(len(a)·len(b)/64) time, plus
+// O(1) for each pair of an item of a and an equal item of b, and
+// O(d·len(b)/64) memory for the d distinct items of a that are also in b
+// (see pairScratch.damerauLevenshtein).
 func DamerauLevenshtein[T comparable](a, b []T) int {
 	x, y, s := codePair(a, b)
 	return s.damerauLevenshtein(x, y)
