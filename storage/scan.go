@@ -383,8 +383,39 @@ func (s *SessionImpressions) parseRecords(off int, g surfaceRecord) error {
 }
 
 // number parses the decimal integer (optionally negative) at rec[p:] that
-// ends with the byte end, and returns it and the position after end.
+// ends with the byte end, and returns it and the position after end. Up to
+// 18 digits cannot overflow and are summed without a check (a rank, a
+// Unix time in milliseconds and a length have at most 13); longer runs
+// of digits, leading zeros included, go through numberChecked.
 func number(rec string, p int, end byte) (int64, int, bool) {
+	start := p
+	neg := p < len(rec) && rec[p] == '-'
+	if neg {
+		p++
+	}
+	digits := p
+	var v int64
+	for ; p < len(rec) && p-digits < 18; p++ {
+		d := rec[p] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + int64(d)
+	}
+	if p-digits == 18 {
+		return numberChecked(rec, start, end)
+	}
+	if p == digits || p >= len(rec) || rec[p] != end {
+		return 0, 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, p + 1, true
+}
+
+// numberChecked is number with a check for overflow at every digit.
+func numberChecked(rec string, p int, end byte) (int64, int, bool) {
 	neg := p < len(rec) && rec[p] == '-'
 	if neg {
 		p++

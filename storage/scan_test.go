@@ -581,3 +581,30 @@ func BenchmarkEachImpression(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*total), "ns/impression")
 }
+
+// TestNumberMatchesChecked compares number's unchecked path with
+// numberChecked (the parser it replaced) on every length of digits around
+// the 18 it sums without a check, signs, leading zeros, overflow and bad
+// ends.
+func TestNumberMatchesChecked(t *testing.T) {
+	var cases []string
+	for n := 0; n <= 22; n++ {
+		for _, d := range []string{"1", "9", "0"} {
+			digits := strings.Repeat(d, n)
+			for _, sign := range []string{"", "-"} {
+				cases = append(cases, sign+digits+",", sign+digits+":", sign+digits, sign+digits+"x,", sign+"0"+digits+",")
+			}
+		}
+	}
+	cases = append(cases, "9223372036854775807,", "9223372036854775808,", "-9223372036854775807,", "00000000000000000000042,",
+		"1234567890123,", "-1,", ",", "-,", "--1,", "1-,", "+1,", " 1,", "12,3:")
+	for _, c := range cases {
+		for _, end := range []byte{',', ':'} {
+			v, p, ok := number(c, 0, end)
+			wv, wp, wok := numberChecked(c, 0, end)
+			if v != wv || p != wp || ok != wok {
+				t.Errorf("number(%q, %q) = %d, %d, %v; want %d, %d, %v", c, end, v, p, ok, wv, wp, wok)
+			}
+		}
+	}
+}
