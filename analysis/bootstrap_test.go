@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -53,8 +54,9 @@ func (c bootstrapCase) String() string {
 
 // bootstrapCases are inputs of every size class: tiny, around the
 // two-goroutine threshold, up to 5000 values and 3000 resamples, odd and
-// even sizes, resample counts not divisible by 4, and values that make
-// some or every resample NaN (NaN, +Inf with −Inf).
+// even sizes, resample counts not divisible by 4, values that make some
+// or every resample NaN (NaN, +Inf with −Inf), resample means that tie or
+// are −0, and levels whose quantiles are the extremes.
 func bootstrapCases(r *rand.Rand) []bootstrapCase {
 	var cases []bootstrapCase
 	values := func(n int) []float64 {
@@ -101,6 +103,31 @@ func bootstrapCases(r *rand.Rand) []bootstrapCase {
 			v[i] = math.NaN() // every resample NaN
 		}
 		add(v, 1+r.IntN(3000))
+	}
+	// Few distinct values: many resample means tie.
+	for _, n := range []int{2, 3, 10, 101} {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(r.IntN(2))
+		}
+		add(v, 1+r.IntN(3000))
+		add(slices.Repeat([]float64{0.1}, n), 1+r.IntN(3000))
+	}
+	// A negative subnormal among zeros: resample means of −0 and +0.
+	for _, n := range []int{2, 3, 5} {
+		v := make([]float64, n)
+		v[0] = -math.SmallestNonzeroFloat64
+		add(v, 1+r.IntN(3000))
+	}
+	// Levels at the ends: the upper quantile rounds to the maximum.
+	for _, level := range []float64{math.Nextafter(1, 0), 1e-12} {
+		for _, n := range []int{1, 2, 3, 300} {
+			c := bootstrapCase{values(n), 1 + r.IntN(3000), level, r.Uint64()}
+			cases = append(cases, c)
+			c.values = make([]float64, n)
+			c.values[0] = -math.SmallestNonzeroFloat64
+			cases = append(cases, c)
+		}
 	}
 	return cases
 }
@@ -150,6 +177,45 @@ func TestBootstrapMeanCIMatchesOldLarge(t *testing.T) {
 			wlo, whi := oldBootstrapMeanCI(values, resamples, 0.9, newRand(seed))
 			if !sameFloat(lo, wlo) || !sameFloat(hi, whi) {
 				t.Errorf("n %d, %d resamples: [%v, %v], want [%v, %v]", n, resamples, lo, hi, wlo, whi)
+			}
+		}
+	}
+}
+
+// TestQuantileSelect: the quantile found by selection is the one of the
+// sorted values, bit for bit, whatever their order and ties.
+func TestQuantileSelect(t *testing.T) {
+	r := newRand(23)
+	qs := []float64{0, 1e-12, 0.025, 0.05, 0.5, 0.95, 0.975, math.Nextafter(1, 0), 1}
+	gens := map[string]func(i, n int) float64{
+		"normal":     func(int, int) float64 { return r.NormFloat64() },
+		"few values": func(int, int) float64 { return float64(r.IntN(3)) - 1 },
+		"equal":      func(int, int) float64 { return 0.5 },
+		"ascending":  func(i, _ int) float64 { return float64(i) },
+		"descending": func(i, _ int) float64 { return float64(-i) },
+		"organ pipe": func(i, n int) float64 { return float64(min(i, n-i)) },
+		"with inf": func(int, int) float64 {
+			return []float64{math.Inf(-1), 0, 1, math.Inf(1)}[r.IntN(4)]
+		},
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 3, 15, 16, 17, 33, 100, 2000, 2001, 2999} {
+			s := make([]float64, n)
+			for i := range s {
+				s[i] = gen(i, n)
+			}
+			sorted := slices.Clone(s)
+			slices.Sort(sorted)
+			for _, q := range qs {
+				work := slices.Clone(s)
+				if got, want := quantileSelect(work, q), quantile(sorted, q); !sameFloat(got, want) {
+					t.Errorf("%s, n %d: quantileSelect(q %v) = %v, want %v", name, n, q, got, want)
+				}
+				k := r.IntN(n)
+				selectNth(work, k)
+				if work[k] != sorted[k] || slices.Max(work[:k+1]) > work[k] || slices.Min(work[k:]) < work[k] {
+					t.Errorf("%s, n %d: selectNth(%d) put %v there, want %v with nothing larger before and smaller after", name, n, k, work[k], sorted[k])
+				}
 			}
 		}
 	}

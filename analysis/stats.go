@@ -111,9 +111,78 @@ func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Ran
 	if len(stats) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	slices.Sort(stats)
 	alpha := (1 - level) / 2
-	return quantile(stats, alpha), quantile(stats, 1-alpha)
+	if slices.ContainsFunc(stats, isNegativeZero) {
+		// −0 and +0 are equal to a sort, so which of them ends up
+		// where depends on the algorithm: sort as before.
+		slices.Sort(stats)
+		return quantile(stats, alpha), quantile(stats, 1-alpha)
+	}
+	return quantileSelect(stats, alpha), quantileSelect(stats, 1-alpha)
+}
+
+func isNegativeZero(x float64) bool { return x == 0 && math.Signbit(x) }
+
+// quantileSelect is quantile(sorted s, q), the same value, found by
+// selecting the two order statistics it needs instead of sorting s,
+// which it reorders. s holds no NaN and no −0.
+func quantileSelect(s []float64, q float64) float64 {
+	h := float64(len(s)-1) * q
+	i := int(math.Floor(h))
+	if i >= len(s)-1 {
+		return slices.Max(s)
+	}
+	selectNth(s, i)
+	lo, hi := s[i], slices.Min(s[i+1:])
+	return lo + (h-float64(i))*(hi-lo)
+}
+
+// selectNth reorders s (no NaN) so that s[k] holds what it would hold
+// sorted, with nothing larger before it and nothing smaller after it:
+// Hoare's FIND, with the median of three as pivot and, past a budget of
+// rounds or below 16 values, a sort of what is left.
+func selectNth(s []float64, k int) {
+	lo, hi := 0, len(s)-1
+	for budget := 2 * bits.Len(uint(len(s))); hi-lo >= 16; budget-- {
+		if budget == 0 {
+			break
+		}
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for pivot < s[j] {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		// s[lo:j+1] ≤ pivot ≤ s[i:hi+1], and what lies between equals it.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	slices.Sort(s[lo : hi+1])
 }
 
 // PCG's multiplier and increment, each a 128-bit number as hi, lo.
