@@ -80,15 +80,16 @@ func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Ran
 		from = to
 	}
 	switch {
-	case n >= 1<<32:
+	case n >= 1<<32: // 32 GiB of values: one stream at a time
 		for c := range bootstrapChunks {
 			bootstrapLarge(values, &srcs[c], outs[c])
 		}
 	case n*uint64(resamples) >= 1<<15:
-		// Two goroutines, each drawing its half of every stream: the
-		// second half of a stream starts from the state the first half
-		// leaves (pcg.advance), so each stream draws the same values in
-		// the same order as drawn alone.
+		// Enough work for two goroutines, each drawing half of every
+		// stream in one loop (bootstrapFour): the second half of a
+		// stream starts from the state the first half leaves
+		// (pcg.advance), so each stream draws the same values in the
+		// same order as drawn alone.
 		perResample := n/2 + n%2 // draws of one resample
 		var (
 			srcs2 [bootstrapChunks]pcg
