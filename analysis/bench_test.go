@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -80,5 +81,49 @@ func BenchmarkBootstrapMeanCI(b *testing.B) {
 	}
 	for b.Loop() {
 		BootstrapMeanCI(values, DefaultResamples, DefaultLevel, r)
+	}
+}
+
+// auditBenchInput is a campaign of 500 test personas, each with a twin
+// control, over 20 sessions of perSession items: the shape of the 10M
+// impression audit with short sessions, so that the resampling, which
+// depends on personas and sessions rather than items, dominates.
+func auditBenchInput(perSession int) AuditInput {
+	r := rand.New(rand.NewPCG(5, 6))
+	topics := []string{"cooking", "sports", "news", "music", "gambling"}
+	ages := []string{"minor", "adult"}
+	var in AuditInput
+	in.Topics = topics
+	for i := range 500 {
+		age := ages[i%2]
+		test := fmt.Sprintf("test-%03d", i)
+		ref := topics[i%4]
+		in.Personas = append(in.Personas,
+			AuditPersona{Name: test, Role: RoleTestName, Interests: map[string]float64{ref: 1}, Traits: map[string]string{"age_group": age}},
+			AuditPersona{Name: fmt.Sprintf("control-%03d", i), Role: "control", TwinOf: test, Traits: map[string]string{"age_group": age}})
+	}
+	for _, p := range in.Personas {
+		for s := 1; s <= 20; s++ {
+			for rank := 1; rank <= perSession; rank++ {
+				topic := topics[r.IntN(len(topics))]
+				score := 0
+				if topic == "gambling" {
+					score = 1
+				}
+				in.Impressions = append(in.Impressions, AuditImpression{Persona: p.Name, Session: s, Rank: rank,
+					ItemID: fmt.Sprintf("%s-%d", topic, r.IntN(200)), Topic: topic, Seconds: float64(rank), Score: score})
+			}
+		}
+	}
+	return in
+}
+
+// BenchmarkAnalyzeResampling: Analyze over 1000 personas and 20 sessions
+// of 10 items, where the bootstrap intervals and permutation tests are
+// most of the work.
+func BenchmarkAnalyzeResampling(b *testing.B) {
+	in := auditBenchInput(10)
+	for b.Loop() {
+		Analyze(in, AuditOptions{}, rand.New(rand.NewPCG(7, 8)))
 	}
 }

@@ -57,9 +57,8 @@ const bootstrapChunks = 4
 // BootstrapMeanCI is BootstrapCI(values, Mean, resamples, level, r),
 // computed faster: it sums the draws instead of copying them, and splits
 // the resamples into bootstrapChunks streams, each a PCG seeded from r in
-// a fixed order, run on every core when the work is large. The interval
-// depends on r and the inputs only, not on the cores; its resamples differ
-// from BootstrapCI's for the same r.
+// a fixed order. The interval depends on r and the inputs only, not on
+// the cores; its resamples differ from BootstrapCI's for the same r.
 func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
 	if len(values) == 0 || r == nil || resamples < 1 || !(level > 0 && level < 1) {
 		return math.NaN(), math.NaN()
@@ -80,48 +79,132 @@ func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Ran
 		outs[c] = stats[from:to]
 		from = to
 	}
-	// Two streams per goroutine, drawn in one loop: each stream's draws
-	// depend on its previous one, so a core interleaving two keeps its
-	// multipliers busy (about 1.5x the resamples per second of one stream
-	// at a time, BenchmarkBootstrapMeanCI). Each stream's sums are the
-	// same, in the same order, as drawn alone.
-	if n*uint64(resamples) >= 1<<15 {
+	switch {
+	case n >= 1<<32: // 32 GiB of values: one stream at a time
+		for c := range bootstrapChunks {
+			bootstrapLarge(values, &srcs[c], outs[c])
+		}
+	case n*uint64(resamples) >= 1<<15:
+		// Enough work for two goroutines, each drawing half of every
+		// stream in one loop (bootstrapFour): the second half of a
+		// stream starts from the state the first half leaves
+		// (pcg.advance), so each stream draws the same values in the
+		// same order as drawn alone.
+		perResample := n/2 + n%2 // draws of one resample
+		var (
+			srcs2 [bootstrapChunks]pcg
+			outs2 [bootstrapChunks][]float64
+		)
+		for c := range bootstrapChunks {
+			h := (len(outs[c]) + 1) / 2
+			srcs2[c] = srcs[c]
+			srcs2[c].advance(uint64(h) * perResample)
+			outs[c], outs2[c] = outs[c][:h], outs[c][h:]
+		}
 		var wg sync.WaitGroup
-		for c := 0; c < bootstrapChunks; c += 2 {
-			wg.Go(func() { bootstrapPair(values, &srcs[c], &srcs[c+1], outs[c], outs[c+1]) })
-		}
+		wg.Go(func() { bootstrapFour(values, &srcs2, &outs2) })
+		bootstrapFour(values, &srcs, &outs)
 		wg.Wait()
-	} else {
-		for c := 0; c < bootstrapChunks; c += 2 {
-			bootstrapPair(values, &srcs[c], &srcs[c+1], outs[c], outs[c+1])
-		}
+	default:
+		bootstrapFour(values, &srcs, &outs)
 	}
 	stats = slices.DeleteFunc(stats, math.IsNaN)
 	if len(stats) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	slices.Sort(stats)
 	alpha := (1 - level) / 2
-	return quantile(stats, alpha), quantile(stats, 1-alpha)
+	if slices.ContainsFunc(stats, isNegativeZero) {
+		// −0 and +0 are equal to a sort, so which of them ends up
+		// where depends on the algorithm: sort as before.
+		slices.Sort(stats)
+		return quantile(stats, alpha), quantile(stats, 1-alpha)
+	}
+	return quantileSelect(stats, alpha), quantileSelect(stats, 1-alpha)
 }
 
-// pcg is math/rand/v2's PCG (128-bit LCG, DXSM output) as a value the
-// compiler keeps in registers: pcg{hi, lo} draws what rand.NewPCG(hi, lo)
-// draws (TestPCGMatchesRand).
+func isNegativeZero(x float64) bool { return x == 0 && math.Signbit(x) }
+
+// quantileSelect is quantile(sorted s, q), the same value, found by
+// selecting the two order statistics it needs instead of sorting s,
+// which it reorders. s holds no NaN and no −0.
+func quantileSelect(s []float64, q float64) float64 {
+	h := float64(len(s)-1) * q
+	i := int(math.Floor(h))
+	if i >= len(s)-1 {
+		return slices.Max(s)
+	}
+	selectNth(s, i)
+	lo, hi := s[i], slices.Min(s[i+1:])
+	return lo + (h-float64(i))*(hi-lo)
+}
+
+// selectNth reorders s (no NaN) so that s[k] holds what it would hold
+// sorted, with nothing larger before it and nothing smaller after it:
+// Hoare's FIND, with the median of three as pivot and, past a budget of
+// rounds or below 16 values, a sort of what is left.
+func selectNth(s []float64, k int) {
+	lo, hi := 0, len(s)-1
+	for budget := 2 * bits.Len(uint(len(s))); hi-lo >= 16; budget-- {
+		if budget == 0 {
+			break
+		}
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for pivot < s[j] {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		// s[lo:j+1] ≤ pivot ≤ s[i:hi+1], and what lies between equals it.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	slices.Sort(s[lo : hi+1])
+}
+
+// PCG's multiplier and increment, each a 128-bit number as hi, lo.
+const (
+	pcgMulHi = 2549297995355413924
+	pcgMulLo = 4865540595714422341
+	pcgIncHi = 6364136223846793005
+	pcgIncLo = 1442695040888963407
+)
+
+// pcg is math/rand/v2's PCG (128-bit LCG, DXSM output) as a plain value
+// whose Uint64 the compiler inlines: pcg{hi, lo} draws what
+// rand.NewPCG(hi, lo) draws (TestPCGMatchesRand).
 type pcg struct{ hi, lo uint64 }
 
 func (p *pcg) Uint64() uint64 {
-	const (
-		mulHi    = 2549297995355413924
-		mulLo    = 4865540595714422341
-		incHi    = 6364136223846793005
-		incLo    = 1442695040888963407
-		cheapMul = 0xda942042e4dd58b5
-	)
-	hi, lo := bits.Mul64(p.lo, mulLo)
-	hi += p.hi*mulLo + p.lo*mulHi
-	lo, c := bits.Add64(lo, incLo, 0)
-	hi, _ = bits.Add64(hi, incHi, c)
+	const cheapMul = 0xda942042e4dd58b5
+	hi, lo := bits.Mul64(p.lo, pcgMulLo)
+	hi += p.hi*pcgMulLo + p.lo*pcgMulHi
+	lo, c := bits.Add64(lo, pcgIncLo, 0)
+	hi, _ = bits.Add64(hi, pcgIncHi, c)
 	p.lo, p.hi = lo, hi
 	hi ^= hi >> 32
 	hi *= cheapMul
@@ -130,33 +213,115 @@ func (p *pcg) Uint64() uint64 {
 	return hi
 }
 
-// bootstrapPair fills outA and outB with resample means of values drawn
-// from a and b, the two streams interleaved.
-func bootstrapPair(values []float64, a, b *pcg, outA, outB []float64) {
+// advance moves p on by k draws at the cost of about log2(k) 128-bit
+// multiplications (Brown, "Random number generation with arbitrary
+// strides", 1994): k steps of s → a·s + c are s → A·s + C with
+// A = a^k and C = c·(a^(k−1) + … + a + 1), built by squaring
+// (TestPCGAdvance).
+func (p *pcg) advance(k uint64) {
+	accMulHi, accMulLo := uint64(0), uint64(1)
+	accAddHi, accAddLo := uint64(0), uint64(0)
+	curMulHi, curMulLo := uint64(pcgMulHi), uint64(pcgMulLo)
+	curAddHi, curAddLo := uint64(pcgIncHi), uint64(pcgIncLo)
+	for ; k > 0; k >>= 1 {
+		if k&1 == 1 {
+			accMulHi, accMulLo = mul128(accMulHi, accMulLo, curMulHi, curMulLo)
+			accAddHi, accAddLo = mul128(accAddHi, accAddLo, curMulHi, curMulLo)
+			accAddHi, accAddLo = add128(accAddHi, accAddLo, curAddHi, curAddLo)
+		}
+		// c ← (a + 1)·c, a ← a²
+		h, l := add128(curMulHi, curMulLo, 0, 1)
+		curAddHi, curAddLo = mul128(h, l, curAddHi, curAddLo)
+		curMulHi, curMulLo = mul128(curMulHi, curMulLo, curMulHi, curMulLo)
+	}
+	h, l := mul128(accMulHi, accMulLo, p.hi, p.lo)
+	p.hi, p.lo = add128(h, l, accAddHi, accAddLo)
+}
+
+// mul128 is x·y mod 2^128.
+func mul128(xHi, xLo, yHi, yLo uint64) (hi, lo uint64) {
+	hi, lo = bits.Mul64(xLo, yLo)
+	return hi + xHi*yLo + xLo*yHi, lo
+}
+
+// add128 is x + y mod 2^128.
+func add128(xHi, xLo, yHi, yLo uint64) (hi, lo uint64) {
+	lo, c := bits.Add64(xLo, yLo, 0)
+	hi, _ = bits.Add64(xHi, yHi, c)
+	return hi, lo
+}
+
+// bootstrapFour fills out[c] with resample means of values (fewer than
+// 2^32) drawn from src[c], for the four streams c, as bootstrapOne would
+// one stream at a time. While all four have resamples left, sumFour draws
+// them in one loop: each stream's draws depend on its previous one, and a
+// core interleaving four keeps more of them in flight (BenchmarkBootstrapMeanCIOldNew).
+// From 2^21 values on, where sumFour's indices would not be exact, and for
+// the last resamples of the longer streams, bootstrapOne draws alone.
+func bootstrapFour(values []float64, src *[4]pcg, out *[4][]float64) {
 	n := uint64(len(values))
-	if n >= 1<<32 {
-		bootstrapLarge(values, a, outA)
-		bootstrapLarge(values, b, outB)
-		return
-	}
-	both := min(len(outA), len(outB))
-	x, y := *a, *b
-	for k := range both {
-		sa, sb := 0.0, 0.0
-		for range n / 2 {
-			u, v := x.Uint64(), y.Uint64()
-			sa += values[((u&0xffffffff)*n)>>32] + values[((u>>32)*n)>>32]
-			sb += values[((v&0xffffffff)*n)>>32] + values[((v>>32)*n)>>32]
+	m := 0
+	if n < 1<<21 {
+		m = min(len(out[0]), len(out[1]), len(out[2]), len(out[3]))
+		o0, o1, o2, o3 := out[0][:m], out[1][:m], out[2][:m], out[3][:m]
+		for k := range m {
+			s0, s1, s2, s3 := sumFour(values, src)
+			o0[k], o1[k], o2[k], o3[k] = s0/float64(n), s1/float64(n), s2/float64(n), s3/float64(n)
 		}
-		if n%2 == 1 {
-			sa += values[((x.Uint64()&0xffffffff)*n)>>32]
-			sb += values[((y.Uint64()&0xffffffff)*n)>>32]
-		}
-		outA[k], outB[k] = sa/float64(n), sb/float64(n)
 	}
-	*a, *b = x, y
-	bootstrapOne(values, a, outA[both:])
-	bootstrapOne(values, b, outB[both:])
+	for c := range src {
+		bootstrapOne(values, &src[c], out[c][m:])
+	}
+}
+
+// sumFour draws one resample of values (fewer than 2^21) from each stream
+// of src and returns the four sums, each added up in the order
+// bootstrapOne adds it. An index is Lemire's multiply-shift of a 32-bit
+// half x of a draw, (x·n) >> 32 as in bootstrapOne, computed in floating
+// point as x·(n/2^32) truncated: exact, since x·n < 2^53, and it leaves
+// the integer multiplier to the PCG. The loop body draws four times from
+// each stream, so the loop's own upkeep is paid once per 16 draws.
+func sumFour(values []float64, src *[4]pcg) (s0, s1, s2, s3 float64) {
+	n := uint64(len(values))
+	scale := float64(n) / (1 << 32)
+	var x, y, z, w uint64
+	for range n / 8 {
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
+	}
+	for range n / 2 % 4 {
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
+	}
+	if n%2 == 1 {
+		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
+		s0 += values[int(float64(int64(uint32(x)))*scale)]
+		s1 += values[int(float64(int64(uint32(y)))*scale)]
+		s2 += values[int(float64(int64(uint32(z)))*scale)]
+		s3 += values[int(float64(int64(uint32(w)))*scale)]
+	}
+	return s0, s1, s2, s3
 }
 
 // bootstrapOne fills out with resample means of values (fewer than 2^32)
