@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -123,6 +125,30 @@ func TestWriteJSONSameBytes(t *testing.T) {
 		M      map[string]int `json:"m"`
 	}
 	type empty struct{}
+	type long struct {
+		Stamps []stampJSON  `json:"stamps"`
+		Ptrs   []*stampJSON `json:"ptrs"`
+		Bytes  []byte       `json:"bytes"`
+		Ints   []int        `json:"ints"`
+		Own    ownSlice     `json:"own"`
+		Nested []withHidden `json:"nested"`
+		Short  []int        `json:"short"`
+		Empty  []int        `json:"empty"`
+	}
+	var lv long
+	for i := range 3*slicePartElems + 5 {
+		lv.Stamps = append(lv.Stamps, stampJSON{i})
+		if i%7 == 0 {
+			lv.Ptrs = append(lv.Ptrs, nil)
+		} else {
+			lv.Ptrs = append(lv.Ptrs, &stampJSON{i})
+		}
+		lv.Bytes = append(lv.Bytes, byte(i))
+		lv.Ints = append(lv.Ints, i*i)
+		lv.Own = append(lv.Own, i)
+		lv.Nested = append(lv.Nested, withHidden{A: []string{fmt.Sprint(i)}, M: map[string]int{"k": i}})
+	}
+	lv.Short, lv.Empty = []int{1, 2}, []int{}
 	values := []struct {
 		name  string
 		v     any
@@ -130,6 +156,9 @@ func TestWriteJSONSameBytes(t *testing.T) {
 	}{
 		{"analysis", rep, true},
 		{"*analysis", &rep, true},
+		{"long slices", lv, true},
+		{"*long slices", &lv, true},
+		{"a long slice alone", lv.Nested, false},
 		{"unexported field", withHidden{A: []string{"<x>"}, hidden: 1, M: map[string]int{"b": 2, "a": 1}}, true},
 		{"omitempty", tagged{B: "x"}, false},
 		{"untagged", untagged{1, 2}, false},
@@ -140,7 +169,7 @@ func TestWriteJSONSameBytes(t *testing.T) {
 	}
 	for _, tc := range values {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, split := plainFields(tc.v); split != tc.split {
+			if _, _, split := plainFields(tc.v); split != tc.split && tc.name != "a long slice alone" {
 				t.Errorf("written a field at a time: %v, want %v", split, tc.split)
 			}
 			var want, got bytes.Buffer
@@ -157,10 +186,34 @@ func TestWriteJSONSameBytes(t *testing.T) {
 			}
 		})
 	}
+	// The summary and the audit are split into their fields too.
+	var ps []jsonPiece
+	layoutJSON(reflect.ValueOf(rep), rep, "", 3, &ps)
+	names, _, _ := plainFields(rep)
+	var marshalled int
+	for _, p := range ps {
+		if len(p.vs) > 0 {
+			marshalled++
+		}
+	}
+	if marshalled <= len(names)+5 {
+		t.Errorf("the analysis is marshalled in %d pieces for its %d fields: its summary and audit were not split", marshalled, len(names))
+	}
 	if len(mustMarshal(t, rep)) < 2000 {
 		t.Errorf("the analysis is only %d bytes of JSON: too small to show the fields written apart", len(mustMarshal(t, rep)))
 	}
 }
+
+// stampJSON has a MarshalJSON on its pointer: encoding/json calls it on
+// addressable values only (slice elements, fields reached by pointer).
+type stampJSON struct{ n int }
+
+func (s *stampJSON) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf(`{"stamp":%d}`, s.n)), nil }
+
+// ownSlice marshals itself.
+type ownSlice []int
+
+func (o ownSlice) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf(`"%d ints"`, len(o))), nil }
 
 func mustMarshal(t *testing.T, v any) []byte {
 	t.Helper()
