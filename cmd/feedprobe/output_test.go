@@ -208,7 +208,9 @@ func TestWriteJSONSameBytes(t *testing.T) {
 // addressable values only (slice elements, fields reached by pointer).
 type stampJSON struct{ n int }
 
-func (s *stampJSON) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf(`{"stamp":%d}`, s.n)), nil }
+func (s *stampJSON) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf(`{"stamp":%d}`, s.n)), nil
+}
 
 // ownSlice marshals itself.
 type ownSlice []int
