@@ -279,35 +279,13 @@ func bootstrapFour(values []float64, src *[4]pcg, out *[4][]float64) {
 // bootstrapOne adds it. An index is Lemire's multiply-shift of a 32-bit
 // half x of a draw, (x·n) >> 32 as in bootstrapOne, computed in floating
 // point as x·(n/2^32) truncated: exact, since x·n < 2^53, and it leaves
-// the integer multiplier to the PCG. The loop body draws four times from
-// each stream, so the loop's own upkeep is paid once per 16 draws.
+// the integer multiplier to the PCG. The loop body draws once from each
+// stream.
 func sumFour(values []float64, src *[4]pcg) (s0, s1, s2, s3 float64) {
 	n := uint64(len(values))
 	scale := float64(n) / (1 << 32)
 	var x, y, z, w uint64
-	for range n / 8 {
-		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
-		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
-		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
-		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
-		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
-		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
-		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
-		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
-		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
-		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
-		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
-		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
-		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
-		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
-		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
-		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
-		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
-		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
-		s2 += values[int(float64(int64(uint32(z)))*scale)] + values[int(float64(int64(z>>32))*scale)]
-		s3 += values[int(float64(int64(uint32(w)))*scale)] + values[int(float64(int64(w>>32))*scale)]
-	}
-	for range n / 2 % 4 {
+	for range n / 2 {
 		x, y, z, w = src[0].Uint64(), src[1].Uint64(), src[2].Uint64(), src[3].Uint64()
 		s0 += values[int(float64(int64(uint32(x)))*scale)] + values[int(float64(int64(x>>32))*scale)]
 		s1 += values[int(float64(int64(uint32(y)))*scale)] + values[int(float64(int64(y>>32))*scale)]
