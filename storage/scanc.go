@@ -85,6 +85,16 @@ static int fp_value(fp_buf* b, sqlite3_stmt* st, int c) {
 	return 1;
 }
 
+// fp_head writes a group's header at p: int64 session, uint32
+// len(surface), surface; it returns the bytes written (12 + ns).
+static size_t fp_head(char* p, long long s, const unsigned char* surf, int ns) {
+	fp_put32(p, (uint32_t)(unsigned long long)s);
+	fp_put32(p + 4, (uint32_t)((unsigned long long)s >> 32));
+	fp_put32(p + 8, (uint32_t)ns);
+	if (ns > 0) memcpy(p + 12, surf, (size_t)ns);
+	return 12 + (size_t)ns;
+}
+
 // fp_scan steps st (columns session_id, surface, rank, seen_at, item_id,
 // topic, title, ordered by session_id and surface) to the end and writes
 // each (session, surface) group to b as
@@ -115,11 +125,7 @@ static int fp_scan(sqlite3_stmt* st, fp_buf* b) {
 			if (!fp_reserve(b, 20 + (size_t)ns)) return FP_NOMEM;
 			group = b->len;
 			sid = s;
-			fp_put32(b->buf + b->len, (uint32_t)(unsigned long long)s);
-			fp_put32(b->buf + b->len + 4, (uint32_t)((unsigned long long)s >> 32));
-			fp_put32(b->buf + b->len + 8, (uint32_t)ns);
-			if (ns > 0) memcpy(b->buf + b->len + 12, surf, (size_t)ns);
-			b->len += 12 + (size_t)ns + 8;
+			b->len += fp_head(b->buf + b->len, s, surf, ns) + 8;
 			recStart = b->len;
 			n = 0;
 		}
@@ -172,11 +178,7 @@ static int fp_scan_records(sqlite3_stmt* st, fp_buf* b) {
 		if (n < 0 || n > 0xffffffffLL) n = 0; // fill reports a count below 1
 		if (!fp_reserve(b, 20 + (size_t)ns + (size_t)nr)) return FP_NOMEM;
 		char* p = b->buf + b->len;
-		fp_put32(p, (uint32_t)(unsigned long long)s);
-		fp_put32(p + 4, (uint32_t)((unsigned long long)s >> 32));
-		fp_put32(p + 8, (uint32_t)ns);
-		if (ns > 0) memcpy(p + 12, surf, (size_t)ns);
-		p += 12 + ns;
+		p += fp_head(p, s, surf, ns);
 		fp_put32(p, (uint32_t)n);
 		fp_put32(p + 4, (uint32_t)nr);
 		if (nr > 0) memcpy(p + 8, rec, (size_t)nr);
