@@ -57,10 +57,12 @@ func (db *DB) defaultScanOptions() scanOptions {
 // the session's impressions in columnar form; a done session without
 // impressions comes with empty columns. It carries the columns analysis needs
 // (not Sponsored, Synthetic or Price) and is several times faster than
-// EachImpression: sessions are read in chunks, each by one query whose rows
-// a loop in C (cScanner) turns into length-prefixed records, one group per
-// (session, surface), on read-only connections of the scan's own, GOMAXPROCS
-// of them at once (not the read pool's), and handed to fn in order from the
+// EachImpression: sessions are read in chunks, each by one query of the
+// chunk's stored records (impression_records: length-prefixed records, one
+// value per (session, surface), kept by triggers) and, for the sessions
+// without them, one query whose rows a loop in C (cScanner) turns into the
+// same records, on read-only connections of the scan's own, GOMAXPROCS of
+// them at once (not the read pool's), and handed to fn in order from the
 // calling goroutine. Chunks hold up to 256 sessions or about 64k
 // impressions, and at most one chunk per connection is read ahead of fn, so
 // memory stays bounded.
