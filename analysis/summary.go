@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // Impression is one item served to a persona at a rank in one session, as
@@ -288,9 +291,21 @@ func (a *Accumulator) Summary(r *rand.Rand) Summary {
 	slices.SortFunc(personas[a.declared:], func(x, y *personaAcc) int {
 		return cmp.Compare(x.info.Name, y.info.Name)
 	})
-	for _, p := range personas {
-		sum.Personas = append(sum.Personas, a.summarizePersona(p, topics))
+	// Personas are summed up on every core (nothing random, nothing
+	// shared is written), each into its own place.
+	sum.Personas = sum.Personas[:len(personas)]
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range max(1, min(len(personas), runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(personas); i = int(next.Add(1) - 1) {
+				sum.Personas[i] = a.summarizePersona(personas[i], topics)
+			}
+		})
 	}
+	wg.Wait()
 	sum.Groups = summarizeGroups(sum.Personas, r)
 	return sum
 }
