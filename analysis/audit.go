@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The group metrics of an Audit, in report order; "serp_ms" stands for
@@ -72,6 +73,21 @@ type auditor struct {
 	itemCodes int
 	// used says which topic codes some impression has.
 	used []bool
+	// later, while set, queues the intervals estimateLater leaves to
+	// resampleLater.
+	later *[]laterCI
+}
+
+// resampleGroupsLater is true but in the test that compares it with the
+// intervals computed one after the other.
+var resampleGroupsLater = true
+
+// laterCI is a bootstrap interval queued by estimateLater: the values, the
+// streams drawn for them when the interval was due, and where it goes.
+type laterCI struct {
+	values []float64
+	srcs   [bootstrapChunks]pcg
+	set    func(lo, hi float64)
 }
 
 // code returns the code of topic t, or -1 when no impression has it.
@@ -585,6 +601,46 @@ func (a *auditor) estimate(values []float64, impressions int) Estimate {
 	return e
 }
 
+// estimateLater is estimate, but while a.later is set the interval is
+// queued, not computed: its streams are drawn from a.r now, where estimate
+// would draw them, so that every draw keeps its place, and set receives
+// it from resampleLater.
+func (a *auditor) estimateLater(values []float64, impressions int, set func(lo, hi float64)) Estimate {
+	if a.later == nil {
+		return a.estimate(values, impressions)
+	}
+	v := finite(values)
+	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
+	if len(v) == 1 {
+		e.Note = NoIntervalNote
+	}
+	if a.r != nil && len(v) > 1 && bootstrapMeanCIDraws(v, a.opt.Resamples, a.opt.Level) {
+		*a.later = append(*a.later, laterCI{values: v, srcs: bootstrapStreams(a.r), set: set})
+	}
+	return e
+}
+
+// resampleLater computes the queued intervals on every core, then hands
+// each to its set in the order they were queued.
+func (a *auditor) resampleLater(later []laterCI) {
+	ci := make([][2]float64, len(later))
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range max(1, min(len(later), runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(later); i = int(next.Add(1) - 1) {
+				ci[i][0], ci[i][1] = bootstrapMeanCI(later[i].values, a.opt.Resamples, a.opt.Level, later[i].srcs)
+			}
+		})
+	}
+	wg.Wait()
+	for i, l := range later {
+		l.set(ci[i][0], ci[i][1])
+	}
+}
+
 func finite(values []float64) []float64 {
 	out := make([]float64, 0, len(values))
 	for _, v := range values {
@@ -595,7 +651,15 @@ func finite(values []float64) []float64 {
 	return out
 }
 
+// groups audits the groups. Their intervals, over a thousand in a
+// campaign of a thousand personas, are resampled at the end on every core
+// (estimateLater): the same intervals as one after the other.
 func (a *auditor) groups(ps []*personaData) []GroupAudit {
+	var later []laterCI
+	if resampleGroupsLater {
+		a.later = &later
+		defer func() { a.later = nil }()
+	}
 	var out []GroupAudit
 	dims := append([]string{"role"}, a.opt.Dimensions...)
 	for _, dim := range dims {
@@ -622,6 +686,8 @@ func (a *auditor) groups(ps []*personaData) []GroupAudit {
 			out = append(out, a.group(dim, v, byValue[v]))
 		}
 	}
+	a.later = nil
+	a.resampleLater(later)
 	return out
 }
 
@@ -663,9 +729,14 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 					nses++
 				}
 			}
-			e := a.estimate(vals, imps)
+			metrics := row.Metrics
+			e := a.estimateLater(vals, imps, func(lo, hi float64) {
+				e := metrics[name]
+				e.Lo, e.Hi = Num(lo), Num(hi)
+				metrics[name] = e
+			})
 			e.Sessions = nses
-			row.Metrics[name] = e
+			metrics[name] = e
 		}
 		g.Rows = append(g.Rows, row)
 	}

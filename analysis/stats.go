@@ -60,22 +60,40 @@ const bootstrapChunks = 4
 // a fixed order. The interval depends on r and the inputs only, not on
 // the cores; its resamples differ from BootstrapCI's for the same r.
 func BootstrapMeanCI(values []float64, resamples int, level float64, r *rand.Rand) (lo, hi float64) {
-	if len(values) == 0 || r == nil || resamples < 1 || !(level > 0 && level < 1) {
+	if !bootstrapMeanCIDraws(values, resamples, level) || r == nil {
 		return math.NaN(), math.NaN()
 	}
+	return bootstrapMeanCI(values, resamples, level, bootstrapStreams(r))
+}
+
+// bootstrapMeanCIDraws says whether BootstrapMeanCI draws from r for these
+// arguments (given an r): it returns NaNs without drawing otherwise.
+func bootstrapMeanCIDraws(values []float64, resamples int, level float64) bool {
+	return len(values) > 0 && resamples >= 1 && level > 0 && level < 1
+}
+
+// bootstrapStreams draws BootstrapMeanCI's streams from r, in its order:
+// each a PCG seeded as rand.NewPCG(r.Uint64(), r.Uint64()).
+func bootstrapStreams(r *rand.Rand) [bootstrapChunks]pcg {
+	var srcs [bootstrapChunks]pcg
+	for c := range srcs {
+		srcs[c] = pcg{hi: r.Uint64(), lo: r.Uint64()}
+	}
+	return srcs
+}
+
+// bootstrapMeanCI is BootstrapMeanCI with its streams drawn: srcs from
+// bootstrapStreams, the arguments such that bootstrapMeanCIDraws holds.
+func bootstrapMeanCI(values []float64, resamples int, level float64, srcs [bootstrapChunks]pcg) (lo, hi float64) {
 	n := uint64(len(values))
 	stats := make([]float64, resamples)
-	var (
-		srcs [bootstrapChunks]pcg
-		outs [bootstrapChunks][]float64
-	)
+	var outs [bootstrapChunks][]float64
 	from := 0
 	for c := range bootstrapChunks {
 		to := from + resamples/bootstrapChunks
 		if c < resamples%bootstrapChunks {
 			to++
 		}
-		srcs[c] = pcg{hi: r.Uint64(), lo: r.Uint64()} // as rand.NewPCG(hi, lo)
 		outs[c] = stats[from:to]
 		from = to
 	}
