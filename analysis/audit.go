@@ -79,7 +79,8 @@ type auditor struct {
 }
 
 // resampleGroupsLater is true but in the test that compares it with the
-// intervals computed one after the other.
+// intervals computed one after the other (the groups' and the
+// personalization summaries').
 var resampleGroupsLater = true
 
 // laterCI is a bootstrap interval queued by estimateLater: the values, the
@@ -620,6 +621,15 @@ func (a *auditor) estimateLater(values []float64, impressions int, set func(lo, 
 	return e
 }
 
+// intervalInto returns the set of an interval that goes into m[key].
+func intervalInto(m map[string]Estimate, key string) func(lo, hi float64) {
+	return func(lo, hi float64) {
+		e := m[key]
+		e.Lo, e.Hi = Num(lo), Num(hi)
+		m[key] = e
+	}
+}
+
 // resampleLater computes the queued intervals on every core, then hands
 // each to its set in the order they were queued.
 func (a *auditor) resampleLater(later []laterCI) {
@@ -729,14 +739,9 @@ func (a *auditor) group(dim, value string, members []*personaData) GroupAudit {
 					nses++
 				}
 			}
-			metrics := row.Metrics
-			e := a.estimateLater(vals, imps, func(lo, hi float64) {
-				e := metrics[name]
-				e.Lo, e.Hi = Num(lo), Num(hi)
-				metrics[name] = e
-			})
+			e := a.estimateLater(vals, imps, intervalInto(row.Metrics, name))
 			e.Sessions = nses
-			metrics[name] = e
+			row.Metrics[name] = e
 		}
 		g.Rows = append(g.Rows, row)
 	}
@@ -923,9 +928,17 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		return rows, []PersonalizationSummary{}
 	}
 	groups := slices.Sorted(maps.Keys(noise))
-	// noiseEstimate is the noise floor of metric m over the control
-	// groups, in session seq (0: the mean of each group's sessions).
-	noiseEstimate := func(m string, seq int) Estimate {
+	// The intervals are resampled at the end on every core, as the
+	// groups' are (estimateLater).
+	var later []laterCI
+	if resampleGroupsLater {
+		a.later = &later
+		defer func() { a.later = nil }()
+	}
+	// noiseEstimate sets dst[key] to the noise floor of metric m over the
+	// control groups, in session seq (0: the mean of each group's
+	// sessions).
+	noiseEstimate := func(dst map[string]Estimate, key, m string, seq int) {
 		var vals []float64
 		for _, g := range groups {
 			bySeq := noise[g][m]
@@ -941,23 +954,23 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 			}
 			vals = append(vals, Mean(finite(vs)))
 		}
-		e := a.estimate(vals, 0)
+		e := a.estimateLater(vals, 0, intervalInto(dst, key))
 		if e.N == 1 {
 			e.Note = NoIntervalGroupNote
 		}
-		return e
+		dst[key] = e
 	}
 	all := PersonalizationSummary{Session: 0, Metrics: map[string]Estimate{}}
 	for _, key := range keys {
 		if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
-			all.Metrics[key] = noiseEstimate(m, 0)
+			noiseEstimate(all.Metrics, key, m, 0)
 			continue
 		}
 		var vals []float64
 		for _, t := range tests {
 			vals = append(vals, Mean(finite(perPersona[t][key])))
 		}
-		all.Metrics[key] = a.estimate(vals, 0)
+		all.Metrics[key] = a.estimateLater(vals, 0, intervalInto(all.Metrics, key))
 	}
 	saturated(&all)
 	sums = append(sums, all)
@@ -970,14 +983,16 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		row := PersonalizationSummary{Session: seq, Metrics: map[string]Estimate{}}
 		for _, key := range keys {
 			if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
-				row.Metrics[key] = noiseEstimate(m, seq)
+				noiseEstimate(row.Metrics, key, m, seq)
 				continue
 			}
-			row.Metrics[key] = a.estimate(perSession[seq][key], 0)
+			row.Metrics[key] = a.estimateLater(perSession[seq][key], 0, intervalInto(row.Metrics, key))
 		}
 		saturated(&row)
 		sums = append(sums, row)
 	}
+	a.later = nil
+	a.resampleLater(later)
 	return rows, sums
 }
 
