@@ -20,7 +20,7 @@
 # root, or with sudo), and DuckDB and polars from npm into
 # scripts/bench/node_modules (npm ci, from the lock file here; never a
 # dependency of feedprobe). FEEDPROBE_BENCH_DIR keeps the 10M data set
-# (about 1.3 GiB) and its Parquet export between runs;
+# (about 2 GiB with its stored records) and its Parquet export between runs;
 # FEEDPROBE_BENCH_ONLY=Capture|CaptureMode|Memory|Process|Analyze|Ingest runs one part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
