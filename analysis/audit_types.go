@@ -14,12 +14,15 @@ var _ json.Marshaler = SessionAudit{}
 type Num float64
 
 // MarshalJSON encodes n, or null when n is not finite.
-func (n Num) MarshalJSON() ([]byte, error) {
+func (n Num) MarshalJSON() ([]byte, error) { return n.appendJSON(nil), nil }
+
+// appendJSON appends what MarshalJSON encodes.
+func (n Num) appendJSON(b []byte) []byte {
 	f := float64(n)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 // UnmarshalJSON decodes a number, or null as NaN.
@@ -214,20 +217,51 @@ type SessionAudit struct {
 }
 
 // MarshalJSON encodes s with SERPMS under SERPMSName(SERPMSDepth) and
-// first_harm_rank null for a censored session.
+// first_harm_rank null for a censored session. It writes the fields
+// itself, in the order and form encoding/json gives the struct (the
+// analysis of a large campaign writes tens of thousands of these rows;
+// through reflection and a MarshalJSON call per number they were most of
+// the JSON's time): TestSessionAuditJSONAsReflection holds it to that.
 func (s SessionAudit) MarshalJSON() ([]byte, error) {
-	type plain SessionAudit
-	b, err := json.Marshal(plain(s))
-	if err != nil {
-		return nil, err
+	b := make([]byte, 0, 512)
+	b = append(b, `{"session":`...)
+	b = strconv.AppendInt(b, int64(s.Session), 10)
+	b = append(b, `,"phase":`...)
+	b = appendJSONString(b, s.Phase)
+	b = append(b, `,"n":`...)
+	b = strconv.AppendInt(b, int64(s.N), 10)
+	b = append(b, `,"reference":`...)
+	b = appendJSONString(b, s.Reference)
+	for _, f := range [...]struct {
+		name string
+		v    Num
+	}{
+		{`,"entropy":`, s.Entropy}, {`,"evenness":`, s.Evenness}, {`,"gini_simpson":`, s.GiniSimpson},
+		{`,"gini_simpson_unbiased":`, s.GiniSimpsonUnbiased}, {`,"gini":`, s.Gini}, {`,"ild":`, s.ILD},
+		{`,"coverage":`, s.Coverage}, {`,"interest_share":`, s.InterestShare}, {`,"reference_share":`, s.ReferenceShare},
+		{`,"harmful_per_100":`, s.HarmfulPer100},
+	} {
+		b = append(b, f.name...)
+		b = f.v.appendJSON(b)
 	}
-	v, err := json.Marshal(s.SERPMS)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b[:len(b)-1], ',')
+	b = append(b, `,"harmful":`...)
+	b = strconv.AppendInt(b, int64(s.Harmful), 10)
+	b = append(b, `,"first_harm_seconds":`...)
+	b = s.FirstHarmSeconds.appendJSON(b)
+	b = append(b, `,"first_harm_censored":`...)
+	b = strconv.AppendBool(b, s.FirstHarmCensored)
+	b = append(b, `,"mean_label_score":`...)
+	b = s.MeanLabelScore.appendJSON(b)
+	b = append(b, `,"serp_ms_depth":`...)
+	b = strconv.AppendInt(b, int64(s.SERPMSDepth), 10)
+	b = append(b, `,"drift_first_jsd":`...)
+	b = s.DriftFirst.appendJSON(b)
+	b = append(b, `,"drift_control_jsd":`...)
+	b = s.DriftControl.appendJSON(b)
+	b = append(b, ',')
 	b = strconv.AppendQuote(b, SERPMSName(s.SERPMSDepth))
-	b = append(append(b, ':'), v...)
+	b = append(b, ':')
+	b = s.SERPMS.appendJSON(b)
 	b = append(b, `,"first_harm_rank":`...)
 	if s.FirstHarmCensored || s.FirstHarmRank <= 0 {
 		b = append(b, "null"...)
@@ -235,6 +269,12 @@ func (s SessionAudit) MarshalJSON() ([]byte, error) {
 		b = strconv.AppendInt(b, int64(s.FirstHarmRank), 10)
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
 
 // UnmarshalJSON decodes what MarshalJSON encodes.
