@@ -74,14 +74,13 @@ type auditor struct {
 	// used says which topic codes some impression has.
 	used []bool
 	// later, while set, queues the intervals estimateLater leaves to
-	// resampleLater.
+	// resampleAfter.
 	later *[]laterCI
 }
 
-// resampleGroupsLater is true but in the test that compares it with the
-// intervals computed one after the other (the groups' and the
-// personalization summaries').
-var resampleGroupsLater = true
+// resampleLater is true but in the test that compares resampleAfter with
+// the intervals computed one after the other.
+var resampleLater = true
 
 // laterCI is a bootstrap interval queued by estimateLater: the values, the
 // streams drawn for them when the interval was due, and where it goes.
@@ -590,33 +589,28 @@ func metricOf(s SessionAudit, name string) float64 {
 
 // estimate is the mean of the finite values with its bootstrap interval.
 func (a *auditor) estimate(values []float64, impressions int) Estimate {
-	v := finite(values)
-	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
-	if len(v) == 1 {
-		e.Note = NoIntervalNote
-	}
-	if a.r != nil && len(v) > 1 {
-		lo, hi := BootstrapMeanCI(v, a.opt.Resamples, a.opt.Level, a.r)
-		e.Lo, e.Hi = Num(lo), Num(hi)
-	}
-	return e
+	return a.estimateLater(values, impressions, nil)
 }
 
-// estimateLater is estimate, but while a.later is set the interval is
-// queued, not computed: its streams are drawn from a.r now, where estimate
-// would draw them, so that every draw keeps its place, and set receives
-// it from resampleLater.
+// estimateLater is estimate, but while a.later is set (resampleAfter) and
+// set is given the interval is queued, not computed: its streams are drawn
+// from a.r now, where estimate would draw them, so that every draw keeps
+// its place, and set receives the interval once it is resampled.
 func (a *auditor) estimateLater(values []float64, impressions int, set func(lo, hi float64)) Estimate {
-	if a.later == nil {
-		return a.estimate(values, impressions)
-	}
 	v := finite(values)
 	e := Estimate{Mean: Num(Mean(v)), Lo: Num(math.NaN()), Hi: Num(math.NaN()), N: len(v), Impressions: impressions}
 	if len(v) == 1 {
 		e.Note = NoIntervalNote
 	}
-	if a.r != nil && len(v) > 1 && bootstrapMeanCIDraws(v, a.opt.Resamples, a.opt.Level) {
-		*a.later = append(*a.later, laterCI{values: v, srcs: bootstrapStreams(a.r), set: set})
+	switch {
+	case a.r == nil || len(v) < 2:
+	case a.later != nil && set != nil:
+		if bootstrapMeanCIDraws(v, a.opt.Resamples, a.opt.Level) {
+			*a.later = append(*a.later, laterCI{values: v, srcs: bootstrapStreams(a.r), set: set})
+		}
+	default:
+		lo, hi := BootstrapMeanCI(v, a.opt.Resamples, a.opt.Level, a.r)
+		e.Lo, e.Hi = Num(lo), Num(hi)
 	}
 	return e
 }
@@ -630,25 +624,43 @@ func intervalInto(m map[string]Estimate, key string) func(lo, hi float64) {
 	}
 }
 
-// resampleLater computes the queued intervals on every core, then hands
-// each to its set in the order they were queued.
-func (a *auditor) resampleLater(later []laterCI) {
+// resampleAfter runs fn with the intervals of estimateLater queued, then
+// resamples them on every core and hands each to its set, in the order
+// they were queued: the same intervals as computed one after the other.
+func (a *auditor) resampleAfter(fn func()) {
+	if !resampleLater {
+		fn()
+		return
+	}
+	var later []laterCI
+	a.later = &later
+	defer func() { a.later = nil }()
+	fn()
+	a.later = nil
 	ci := make([][2]float64, len(later))
+	forEach(len(later), func(i int) {
+		ci[i][0], ci[i][1] = bootstrapMeanCI(later[i].values, a.opt.Resamples, a.opt.Level, later[i].srcs)
+	})
+	for i, l := range later {
+		l.set(ci[i][0], ci[i][1])
+	}
+}
+
+// forEach calls fn(i) for i in [0, n) on every core and returns when all
+// calls have.
+func forEach(n int, fn func(i int)) {
 	var (
 		wg   sync.WaitGroup
 		next atomic.Int64
 	)
-	for range max(1, min(len(later), runtime.GOMAXPROCS(0))) {
+	for range max(1, min(n, runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(later); i = int(next.Add(1) - 1) {
-				ci[i][0], ci[i][1] = bootstrapMeanCI(later[i].values, a.opt.Resamples, a.opt.Level, later[i].srcs)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	for i, l := range later {
-		l.set(ci[i][0], ci[i][1])
-	}
 }
 
 func finite(values []float64) []float64 {
@@ -663,41 +675,36 @@ func finite(values []float64) []float64 {
 
 // groups audits the groups. Their intervals, over a thousand in a
 // campaign of a thousand personas, are resampled at the end on every core
-// (estimateLater): the same intervals as one after the other.
+// (resampleAfter).
 func (a *auditor) groups(ps []*personaData) []GroupAudit {
-	var later []laterCI
-	if resampleGroupsLater {
-		a.later = &later
-		defer func() { a.later = nil }()
-	}
 	var out []GroupAudit
-	dims := append([]string{"role"}, a.opt.Dimensions...)
-	for _, dim := range dims {
-		byValue := map[string][]*personaData{}
-		for _, p := range ps {
-			v := p.info.Role
-			if dim != "role" {
-				v = p.info.Traits[dim]
+	a.resampleAfter(func() {
+		dims := append([]string{"role"}, a.opt.Dimensions...)
+		for _, dim := range dims {
+			byValue := map[string][]*personaData{}
+			for _, p := range ps {
+				v := p.info.Role
+				if dim != "role" {
+					v = p.info.Traits[dim]
+				}
+				if v == "" {
+					continue
+				}
+				byValue[v] = append(byValue[v], p)
 			}
-			if v == "" {
-				continue
+			values := make([]string, 0, len(byValue))
+			for v := range byValue {
+				values = append(values, v)
 			}
-			byValue[v] = append(byValue[v], p)
+			slices.Sort(values)
+			if dim != "role" && len(values) < 2 {
+				continue // a trait every persona shares splits nothing
+			}
+			for _, v := range values {
+				out = append(out, a.group(dim, v, byValue[v]))
+			}
 		}
-		values := make([]string, 0, len(byValue))
-		for v := range byValue {
-			values = append(values, v)
-		}
-		slices.Sort(values)
-		if dim != "role" && len(values) < 2 {
-			continue // a trait every persona shares splits nothing
-		}
-		for _, v := range values {
-			out = append(out, a.group(dim, v, byValue[v]))
-		}
-	}
-	a.later = nil
-	a.resampleLater(later)
+	})
 	return out
 }
 
@@ -928,13 +935,6 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		return rows, []PersonalizationSummary{}
 	}
 	groups := slices.Sorted(maps.Keys(noise))
-	// The intervals are resampled at the end on every core, as the
-	// groups' are (estimateLater).
-	var later []laterCI
-	if resampleGroupsLater {
-		a.later = &later
-		defer func() { a.later = nil }()
-	}
 	// noiseEstimate sets dst[key] to the noise floor of metric m over the
 	// control groups, in session seq (0: the mean of each group's
 	// sessions).
@@ -960,39 +960,41 @@ func (a *auditor) personalization(ps []*personaData) ([]PersonalizationRow, []Pe
 		}
 		dst[key] = e
 	}
-	all := PersonalizationSummary{Session: 0, Metrics: map[string]Estimate{}}
-	for _, key := range keys {
-		if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
-			noiseEstimate(all.Metrics, key, m, 0)
-			continue
-		}
-		var vals []float64
-		for _, t := range tests {
-			vals = append(vals, Mean(finite(perPersona[t][key])))
-		}
-		all.Metrics[key] = a.estimateLater(vals, 0, intervalInto(all.Metrics, key))
-	}
-	saturated(&all)
-	sums = append(sums, all)
-	seqs := make([]int, 0, len(perSession))
-	for s := range perSession {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
-	for _, seq := range seqs {
-		row := PersonalizationSummary{Session: seq, Metrics: map[string]Estimate{}}
+	// The summaries' intervals are resampled at the end on every core, as
+	// the groups' are.
+	a.resampleAfter(func() {
+		all := PersonalizationSummary{Session: 0, Metrics: map[string]Estimate{}}
 		for _, key := range keys {
 			if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
-				noiseEstimate(row.Metrics, key, m, seq)
+				noiseEstimate(all.Metrics, key, m, 0)
 				continue
 			}
-			row.Metrics[key] = a.estimateLater(perSession[seq][key], 0, intervalInto(row.Metrics, key))
+			var vals []float64
+			for _, t := range tests {
+				vals = append(vals, Mean(finite(perPersona[t][key])))
+			}
+			all.Metrics[key] = a.estimateLater(vals, 0, intervalInto(all.Metrics, key))
 		}
-		saturated(&row)
-		sums = append(sums, row)
-	}
-	a.later = nil
-	a.resampleLater(later)
+		saturated(&all)
+		sums = append(sums, all)
+		seqs := make([]int, 0, len(perSession))
+		for s := range perSession {
+			seqs = append(seqs, s)
+		}
+		slices.Sort(seqs)
+		for _, seq := range seqs {
+			row := PersonalizationSummary{Session: seq, Metrics: map[string]Estimate{}}
+			for _, key := range keys {
+				if m, ok := strings.CutSuffix(key, "_control_twin"); ok {
+					noiseEstimate(row.Metrics, key, m, seq)
+					continue
+				}
+				row.Metrics[key] = a.estimateLater(perSession[seq][key], 0, intervalInto(row.Metrics, key))
+			}
+			saturated(&row)
+			sums = append(sums, row)
+		}
+	})
 	return rows, sums
 }
 

@@ -40,9 +40,9 @@ func TestGroupIntervalsResampledLater(t *testing.T) {
 	opt := AuditOptions{Resamples: 300, Dimensions: []string{"age_group"}}
 	audit := func(later bool) []byte {
 		t.Helper()
-		old := resampleGroupsLater
-		resampleGroupsLater = later
-		defer func() { resampleGroupsLater = old }()
+		old := resampleLater
+		resampleLater = later
+		defer func() { resampleLater = old }()
 		b, err := json.Marshal(Analyze(in, opt, rand.New(rand.NewPCG(5, 6))))
 		if err != nil {
 			t.Fatal(err)

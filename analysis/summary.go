@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 )
 
 // Impression is one item served to a persona at a rank in one session, as
@@ -294,18 +291,7 @@ func (a *Accumulator) Summary(r *rand.Rand) Summary {
 	// Personas are summed up on every core (nothing random, nothing
 	// shared is written), each into its own place.
 	sum.Personas = sum.Personas[:len(personas)]
-	var (
-		wg   sync.WaitGroup
-		next atomic.Int64
-	)
-	for range max(1, min(len(personas), runtime.GOMAXPROCS(0))) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(personas); i = int(next.Add(1) - 1) {
-				sum.Personas[i] = a.summarizePersona(personas[i], topics)
-			}
-		})
-	}
-	wg.Wait()
+	forEach(len(personas), func(i int) { sum.Personas[i] = a.summarizePersona(personas[i], topics) })
 	sum.Groups = summarizeGroups(sum.Personas, r)
 	return sum
 }
