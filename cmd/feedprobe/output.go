@@ -48,7 +48,7 @@ func toolInfo() auditreport.Tool {
 // most of it two slices of 1000 personas, about a second of one core.
 func writeJSON(w io.Writer, v any) error {
 	var ps []jsonPiece
-	layoutJSON(reflect.ValueOf(v), v, "", 3, &ps)
+	layoutJSON(v, "", 3, &ps)
 	var wg sync.WaitGroup
 	for i := range ps {
 		if p := &ps[i]; len(p.vs) > 0 {
@@ -104,11 +104,12 @@ const (
 	slicePartElems = 64
 )
 
-// layoutJSON appends the pieces of v (rv its reflect.Value) indented as at
+// layoutJSON appends the pieces of v indented as at
 // prefix (its first line not indented, as after a key), splitting plain
 // structs into their fields and long slices into parts of their elements,
 // down to depth levels.
-func layoutJSON(rv reflect.Value, v any, prefix string, depth int, ps *[]jsonPiece) {
+func layoutJSON(v any, prefix string, depth int, ps *[]jsonPiece) {
+	rv := reflect.ValueOf(v)
 	lit := func(s string) { *ps = append(*ps, jsonPiece{out: []byte(s)}) }
 	in := prefix + "  "
 	if depth > 0 && splittableSlice(rv) {
@@ -137,7 +138,7 @@ func layoutJSON(rv reflect.Value, v any, prefix string, depth int, ps *[]jsonPie
 	lit("{\n")
 	for i, f := range fields {
 		lit(in + `"` + names[i] + `": `)
-		layoutJSON(reflect.ValueOf(f), f, in, depth-1, ps)
+		layoutJSON(f, in, depth-1, ps)
 		if i < len(fields)-1 {
 			lit(",")
 		}

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -188,7 +187,7 @@ func TestWriteJSONSameBytes(t *testing.T) {
 	}
 	// The summary and the audit are split into their fields too.
 	var ps []jsonPiece
-	layoutJSON(reflect.ValueOf(rep), rep, "", 3, &ps)
+	layoutJSON(rep, "", 3, &ps)
 	names, _, _ := plainFields(rep)
 	var marshalled int
 	for _, p := range ps {
