@@ -20,12 +20,17 @@ func recordGroups(tb testing.TB, db *DB, from string, ids []int64) map[string]su
 	}
 	defer sc.close()
 	got := map[string]surfaceRecord{}
-	err = sc.readGroups(context.Background(), from, ids, func(id int64, g surfaceRecord) error {
+	add := func(id int64, g surfaceRecord) error {
 		got[fmt.Sprintf("%d/%s", id, g.surface)] = surfaceRecord{surface: g.surface, n: g.n, rec: string([]byte(g.rec))}
 		return nil
-	})
+	}
+	if from == "" {
+		err = sc.readStored(context.Background(), ids, add)
+	} else {
+		err = sc.readRows(context.Background(), from, ids, add)
+	}
 	if err != nil {
-		tb.Fatalf("readGroups(%q): %v", from, err)
+		tb.Fatalf("read groups (%q): %v", from, err)
 	}
 	return got
 }

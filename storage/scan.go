@@ -234,7 +234,7 @@ func splitChunks(ss []*SessionImpressions, opt scanOptions) [][]*SessionImpressi
 }
 
 // A chunk is read as one group of records per (session, surface) of its
-// sessions (cScanner.readGroups): the group's number of impressions and
+// sessions (cScanner.readStored, cScanner.readRows): the group's number of impressions and
 // their records concatenated, each record
 //
 //	rank,seen_at,len(item_id),len(topic),len(title):item_id topic title
@@ -275,7 +275,7 @@ func (db *DB) readChunk(ctx context.Context, sc *cScanner, chunk []*SessionImpre
 	// feedprobe's import or by hand), and for a re-extraction's view.
 	rows := ids
 	if from := db.impressionsFrom(); from == "impressions" {
-		if err := sc.readGroups(ctx, "", ids, add); err != nil {
+		if err := sc.readStored(ctx, ids, add); err != nil {
 			return err
 		}
 		rows = nil
@@ -286,7 +286,7 @@ func (db *DB) readChunk(ctx context.Context, sc *cScanner, chunk []*SessionImpre
 		}
 	}
 	if len(rows) > 0 {
-		if err := sc.readGroups(ctx, db.impressionsFrom(), rows, add); err != nil {
+		if err := sc.readRows(ctx, db.impressionsFrom(), rows, add); err != nil {
 			return err
 		}
 	}

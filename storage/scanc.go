@@ -242,16 +242,24 @@ func (s *cScanner) close() {
 	s.buf = C.fp_buf{}
 }
 
-// readGroups runs chunkRowsSQL(from, len(ids)) for the sessions ids, or
-// chunkRecordsSQL(len(ids)) when from is "" (the stored records), and
-// calls add for each (session, surface) group with its record count and
-// records. The records of the whole chunk are one Go string. Cancelling
+// readStored calls add for each (session, surface) group of the sessions
+// ids that has stored records (chunkRecordsSQL), with its record count and
+// records.
+func (s *cScanner) readStored(ctx context.Context, ids []int64, add func(id int64, g surfaceRecord) error) error {
+	return s.readGroups(ctx, chunkRecordsSQL(len(ids)), true, ids, add)
+}
+
+// readRows calls add for each (session, surface) group of the sessions
+// ids in from's rows (chunkRowsSQL), rendered as records by the C loop.
+func (s *cScanner) readRows(ctx context.Context, from string, ids []int64, add func(id int64, g surfaceRecord) error) error {
+	return s.readGroups(ctx, chunkRowsSQL(from, len(ids)), false, ids, add)
+}
+
+// readGroups runs query with the sessions ids bound, through fp_scan_records
+// when stored (the rows are groups already) or fp_scan, and calls add for
+// each group. The records of the whole chunk are one Go string. Cancelling
 // ctx interrupts the query.
-func (s *cScanner) readGroups(ctx context.Context, from string, ids []int64, add func(id int64, g surfaceRecord) error) error {
-	query := chunkRecordsSQL(len(ids))
-	if from != "" {
-		query = chunkRowsSQL(from, len(ids))
-	}
+func (s *cScanner) readGroups(ctx context.Context, query string, stored bool, ids []int64, add func(id int64, g surfaceRecord) error) error {
 	q := C.CString(query)
 	defer C.free(unsafe.Pointer(q))
 	var st *C.sqlite3_stmt
@@ -268,7 +276,7 @@ func (s *cScanner) readGroups(ctx context.Context, from string, ids []int64, add
 		C.sqlite3_interrupt(s.db)
 	})
 	var rc C.int
-	if from == "" {
+	if stored {
 		rc = C.fp_scan_records(st, &s.buf)
 	} else {
 		rc = C.fp_scan(st, &s.buf)
